@@ -1,0 +1,45 @@
+#include "web/http_server.h"
+
+#include <httplib.h>
+
+#include "common/version.h"
+
+namespace sluice::web {
+
+struct HttpServer::Impl {
+  httplib::Server server;
+};
+
+HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()), options_(std::move(options)) {
+  auto& s = impl_->server;
+  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  s.Get("/api/v1/version", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string("{\"version\":\"") + Version() + "\"}\n", "application/json");
+  });
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  auto& s = impl_->server;
+  if (options_.port == 0) {
+    bound_port_ = s.bind_to_any_port(options_.host.c_str());
+    if (bound_port_ <= 0) return Status::IoError("cannot bind HTTP listener on " + options_.host);
+  } else {
+    if (!s.bind_to_port(options_.host.c_str(), options_.port)) {
+      return Status::IoError("cannot bind HTTP listener on " + options_.host + ":" + std::to_string(options_.port) +
+                             " (in use? choose another with --http-listen)");
+    }
+    bound_port_ = options_.port;
+  }
+  thread_ = std::thread([this] { impl_->server.listen_after_bind(); });
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  if (!thread_.joinable()) return;
+  impl_->server.stop();
+  thread_.join();
+}
+
+}  // namespace sluice::web
