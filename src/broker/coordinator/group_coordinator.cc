@@ -227,11 +227,8 @@ void GroupCoordinator::RemoveMember(Group& g, const std::string& member_id, Acti
         PrepareRebalance(g, actions);
       }
       break;
-    case GroupState::kPreparingRebalance:
-      MaybeCompleteJoin(g, actions);
-      break;
-    case GroupState::kEmpty:
-      break;
+    case GroupState::kPreparingRebalance: MaybeCompleteJoin(g, actions); break;
+    case GroupState::kEmpty: break;
   }
 }
 
@@ -288,11 +285,10 @@ void GroupCoordinator::JoinGroup(const JoinGroupRequest& req, int16_t version, c
         if (!member_id.empty()) {
           if (g.members.empty()) g.protocol_type = req.protocol_type;
           Member& m = g.members[member_id];
-          bool protocols_changed = !known || m.protocols.size() != req.protocols.size() ||
-                                   !std::equal(m.protocols.begin(), m.protocols.end(), req.protocols.begin(),
-                                               [](const auto& a, const auto& b) {
-                                                 return a.name == b.name && a.metadata == b.metadata;
-                                               });
+          bool protocols_changed =
+              !known || m.protocols.size() != req.protocols.size() ||
+              !std::equal(m.protocols.begin(), m.protocols.end(), req.protocols.begin(),
+                          [](const auto& a, const auto& b) { return a.name == b.name && a.metadata == b.metadata; });
           if (!known) {
             m.id = member_id;
             g.join_order.push_back(member_id);
@@ -388,8 +384,7 @@ ErrorCode GroupCoordinator::Heartbeat(const HeartbeatRequest& req) {
   if (mit == g.members.end()) return ErrorCode::kUnknownMemberId;
   mit->second.last_heartbeat = options_.now();
   if (req.generation_id != g.generation) {
-    return g.state == GroupState::kPreparingRebalance ? ErrorCode::kRebalanceInProgress
-                                                      : ErrorCode::kIllegalGeneration;
+    return g.state == GroupState::kPreparingRebalance ? ErrorCode::kRebalanceInProgress : ErrorCode::kIllegalGeneration;
   }
   if (g.state == GroupState::kPreparingRebalance) return ErrorCode::kRebalanceInProgress;
   return ErrorCode::kNone;

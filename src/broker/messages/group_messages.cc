@@ -139,8 +139,7 @@ void EncodeDescribeGroupsResponse(WireWriter& w, int16_t version, const std::vec
   }
 }
 
-void EncodeListGroupsResponse(WireWriter& w, int16_t version, ErrorCode error,
-                              const std::vector<ListedGroup>& groups) {
+void EncodeListGroupsResponse(WireWriter& w, int16_t version, ErrorCode error, const std::vector<ListedGroup>& groups) {
   if (version >= 1) w.Int32(0);  // ThrottleTimeMs
   w.Int16(Wire(error));
   w.ArrayLength(static_cast<int32_t>(groups.size()));

@@ -9,8 +9,8 @@ OffsetCommitRequest DecodeOffsetCommitRequest(WireReader& r, int16_t version) {
     req.generation_id = r.Int32();
     req.member_id = std::string(r.String());
   }
-  if (version >= 7) r.NullableString();            // GroupInstanceId
-  if (version >= 2 && version <= 4) r.Int64();     // RetentionTimeMs: offsets are kept until the group is deleted
+  if (version >= 7) r.NullableString();         // GroupInstanceId
+  if (version >= 2 && version <= 4) r.Int64();  // RetentionTimeMs: offsets are kept until the group is deleted
   int32_t nt = r.ArrayLength(6);
   for (int32_t i = 0; i < nt && r.ok(); ++i) {
     OffsetCommitTopic t;

@@ -35,8 +35,8 @@ OffsetCommitRequest DecodeOffsetCommitRequest(WireReader& r, int16_t version);
 struct OffsetPartitionResult {
   int32_t index = 0;
   ErrorCode error = ErrorCode::kNone;
-  int64_t offset = -1;        // fetch only; -1 = no committed offset
-  std::string metadata;       // fetch only
+  int64_t offset = -1;   // fetch only; -1 = no committed offset
+  std::string metadata;  // fetch only
 };
 struct OffsetTopicResult {
   std::string name;

@@ -16,8 +16,8 @@ namespace sluice::broker {
 
 struct CreatableTopic {
   std::string name;
-  int32_t num_partitions = -1;       // -1 = server default
-  int16_t replication_factor = -1;   // Sluice has one replica; any other value is refused
+  int32_t num_partitions = -1;      // -1 = server default
+  int16_t replication_factor = -1;  // Sluice has one replica; any other value is refused
   bool has_manual_assignment = false;
   std::map<std::string, std::string> configs;
 };

@@ -13,7 +13,8 @@ ErrorCode ErrorCodeFor(const Status& status, ErrorCode fallback) {
     case StatusCode::kIoError: return ErrorCode::kKafkaStorageError;
     case StatusCode::kTimeout: return ErrorCode::kRequestTimedOut;
     case StatusCode::kUnsupported: return ErrorCode::kUnsupportedForMessageFormat;
-    case StatusCode::kInvalidArgument: return fallback == ErrorCode::kUnknownServerError ? ErrorCode::kInvalidRequest : fallback;
+    case StatusCode::kInvalidArgument:
+      return fallback == ErrorCode::kUnknownServerError ? ErrorCode::kInvalidRequest : fallback;
     default: return fallback;
   }
 }

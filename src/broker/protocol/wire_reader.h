@@ -26,9 +26,9 @@ class WireReader {
   int32_t Int32();
   int64_t Int64();
   bool Bool() { return Int8() != 0; }
-  uint32_t Uvarint();   // unsigned LEB128, at most 5 bytes
-  int32_t Varint();     // zigzag
-  int64_t Varlong();    // zigzag, at most 10 bytes
+  uint32_t Uvarint();  // unsigned LEB128, at most 5 bytes
+  int32_t Varint();    // zigzag
+  int64_t Varlong();   // zigzag, at most 10 bytes
 
   // STRING (int16 length), NULLABLE_STRING (-1 = null), and their COMPACT_
   // forms (uvarint length + 1, 0 = null).

@@ -24,7 +24,7 @@ class WireWriter {
   void Bool(bool v) { Int8(v ? 1 : 0); }
   void Uvarint(uint32_t v);
 
-  void String(std::string_view s);                       // int16 length
+  void String(std::string_view s);                         // int16 length
   void NullableString(std::optional<std::string_view> s);  // -1 = null
   void CompactString(std::string_view s);
   void CompactNullableString(std::optional<std::string_view> s);

@@ -35,7 +35,8 @@ class GroupCoordinatorTest : public ::testing::Test {
   // Sends JoinGroup; the response, when it comes, lands in *out.
   void SendJoin(const std::string& member, std::optional<JoinGroupResponse>* out, int16_t version = 5) {
     out->reset();
-    coordinator_.JoinGroup(Join(member), version, "client", "/127.0.0.1", [out](const JoinGroupResponse& r) { *out = r; });
+    coordinator_.JoinGroup(Join(member), version, "client", "/127.0.0.1",
+                           [out](const JoinGroupResponse& r) { *out = r; });
   }
 
   // Joins a new member through the MEMBER_ID_REQUIRED round trip; returns its id.

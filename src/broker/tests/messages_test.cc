@@ -137,20 +137,20 @@ TEST(MessagesTest, ProduceV7RecordsAreViewsIntoTheRequest) {
 
 TEST(MessagesTest, FetchV11ReadsEveryVersionedField) {
   Frame f;
-  f.w.Int32(-1);     // replica
-  f.w.Int32(500);    // max wait
-  f.w.Int32(1);      // min bytes
+  f.w.Int32(-1);   // replica
+  f.w.Int32(500);  // max wait
+  f.w.Int32(1);    // min bytes
   f.w.Int32(1 << 20);
   f.w.Int8(0);
-  f.w.Int32(0);      // session
-  f.w.Int32(-1);     // epoch
+  f.w.Int32(0);   // session
+  f.w.Int32(-1);  // epoch
   f.w.ArrayLength(1);
   f.w.String("t");
   f.w.ArrayLength(1);
   f.w.Int32(0);
-  f.w.Int32(-1);     // current leader epoch
+  f.w.Int32(-1);  // current leader epoch
   f.w.Int64(77);
-  f.w.Int64(-1);     // log start
+  f.w.Int64(-1);  // log start
   f.w.Int32(65536);
   f.w.ArrayLength(0);  // forgotten
   f.w.String("");      // rack
