@@ -6,13 +6,13 @@
 
 namespace sluice::log {
 
-uint32_t OffsetIndex::Lookup(Offset target) const {
-  if (target < base_) return 0;
+std::pair<Offset, uint32_t> OffsetIndex::LookupEntry(Offset target) const {
+  if (target < base_) return {base_, 0};
   uint64_t rel = static_cast<uint64_t>(target.value() - base_.value());
   auto it = std::upper_bound(entries_.begin(), entries_.end(), rel,
                              [](uint64_t r, const Entry& e) { return r < e.relative_offset; });
-  if (it == entries_.begin()) return 0;
-  return std::prev(it)->position;
+  if (it == entries_.begin()) return {base_, 0};
+  return {Offset{base_.value() + std::prev(it)->relative_offset}, std::prev(it)->position};
 }
 
 void OffsetIndex::TruncateToPosition(uint32_t position) {

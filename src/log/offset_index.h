@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 #include "common/ids.h"
@@ -30,7 +31,9 @@ class OffsetIndex {
     entries_.push_back({static_cast<uint32_t>(offset.value() - base_.value()), position});
   }
   // Position of the last entry at or before `target`; 0 when none.
-  uint32_t Lookup(Offset target) const;
+  uint32_t Lookup(Offset target) const { return LookupEntry(target).second; }
+  // The last entry at or before `target` as (offset, position); (base, 0) when none.
+  std::pair<Offset, uint32_t> LookupEntry(Offset target) const;
   // Drops entries at or after byte `position` (the log was truncated there).
   void TruncateToPosition(uint32_t position);
   void Clear() { entries_.clear(); }

@@ -355,12 +355,20 @@ Status Segment::ReadHeaderAt(uint64_t position, uint8_t* buf, size_t n) const {
 
 Result<size_t> Segment::Read(Offset from, size_t max_bytes, std::string* out) const {
   const uint64_t visible = size();
+  const int64_t next_offset = next_offset_.load(std::memory_order_acquire);
   uint64_t pos;
+  int64_t expected_base;
+  bool exact;  // an index entry names the first batch's base offset
   {
     std::shared_lock lock(index_mu_);
-    pos = offset_index_.Lookup(from);
+    auto [entry_offset, entry_pos] = offset_index_.LookupEntry(from);
+    pos = entry_pos;
+    expected_base = entry_offset.value();
+    const auto& entries = offset_index_.entries();
+    exact = !entries.empty() && from.value() >= base_.value() + entries.front().relative_offset;
   }
-  // Walk headers from the index entry to the batch that holds `from`.
+  // Walk headers from the index entry to the batch that holds `from`. The
+  // baseOffset field is not under the CRC, so offsets are checked for order.
   uint8_t h[kScanHeaderBytes];
   size_t first_size = 0;
   while (pos + kBatchHeaderSize <= visible) {
@@ -369,12 +377,22 @@ Result<size_t> Segment::Read(Offset from, size_t max_bytes, std::string* out) co
     if (len < static_cast<int32_t>(kBatchHeaderSize - kBatchLogOverhead) || pos + kBatchLogOverhead + len > visible) {
       return Status::Corruption(fmt::format("{}: batch at byte {} has length {}", log_path_.string(), pos, len));
     }
-    auto hdr_last = PeekBaseOffset(h) + static_cast<int32_t>((uint32_t{h[23]} << 24) | (uint32_t{h[24]} << 16) |
-                                                             (uint32_t{h[25]} << 8) | uint32_t{h[26]});
+    int64_t hdr_base = PeekBaseOffset(h);
+    int32_t delta = static_cast<int32_t>((uint32_t{h[23]} << 24) | (uint32_t{h[24]} << 16) | (uint32_t{h[25]} << 8) |
+                                         uint32_t{h[26]});
+    int64_t hdr_last = hdr_base + delta;
+    bool in_order = exact ? hdr_base == expected_base : hdr_base >= expected_base;
+    if (!in_order || delta < 0 || hdr_last >= next_offset) {
+      return Status::Corruption(fmt::format("{}: batch at byte {} has offsets {}..{} out of order (expected from {})",
+                                            log_path_.string(), pos, hdr_base, hdr_last, expected_base));
+    }
     if (hdr_last >= from.value()) {
       first_size = kBatchLogOverhead + static_cast<size_t>(len);
+      expected_base = hdr_base;
       break;
     }
+    exact = false;
+    expected_base = hdr_last + 1;
     pos += kBatchLogOverhead + static_cast<size_t>(len);
   }
   if (first_size == 0) return size_t{0};
@@ -400,10 +418,24 @@ Result<size_t> Segment::Read(Offset from, size_t max_bytes, std::string* out) co
       SLUICE_LOG_ERROR("log", "{} at byte {}: {}", log_path_.string(), pos + kept, view.status().message());
       if (kept == 0) {
         out->resize(old);
-        return view.status().WithContext(fmt::format("{} at byte {}", log_path_.string(), pos));
+        // Stored bytes that do not parse are damage, whatever the reason (magic included).
+        return Status::Corruption(fmt::format("{} at byte {}: {}", log_path_.string(), pos, view.status().message()));
       }
       break;
     }
+    const auto& vh = view->header();
+    if (vh.base_offset < expected_base || vh.last_offset().value() >= next_offset || vh.last_offset_delta < 0) {
+      Status order =
+          Status::Corruption(fmt::format("{}: batch at byte {} has offsets {}..{} out of order", log_path_.string(),
+                                         pos + kept, vh.base_offset, vh.last_offset().value()));
+      SLUICE_LOG_ERROR("log", "{}", order.message());
+      if (kept == 0) {
+        out->resize(old);
+        return order;
+      }
+      break;
+    }
+    expected_base = vh.last_offset().value() + 1;
     uint64_t end = pos + kept + view->header().total_size();
     if (end > verified) {
       Status crc = view->VerifyCrc();

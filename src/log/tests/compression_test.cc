@@ -19,7 +19,9 @@ TEST_P(CodecTest, RoundTripsAndShrinksRepetitiveData) {
   std::string in = Sample();
   std::string packed;
   ASSERT_TRUE(Compress(GetParam(), in, &packed).ok());
-  if (GetParam() != Compression::kNone) EXPECT_LT(packed.size(), in.size() / 2);
+  if (GetParam() != Compression::kNone) {
+    EXPECT_LT(packed.size(), in.size() / 2);
+  }
   std::string out = "prefix";
   ASSERT_TRUE(Decompress(GetParam(), packed, 1 << 20, &out).ok());
   EXPECT_EQ(out, "prefix" + in);
