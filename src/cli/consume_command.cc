@@ -1,5 +1,5 @@
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <csignal>
@@ -43,8 +43,8 @@ Result<int64_t> ParseTime(const std::string& s) {
   std::tm tm{};
   int millis = 0;
   int consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &consumed) == 6) {
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec, &consumed) == 6) {
     const char* rest = s.c_str() + consumed;
     if (*rest == '.') {
       int n = 0;
@@ -101,7 +101,8 @@ Status Consume(const ConsumeFlags& f) {
   if (!f.from_time.empty()) {
     SLUICE_ASSIGN_OR_RETURN(int64_t ts, ParseTime(f.from_time));
     for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = ts;
-    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk.get(), list.get(), static_cast<int>(f.client.timeout.count()));
+    rd_kafka_resp_err_t e =
+        rd_kafka_offsets_for_times(rk.get(), list.get(), static_cast<int>(f.client.timeout.count()));
     if (e) return KafkaError(e, "cannot look up offsets for " + f.from_time);
     for (int i = 0; i < list->cnt; ++i) {
       if (list->elems[i].offset < 0) list->elems[i].offset = RD_KAFKA_OFFSET_END;
@@ -166,8 +167,8 @@ Status Consume(const ConsumeFlags& f) {
 
 void AddConsumeCommand(CLI::App& app, int* exit_code) {
   auto f = std::make_shared<ConsumeFlags>();
-  CLI::App* cmd = app.add_subcommand(
-      "consume", "Print a topic's messages, one per line (stops at the end unless --follow)");
+  CLI::App* cmd =
+      app.add_subcommand("consume", "Print a topic's messages, one per line (stops at the end unless --follow)");
   cmd->add_option("topic", f->topic, "Topic to read")->required();
   cmd->add_flag("--from-beginning", f->from_beginning, "Start at the earliest retained offset");
   cmd->add_option("--from-offset", f->from_offset, "Start every partition at this offset");

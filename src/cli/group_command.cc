@@ -1,5 +1,5 @@
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 
@@ -29,7 +29,8 @@ Status Describe(const GroupFlags& f) {
   const GroupInfo& g = groups[0];
   fmt::print("group {}: {}, protocol {}, {} member(s)\n", g.group, g.state, g.protocol.empty() ? "-" : g.protocol,
              g.members.size());
-  for (const auto& m : g.members) fmt::print("  member {} (client {}, host {})\n", m.member_id, m.client_id, m.client_host);
+  for (const auto& m : g.members)
+    fmt::print("  member {} (client {}, host {})\n", m.member_id, m.client_id, m.client_host);
   SLUICE_ASSIGN_OR_RETURN(auto lags, GroupLags(f.client, f.group));
   fmt::print("\n{:<24}  {:>9}  {:>14}  {:>10}\n", "topic", "partition", "committed", "lag");
   int64_t total = 0;

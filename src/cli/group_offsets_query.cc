@@ -16,8 +16,7 @@ struct PartitionListDeleter {
 Result<std::vector<GroupLag>> Committed(const ClientOptions& options, const std::string& group,
                                         const std::vector<TopicInfo>& topics) {
   SLUICE_ASSIGN_OR_RETURN(auto rk, CreateClient(RD_KAFKA_CONSUMER, options, {{"group.id", group}}));
-  std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter> list(
-      rd_kafka_topic_partition_list_new(8));
+  std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter> list(rd_kafka_topic_partition_list_new(8));
   for (const auto& t : topics) {
     for (const auto& p : t.partitions) rd_kafka_topic_partition_list_add(list.get(), t.name.c_str(), p.id);
   }

@@ -12,7 +12,8 @@ Status KafkaError(rd_kafka_resp_err_t err, const std::string& what) {
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: return Status::NotFound(m);
     case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS: return Status::AlreadyExists(m);
     case RD_KAFKA_RESP_ERR__TIMED_OUT:
-    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT: return Status::Timeout(m + " (is a server listening there? see --bootstrap)");
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+      return Status::Timeout(m + " (is a server listening there? see --bootstrap)");
     case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
     case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
     case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:

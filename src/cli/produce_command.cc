@@ -1,6 +1,6 @@
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <simdjson.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <iostream>
@@ -50,7 +50,8 @@ Result<std::string> KeyOf(simdjson::ondemand::parser& parser, const std::string&
   }
   std::string_view s;
   if (v.type() == simdjson::ondemand::json_type::string) {
-    if (v.get_string().get(s)) return Status::InvalidArgument(fmt::format("line {}: bad string in \"{}\"", line_no, field));
+    if (v.get_string().get(s))
+      return Status::InvalidArgument(fmt::format("line {}: bad string in \"{}\"", line_no, field));
     return std::string(s);
   }
   return std::string(simdjson::trim(v.raw_json_token()));
@@ -115,7 +116,8 @@ Status Produce(const ProduceFlags& f) {
   rd_kafka_resp_err_t e = rd_kafka_flush(rk.get(), static_cast<int>(f.client.timeout.count()) * 6);
   if (e) return KafkaError(e, fmt::format("{} message(s) still undelivered", rd_kafka_outq_len(rk.get())));
   if (stats.failed > 0) {
-    return Status::Unavailable(fmt::format("{} of {} message(s) failed: {}", stats.failed.load(), sent, stats.first_error));
+    return Status::Unavailable(
+        fmt::format("{} of {} message(s) failed: {}", stats.failed.load(), sent, stats.first_error));
   }
   fmt::print(stderr, "produced {} message(s) to {}\n", stats.delivered.load(), f.topic);
   return Status::Ok();
