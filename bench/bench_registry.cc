@@ -1,5 +1,7 @@
 #include "bench/bench_registry.h"
 
+#include "bench/broker_bench.h"
+#include "bench/log_bench.h"
 #include "bench/machine_bench.h"
 
 namespace sluice::bench {
@@ -9,6 +11,8 @@ const std::vector<Suite>& AllSuites() {
   // static library is silently dropped by the linker.
   static const std::vector<Suite> kSuites = {
       {"machine", "this machine's limits: memcpy, sequential write + fdatasync, fdatasync latency", RunMachineBench},
+      {"log", "append/read throughput per fsync policy, fsync=always latency with group commit", RunLogBench},
+      {"broker", "Kafka protocol through librdkafka beside Redis Streams at matching durability", RunBrokerBench},
   };
   return kSuites;
 }

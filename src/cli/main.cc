@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/bench_command.h"
+#include "cli/client_commands.h"
 #include "cli/server_command.h"
 #include "common/logging.h"
 #include "common/version.h"
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   sluice::cli::AddServerCommand(app, &exit_code);
+  sluice::cli::AddTopicCommands(app, &exit_code);
+  sluice::cli::AddProduceCommand(app, &exit_code);
+  sluice::cli::AddConsumeCommand(app, &exit_code);
+  sluice::cli::AddGroupCommands(app, &exit_code);
   sluice::cli::AddBenchCommand(app, &exit_code);
 
   try {

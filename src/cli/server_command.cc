@@ -11,10 +11,12 @@
 #include <filesystem>
 #include <memory>
 
+#include "broker/broker.h"
 #include "cli/exit_codes.h"
 #include "cli/listen_address.h"
 #include "common/logging.h"
 #include "common/version.h"
+#include "log/log.h"
 #include "web/http_server.h"
 
 namespace sluice::cli {
@@ -22,7 +24,12 @@ namespace {
 
 struct ServerFlags {
   std::string data_dir = "./sluice-data";
+  std::string kafka_listen = "127.0.0.1:9092";
+  std::string advertise;
   std::string http_listen = "127.0.0.1:8080";
+  int default_partitions = 1;
+  bool auto_create_topics = true;
+  int io_threads = 2;
 };
 
 // Holds an exclusive flock on <data-dir>/LOCK so that two servers never
@@ -51,6 +58,8 @@ class DataDirLock {
 
 Status RunServer(const ServerFlags& flags) {
   SLUICE_ASSIGN_OR_RETURN(ListenAddress http_addr, ParseListenAddress(flags.http_listen));
+  SLUICE_ASSIGN_OR_RETURN(ListenAddress kafka_addr, ParseListenAddress(flags.kafka_listen));
+  if (flags.default_partitions < 1) return Status::InvalidArgument("--default-partitions must be at least 1");
 
   // Block the stop signals before any thread starts so that every thread
   // inherits the mask and only sigwait() below sees them.
@@ -61,12 +70,31 @@ Status RunServer(const ServerFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   SLUICE_ASSIGN_OR_RETURN(auto lock, DataDirLock::Acquire(flags.data_dir));
+  std::filesystem::path data_dir = std::filesystem::absolute(flags.data_dir).lexically_normal();
+  SLUICE_ASSIGN_OR_RETURN(auto log, log::Log::Open(data_dir / "log", log::LogOptions{}));
+
+  broker::BrokerOptions broker_options;
+  broker_options.default_partitions = flags.default_partitions;
+  broker_options.auto_create_topics = flags.auto_create_topics;
+  broker_options.advertised_port = 0;  // the bound port
+  if (!flags.advertise.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(ListenAddress adv, ParseListenAddress(flags.advertise));
+    broker_options.advertised_host = adv.host;
+    broker_options.advertised_port = adv.port;
+  }
+  broker::KafkaServerOptions kafka_options;
+  kafka_options.host = kafka_addr.host;
+  kafka_options.port = kafka_addr.port;
+  kafka_options.io_threads = flags.io_threads;
+  broker::Broker broker(broker_options, kafka_options, *log);
+  SLUICE_RETURN_IF_ERROR(broker.Start());
 
   web::HttpServer http({http_addr.host, http_addr.port});
   SLUICE_RETURN_IF_ERROR(http.Start());
 
-  SLUICE_LOG_INFO("server", "sluice {} started; data dir {}", Version(),
-                  std::filesystem::absolute(flags.data_dir).lexically_normal().string());
+  SLUICE_LOG_INFO("server", "sluice {} started; data dir {}", Version(), data_dir.string());
+  SLUICE_LOG_INFO("server", "Kafka protocol listening on {}:{} (try: kcat -b {}:{} -L)", kafka_addr.host, broker.port(),
+                  kafka_addr.host, broker.port());
   SLUICE_LOG_INFO("server", "HTTP listening on http://{}:{} (/healthz)", http_addr.host, http.port());
   SLUICE_LOG_INFO("server", "press Ctrl-C to stop");
 
@@ -74,6 +102,8 @@ Status RunServer(const ServerFlags& flags) {
   sigwait(&stop_signals, &sig);
   SLUICE_LOG_INFO("server", "received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   http.Stop();
+  broker.Stop();
+  log.reset();  // closes partitions; flushes what the fsync policies leave unsynced
   SLUICE_LOG_INFO("server", "stopped cleanly");
   return Status::Ok();
 }
@@ -84,8 +114,18 @@ void AddServerCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ServerFlags>();
   CLI::App* cmd = app.add_subcommand("server", "Run the Sluice server (log, engine, REST API) until SIGINT/SIGTERM");
   cmd->add_option("--data-dir", flags->data_dir, "Directory holding all durable state")->capture_default_str();
+  cmd->add_option("--kafka-listen", flags->kafka_listen, "host:port for Kafka clients (port 0 picks a free port)")
+      ->capture_default_str();
+  cmd->add_option("--advertise", flags->advertise,
+                  "host:port clients are told to connect to (default: the Kafka listen address)");
   cmd->add_option("--http-listen", flags->http_listen, "host:port of the HTTP API (port 0 picks a free port)")
       ->capture_default_str();
+  cmd->add_option("--default-partitions", flags->default_partitions, "Partitions of auto-created topics")
+      ->capture_default_str();
+  cmd->add_option("--auto-create-topics", flags->auto_create_topics,
+                  "Create a topic when a client asks for metadata of an unknown one")
+      ->capture_default_str();
+  cmd->add_option("--io-threads", flags->io_threads, "Threads serving Kafka connections")->capture_default_str();
   cmd->callback([flags, exit_code] { *exit_code = ReportError(RunServer(*flags)); });
 }
 

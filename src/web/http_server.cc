@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 #include "common/version.h"
 
 namespace sluice::web {
@@ -33,6 +35,12 @@ Status HttpServer::Start() {
     bound_port_ = options_.port;
   }
   thread_ = std::thread([this] { impl_->server.listen_after_bind(); });
+  // cpp-httplib's stop() is a no-op until the accept loop runs, so a stop
+  // signal arriving right after start would hang Stop(): wait for the loop.
+  for (int i = 0; i < 5000 && !impl_->server.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!impl_->server.is_running()) return Status::Internal("HTTP listener thread did not start");
   return Status::Ok();
 }
 

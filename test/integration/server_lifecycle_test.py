@@ -13,7 +13,7 @@ SLUICE = sys.argv[1]
 
 
 def start(data_dir):
-    p = subprocess.Popen([SLUICE, "server", "--data-dir", data_dir, "--http-listen", "127.0.0.1:0"],
+    p = subprocess.Popen([SLUICE, "server", "--data-dir", data_dir, "--http-listen", "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     for line in p.stdout:
@@ -36,7 +36,7 @@ with tempfile.TemporaryDirectory() as d:
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read().decode()
     assert body.strip() == "ok", body
 
-    second = subprocess.run([SLUICE, "server", "--data-dir", d, "--http-listen", "127.0.0.1:0"],
+    second = subprocess.run([SLUICE, "server", "--data-dir", d, "--http-listen", "127.0.0.1:0", "--kafka-listen", "127.0.0.1:0"],
                             capture_output=True, text=True, timeout=20)
     assert second.returncode != 0 and "in use" in second.stderr, second
     stop(p, signal.SIGTERM)
