@@ -57,7 +57,8 @@ class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
         }
         // Whole batches only; the log returns at least one batch even when it
         // exceeds the budget, so a consumer always makes progress (KIP-74).
-        size_t budget = static_cast<size_t>(std::max(0, std::min(p.max_bytes, max_bytes_ - static_cast<int32_t>(total))));
+        size_t budget =
+            static_cast<size_t>(std::max(0, std::min(p.max_bytes, max_bytes_ - static_cast<int32_t>(total))));
         if (error == ErrorCode::kNone && part && budget == 0 && total > 0) {
           size_t pos = fw.BeginPartition(p.index, error, hw, log_start);
           fw.EndPartition(pos);
@@ -108,9 +109,8 @@ class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
       return;
     }
     timer_.expires_after(std::chrono::milliseconds(fetch_.max_wait_ms));
-    timer_.async_wait(asio::bind_executor(executor_, [self = shared_from_this()](const std::error_code&) {
-      self->Expire();
-    }));
+    timer_.async_wait(
+        asio::bind_executor(executor_, [self = shared_from_this()](const std::error_code&) { self->Expire(); }));
   }
 
  private:
@@ -156,8 +156,8 @@ class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
 Status KafkaHandler::HandleFetch(const RequestPtr& req) {
   FetchRequest fetch = DecodeFetchRequest(req->reader, req->version());
   if (!req->reader.ok()) return req->DecodeError();
-  auto pending = std::make_shared<PendingFetch>(std::move(fetch), req->header, options_.max_fetch_response_bytes,
-                                                log_, req->ctx.executor);
+  auto pending = std::make_shared<PendingFetch>(std::move(fetch), req->header, options_.max_fetch_response_bytes, log_,
+                                                req->ctx.executor);
   // Capturing `req` keeps alive the frame that the topic names in `fetch` point into.
   pending->Start([req](std::string frame) { req->respond(std::move(frame)); });
   return Status::Ok();

@@ -111,9 +111,10 @@ Status KafkaHandler::HandleCreateTopics(const RequestPtr& req) {
     int32_t partitions = t.num_partitions == -1 ? options_.default_partitions : t.num_partitions;
     if (t.replication_factor != -1 && t.replication_factor != 1) {
       r.error = ErrorCode::kInvalidReplicationFactor;
-      r.message = fmt::format("replication factor {} requested, but a Sluice server holds one copy of each "
-                              "partition; use 1 (or -1 for the default)",
-                              t.replication_factor);
+      r.message = fmt::format(
+          "replication factor {} requested, but a Sluice server holds one copy of each "
+          "partition; use 1 (or -1 for the default)",
+          t.replication_factor);
     } else if (t.has_manual_assignment) {
       r.error = ErrorCode::kInvalidRequest;
       r.message = "manual replica assignment is not supported by a single Sluice server";
@@ -131,7 +132,8 @@ Status KafkaHandler::HandleCreateTopics(const RequestPtr& req) {
         r.error = ErrorCodeFor(s);
       }
       if (!s.ok()) r.message = s.message();
-      if (s.ok() && !ct.validate_only) SLUICE_LOG_INFO("kafka", "created topic {} with {} partition(s)", t.name, partitions);
+      if (s.ok() && !ct.validate_only)
+        SLUICE_LOG_INFO("kafka", "created topic {} with {} partition(s)", t.name, partitions);
     }
     results.push_back(std::move(r));
   }

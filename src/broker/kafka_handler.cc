@@ -12,8 +12,8 @@ namespace sluice::broker {
 Status KafkaHandler::Request::DecodeError() const {
   auto api = FindApi(header.api_key);
   return Status::InvalidArgument(fmt::format("malformed {} v{} request (correlation id {}): {}",
-                                             api ? api->name : "unknown", header.api_version,
-                                             header.correlation_id, reader.error()));
+                                             api ? api->name : "unknown", header.api_version, header.correlation_id,
+                                             reader.error()));
 }
 
 KafkaHandler::KafkaHandler(BrokerOptions options, log::Log& log, GroupCoordinator& coordinator)

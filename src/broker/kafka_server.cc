@@ -64,10 +64,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void ReadSize() {
     if (closed_) return;
-    asio::async_read(socket_, asio::buffer(size_buf_),
-                     asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, size_t) {
-                       self->OnSize(ec);
-                     }));
+    asio::async_read(
+        socket_, asio::buffer(size_buf_),
+        asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, size_t) { self->OnSize(ec); }));
   }
 
   void OnSize(std::error_code ec) {
@@ -75,15 +74,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     int32_t size = static_cast<int32_t>((uint32_t{size_buf_[0]} << 24) | (uint32_t{size_buf_[1]} << 16) |
                                         (uint32_t{size_buf_[2]} << 8) | size_buf_[3]);
     if (size < 8 || size > server_.options.max_frame_bytes) {
-      SLUICE_LOG_WARN("kafka", "closing connection from {}: request size {} is outside 8..{} bytes "
-                      "(not a Kafka client, or raise the frame limit)", peer_, size, server_.options.max_frame_bytes);
+      SLUICE_LOG_WARN("kafka",
+                      "closing connection from {}: request size {} is outside 8..{} bytes "
+                      "(not a Kafka client, or raise the frame limit)",
+                      peer_, size, server_.options.max_frame_bytes);
       return CloseNow();
     }
     frame_.resize(static_cast<size_t>(size));
-    asio::async_read(socket_, asio::buffer(frame_),
-                     asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, size_t) {
-                       self->OnFrame(ec);
-                     }));
+    asio::async_read(
+        socket_, asio::buffer(frame_),
+        asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec, size_t) { self->OnFrame(ec); }));
   }
 
   void OnFrame(std::error_code ec) {
