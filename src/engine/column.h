@@ -64,9 +64,7 @@ class Column {
     const StringRef& r = data<StringRef>()[row];
     return {arena_.data() + r.offset, r.length};
   }
-  void SetString(int row, std::string_view s) {
-    data<StringRef>()[row] = AppendToArena(s);
-  }
+  void SetString(int row, std::string_view s) { data<StringRef>()[row] = AppendToArena(s); }
   StringRef AppendToArena(std::string_view s) {
     StringRef r{static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(s.size())};
     arena_.insert(arena_.end(), s.begin(), s.end());

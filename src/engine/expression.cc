@@ -320,10 +320,10 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     case Fn::kMod: {
       SLUICE_RETURN_IF_ERROR(need_args(2, 2));
       DataType a = args[0]->type, b = args[1]->type;
-      bool ts_arith = (n.fn == Fn::kAdd || n.fn == Fn::kSub) &&
-                      ((a == DataType::kTimestamp && (b == DataType::kInt64 || b == DataType::kInt32)) ||
-                       (n.fn == Fn::kAdd && b == DataType::kTimestamp &&
-                        (a == DataType::kInt64 || a == DataType::kInt32)));
+      bool ts_arith =
+          (n.fn == Fn::kAdd || n.fn == Fn::kSub) &&
+          ((a == DataType::kTimestamp && (b == DataType::kInt64 || b == DataType::kInt32)) ||
+           (n.fn == Fn::kAdd && b == DataType::kTimestamp && (a == DataType::kInt64 || a == DataType::kInt32)));
       if (ts_arith) {
         args[0] = CastTo(std::move(args[0]), DataType::kInt64, capacity);
         args[1] = CastTo(std::move(args[1]), DataType::kInt64, capacity);

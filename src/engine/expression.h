@@ -13,13 +13,30 @@ namespace sluice::engine {
 
 // Scalar functions and operators an expression can call.
 enum class Fn : uint8_t {
-  kAdd, kSub, kMul, kDiv, kMod, kNeg,   // arithmetic; integer / and % by zero give NULL
-  kEq, kNe, kLt, kLe, kGt, kGe,         // comparison
-  kAnd, kOr, kNot,                      // three-valued logic
-  kIsNull, kIsNotNull,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kNeg,  // arithmetic; integer / and % by zero give NULL
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,  // comparison
+  kAnd,
+  kOr,
+  kNot,  // three-valued logic
+  kIsNull,
+  kIsNotNull,
   kCoalesce,
-  kUpper, kLower, kSubstring, kConcat, kCharLength,  // strings (ASCII case mapping; lengths in code points)
-  kFloorTime,                           // FLOOR(ts TO unit)
+  kUpper,
+  kLower,
+  kSubstring,
+  kConcat,
+  kCharLength,  // strings (ASCII case mapping; lengths in code points)
+  kFloorTime,   // FLOOR(ts TO unit)
 };
 
 enum class TimeUnit : uint8_t { kMillisecond, kSecond, kMinute, kHour, kDay };
@@ -51,19 +68,19 @@ class Expr {
 
 struct ExprNode {
   ExprKind kind = ExprKind::kLiteral;
-  int column_index = -1;    // kColumn: when >= 0, wins over the name
-  std::string column_name;  // kColumn
-  Value literal;            // kLiteral
-  Fn fn = Fn::kAdd;         // kCall
-  TimeUnit unit = TimeUnit::kSecond;       // kCall kFloorTime
-  DataType cast_to = DataType::kInt64;     // kCast
-  std::vector<Expr> args;   // kCall: arguments; kCast: [arg]; kCase: [when1, then1, ..., else]
+  int column_index = -1;                // kColumn: when >= 0, wins over the name
+  std::string column_name;              // kColumn
+  Value literal;                        // kLiteral
+  Fn fn = Fn::kAdd;                     // kCall
+  TimeUnit unit = TimeUnit::kSecond;    // kCall kFloorTime
+  DataType cast_to = DataType::kInt64;  // kCast
+  std::vector<Expr> args;               // kCall: arguments; kCast: [arg]; kCase: [when1, then1, ..., else]
 };
 
 Expr Col(std::string name);
 Expr ColIdx(int index);
 Expr Lit(Value v);
-Expr Lit(int v);  // INT
+Expr Lit(int v);      // INT
 Expr Lit(int64_t v);  // BIGINT
 Expr Lit(double v);
 Expr Lit(bool v);
@@ -104,14 +121,14 @@ Expr operator!(Expr a);
 // Literal on one side: Col("price") > 100.
 template <typename T>
 concept ExprLiteral = std::is_arithmetic_v<T> || std::is_convertible_v<T, std::string>;
-#define SLUICE_EXPR_LIT_OPERATOR(op)                                \
-  template <ExprLiteral T>                                          \
-  Expr operator op(Expr a, T b) {                                   \
-    return std::move(a) op Lit(b);                                  \
-  }                                                                 \
-  template <ExprLiteral T>                                          \
-  Expr operator op(T a, Expr b) {                                   \
-    return Lit(a) op std::move(b);                                  \
+#define SLUICE_EXPR_LIT_OPERATOR(op) \
+  template <ExprLiteral T>           \
+  Expr operator op(Expr a, T b) {    \
+    return std::move(a) op Lit(b);   \
+  }                                  \
+  template <ExprLiteral T>           \
+  Expr operator op(T a, Expr b) {    \
+    return Lit(a) op std::move(b);   \
   }
 SLUICE_EXPR_LIT_OPERATOR(+)
 SLUICE_EXPR_LIT_OPERATOR(-)

@@ -18,15 +18,15 @@ const Schema kSchema({{"a", DataType::kInt64},
                       {"ts", DataType::kTimestamp}});
 
 Batch Sample() {
-  return MakeBatch(kSchema, {
-                                {Value::Int64(10), Value::Int32(3), Value::Double(1.5), Value::String("Hello"),
-                                 Value::Bool(true), Value::Timestamp(61'500)},
-                                {Value::Int64(-7), Value::Int32(0), Value::Null(DataType::kDouble),
-                                 Value::String("wörld"), Value::Bool(false), Value::Timestamp(-1)},
-                                {Value::Null(DataType::kInt64), Value::Int32(2), Value::Double(-2.0),
-                                 Value::Null(DataType::kString), Value::Null(DataType::kBool),
-                                 Value::Null(DataType::kTimestamp)},
-                            });
+  return MakeBatch(
+      kSchema, {
+                   {Value::Int64(10), Value::Int32(3), Value::Double(1.5), Value::String("Hello"), Value::Bool(true),
+                    Value::Timestamp(61'500)},
+                   {Value::Int64(-7), Value::Int32(0), Value::Null(DataType::kDouble), Value::String("wörld"),
+                    Value::Bool(false), Value::Timestamp(-1)},
+                   {Value::Null(DataType::kInt64), Value::Int32(2), Value::Double(-2.0), Value::Null(DataType::kString),
+                    Value::Null(DataType::kBool), Value::Null(DataType::kTimestamp)},
+               });
 }
 
 std::vector<Value> Eval(const Expr& e, const Batch& b) {
@@ -63,11 +63,11 @@ TEST(ExpressionTest, ComparisonOfMixedNumericTypes) {
 }
 
 TEST(ExpressionTest, ThreeValuedLogic) {
-  Batch b = MakeBatch(Schema({{"p", DataType::kBool}, {"q", DataType::kBool}}),
-                      {{B(true), N(DataType::kBool)},
-                       {B(false), N(DataType::kBool)},
-                       {N(DataType::kBool), N(DataType::kBool)},
-                       {B(true), B(false)}});
+  Batch b =
+      MakeBatch(Schema({{"p", DataType::kBool}, {"q", DataType::kBool}}), {{B(true), N(DataType::kBool)},
+                                                                           {B(false), N(DataType::kBool)},
+                                                                           {N(DataType::kBool), N(DataType::kBool)},
+                                                                           {B(true), B(false)}});
   EXPECT_EQ(Eval(Col("p") && Col("q"), b),
             (std::vector<Value>{N(DataType::kBool), B(false), N(DataType::kBool), B(false)}));
   EXPECT_EQ(Eval(Col("p") || Col("q"), b),
