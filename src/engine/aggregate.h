@@ -17,8 +17,8 @@ std::string_view AggKindName(AggKind kind);
 // column (by name or index; none for COUNT(*)) and the output column name.
 struct AggregateSpec {
   AggKind kind = AggKind::kCount;
-  std::string arg;      // column name; empty with arg_index < 0 = COUNT(*)
-  int arg_index = -1;   // wins over `arg` when >= 0
+  std::string arg;     // column name; empty with arg_index < 0 = COUNT(*)
+  int arg_index = -1;  // wins over `arg` when >= 0
   std::string output_name;
 
   AggregateSpec As(std::string name) const {
@@ -53,8 +53,7 @@ AggregateSpec LastValue(std::string column);
 class AggregateLayout {
  public:
   // `time_column` orders FIRST_VALUE/LAST_VALUE (-1: arrival order).
-  static Result<AggregateLayout> Create(const std::vector<AggregateSpec>& specs, const Schema& input,
-                                        int time_column);
+  static Result<AggregateLayout> Create(const std::vector<AggregateSpec>& specs, const Schema& input, int time_column);
 
   int payload_bytes() const { return width_; }
   int size() const { return static_cast<int>(aggs_.size()); }
@@ -66,8 +65,8 @@ class AggregateLayout {
   // whose group entries in `table` are entries[k] (indexed by live row k) and
   // whose encoded group keys are keys.key(k). COUNT DISTINCT keeps its value
   // sets in `distinct` (key = group key + aggregate + value, payload = refcount).
-  Status Accumulate(const Batch& batch, const int32_t* ks, int count, const uint32_t* entries,
-                    const KeyEncoder& keys, KeyTable* table, KeyTable* distinct, int sign) const;
+  Status Accumulate(const Batch& batch, const int32_t* ks, int count, const uint32_t* entries, const KeyEncoder& keys,
+                    KeyTable* table, KeyTable* distinct, int sign) const;
 
   // Merges the accumulator of `src_table` entry `src` into `dst_table` entry
   // `dst`. COUNT DISTINCT counts are summed; callers that merge overlapping

@@ -22,9 +22,8 @@ Result<std::unique_ptr<CalcOperator>> CalcOperator::Create(const Schema& input, 
   if (filter.valid()) {
     SLUICE_ASSIGN_OR_RETURN(op->filter_, CompileExpr(filter, input, capacity));
     if (op->filter_->type() != DataType::kBool) {
-      return Status::InvalidArgument(
-          fmt::format("filter {} is {}, not BOOLEAN; write a comparison", filter.ToString(),
-                      DataTypeName(op->filter_->type())));
+      return Status::InvalidArgument(fmt::format("filter {} is {}, not BOOLEAN; write a comparison", filter.ToString(),
+                                                 DataTypeName(op->filter_->type())));
     }
   }
   return op;

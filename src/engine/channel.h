@@ -36,7 +36,8 @@ class Inbox {
     if (count_ == ring_.size()) {
       auto t0 = std::chrono::steady_clock::now();
       not_full_.wait(lock, [&] { return count_ < ring_.size() || cancelled_; });
-      *blocked_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+      *blocked_ns +=
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
     }
     if (cancelled_) return false;
     ring_[(head_ + count_) % ring_.size()] = m;
@@ -98,7 +99,8 @@ class BatchPool {
     if (free_.empty()) {
       auto t0 = std::chrono::steady_clock::now();
       cv_.wait(lock, [&] { return !free_.empty() || cancelled_; });
-      *blocked_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+      *blocked_ns +=
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
     }
     if (cancelled_) return nullptr;
     Batch* b = free_.back();

@@ -4,8 +4,8 @@
 
 namespace sluice::engine {
 
-ExchangeOperator::ExchangeOperator(const Schema& schema, std::vector<int> key_columns, int producer,
-                                   int num_key_groups, std::vector<Inbox*> inboxes, std::vector<BatchPool*> pools)
+ExchangeOperator::ExchangeOperator(const Schema& schema, std::vector<int> key_columns, int producer, int num_key_groups,
+                                   std::vector<Inbox*> inboxes, std::vector<BatchPool*> pools)
     : schema_(schema),
       keys_(std::move(key_columns)),
       producer_(producer),

@@ -4,9 +4,11 @@
 
 namespace sluice::engine {
 
-Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(
-    const Schema& input, std::vector<int> key_columns, std::vector<AggregateSpec> aggregates, int time_column,
-    const OperatorContext& ctx) {
+Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(const Schema& input,
+                                                                               std::vector<int> key_columns,
+                                                                               std::vector<AggregateSpec> aggregates,
+                                                                               int time_column,
+                                                                               const OperatorContext& ctx) {
   SLUICE_ASSIGN_OR_RETURN(AggregateLayout layout, AggregateLayout::Create(aggregates, input, time_column));
   std::vector<Field> key_fields;
   for (int c : key_columns) {
@@ -15,8 +17,8 @@ Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(
   }
   std::vector<Field> out = key_fields;
   for (int i = 0; i < layout.size(); ++i) out.push_back(layout.output_field(i));
-  return std::unique_ptr<GroupAggregateOperator>(new GroupAggregateOperator(
-      Schema(out), std::move(key_columns), std::move(layout), Schema(key_fields), ctx));
+  return std::unique_ptr<GroupAggregateOperator>(
+      new GroupAggregateOperator(Schema(out), std::move(key_columns), std::move(layout), Schema(key_fields), ctx));
 }
 
 GroupAggregateOperator::GroupAggregateOperator(Schema output, std::vector<int> keys, AggregateLayout layout,

@@ -23,8 +23,8 @@ namespace sluice::engine {
 class GroupAggregateOperator : public Operator {
  public:
   static Result<std::unique_ptr<GroupAggregateOperator>> Create(const Schema& input, std::vector<int> key_columns,
-                                                                std::vector<AggregateSpec> aggregates,
-                                                                int time_column, const OperatorContext& ctx);
+                                                                std::vector<AggregateSpec> aggregates, int time_column,
+                                                                const OperatorContext& ctx);
   std::string name() const override { return "group-aggregate"; }
   const Schema& output_schema() const override { return output_schema_; }
   Status Process(Batch& batch) override;

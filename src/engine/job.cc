@@ -25,6 +25,7 @@ struct Job::Reader {
   int64_t max_ts = kMinWatermark;
   int64_t watermark = kMinWatermark;
   int64_t last_data_ms = 0;
+  int64_t bad_seen = 0;
   bool ended = false;
   bool idle = false;
 };
@@ -55,8 +56,8 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
   const Schema& schema = spec.sources[0]->schema();
   for (const auto& s : spec.sources) {
     if (!(s->schema() == schema)) {
-      return Status::InvalidArgument(fmt::format("UNION of sources with different schemas: {} vs {}",
-                                                 schema.ToString(), s->schema().ToString()));
+      return Status::InvalidArgument(
+          fmt::format("UNION of sources with different schemas: {} vs {}", schema.ToString(), s->schema().ToString()));
     }
   }
   std::unique_ptr<Job> job(new Job());
@@ -208,6 +209,11 @@ void Job::ProducerLoop(int w) {
       if (!rs.ok()) {
         s = rs.status();
         break;
+      }
+      const int64_t bad = r.reader->bad_records();
+      if (bad != r.bad_seen) {
+        worker.source_metrics.Add(worker.source_metrics.dropped_rows, bad - r.bad_seen);
+        r.bad_seen = bad;
       }
       if (*rs == ReadStatus::kEndOfInput) {
         r.ended = true;

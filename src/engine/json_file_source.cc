@@ -129,8 +129,8 @@ class JsonLinesReader : public SourceReader {
 
 }  // namespace
 
-Result<std::shared_ptr<JsonFileSource>> JsonFileSource::Create(std::vector<std::filesystem::path> files,
-                                                               Schema schema, const std::string& event_time_column,
+Result<std::shared_ptr<JsonFileSource>> JsonFileSource::Create(std::vector<std::filesystem::path> files, Schema schema,
+                                                               const std::string& event_time_column,
                                                                WatermarkStrategy strategy) {
   auto s = std::shared_ptr<JsonFileSource>(new JsonFileSource());
   s->event_time_column_ = -1;

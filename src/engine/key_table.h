@@ -70,9 +70,7 @@ class KeyTable {
   uint32_t size() const { return static_cast<uint32_t>(entries_.size()); }
   uint8_t* payload(uint32_t e) { return payloads_.data() + static_cast<size_t>(e) * payload_bytes_; }
   const uint8_t* payload(uint32_t e) const { return payloads_.data() + static_cast<size_t>(e) * payload_bytes_; }
-  std::string_view key(uint32_t e) const {
-    return {keys_.data() + entries_[e].key_offset, entries_[e].key_length};
-  }
+  std::string_view key(uint32_t e) const { return {keys_.data() + entries_[e].key_offset, entries_[e].key_length}; }
   uint64_t hash(uint32_t e) const { return entries_[e].hash; }
   int payload_bytes() const { return payload_bytes_; }
 

@@ -59,8 +59,8 @@ Result<int> TimeColumn(const Schema& schema, const std::string& name) {
   if (name.empty()) return -1;
   SLUICE_ASSIGN_OR_RETURN(int idx, schema.IndexOf(name));
   if (schema.field(idx).type != DataType::kTimestamp) {
-    return Status::InvalidArgument(fmt::format("event-time column '{}' is {}, not TIMESTAMP(3)", name,
-                                               DataTypeName(schema.field(idx).type)));
+    return Status::InvalidArgument(
+        fmt::format("event-time column '{}' is {}, not TIMESTAMP(3)", name, DataTypeName(schema.field(idx).type)));
   }
   return idx;
 }
@@ -75,8 +75,8 @@ Result<std::shared_ptr<MemorySource>> MemorySource::Create(Schema schema, std::v
     std::shared_ptr<Batch> cur;
     for (const Row& row : partitions[p]) {
       if (static_cast<int>(row.size()) != schema.size()) {
-        return Status::InvalidArgument(fmt::format("row has {} values, schema {} has {} columns", row.size(),
-                                                   schema.ToString(), schema.size()));
+        return Status::InvalidArgument(
+            fmt::format("row has {} values, schema {} has {} columns", row.size(), schema.ToString(), schema.size()));
       }
       if (!cur || cur->num_rows() == batch_capacity) {
         cur = std::make_shared<Batch>(schema, batch_capacity);

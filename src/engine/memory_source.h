@@ -18,8 +18,7 @@ class MemorySource : public Source {
   using Row = std::vector<Value>;
   // `event_time_column` names a TIMESTAMP column of `schema` (or is empty).
   static Result<std::shared_ptr<MemorySource>> Create(Schema schema, std::vector<std::vector<Row>> partitions,
-                                                      const std::string& event_time_column,
-                                                      WatermarkStrategy strategy,
+                                                      const std::string& event_time_column, WatermarkStrategy strategy,
                                                       int batch_capacity = kDefaultBatchCapacity);
   // Same, from ready-made batches per partition (their capacity must not
   // exceed the job's batch capacity).

@@ -16,7 +16,7 @@ class Clock;
 
 // What a running operator instance knows about where it runs.
 struct OperatorContext {
-  int worker = 0;        // index of the worker that owns this instance
+  int worker = 0;  // index of the worker that owns this instance
   int num_workers = 1;
   int num_key_groups = 128;
   int batch_capacity = kDefaultBatchCapacity;
@@ -76,7 +76,8 @@ class Operator {
     if (!next_ || batch.active_rows() == 0) return Status::Ok();
     auto t0 = std::chrono::steady_clock::now();
     Status s = next_->ProcessAndMeasure(batch);
-    downstream_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    downstream_ns_ +=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
     return s;
   }
   Status EmitWatermark(int64_t watermark) {

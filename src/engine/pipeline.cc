@@ -22,8 +22,8 @@ Pipeline& Pipeline::Union(std::shared_ptr<Source> source) {
   if (spec_.sources.empty() || !spec_.before_exchange.empty() || spec_.key_by) {
     Fail(Status::InvalidArgument("Union() must follow From() directly"));
   } else if (!(source->schema() == schema_)) {
-    Fail(Status::InvalidArgument(fmt::format("Union() of {} with {}: schemas differ", schema_.ToString(),
-                                             source->schema().ToString())));
+    Fail(Status::InvalidArgument(
+        fmt::format("Union() of {} with {}: schemas differ", schema_.ToString(), source->schema().ToString())));
   } else {
     spec_.sources.push_back(std::move(source));
   }
@@ -47,11 +47,11 @@ void Pipeline::AddCalc(Expr filter, std::vector<Projection> projections) {
     if (!kept) time_column_.clear();
   }
   schema_ = (*probe)->output_schema();
-  OperatorSpec op{"calc", [filter, projections](const Schema& in, const OperatorContext& ctx)
-                              -> Result<std::unique_ptr<Operator>> {
-                    SLUICE_ASSIGN_OR_RETURN(auto calc, CalcOperator::Create(in, filter, projections, ctx.batch_capacity));
-                    return std::unique_ptr<Operator>(std::move(calc));
-                  }};
+  OperatorSpec op{
+      "calc", [filter, projections](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto calc, CalcOperator::Create(in, filter, projections, ctx.batch_capacity));
+        return std::unique_ptr<Operator>(std::move(calc));
+      }};
   if (spec_.key_by) {
     spec_.after_exchange.push_back(std::move(op));
   } else {
@@ -128,7 +128,8 @@ Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
     schema_ = (*probe)->output_schema();
     spec_.after_exchange.push_back(OperatorSpec{
         "group-aggregate",
-        [keys, aggregates, time_col](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+        [keys, aggregates, time_col](const Schema& in,
+                                     const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
           SLUICE_ASSIGN_OR_RETURN(auto op, GroupAggregateOperator::Create(in, keys, aggregates, time_col, ctx));
           return std::unique_ptr<Operator>(std::move(op));
         }});

@@ -18,9 +18,7 @@ struct WatermarkStrategy {
   int64_t max_out_of_orderness_ms = 0;
   int64_t idle_timeout_ms = 0;  // 0: never considered idle
 
-  static WatermarkStrategy BoundedDelay(std::chrono::milliseconds delay) {
-    return WatermarkStrategy{delay.count(), 0};
-  }
+  static WatermarkStrategy BoundedDelay(std::chrono::milliseconds delay) { return WatermarkStrategy{delay.count(), 0}; }
   WatermarkStrategy WithIdleTimeout(std::chrono::milliseconds t) const {
     WatermarkStrategy s = *this;
     s.idle_timeout_ms = t.count();

@@ -188,9 +188,9 @@ Status WindowOperatorBase::SendLate(const Batch& batch, int k) {
 Result<std::unique_ptr<SlicedWindowOperator>> SlicedWindowOperator::Create(const Schema& input,
                                                                            WindowAggregateSpec spec,
                                                                            const OperatorContext& ctx) {
-  SLUICE_ASSIGN_OR_RETURN(AggregateLayout layout,
-                          AggregateLayout::Create(spec.aggregates, input, spec.time_column));
-  return std::unique_ptr<SlicedWindowOperator>(new SlicedWindowOperator(input, std::move(spec), std::move(layout), ctx));
+  SLUICE_ASSIGN_OR_RETURN(AggregateLayout layout, AggregateLayout::Create(spec.aggregates, input, spec.time_column));
+  return std::unique_ptr<SlicedWindowOperator>(
+      new SlicedWindowOperator(input, std::move(spec), std::move(layout), ctx));
 }
 
 SlicedWindowOperator::SlicedWindowOperator(const Schema& input, WindowAggregateSpec spec, AggregateLayout layout,
@@ -236,13 +236,15 @@ int64_t SlicedWindowOperator::LastWindowEnd(int64_t s) const {
 SlicedWindowOperator::Slice* SlicedWindowOperator::GetSlice(int64_t slice_end) {
   auto it = slices_.find(slice_end);
   if (it != slices_.end()) return it->second.get();
-  std::unique_ptr<Slice> s;
   if (!free_slices_.empty()) {
-    s = std::move(free_slices_.back());
+    SliceMap::node_type node = std::move(free_slices_.back());
     free_slices_.pop_back();
-  } else {
-    s = std::make_unique<Slice>(layout_.payload_bytes());
+    node.key() = slice_end;
+    Slice* raw = node.mapped().get();
+    slices_.insert(std::move(node));
+    return raw;
   }
+  auto s = std::make_unique<Slice>(layout_.payload_bytes());
   Slice* raw = s.get();
   slices_.emplace(slice_end, std::move(s));
   return raw;
@@ -365,7 +367,8 @@ Status SlicedWindowOperator::FireWindow(int64_t end) {
     distinct_list_.push_back(&it->second->distinct);
   }
   if (layout_.has_distinct()) layout_.RecountDistinct(distinct_list_, &merged_, &distinct_scratch_);
-  for (uint32_t e = 0; e < merged_.size(); ++e) SLUICE_RETURN_IF_ERROR(EmitWindowRow(RowKind::kInsert, merged_, e, end));
+  for (uint32_t e = 0; e < merged_.size(); ++e)
+    SLUICE_RETURN_IF_ERROR(EmitWindowRow(RowKind::kInsert, merged_, e, end));
   return Status::Ok();
 }
 
@@ -387,7 +390,7 @@ Status SlicedWindowOperator::FireUpTo(int64_t t) {
     auto node = slices_.extract(slices_.begin());
     node.mapped()->groups.Clear();
     node.mapped()->distinct.Clear();
-    free_slices_.push_back(std::move(node.mapped()));
+    free_slices_.push_back(std::move(node));
   }
   fired_up_to_ = std::max(fired_up_to_, t);
   return Status::Ok();
@@ -396,7 +399,7 @@ Status SlicedWindowOperator::FireUpTo(int64_t t) {
 int64_t SlicedWindowOperator::StateBytes() const {
   int64_t bytes = merged_.MemoryBytes() + single_.MemoryBytes();
   for (const auto& [end, s] : slices_) bytes += s->groups.MemoryBytes() + s->distinct.MemoryBytes();
-  for (const auto& s : free_slices_) bytes += s->groups.MemoryBytes() + s->distinct.MemoryBytes();
+  for (const auto& s : free_slices_) bytes += s.mapped()->groups.MemoryBytes() + s.mapped()->distinct.MemoryBytes();
   return bytes;
 }
 
@@ -405,8 +408,7 @@ int64_t SlicedWindowOperator::StateBytes() const {
 Result<std::unique_ptr<SessionWindowOperator>> SessionWindowOperator::Create(const Schema& input,
                                                                              WindowAggregateSpec spec,
                                                                              const OperatorContext& ctx) {
-  SLUICE_ASSIGN_OR_RETURN(AggregateLayout layout,
-                          AggregateLayout::Create(spec.aggregates, input, spec.time_column));
+  SLUICE_ASSIGN_OR_RETURN(AggregateLayout layout, AggregateLayout::Create(spec.aggregates, input, spec.time_column));
   if (layout.has_distinct()) {
     return Status::Unsupported("COUNT(DISTINCT ...) over session windows is not supported yet; use HOP or TUMBLE");
   }
@@ -435,8 +437,8 @@ int32_t SessionWindowOperator::NewNode(uint32_t key_entry, int64_t start, int64_
     n = static_cast<int32_t>(nodes_.size());
     nodes_.emplace_back();
     bool inserted;
-    accs_.FindOrInsert(std::string_view(reinterpret_cast<const char*>(&n), sizeof(n)), static_cast<uint64_t>(n) * 0x9E3779B97F4A7C15ULL,
-                       &inserted);
+    accs_.FindOrInsert(std::string_view(reinterpret_cast<const char*>(&n), sizeof(n)),
+                       static_cast<uint64_t>(n) * 0x9E3779B97F4A7C15ULL, &inserted);
   }
   Node& node = nodes_[n];
   node = Node{start, end, Head(key_entry) - 1, key_entry, true, false};
@@ -503,8 +505,8 @@ Status SessionWindowOperator::AddRow(const Batch& batch, int k, int64_t w) {
       any_fired |= nodes_[n].fired;
     }
     target = scratch_nodes_[0];
-    same_fired_window = scratch_nodes_.size() == 1 && nodes_[target].fired && nodes_[target].start == lo &&
-                        nodes_[target].end == hi;
+    same_fired_window =
+        scratch_nodes_.size() == 1 && nodes_[target].fired && nodes_[target].start == lo && nodes_[target].end == hi;
     for (int32_t n : scratch_nodes_) {
       if (nodes_[n].fired) {
         SLUICE_RETURN_IF_ERROR(EmitSession(same_fired_window ? RowKind::kUpdateBefore : RowKind::kDelete, n));

@@ -64,8 +64,7 @@ class WindowOperatorBase : public Operator {
   Status OnWatermark(int64_t watermark) override;
 
  protected:
-  WindowOperatorBase(const Schema& input, WindowAggregateSpec spec, AggregateLayout layout,
-                     const OperatorContext& ctx);
+  WindowOperatorBase(const Schema& input, WindowAggregateSpec spec, AggregateLayout layout, const OperatorContext& ctx);
 
   // On-time rows ks[0..count) of `batch` (keys_ encodes its live rows).
   virtual Status AddOnTime(const Batch& batch, const int32_t* ks, int count) = 0;
@@ -136,8 +135,9 @@ class SlicedWindowOperator : public WindowOperatorBase {
 
   int64_t slice_ms_;
   int64_t slide_ms_;
-  std::map<int64_t, std::unique_ptr<Slice>> slices_;
-  std::vector<std::unique_ptr<Slice>> free_slices_;
+  using SliceMap = std::map<int64_t, std::unique_ptr<Slice>>;
+  SliceMap slices_;
+  std::vector<SliceMap::node_type> free_slices_;  // recycled with their map nodes: no allocation per slice
   KeyTable merged_;
   KeyTable single_;
   KeyTable distinct_scratch_;

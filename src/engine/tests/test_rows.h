@@ -5,8 +5,17 @@
 #include <string>
 #include <vector>
 
+#include <ostream>
+
 #include "engine/batch.h"
+#include "engine/sink.h"
 #include "engine/value.h"
+
+namespace sluice::engine {
+// GoogleTest prints values and rows readably.
+inline void PrintTo(const Value& v, std::ostream* os) { *os << v.ToString(); }
+inline void PrintTo(const CollectedRow& r, std::ostream* os) { *os << r.ToString(); }
+}  // namespace sluice::engine
 
 namespace sluice::engine::testing {
 

@@ -19,9 +19,6 @@
 
 namespace sluice::engine {
 
-void PrintTo(const Value& v, std::ostream* os) { *os << v.ToString(); }
-void PrintTo(const CollectedRow& r, std::ostream* os) { *os << r.ToString(); }
-
 namespace {
 
 using namespace std::chrono_literals;
@@ -196,8 +193,8 @@ Expected ReferenceSliced(const Scenario& sc, const std::vector<std::vector<Ev>>&
     }
   }
   for (auto& [key, evs] : rows) {
-    ex.log[key].push_back(MakeRow(RowKind::kInsert, std::get<0>(key), std::get<1>(key), std::get<2>(key),
-                                  Aggregates(evs)));
+    ex.log[key].push_back(
+        MakeRow(RowKind::kInsert, std::get<0>(key), std::get<1>(key), std::get<2>(key), Aggregates(evs)));
   }
   for (const Ev* e : LateOrder(parts)) {
     bool accepted = false;
@@ -366,8 +363,8 @@ void RunScenario(const Scenario& sc, int workers, int batch) {
   Changelog got = Group(sink.rows());
   std::multiset<std::tuple<int64_t, std::optional<int64_t>, int64_t>> got_late;
   for (const CollectedRow& r : late.rows()) {
-    got_late.insert({r.values[0].i, r.values[1].is_null ? std::nullopt : std::optional<int64_t>(r.values[1].i),
-                     r.values[2].i});
+    got_late.insert(
+        {r.values[0].i, r.values[1].is_null ? std::nullopt : std::optional<int64_t>(r.values[1].i), r.values[2].i});
   }
   EXPECT_EQ(got_late, ex.late);
   int64_t late_metric = 0;
@@ -403,8 +400,10 @@ void RunScenario(const Scenario& sc, int workers, int batch) {
     std::set_difference(table_ex.begin(), table_ex.end(), table_got.begin(), table_got.end(),
                         std::back_inserter(only_ex));
     std::string msg;
-    for (size_t i = 0; i < std::min<size_t>(5, only_got.size()); ++i) msg += "\n  only in engine: " + ::sluice::engine::testing::RowToString(only_got[i]);
-    for (size_t i = 0; i < std::min<size_t>(5, only_ex.size()); ++i) msg += "\n  only in reference: " + ::sluice::engine::testing::RowToString(only_ex[i]);
+    for (size_t i = 0; i < std::min<size_t>(5, only_got.size()); ++i)
+      msg += "\n  only in engine: " + ::sluice::engine::testing::RowToString(only_got[i]);
+    for (size_t i = 0; i < std::min<size_t>(5, only_ex.size()); ++i)
+      msg += "\n  only in reference: " + ::sluice::engine::testing::RowToString(only_ex[i]);
     ADD_FAILURE() << "materialized tables differ (" << only_got.size() << " vs " << only_ex.size() << " rows)" << msg;
   }
 }
