@@ -112,6 +112,7 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
     a.offset = l.width_;
     l.width_ += SlotWidth(s.kind);
     l.has_distinct_ |= s.kind == AggKind::kCountDistinct;
+    l.has_strings_ |= a.arg_type == DataType::kString && s.kind != AggKind::kCount && s.kind != AggKind::kCountDistinct;
     l.aggs_.push_back(a);
   }
   l.count_star_offset_ = l.width_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,13 @@ class AggregateLayout {
   // Writes the results of entry `e` into columns first_column.. of row `row`.
   void Finalize(const KeyTable& table, uint32_t e, Batch* out, int first_column, int row) const;
 
+  // Copies the string values of entries [0, table->size()) for which
+  // live(e) holds into a fresh arena, dropping bytes of replaced values.
+  // `scratch` is reused between calls. No-op without string aggregates.
+  template <typename Live>
+  void CompactStrings(KeyTable* table, std::vector<char>* scratch, Live live) const;
+  bool has_string_values() const { return has_strings_; }
+
   // True when every accumulator of the entry is empty (all input retracted).
   bool IsEmpty(const KeyTable& table, uint32_t e) const;
 
@@ -94,7 +102,28 @@ class AggregateLayout {
   int width_ = 0;
   int time_column_ = -1;
   bool has_distinct_ = false;
+  bool has_strings_ = false;
   int count_star_offset_ = -1;  // a hidden COUNT(*) so IsEmpty() knows when a group has no rows
 };
+
+template <typename Live>
+void AggregateLayout::CompactStrings(KeyTable* table, std::vector<char>* scratch, Live live) const {
+  if (!has_strings_) return;
+  scratch->clear();
+  for (uint32_t e = 0; e < table->size(); ++e) {
+    if (!live(e)) continue;
+    for (const Agg& a : aggs_) {
+      if (a.arg_type != DataType::kString || a.kind == AggKind::kCount || a.kind == AggKind::kCountDistinct) continue;
+      uint8_t* acc = table->payload(e) + a.offset;
+      StringRef ref;
+      std::memcpy(&ref, acc, sizeof(ref));
+      std::string_view v = table->LoadBytes(ref.offset, ref.length);
+      StringRef moved{static_cast<uint32_t>(scratch->size()), ref.length};
+      scratch->insert(scratch->end(), v.begin(), v.end());
+      std::memcpy(acc, &moved, sizeof(moved));
+    }
+  }
+  table->SwapBlob(scratch);
+}
 
 }  // namespace sluice::engine

@@ -75,6 +75,11 @@ Status GroupAggregateOperator::Process(Batch& batch) {
     SLUICE_RETURN_IF_ERROR(Emit(out_));
     out_.Clear();
   }
+  if (layout_.has_string_values() && table_.blob_size() > (1u << 16) &&
+      table_.blob_size() > 2 * blob_after_compaction_) {
+    layout_.CompactStrings(&table_, &blob_scratch_, [](uint32_t) { return true; });
+    blob_after_compaction_ = table_.blob_size();
+  }
   metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
   return Status::Ok();
 }

@@ -43,6 +43,8 @@ class GroupAggregateOperator : public Operator {
   KeyTable distinct_;
   Batch out_;
   std::vector<uint32_t> entries_;
+  std::vector<char> blob_scratch_;
+  size_t blob_after_compaction_ = 0;
 };
 
 }  // namespace sluice::engine

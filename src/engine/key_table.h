@@ -81,6 +81,10 @@ class KeyTable {
     return at;
   }
   std::string_view LoadBytes(uint32_t offset, uint32_t length) const { return {blob_.data() + offset, length}; }
+  size_t blob_size() const { return blob_.size(); }
+  // Replaces the byte arena (after a caller copied the live bytes into
+  // `blob` and rewrote the offsets); `blob` receives the old arena.
+  void SwapBlob(std::vector<char>* blob) { blob_.swap(*blob); }
 
   void Clear();
   int64_t MemoryBytes() const {

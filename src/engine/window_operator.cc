@@ -11,6 +11,8 @@ namespace sluice::engine {
 
 namespace {
 
+constexpr size_t kMinCompactBytes = 1 << 16;
+
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
@@ -564,6 +566,13 @@ Status SessionWindowOperator::FireUpTo(int64_t t) {
     }
   }
   fired_up_to_ = std::max(fired_up_to_, t);
+  // String accumulators append new values to the arena; reclaim the bytes of
+  // replaced values and freed sessions once they dominate.
+  if (layout_.has_string_values() && accs_.blob_size() > kMinCompactBytes &&
+      accs_.blob_size() > 2 * blob_after_compaction_) {
+    layout_.CompactStrings(&accs_, &blob_scratch_, [&](uint32_t e) { return nodes_[e].alive; });
+    blob_after_compaction_ = accs_.blob_size();
+  }
   return Status::Ok();
 }
 

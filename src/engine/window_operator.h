@@ -192,6 +192,8 @@ class SessionWindowOperator : public WindowOperatorBase {
   std::vector<int32_t> free_nodes_;
   std::vector<int32_t> scratch_nodes_;
   int64_t live_nodes_ = 0;
+  std::vector<char> blob_scratch_;
+  size_t blob_after_compaction_ = 0;
   std::priority_queue<std::pair<int64_t, int32_t>, std::vector<std::pair<int64_t, int32_t>>, std::greater<>> timers_;
 };
 

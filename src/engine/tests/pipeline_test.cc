@@ -96,12 +96,16 @@ TEST(PipelineTest, JsonLinesSourceReadsTypesAndCountsBadLines) {
   auto path = dir / "bids.jsonl";
   {
     std::ofstream f(path);
-    f << R"({"auction": 1, "bidder": "ann", "price": 150, "ts": "2024-01-01 00:00:01.000"})" << "\n";
-    f << R"({"auction": 1, "bidder": null, "price": 50, "ts": 1704067202000, "extra": [1,2]})" << "\n";
+    f << R"({"auction": 1, "bidder": "ann", "price": 150, "ts": "2024-01-01 00:00:01.000"})"
+      << "\n";
+    f << R"({"auction": 1, "bidder": null, "price": 50, "ts": 1704067202000, "extra": [1,2]})"
+      << "\n";
     f << "this is not json\n";
-    f << R"({"auction": "two", "price": 1, "ts": 0})" << "\n";
+    f << R"({"auction": "two", "price": 1, "ts": 0})"
+      << "\n";
     f << "\n";
-    f << R"({"auction": 2, "bidder": "bob", "price": 300, "ts": "2024-01-01T00:00:09Z"})" << "\n";
+    f << R"({"auction": 2, "bidder": "bob", "price": 300, "ts": "2024-01-01T00:00:09Z"})"
+      << "\n";
   }
   auto source = JsonFileSource::Create({path}, kBids, "ts", WatermarkStrategy::BoundedDelay(1s));
   ASSERT_TRUE(source.ok()) << source.status().ToString();
@@ -202,9 +206,9 @@ TEST(GroupAggregateTest, RetractionsUpdateAndDeleteGroups) {
   ASSERT_TRUE((*op)->Process(del).ok());
   std::vector<std::string> got;
   for (const auto& r : sink.rows()) got.push_back(r.ToString());
-  EXPECT_EQ(got, (std::vector<std::string>{
-                     "+I(a,1,10,10,1)", "-U(a,1,10,10,1)", "+U(a,2,20,10,1)", "-U(a,2,20,10,1)", "+U(a,1,10,10,1)",
-                     "-U(a,1,10,10,1)", "+U(a,2,40,20,2)", "-U(a,2,40,20,2)", "+U(a,1,30,30,1)", "-D(a,1,30,30,1)"}));
+  EXPECT_EQ(got, (std::vector<std::string>{"+I(a,1,10,10,1)", "-U(a,1,10,10,1)", "+U(a,2,20,10,1)", "-U(a,2,20,10,1)",
+                                           "+U(a,1,10,10,1)", "-U(a,1,10,10,1)", "+U(a,2,40,20,2)", "-U(a,2,40,20,2)",
+                                           "+U(a,1,30,30,1)", "-D(a,1,30,30,1)"}));
 }
 
 // A source that yields batches from a generator, never holding the input:
@@ -279,7 +283,11 @@ TEST(PipelineTest, SlowSinkKeepsRowsInFlightBounded) {
   const int64_t rows = 400'000;
   auto source = std::make_shared<GeneratorSource>(rows, batch);
   SlowSink sink(source.get());
-  auto job = Pipeline().From(source).KeyBy({"auction"}).To(&sink).Build(JobConfig{workers, 128, batch, channel_batches, nullptr});
+  auto job = Pipeline()
+                 .From(source)
+                 .KeyBy({"auction"})
+                 .To(&sink)
+                 .Build(JobConfig{workers, 128, batch, channel_batches, nullptr});
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   ASSERT_TRUE((*job)->Run().ok());
   EXPECT_EQ(sink.written(), rows);
