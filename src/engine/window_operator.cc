@@ -443,7 +443,7 @@ int32_t SessionWindowOperator::NewNode(uint32_t key_entry, int64_t start, int64_
                        static_cast<uint64_t>(n) * 0x9E3779B97F4A7C15ULL, &inserted);
   }
   Node& node = nodes_[n];
-  node = Node{start, end, Head(key_entry) - 1, key_entry, true, false};
+  node = Node{start, end, Head(key_entry) - 1, key_entry, true, false, kNoTimer};
   Head(key_entry) = n + 1;
   ++live_nodes_;
   return n;
@@ -467,9 +467,15 @@ void SessionWindowOperator::FreeNode(int32_t n) {
   --live_nodes_;
 }
 
+// One pending timer per node: a session whose end moves later keeps its
+// earlier timer, which re-arms itself when it pops (so extending a session
+// row by row costs no heap operation).
 void SessionWindowOperator::Schedule(int32_t n) {
-  const Node& node = nodes_[n];
-  timers_.emplace(node.fired ? node.end + spec_.window.allowed_lateness_ms : node.end, n);
+  Node& node = nodes_[n];
+  const int64_t due = node.fired ? node.end + spec_.window.allowed_lateness_ms : node.end;
+  if (node.timer_at != kNoTimer && node.timer_at <= due) return;
+  node.timer_at = due;
+  timers_.emplace(due, n);
 }
 
 Status SessionWindowOperator::EmitSession(RowKind kind, int32_t n) {
@@ -552,8 +558,14 @@ Status SessionWindowOperator::FireUpTo(int64_t t) {
     auto [time, n] = timers_.top();
     timers_.pop();
     Node& node = nodes_[n];
-    if (!node.alive) continue;
-    if (!node.fired && node.end == time) {
+    if (!node.alive || node.timer_at != time) continue;  // stale: the node was freed or re-armed
+    node.timer_at = kNoTimer;
+    const int64_t due = node.fired ? node.end + L : node.end;
+    if (due > time) {  // the session grew since this timer was set
+      Schedule(n);
+      continue;
+    }
+    if (!node.fired) {
       SLUICE_RETURN_IF_ERROR(EmitSession(RowKind::kInsert, n));
       node.fired = true;
       if (L == 0) {
@@ -561,7 +573,7 @@ Status SessionWindowOperator::FireUpTo(int64_t t) {
       } else {
         Schedule(n);
       }
-    } else if (node.fired && node.end + L == time) {
+    } else {
       FreeNode(n);
     }
   }

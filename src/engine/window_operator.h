@@ -174,7 +174,9 @@ class SessionWindowOperator : public WindowOperatorBase {
     uint32_t key_entry = 0;
     bool alive = false;
     bool fired = false;
+    int64_t timer_at = kNoTimer;  // time of this node's one pending timer
   };
+  static constexpr int64_t kNoTimer = kMinWatermark;
   SessionWindowOperator(const Schema& input, WindowAggregateSpec spec, AggregateLayout layout,
                         const OperatorContext& ctx);
   int32_t NewNode(uint32_t key_entry, int64_t start, int64_t end);
