@@ -118,10 +118,9 @@ Status Compare(const std::string& what, const Summary& engine, const Summary& ha
 // ---- filter / project ----------------------------------------------------
 
 Result<Summary> EngineFilterProject(const Data& d) {
-  SLUICE_ASSIGN_OR_RETURN(auto calc, CalcOperator::Create(kSchema, Col("price") > 500,
-                                                          {{Col("auction"), "auction"},
-                                                           {Col("price") * 2, "p2"},
-                                                           {Col("ts"), "ts"}}));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto calc, CalcOperator::Create(kSchema, Col("price") > 500,
+                                      {{Col("auction"), "auction"}, {Col("price") * 2, "p2"}, {Col("ts"), "ts"}}));
   SummaryOperator summary(calc->output_schema(), 1);
   calc->set_next(&summary);
   return DriveOperators(d, calc.get(), &summary);
@@ -298,8 +297,8 @@ Status RunEngineBench(Context& ctx) {
   Report& r = *ctx.report;
   const int64_t rows = ctx.quick ? 400'000 : 6'000'000;
   Data d = MakeData(rows);
-  r.Note(fmt::format("{} rows, {} keys, {} rows per ms of event time, batches of {}; single thread unless noted",
-                     rows, kKeys, kEventsPerMs, kBatch));
+  r.Note(fmt::format("{} rows, {} keys, {} rows per ms of event time, batches of {}; single thread unless noted", rows,
+                     kKeys, kEventsPerMs, kBatch));
   const std::string hand = "hand-written loop";
 
   {

@@ -73,9 +73,12 @@ Status ExchangeOperator::Process(Batch& batch) {
         } else {
           dst.data<StringRef>()[to] = StringRef{};
         }
+      } else if (width == 8) {
+        dst.data<int64_t>()[to] = src.data<int64_t>()[r];
+      } else if (width == 4) {
+        dst.data<int32_t>()[to] = src.data<int32_t>()[r];
       } else {
-        std::memcpy(dst.data<uint8_t>() + static_cast<size_t>(to) * width,
-                    src.data<uint8_t>() + static_cast<size_t>(r) * width, width);
+        dst.data<uint8_t>()[to] = src.data<uint8_t>()[r];
       }
     }
   }

@@ -98,13 +98,34 @@ KeyTable::KeyTable(int payload_bytes) : payload_bytes_(payload_bytes) {
   mask_ = kInitialSlots - 1;
 }
 
+namespace {
+
+inline uint64_t Slot(uint64_t hash, uint32_t entry) { return (hash & 0xFFFFFFFF00000000ULL) | (entry + 1); }
+inline uint32_t SlotEntry(uint64_t slot) { return static_cast<uint32_t>(slot) - 1; }
+inline bool SlotTagMatches(uint64_t slot, uint64_t hash) { return ((slot ^ hash) >> 32) == 0; }
+
+// Equality of short keys without a call: most keys are one or two columns.
+inline bool KeyBytesEqual(const char* a, const char* b, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a0, b0, a1, b1;
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&a1, a + n - 8, 8);
+    std::memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  return std::memcmp(a, b, n) == 0;
+}
+
+}  // namespace
+
 void KeyTable::Grow() {
-  std::vector<uint32_t> slots(slots_.size() * 2, 0);
+  std::vector<uint64_t> slots(slots_.size() * 2, 0);
   uint64_t mask = slots.size() - 1;
   for (uint32_t e = 0; e < entries_.size(); ++e) {
     uint64_t i = entries_[e].hash & mask;
     while (slots[i] != 0) i = (i + 1) & mask;
-    slots[i] = e + 1;
+    slots[i] = Slot(entries_[e].hash, e);
   }
   slots_.swap(slots);
   mask_ = mask;
@@ -113,13 +134,15 @@ void KeyTable::Grow() {
 uint32_t KeyTable::FindOrInsert(std::string_view key, uint64_t hash, bool* inserted) {
   uint64_t i = hash & mask_;
   while (true) {
-    uint32_t s = slots_[i];
+    const uint64_t s = slots_[i];
     if (s == 0) break;
-    const Entry& e = entries_[s - 1];
-    if (e.hash == hash && e.key_length == key.size() &&
-        std::memcmp(keys_.data() + e.key_offset, key.data(), key.size()) == 0) {
-      *inserted = false;
-      return s - 1;
+    if (SlotTagMatches(s, hash)) {
+      const Entry& e = entries_[SlotEntry(s)];
+      if (e.hash == hash && e.key_length == key.size() &&
+          KeyBytesEqual(keys_.data() + e.key_offset, key.data(), key.size())) {
+        *inserted = false;
+        return SlotEntry(s);
+      }
     }
     i = (i + 1) & mask_;
   }
@@ -127,7 +150,7 @@ uint32_t KeyTable::FindOrInsert(std::string_view key, uint64_t hash, bool* inser
   entries_.push_back(Entry{hash, static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size())});
   keys_.insert(keys_.end(), key.begin(), key.end());
   payloads_.resize(payloads_.size() + payload_bytes_, 0);
-  slots_[i] = idx + 1;
+  slots_[i] = Slot(hash, idx);
   *inserted = true;
   if (entries_.size() * 2 > slots_.size()) Grow();
   return idx;
@@ -136,12 +159,14 @@ uint32_t KeyTable::FindOrInsert(std::string_view key, uint64_t hash, bool* inser
 int64_t KeyTable::Find(std::string_view key, uint64_t hash) const {
   uint64_t i = hash & mask_;
   while (true) {
-    uint32_t s = slots_[i];
+    const uint64_t s = slots_[i];
     if (s == 0) return -1;
-    const Entry& e = entries_[s - 1];
-    if (e.hash == hash && e.key_length == key.size() &&
-        std::memcmp(keys_.data() + e.key_offset, key.data(), key.size()) == 0) {
-      return s - 1;
+    if (SlotTagMatches(s, hash)) {
+      const Entry& e = entries_[SlotEntry(s)];
+      if (e.hash == hash && e.key_length == key.size() &&
+          KeyBytesEqual(keys_.data() + e.key_offset, key.data(), key.size())) {
+        return SlotEntry(s);
+      }
     }
     i = (i + 1) & mask_;
   }

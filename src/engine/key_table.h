@@ -88,7 +88,7 @@ class KeyTable {
 
   void Clear();
   int64_t MemoryBytes() const {
-    return static_cast<int64_t>(slots_.capacity() * 4 + entries_.capacity() * sizeof(Entry) + payloads_.capacity() +
+    return static_cast<int64_t>(slots_.capacity() * 8 + entries_.capacity() * sizeof(Entry) + payloads_.capacity() +
                                 keys_.capacity() + blob_.capacity());
   }
 
@@ -101,7 +101,9 @@ class KeyTable {
   void Grow();
 
   int payload_bytes_;
-  std::vector<uint32_t> slots_;  // entry index + 1; 0 = empty
+  // Per slot: (hash >> 32) << 32 | (entry index + 1); 0 = empty. The hash
+  // tag lets a probe skip non-matching entries without touching them.
+  std::vector<uint64_t> slots_;
   uint64_t mask_ = 0;
   std::vector<Entry> entries_;
   std::vector<uint8_t> payloads_;

@@ -98,13 +98,12 @@ TEST(AllocationTest, FilterProjectAndWindowsDoNotAllocateInSteadyState) {
     SCOPED_TRACE(w.ToString());
     OperatorContext ctx;
     ctx.batch_capacity = 1024;
-    auto calc = CalcOperator::Create(kSchema, Col("price") > 10,
-                                     {{Col("auction"), "auction"},
-                                      {Upper(Col("bidder")), "bidder"},
-                                      {Col("price") * 2, "p"},
-                                      {Col("ts"), "ts"}},
-                                     ctx.batch_capacity)
-                    .value();
+    auto calc =
+        CalcOperator::Create(
+            kSchema, Col("price") > 10,
+            {{Col("auction"), "auction"}, {Upper(Col("bidder")), "bidder"}, {Col("price") * 2, "p"}, {Col("ts"), "ts"}},
+            ctx.batch_capacity)
+            .value();
     WindowAggregateSpec spec{{0}, 3, w, {Count(), Sum("p"), Max("p"), Avg("p"), LastValue("bidder")}};
     auto window = CreateWindowOperator(calc->output_schema(), spec, ctx).value();
     CountingOperator sink(window->output_schema());
@@ -120,8 +119,8 @@ TEST(AllocationTest, FilterProjectAndWindowsDoNotAllocateInSteadyState) {
 TEST(AllocationTest, GroupAggregateDoesNotAllocateForKnownKeys) {
   OperatorContext ctx;
   ctx.batch_capacity = 1024;
-  auto op = GroupAggregateOperator::Create(kSchema, {0}, {Count(), Sum("price"), CountDistinct("bidder")}, 3, ctx)
-                .value();
+  auto op =
+      GroupAggregateOperator::Create(kSchema, {0}, {Count(), Sum("price"), CountDistinct("bidder")}, 3, ctx).value();
   CountingOperator sink(op->output_schema());
   op->set_next(&sink);
   Batch input(kSchema, ctx.batch_capacity);
