@@ -1,6 +1,7 @@
 #include "bench/bench_registry.h"
 
 #include "bench/broker_bench.h"
+#include "bench/engine_bench.h"
 #include "bench/log_bench.h"
 #include "bench/machine_bench.h"
 
@@ -13,6 +14,7 @@ const std::vector<Suite>& AllSuites() {
       {"machine", "this machine's limits: memcpy, sequential write + fdatasync, fdatasync latency", RunMachineBench},
       {"log", "append/read throughput per fsync policy, fsync=always latency with group commit", RunLogBench},
       {"broker", "Kafka protocol through librdkafka beside Redis Streams at matching durability", RunBrokerBench},
+      {"engine", "operators and windows per core beside hand-written loops; 1 vs 2 workers", RunEngineBench},
   };
   return kSuites;
 }

@@ -1,0 +1,428 @@
+#include "engine/aggregate.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace sluice::engine {
+
+std::string_view AggKindName(AggKind kind) {
+  switch (kind) {
+    case AggKind::kCount: return "COUNT";
+    case AggKind::kCountDistinct: return "COUNT_DISTINCT";
+    case AggKind::kSum: return "SUM";
+    case AggKind::kAvg: return "AVG";
+    case AggKind::kMin: return "MIN";
+    case AggKind::kMax: return "MAX";
+    case AggKind::kFirstValue: return "FIRST_VALUE";
+    case AggKind::kLastValue: return "LAST_VALUE";
+  }
+  return "?";
+}
+
+namespace {
+AggregateSpec Spec(AggKind k, std::string col) { return AggregateSpec{k, std::move(col), -1, ""}; }
+
+// Accumulator field offsets within one aggregate's slot.
+constexpr int kValue = 0;  // int64 / double / StringRef
+constexpr int kCount = 8;  // int64: non-NULL inputs (SUM/AVG/MIN/MAX/FIRST/LAST)
+constexpr int kTime = 16;  // int64: event time of the kept value (FIRST/LAST)
+
+int SlotWidth(AggKind k) {
+  switch (k) {
+    case AggKind::kCount:
+    case AggKind::kCountDistinct: return 8;
+    case AggKind::kFirstValue:
+    case AggKind::kLastValue: return 24;
+    default: return 16;
+  }
+}
+
+template <typename T>
+T Load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+template <typename T>
+void Store(uint8_t* p, T v) {
+  std::memcpy(p, &v, sizeof(T));
+}
+
+// The value of row r of `col` widened to its 8-byte accumulator form.
+inline int64_t WideInt(const Column& col, int r) {
+  switch (col.type()) {
+    case DataType::kInt32: return col.data<int32_t>()[r];
+    case DataType::kBool: return col.data<uint8_t>()[r];
+    default: return col.data<int64_t>()[r];
+  }
+}
+
+}  // namespace
+
+AggregateSpec Count() { return Spec(AggKind::kCount, ""); }
+AggregateSpec Count(std::string c) { return Spec(AggKind::kCount, std::move(c)); }
+AggregateSpec CountDistinct(std::string c) { return Spec(AggKind::kCountDistinct, std::move(c)); }
+AggregateSpec Sum(std::string c) { return Spec(AggKind::kSum, std::move(c)); }
+AggregateSpec Avg(std::string c) { return Spec(AggKind::kAvg, std::move(c)); }
+AggregateSpec Min(std::string c) { return Spec(AggKind::kMin, std::move(c)); }
+AggregateSpec Max(std::string c) { return Spec(AggKind::kMax, std::move(c)); }
+AggregateSpec FirstValue(std::string c) { return Spec(AggKind::kFirstValue, std::move(c)); }
+AggregateSpec LastValue(std::string c) { return Spec(AggKind::kLastValue, std::move(c)); }
+
+Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>& specs, const Schema& input,
+                                                int time_column) {
+  AggregateLayout l;
+  l.time_column_ = time_column;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const AggregateSpec& s = specs[i];
+    Agg a;
+    a.kind = s.kind;
+    a.arg = s.arg_index;
+    if (a.arg < 0 && !s.arg.empty()) {
+      SLUICE_ASSIGN_OR_RETURN(a.arg, input.IndexOf(s.arg));
+    }
+    if (a.arg >= input.size())
+      return Status::InvalidArgument(fmt::format("aggregate argument ${} out of range", a.arg));
+    if (a.arg < 0 && s.kind != AggKind::kCount) {
+      return Status::InvalidArgument(fmt::format("{} needs an argument column", AggKindName(s.kind)));
+    }
+    if (a.arg >= 0) a.arg_type = input.field(a.arg).type;
+    DataType out = DataType::kInt64;
+    switch (s.kind) {
+      case AggKind::kCount:
+      case AggKind::kCountDistinct: out = DataType::kInt64; break;
+      case AggKind::kSum:
+      case AggKind::kAvg:
+        if (!IsNumeric(a.arg_type)) {
+          return Status::InvalidArgument(fmt::format("{}({}) needs a numeric column, not {}", AggKindName(s.kind),
+                                                     input.field(a.arg).name, DataTypeName(a.arg_type)));
+        }
+        out = s.kind == AggKind::kAvg || a.arg_type == DataType::kDouble ? DataType::kDouble : DataType::kInt64;
+        break;
+      default: out = a.arg_type; break;
+    }
+    std::string name = s.output_name;
+    if (name.empty()) {
+      name = a.arg >= 0 ? fmt::format("{}_{}", AggKindName(s.kind), input.field(a.arg).name)
+                        : std::string(AggKindName(s.kind));
+      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    a.output = Field{name, out};
+    a.offset = l.width_;
+    l.width_ += SlotWidth(s.kind);
+    l.has_distinct_ |= s.kind == AggKind::kCountDistinct;
+    l.has_strings_ |= a.arg_type == DataType::kString && s.kind != AggKind::kCount && s.kind != AggKind::kCountDistinct;
+    l.aggs_.push_back(a);
+  }
+  l.count_star_offset_ = l.width_;
+  l.width_ += 8;
+  return l;
+}
+
+bool AggregateLayout::supports_retraction() const {
+  for (const Agg& a : aggs_) {
+    if (a.kind != AggKind::kCount && a.kind != AggKind::kCountDistinct && a.kind != AggKind::kSum &&
+        a.kind != AggKind::kAvg) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Status AggregateLayout::Accumulate(const Batch& batch, const int32_t* ks, int count, const uint32_t* entries,
+                                   const KeyEncoder& keys, KeyTable* table, KeyTable* distinct, int sign) const {
+  {
+    const int off = count_star_offset_;
+    for (int j = 0; j < count; ++j) {
+      uint8_t* acc = table->payload(entries[ks[j]]) + off;
+      Store<int64_t>(acc, Load<int64_t>(acc) + sign);
+    }
+  }
+  const int64_t* times = time_column_ >= 0 ? batch.column(time_column_).data<int64_t>() : nullptr;
+  // Reused between calls so that COUNT DISTINCT does not allocate per batch.
+  thread_local std::string scratch_key;
+  for (size_t ai = 0; ai < aggs_.size(); ++ai) {
+    const Agg& a = aggs_[ai];
+    const int off = a.offset;
+    const Column* col = a.arg >= 0 ? &batch.column(a.arg) : nullptr;
+    switch (a.kind) {
+      case AggKind::kCount:
+        for (int j = 0; j < count; ++j) {
+          int k = ks[j];
+          if (col && col->IsNull(batch.active_row(k))) continue;
+          uint8_t* acc = table->payload(entries[k]) + off;
+          Store<int64_t>(acc, Load<int64_t>(acc) + sign);
+        }
+        break;
+      case AggKind::kSum:
+      case AggKind::kAvg:
+        if (a.arg_type == DataType::kDouble) {
+          const double* v = col->data<double>();
+          for (int j = 0; j < count; ++j) {
+            int k = ks[j], r = batch.active_row(k);
+            if (col->IsNull(r)) continue;
+            uint8_t* acc = table->payload(entries[k]) + off;
+            Store<double>(acc + kValue, Load<double>(acc + kValue) + sign * v[r]);
+            Store<int64_t>(acc + kCount, Load<int64_t>(acc + kCount) + sign);
+          }
+        } else {
+          for (int j = 0; j < count; ++j) {
+            int k = ks[j], r = batch.active_row(k);
+            if (col->IsNull(r)) continue;
+            uint8_t* acc = table->payload(entries[k]) + off;
+            uint64_t x = static_cast<uint64_t>(WideInt(*col, r));
+            uint64_t s = Load<uint64_t>(acc + kValue);
+            Store<uint64_t>(acc + kValue, sign > 0 ? s + x : s - x);
+            Store<int64_t>(acc + kCount, Load<int64_t>(acc + kCount) + sign);
+          }
+        }
+        break;
+      case AggKind::kMin:
+      case AggKind::kMax: {
+        if (sign < 0) return Status::Unsupported(fmt::format("{} cannot retract rows yet", AggKindName(a.kind)));
+        const bool is_min = a.kind == AggKind::kMin;
+        for (int j = 0; j < count; ++j) {
+          int k = ks[j], r = batch.active_row(k);
+          if (col->IsNull(r)) continue;
+          uint8_t* acc = table->payload(entries[k]) + off;
+          const bool has = Load<int64_t>(acc + kCount) > 0;
+          bool take;
+          if (a.arg_type == DataType::kDouble) {
+            double v = col->data<double>()[r], cur = Load<double>(acc);
+            take = !has || (is_min ? v < cur : v > cur);
+            if (take) Store<double>(acc, v);
+          } else if (a.arg_type == DataType::kString) {
+            std::string_view v = col->GetString(r);
+            StringRef cur = Load<StringRef>(acc);
+            take = !has || (is_min ? v < table->LoadBytes(cur.offset, cur.length)
+                                   : v > table->LoadBytes(cur.offset, cur.length));
+            if (take) Store<StringRef>(acc, StringRef{table->StoreBytes(v), static_cast<uint32_t>(v.size())});
+          } else {
+            int64_t v = WideInt(*col, r), cur = Load<int64_t>(acc);
+            take = !has || (is_min ? v < cur : v > cur);
+            if (take) Store<int64_t>(acc, v);
+          }
+          Store<int64_t>(acc + kCount, Load<int64_t>(acc + kCount) + 1);
+        }
+        break;
+      }
+      case AggKind::kFirstValue:
+      case AggKind::kLastValue: {
+        if (sign < 0) return Status::Unsupported(fmt::format("{} cannot retract rows yet", AggKindName(a.kind)));
+        const bool first = a.kind == AggKind::kFirstValue;
+        for (int j = 0; j < count; ++j) {
+          int k = ks[j], r = batch.active_row(k);
+          if (col->IsNull(r)) continue;
+          uint8_t* acc = table->payload(entries[k]) + off;
+          const bool has = Load<int64_t>(acc + kCount) > 0;
+          const int64_t t = times ? times[r] : 0;
+          const int64_t cur_t = Load<int64_t>(acc + kTime);
+          // Earlier (FIRST) / later (LAST) time wins; equal times compare values.
+          int time_cmp = t < cur_t ? -1 : (t > cur_t ? 1 : 0);
+          if (!first) time_cmp = -time_cmp;
+          if (!has) time_cmp = -1;
+          bool take;
+          if (a.arg_type == DataType::kDouble) {
+            double v = col->data<double>()[r], cur = Load<double>(acc);
+            take = !times ? (first ? !has : true) : (time_cmp < 0 || (time_cmp == 0 && (first ? v < cur : v > cur)));
+            if (take) Store<double>(acc, v);
+          } else if (a.arg_type == DataType::kString) {
+            std::string_view v = col->GetString(r);
+            StringRef cur = Load<StringRef>(acc);
+            std::string_view cv = table->LoadBytes(cur.offset, cur.length);
+            take = !times ? (first ? !has : true) : (time_cmp < 0 || (time_cmp == 0 && (first ? v < cv : v > cv)));
+            if (take) Store<StringRef>(acc, StringRef{table->StoreBytes(v), static_cast<uint32_t>(v.size())});
+          } else {
+            int64_t v = WideInt(*col, r), cur = Load<int64_t>(acc);
+            take = !times ? (first ? !has : true) : (time_cmp < 0 || (time_cmp == 0 && (first ? v < cur : v > cur)));
+            if (take) Store<int64_t>(acc, v);
+          }
+          if (take) Store<int64_t>(acc + kTime, t);
+          Store<int64_t>(acc + kCount, Load<int64_t>(acc + kCount) + 1);
+        }
+        break;
+      }
+      case AggKind::kCountDistinct: {
+        for (int j = 0; j < count; ++j) {
+          int k = ks[j], r = batch.active_row(k);
+          if (col->IsNull(r)) continue;
+          // Distinct key: group key, aggregate index, value bytes.
+          std::string_view gk = keys.key(k);
+          scratch_key.assign(gk.data(), gk.size());
+          scratch_key.push_back(static_cast<char>(ai));
+          if (col->type() == DataType::kString) {
+            scratch_key.append(col->GetString(r));
+          } else {
+            const int w = PhysicalWidth(col->type());
+            scratch_key.append(reinterpret_cast<const char*>(col->data<uint8_t>()) + static_cast<size_t>(r) * w, w);
+          }
+          bool inserted;
+          uint32_t d = distinct->FindOrInsert(scratch_key, HashKey(scratch_key), &inserted);
+          uint8_t* dp = distinct->payload(d);
+          int64_t refs = Load<int64_t>(dp);
+          if (inserted) Store<int32_t>(dp + 8, static_cast<int32_t>(gk.size()));
+          Store<int64_t>(dp, refs + sign);
+          uint8_t* acc = table->payload(entries[k]) + off;
+          if (refs == 0 && sign > 0) Store<int64_t>(acc, Load<int64_t>(acc) + 1);
+          if (refs == 1 && sign < 0) Store<int64_t>(acc, Load<int64_t>(acc) - 1);
+        }
+        break;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+void AggregateLayout::Merge(const KeyTable& src_table, uint32_t src, KeyTable* dst_table, uint32_t dst) const {
+  const uint8_t* s = src_table.payload(src);
+  uint8_t* d = dst_table->payload(dst);
+  Store<int64_t>(d + count_star_offset_, Load<int64_t>(d + count_star_offset_) + Load<int64_t>(s + count_star_offset_));
+  for (const Agg& a : aggs_) {
+    const uint8_t* sa = s + a.offset;
+    uint8_t* da = d + a.offset;
+    switch (a.kind) {
+      case AggKind::kCount:
+      case AggKind::kCountDistinct: Store<int64_t>(da, Load<int64_t>(da) + Load<int64_t>(sa)); break;
+      case AggKind::kSum:
+      case AggKind::kAvg:
+        if (a.arg_type == DataType::kDouble) {
+          Store<double>(da, Load<double>(da) + Load<double>(sa));
+        } else {
+          Store<uint64_t>(da, Load<uint64_t>(da) + Load<uint64_t>(sa));
+        }
+        Store<int64_t>(da + kCount, Load<int64_t>(da + kCount) + Load<int64_t>(sa + kCount));
+        break;
+      case AggKind::kMin:
+      case AggKind::kMax:
+      case AggKind::kFirstValue:
+      case AggKind::kLastValue: {
+        const int64_t sn = Load<int64_t>(sa + kCount);
+        if (sn == 0) break;
+        const int64_t dn = Load<int64_t>(da + kCount);
+        int cmp;  // < 0: source value is "better"
+        const bool timed = a.kind == AggKind::kFirstValue || a.kind == AggKind::kLastValue;
+        const bool lower_wins = a.kind == AggKind::kMin || a.kind == AggKind::kFirstValue;
+        if (dn == 0) {
+          cmp = -1;
+        } else {
+          cmp = 0;
+          if (timed) {
+            int64_t st = Load<int64_t>(sa + kTime), dt = Load<int64_t>(da + kTime);
+            cmp = st < dt ? -1 : (st > dt ? 1 : 0);
+            if (!lower_wins) cmp = -cmp;
+          }
+          if (cmp == 0) {
+            int vc;
+            if (a.arg_type == DataType::kDouble) {
+              double x = Load<double>(sa), y = Load<double>(da);
+              vc = x < y ? -1 : (x > y ? 1 : 0);
+            } else if (a.arg_type == DataType::kString) {
+              StringRef x = Load<StringRef>(sa), y = Load<StringRef>(da);
+              int c = src_table.LoadBytes(x.offset, x.length).compare(dst_table->LoadBytes(y.offset, y.length));
+              vc = c < 0 ? -1 : (c > 0 ? 1 : 0);
+            } else {
+              int64_t x = Load<int64_t>(sa), y = Load<int64_t>(da);
+              vc = x < y ? -1 : (x > y ? 1 : 0);
+            }
+            cmp = lower_wins ? vc : -vc;
+          }
+        }
+        if (cmp < 0) {
+          if (a.arg_type == DataType::kString) {
+            StringRef x = Load<StringRef>(sa);
+            Store<StringRef>(da, StringRef{dst_table->StoreBytes(src_table.LoadBytes(x.offset, x.length)), x.length});
+          } else {
+            std::memcpy(da, sa, 8);
+          }
+          if (timed) std::memcpy(da + kTime, sa + kTime, 8);
+        }
+        Store<int64_t>(da + kCount, dn + sn);
+        break;
+      }
+    }
+  }
+}
+
+void AggregateLayout::RecountDistinct(const std::vector<const KeyTable*>& distincts, KeyTable* groups,
+                                      KeyTable* scratch) const {
+  scratch->Clear();
+  for (const Agg& a : aggs_) {
+    if (a.kind != AggKind::kCountDistinct) continue;
+    for (uint32_t e = 0; e < groups->size(); ++e) Store<int64_t>(groups->payload(e) + a.offset, 0);
+  }
+  for (const KeyTable* d : distincts) {
+    for (uint32_t e = 0; e < d->size(); ++e) {
+      const uint8_t* dp = d->payload(e);
+      if (Load<int64_t>(dp) <= 0) continue;
+      std::string_view key = d->key(e);
+      bool inserted;
+      scratch->FindOrInsert(key, d->hash(e), &inserted);
+      if (!inserted) continue;
+      int32_t glen = Load<int32_t>(dp + 8);
+      std::string_view gk = key.substr(0, glen);
+      int ai = static_cast<uint8_t>(key[glen]);
+      int64_t g = groups->Find(gk, HashKey(gk));
+      if (g < 0) continue;
+      uint8_t* acc = groups->payload(static_cast<uint32_t>(g)) + aggs_[ai].offset;
+      Store<int64_t>(acc, Load<int64_t>(acc) + 1);
+    }
+  }
+}
+
+void AggregateLayout::Finalize(const KeyTable& table, uint32_t e, Batch* out, int first_column, int row) const {
+  const uint8_t* p = table.payload(e);
+  for (size_t i = 0; i < aggs_.size(); ++i) {
+    const Agg& a = aggs_[i];
+    const uint8_t* acc = p + a.offset;
+    Column& col = out->column(first_column + static_cast<int>(i));
+    switch (a.kind) {
+      case AggKind::kCount:
+      case AggKind::kCountDistinct:
+        col.SetValid(row);
+        col.data<int64_t>()[row] = Load<int64_t>(acc);
+        break;
+      case AggKind::kSum: {
+        const int64_t n = Load<int64_t>(acc + kCount);
+        col.SetValidity(row, n > 0);
+        if (a.arg_type == DataType::kDouble) {
+          col.data<double>()[row] = n > 0 ? Load<double>(acc) : 0;
+        } else {
+          col.data<int64_t>()[row] = n > 0 ? Load<int64_t>(acc) : 0;
+        }
+        break;
+      }
+      case AggKind::kAvg: {
+        const int64_t n = Load<int64_t>(acc + kCount);
+        col.SetValidity(row, n > 0);
+        double sum = a.arg_type == DataType::kDouble ? Load<double>(acc) : static_cast<double>(Load<int64_t>(acc));
+        col.data<double>()[row] = n > 0 ? sum / static_cast<double>(n) : 0;
+        break;
+      }
+      default: {
+        const int64_t n = Load<int64_t>(acc + kCount);
+        col.SetValidity(row, n > 0);
+        if (n == 0) {
+          if (col.type() == DataType::kString) col.data<StringRef>()[row] = StringRef{};
+          break;
+        }
+        switch (a.arg_type) {
+          case DataType::kString: {
+            StringRef s = Load<StringRef>(acc);
+            col.SetString(row, table.LoadBytes(s.offset, s.length));
+            break;
+          }
+          case DataType::kInt32: col.data<int32_t>()[row] = static_cast<int32_t>(Load<int64_t>(acc)); break;
+          case DataType::kBool: col.data<uint8_t>()[row] = static_cast<uint8_t>(Load<int64_t>(acc)); break;
+          default: std::memcpy(col.data<uint8_t>() + static_cast<size_t>(row) * 8, acc, 8); break;
+        }
+      }
+    }
+  }
+}
+
+bool AggregateLayout::IsEmpty(const KeyTable& table, uint32_t e) const {
+  return Load<int64_t>(table.payload(e) + count_star_offset_) <= 0;
+}
+
+}  // namespace sluice::engine

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "engine/batch.h"
+#include "engine/key_table.h"
+
+namespace sluice::engine {
+
+enum class AggKind : uint8_t { kCount, kCountDistinct, kSum, kAvg, kMin, kMax, kFirstValue, kLastValue };
+std::string_view AggKindName(AggKind kind);
+
+// One aggregate call as a planner describes it: the function, its argument
+// column (by name or index; none for COUNT(*)) and the output column name.
+struct AggregateSpec {
+  AggKind kind = AggKind::kCount;
+  std::string arg;     // column name; empty with arg_index < 0 = COUNT(*)
+  int arg_index = -1;  // wins over `arg` when >= 0
+  std::string output_name;
+
+  AggregateSpec As(std::string name) const {
+    AggregateSpec s = *this;
+    s.output_name = std::move(name);
+    return s;
+  }
+};
+
+AggregateSpec Count();  // COUNT(*)
+AggregateSpec Count(std::string column);
+AggregateSpec CountDistinct(std::string column);
+AggregateSpec Sum(std::string column);
+AggregateSpec Avg(std::string column);
+AggregateSpec Min(std::string column);
+AggregateSpec Max(std::string column);
+// The value of the row with the smallest (FIRST) / largest (LAST) event time;
+// ties go to the smaller (FIRST) / larger (LAST) value, so the result does not
+// depend on arrival order across partitions.
+AggregateSpec FirstValue(std::string column);
+AggregateSpec LastValue(std::string column);
+
+// The accumulators of a list of aggregates laid out side by side in one
+// fixed-size payload of a KeyTable entry, and the vectorized kernels that
+// update, merge, retract and finalize them.
+//
+// Result types: COUNT/COUNT DISTINCT BIGINT; SUM BIGINT for integer inputs,
+// DOUBLE for DOUBLE; AVG DOUBLE; MIN/MAX/FIRST_VALUE/LAST_VALUE the input type.
+// SUM/AVG/MIN/MAX of no non-NULL value is NULL. Integer sums wrap on overflow.
+//
+// Thread-safety: immutable after Create; kernels touch only the tables given.
+class AggregateLayout {
+ public:
+  // `time_column` orders FIRST_VALUE/LAST_VALUE (-1: arrival order).
+  static Result<AggregateLayout> Create(const std::vector<AggregateSpec>& specs, const Schema& input, int time_column);
+
+  int payload_bytes() const { return width_; }
+  int size() const { return static_cast<int>(aggs_.size()); }
+  const Field& output_field(int i) const { return aggs_[i].output; }
+  bool has_distinct() const { return has_distinct_; }
+  bool supports_retraction() const;
+
+  // Adds (sign +1) or retracts (sign -1) live rows ks[0..count) of `batch`,
+  // whose group entries in `table` are entries[k] (indexed by live row k) and
+  // whose encoded group keys are keys.key(k). COUNT DISTINCT keeps its value
+  // sets in `distinct` (key = group key + aggregate + value, payload = refcount).
+  Status Accumulate(const Batch& batch, const int32_t* ks, int count, const uint32_t* entries, const KeyEncoder& keys,
+                    KeyTable* table, KeyTable* distinct, int sign) const;
+
+  // Merges the accumulator of `src_table` entry `src` into `dst_table` entry
+  // `dst`. COUNT DISTINCT counts are summed; callers that merge overlapping
+  // value sets recount with RecountDistinct.
+  void Merge(const KeyTable& src_table, uint32_t src, KeyTable* dst_table, uint32_t dst) const;
+  // Sets the COUNT DISTINCT fields of the groups of `groups` from the union
+  // of the value sets `distincts` (scratch: a table reused between calls).
+  void RecountDistinct(const std::vector<const KeyTable*>& distincts, KeyTable* groups, KeyTable* scratch) const;
+
+  // Writes the results of entry `e` into columns first_column.. of row `row`.
+  void Finalize(const KeyTable& table, uint32_t e, Batch* out, int first_column, int row) const;
+
+  // Copies the string values of entries [0, table->size()) for which
+  // live(e) holds into a fresh arena, dropping bytes of replaced values.
+  // `scratch` is reused between calls. No-op without string aggregates.
+  template <typename Live>
+  void CompactStrings(KeyTable* table, std::vector<char>* scratch, Live live) const;
+  bool has_string_values() const { return has_strings_; }
+
+  // True when every accumulator of the entry is empty (all input retracted).
+  bool IsEmpty(const KeyTable& table, uint32_t e) const;
+
+ private:
+  struct Agg {
+    AggKind kind;
+    int arg = -1;
+    DataType arg_type = DataType::kInt64;
+    Field output;
+    int offset = 0;
+  };
+  std::vector<Agg> aggs_;
+  int width_ = 0;
+  int time_column_ = -1;
+  bool has_distinct_ = false;
+  bool has_strings_ = false;
+  int count_star_offset_ = -1;  // a hidden COUNT(*) so IsEmpty() knows when a group has no rows
+};
+
+template <typename Live>
+void AggregateLayout::CompactStrings(KeyTable* table, std::vector<char>* scratch, Live live) const {
+  if (!has_strings_) return;
+  scratch->clear();
+  for (uint32_t e = 0; e < table->size(); ++e) {
+    if (!live(e)) continue;
+    for (const Agg& a : aggs_) {
+      if (a.arg_type != DataType::kString || a.kind == AggKind::kCount || a.kind == AggKind::kCountDistinct) continue;
+      uint8_t* acc = table->payload(e) + a.offset;
+      StringRef ref;
+      std::memcpy(&ref, acc, sizeof(ref));
+      std::string_view v = table->LoadBytes(ref.offset, ref.length);
+      StringRef moved{static_cast<uint32_t>(scratch->size()), ref.length};
+      scratch->insert(scratch->end(), v.begin(), v.end());
+      std::memcpy(acc, &moved, sizeof(moved));
+    }
+  }
+  table->SwapBlob(scratch);
+}
+
+}  // namespace sluice::engine

@@ -1,0 +1,183 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "engine/batch.h"
+#include "engine/value.h"
+
+namespace sluice::engine {
+
+// Scalar functions and operators an expression can call.
+enum class Fn : uint8_t {
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kNeg,  // arithmetic; integer / and % by zero give NULL
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,  // comparison
+  kAnd,
+  kOr,
+  kNot,  // three-valued logic
+  kIsNull,
+  kIsNotNull,
+  kCoalesce,
+  kUpper,
+  kLower,
+  kSubstring,
+  kConcat,
+  kCharLength,  // strings (ASCII case mapping; lengths in code points)
+  kFloorTime,   // FLOOR(ts TO unit)
+};
+
+enum class TimeUnit : uint8_t { kMillisecond, kSecond, kMinute, kHour, kDay };
+int64_t TimeUnitMillis(TimeUnit unit);
+
+enum class ExprKind : uint8_t { kColumn, kLiteral, kCall, kCast, kCase };
+
+struct ExprNode;
+
+// An expression tree as a planner or a C++ user describes it: column
+// references (by name or index), literals, function calls, CAST and CASE.
+// Immutable and cheap to copy (a shared handle); compiled against a schema
+// with CompileExpr before it runs.
+//
+//   Expr e = (Col("price") * 2 > 100) && !IsNull(Col("bidder"));
+//
+// Thread-safety: immutable; safe to share.
+class Expr {
+ public:
+  Expr() = default;
+  explicit Expr(std::shared_ptr<const ExprNode> node) : node_(std::move(node)) {}
+  const ExprNode& node() const { return *node_; }
+  bool valid() const { return node_ != nullptr; }
+  std::string ToString() const;
+
+ private:
+  std::shared_ptr<const ExprNode> node_;
+};
+
+struct ExprNode {
+  ExprKind kind = ExprKind::kLiteral;
+  int column_index = -1;                // kColumn: when >= 0, wins over the name
+  std::string column_name;              // kColumn
+  Value literal;                        // kLiteral
+  Fn fn = Fn::kAdd;                     // kCall
+  TimeUnit unit = TimeUnit::kSecond;    // kCall kFloorTime
+  DataType cast_to = DataType::kInt64;  // kCast
+  std::vector<Expr> args;               // kCall: arguments; kCast: [arg]; kCase: [when1, then1, ..., else]
+};
+
+Expr Col(std::string name);
+Expr ColIdx(int index);
+Expr Lit(Value v);
+Expr Lit(int v);      // INT
+Expr Lit(int64_t v);  // BIGINT
+Expr Lit(double v);
+Expr Lit(bool v);
+Expr Lit(const char* v);
+Expr Lit(std::string v);
+Expr LitTimestamp(int64_t ms);
+Expr Call(Fn fn, std::vector<Expr> args);
+Expr Cast(Expr e, DataType to);
+// CASE WHEN w[0].first THEN w[0].second ... ELSE otherwise END (an invalid
+// `otherwise` means ELSE NULL).
+Expr Case(std::vector<std::pair<Expr, Expr>> whens, Expr otherwise = Expr());
+Expr IsNull(Expr e);
+Expr IsNotNull(Expr e);
+Expr Coalesce(std::vector<Expr> args);
+Expr Upper(Expr e);
+Expr Lower(Expr e);
+Expr Substring(Expr s, Expr start, Expr length = Expr());  // 1-based start, SQL style
+Expr Concat(std::vector<Expr> args);
+Expr CharLength(Expr e);
+Expr FloorTime(Expr ts, TimeUnit unit);
+
+Expr operator+(Expr a, Expr b);
+Expr operator-(Expr a, Expr b);
+Expr operator*(Expr a, Expr b);
+Expr operator/(Expr a, Expr b);
+Expr operator%(Expr a, Expr b);
+Expr operator-(Expr a);
+Expr operator==(Expr a, Expr b);
+Expr operator!=(Expr a, Expr b);
+Expr operator<(Expr a, Expr b);
+Expr operator<=(Expr a, Expr b);
+Expr operator>(Expr a, Expr b);
+Expr operator>=(Expr a, Expr b);
+Expr operator&&(Expr a, Expr b);
+Expr operator||(Expr a, Expr b);
+Expr operator!(Expr a);
+
+// Literal on one side: Col("price") > 100.
+template <typename T>
+concept ExprLiteral = std::is_arithmetic_v<T> || std::is_convertible_v<T, std::string>;
+#define SLUICE_EXPR_LIT_OPERATOR(op) \
+  template <ExprLiteral T>           \
+  Expr operator op(Expr a, T b) {    \
+    return std::move(a) op Lit(b);   \
+  }                                  \
+  template <ExprLiteral T>           \
+  Expr operator op(T a, Expr b) {    \
+    return Lit(a) op std::move(b);   \
+  }
+SLUICE_EXPR_LIT_OPERATOR(+)
+SLUICE_EXPR_LIT_OPERATOR(-)
+SLUICE_EXPR_LIT_OPERATOR(*)
+SLUICE_EXPR_LIT_OPERATOR(/)
+SLUICE_EXPR_LIT_OPERATOR(%)
+SLUICE_EXPR_LIT_OPERATOR(==)
+SLUICE_EXPR_LIT_OPERATOR(!=)
+SLUICE_EXPR_LIT_OPERATOR(<)
+SLUICE_EXPR_LIT_OPERATOR(<=)
+SLUICE_EXPR_LIT_OPERATOR(>)
+SLUICE_EXPR_LIT_OPERATOR(>=)
+#undef SLUICE_EXPR_LIT_OPERATOR
+
+struct BoundNode;
+
+// An expression bound to an input schema: names resolved, implicit casts
+// inserted, and one result column allocated per node. Evaluate() computes the
+// live rows of a batch a column at a time: one switch per node per batch,
+// tight loops over rows, no allocation in steady state.
+//
+// Thread-safety: not thread-safe (owns scratch columns); compile one per worker.
+class CompiledExpr {
+ public:
+  ~CompiledExpr();
+  DataType type() const;
+  // Computes the expression over the live rows of `batch`. The returned
+  // column is valid until the next Evaluate() or until `batch` changes; rows
+  // outside the selection are unspecified.
+  const Column* Evaluate(const Batch& batch);
+  // True when the expression is a bare column reference (its input index in *index).
+  bool IsColumnRef(int* index) const;
+
+ private:
+  friend Result<std::unique_ptr<CompiledExpr>> CompileExpr(const Expr&, const Schema&, int);
+  CompiledExpr() = default;
+  std::unique_ptr<BoundNode> root_;
+};
+
+// Binds `expr` to `schema` for batches of up to `capacity` rows. Fails with
+// InvalidArgument on unknown columns or type errors, naming the expression.
+Result<std::unique_ptr<CompiledExpr>> CompileExpr(const Expr& expr, const Schema& schema,
+                                                  int capacity = kDefaultBatchCapacity);
+
+// Parses "2024-01-02 03:04:05.678", "2024-01-02T03:04:05Z", "2024-01-02" or
+// epoch milliseconds into milliseconds since the epoch (UTC).
+bool ParseTimestamp(std::string_view s, int64_t* ms);
+
+// The type `expr` has over `schema` (compiles and throws the result away).
+Result<DataType> ExprType(const Expr& expr, const Schema& schema);
+
+}  // namespace sluice::engine

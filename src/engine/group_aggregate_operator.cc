@@ -1,0 +1,87 @@
+#include "engine/group_aggregate_operator.h"
+
+#include <fmt/format.h>
+
+namespace sluice::engine {
+
+Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(const Schema& input,
+                                                                               std::vector<int> key_columns,
+                                                                               std::vector<AggregateSpec> aggregates,
+                                                                               int time_column,
+                                                                               const OperatorContext& ctx) {
+  SLUICE_ASSIGN_OR_RETURN(AggregateLayout layout, AggregateLayout::Create(aggregates, input, time_column));
+  std::vector<Field> key_fields;
+  for (int c : key_columns) {
+    if (c < 0 || c >= input.size()) return Status::InvalidArgument(fmt::format("key column ${} out of range", c));
+    key_fields.push_back(input.field(c));
+  }
+  std::vector<Field> out = key_fields;
+  for (int i = 0; i < layout.size(); ++i) out.push_back(layout.output_field(i));
+  return std::unique_ptr<GroupAggregateOperator>(
+      new GroupAggregateOperator(Schema(out), std::move(key_columns), std::move(layout), Schema(key_fields), ctx));
+}
+
+GroupAggregateOperator::GroupAggregateOperator(Schema output, std::vector<int> keys, AggregateLayout layout,
+                                               Schema key_schema, const OperatorContext& ctx)
+    : output_schema_(output),
+      keys_(std::move(keys)),
+      layout_(std::move(layout)),
+      key_schema_(std::move(key_schema)),
+      table_(layout_.payload_bytes()),
+      distinct_(12),
+      out_(std::move(output), ctx.batch_capacity),
+      entries_(ctx.batch_capacity) {}
+
+Status GroupAggregateOperator::EmitRow(RowKind kind, uint32_t e) {
+  if (out_.num_rows() == out_.capacity()) {
+    SLUICE_RETURN_IF_ERROR(Emit(out_));
+    out_.Clear();
+  }
+  const int row = out_.num_rows();
+  out_.set_num_rows(row + 1);
+  if (kind != RowKind::kInsert || out_.has_row_kinds()) out_.mutable_row_kinds()[row] = kind;
+  KeyEncoder::Decode(table_.key(e), key_schema_, &out_, 0, row);
+  layout_.Finalize(table_, e, &out_, key_schema_.size(), row);
+  return Status::Ok();
+}
+
+Status GroupAggregateOperator::Process(Batch& batch) {
+  const int n = batch.active_rows();
+  if (n == 0) return Status::Ok();
+  if (static_cast<int>(entries_.size()) < batch.capacity()) entries_.resize(batch.capacity());
+  keys_.Encode(batch);
+  // Row by row: each input row yields its own changelog rows, so the output
+  // does not depend on how rows were batched.
+  for (int k = 0; k < n; ++k) {
+    const int r = batch.active_row(k);
+    const RowKind kind = batch.row_kind(r);
+    const int sign = (kind == RowKind::kInsert || kind == RowKind::kUpdateAfter) ? 1 : -1;
+    bool inserted;
+    const uint32_t e = table_.FindOrInsert(keys_.key(k), keys_.hash(k), &inserted);
+    entries_[k] = e;
+    const bool had = !layout_.IsEmpty(table_, e);
+    if (!had && sign < 0) continue;  // retraction of a group we do not have: nothing to retract
+    if (had) SLUICE_RETURN_IF_ERROR(EmitRow(RowKind::kUpdateBefore, e));
+    int32_t one = k;
+    SLUICE_RETURN_IF_ERROR(layout_.Accumulate(batch, &one, 1, entries_.data(), keys_, &table_, &distinct_, sign));
+    if (layout_.IsEmpty(table_, e)) {
+      // The group is gone: turn the -U just written into a -D.
+      out_.mutable_row_kinds()[out_.num_rows() - 1] = RowKind::kDelete;
+    } else {
+      SLUICE_RETURN_IF_ERROR(EmitRow(had ? RowKind::kUpdateAfter : RowKind::kInsert, e));
+    }
+  }
+  if (out_.num_rows() > 0) {
+    SLUICE_RETURN_IF_ERROR(Emit(out_));
+    out_.Clear();
+  }
+  if (layout_.has_string_values() && table_.blob_size() > (1u << 16) &&
+      table_.blob_size() > 2 * blob_after_compaction_) {
+    layout_.CompactStrings(&table_, &blob_scratch_, [](uint32_t) { return true; });
+    blob_after_compaction_ = table_.blob_size();
+  }
+  metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+}  // namespace sluice::engine

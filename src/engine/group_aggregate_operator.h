@@ -1,0 +1,50 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "engine/aggregate.h"
+#include "engine/key_table.h"
+#include "engine/operator.h"
+
+namespace sluice::engine {
+
+// Unwindowed GROUP BY: keeps one accumulator per key and emits a changelog
+// row by row: +I for a key's first result, then -U (old) / +U (new) for every
+// change, and -D when retractions empty a group. Input rows of kind -U/-D
+// are retracted (COUNT, COUNT DISTINCT, SUM and AVG support that; MIN, MAX,
+// FIRST_VALUE and LAST_VALUE fail with Unsupported on a retraction).
+// Output columns: the key columns, then one per aggregate.
+//
+// State grows with the number of distinct keys ever seen (a state TTL comes
+// with the state backends issue).
+//
+// Thread-safety: not thread-safe; one per worker owning a range of key groups.
+class GroupAggregateOperator : public Operator {
+ public:
+  static Result<std::unique_ptr<GroupAggregateOperator>> Create(const Schema& input, std::vector<int> key_columns,
+                                                                std::vector<AggregateSpec> aggregates, int time_column,
+                                                                const OperatorContext& ctx);
+  std::string name() const override { return "group-aggregate"; }
+  const Schema& output_schema() const override { return output_schema_; }
+  Status Process(Batch& batch) override;
+  int64_t StateBytes() const override { return table_.MemoryBytes() + distinct_.MemoryBytes(); }
+
+ private:
+  GroupAggregateOperator(Schema output, std::vector<int> keys, AggregateLayout layout, Schema key_schema,
+                         const OperatorContext& ctx);
+  Status EmitRow(RowKind kind, uint32_t e);
+
+  Schema output_schema_;
+  KeyEncoder keys_;
+  AggregateLayout layout_;
+  Schema key_schema_;
+  KeyTable table_;
+  KeyTable distinct_;
+  Batch out_;
+  std::vector<uint32_t> entries_;
+  std::vector<char> blob_scratch_;
+  size_t blob_after_compaction_ = 0;
+};
+
+}  // namespace sluice::engine

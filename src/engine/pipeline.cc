@@ -1,0 +1,162 @@
+#include "engine/pipeline.h"
+
+#include <fmt/format.h>
+
+#include "engine/group_aggregate_operator.h"
+#include "engine/window_operator.h"
+
+namespace sluice::engine {
+
+Pipeline& Pipeline::From(std::shared_ptr<Source> source) {
+  if (!spec_.sources.empty()) {
+    Fail(Status::InvalidArgument("From() given twice; use Union() to read several sources"));
+    return *this;
+  }
+  schema_ = source->schema();
+  if (source->event_time_column() >= 0) time_column_ = schema_.field(source->event_time_column()).name;
+  spec_.sources.push_back(std::move(source));
+  return *this;
+}
+
+Pipeline& Pipeline::Union(std::shared_ptr<Source> source) {
+  if (spec_.sources.empty() || !spec_.before_exchange.empty() || spec_.key_by) {
+    Fail(Status::InvalidArgument("Union() must follow From() directly"));
+  } else if (!(source->schema() == schema_)) {
+    Fail(Status::InvalidArgument(
+        fmt::format("Union() of {} with {}: schemas differ", schema_.ToString(), source->schema().ToString())));
+  } else {
+    spec_.sources.push_back(std::move(source));
+  }
+  return *this;
+}
+
+void Pipeline::AddCalc(Expr filter, std::vector<Projection> projections) {
+  if (!error_.ok()) return;
+  auto probe = CalcOperator::Create(schema_, filter, projections, 1);
+  if (!probe.ok()) return Fail(probe.status());
+  // Event time survives a projection that keeps the column under the same name.
+  if (!projections.empty()) {
+    bool kept = false;
+    for (const Projection& p : projections) {
+      int idx;
+      auto c = CompileExpr(p.expr, schema_, 1);
+      if (c.ok() && (*c)->IsColumnRef(&idx) && schema_.field(idx).name == time_column_ && p.name == time_column_) {
+        kept = true;
+      }
+    }
+    if (!kept) time_column_.clear();
+  }
+  schema_ = (*probe)->output_schema();
+  OperatorSpec op{
+      "calc", [filter, projections](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto calc, CalcOperator::Create(in, filter, projections, ctx.batch_capacity));
+        return std::unique_ptr<Operator>(std::move(calc));
+      }};
+  if (spec_.key_by) {
+    spec_.after_exchange.push_back(std::move(op));
+  } else {
+    spec_.before_exchange.push_back(std::move(op));
+  }
+}
+
+Pipeline& Pipeline::Filter(Expr predicate) {
+  AddCalc(std::move(predicate), {});
+  return *this;
+}
+
+Pipeline& Pipeline::Select(std::vector<Projection> projections) {
+  AddCalc(Expr(), std::move(projections));
+  return *this;
+}
+
+Pipeline& Pipeline::KeyBy(std::vector<std::string> columns) {
+  if (spec_.key_by) {
+    Fail(Status::Unsupported("one KeyBy per pipeline for now"));
+    return *this;
+  }
+  spec_.key_by = true;
+  for (const std::string& c : columns) {
+    auto idx = schema_.IndexOf(c);
+    if (!idx.ok()) {
+      Fail(idx.status().WithContext("KeyBy"));
+      return *this;
+    }
+    spec_.key_columns.push_back(*idx);
+  }
+  return *this;
+}
+
+Pipeline& Pipeline::Window(WindowSpec window, std::string time_column) {
+  window_ = window;
+  window_time_column_ = time_column.empty() ? time_column_ : time_column;
+  if (window_time_column_.empty()) {
+    Fail(Status::InvalidArgument("Window() needs an event-time column: declare one on the source or name it"));
+  }
+  return *this;
+}
+
+Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
+  if (!error_.ok()) return *this;
+  if (!spec_.key_by) {
+    spec_.key_by = true;  // global aggregation: one key group
+  }
+  std::vector<int> keys = spec_.key_columns;
+  int time_col = -1;
+  std::string tname = window_ ? window_time_column_ : time_column_;
+  if (!tname.empty()) {
+    auto t = schema_.IndexOf(tname);
+    if (!t.ok()) {
+      Fail(t.status().WithContext("event-time column"));
+      return *this;
+    }
+    time_col = *t;
+  }
+  if (window_) {
+    WindowAggregateSpec ws{keys, time_col, *window_, aggregates};
+    auto out = WindowOutputSchema(schema_, ws);
+    if (!out.ok()) return Fail(out.status()), *this;
+    schema_ = *out;
+    spec_.after_exchange.push_back(OperatorSpec{
+        "window", [ws](const Schema& in, const OperatorContext& ctx) { return CreateWindowOperator(in, ws, ctx); }});
+    time_column_.clear();
+    window_.reset();
+  } else {
+    OperatorContext probe_ctx;
+    probe_ctx.batch_capacity = 1;
+    auto probe = GroupAggregateOperator::Create(schema_, keys, aggregates, time_col, probe_ctx);
+    if (!probe.ok()) return Fail(probe.status()), *this;
+    schema_ = (*probe)->output_schema();
+    spec_.after_exchange.push_back(OperatorSpec{
+        "group-aggregate",
+        [keys, aggregates, time_col](const Schema& in,
+                                     const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, GroupAggregateOperator::Create(in, keys, aggregates, time_col, ctx));
+          return std::unique_ptr<Operator>(std::move(op));
+        }});
+    time_column_.clear();
+  }
+  return *this;
+}
+
+Pipeline& Pipeline::To(Sink* sink) {
+  spec_.sink = sink;
+  return *this;
+}
+
+Pipeline& Pipeline::LateDataTo(Sink* sink) {
+  spec_.late_sink = sink;
+  return *this;
+}
+
+Result<JobSpec> Pipeline::BuildSpec() const {
+  if (!error_.ok()) return error_;
+  if (window_) return Status::InvalidArgument("Window() must be followed by Aggregate()");
+  return spec_;
+}
+
+Result<std::unique_ptr<Job>> Pipeline::Build(JobConfig config) const {
+  SLUICE_ASSIGN_OR_RETURN(JobSpec spec, BuildSpec());
+  return Job::Create(std::move(spec), config);
+}
+
+}  // namespace sluice::engine

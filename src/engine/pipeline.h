@@ -1,0 +1,64 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/aggregate.h"
+#include "engine/calc_operator.h"
+#include "engine/expression.h"
+#include "engine/job.h"
+#include "engine/window.h"
+
+namespace sluice::engine {
+
+// A fluent builder of jobs for C++ users:
+//
+//   auto job = Pipeline()
+//     .From(JsonFileSource::Create({"bids.jsonl"}, schema, "ts", WatermarkStrategy::BoundedDelay(2s)).value())
+//     .Filter(Col("price") > 100)
+//     .KeyBy({"auction"})
+//     .Window(WindowSpec::Tumble(10s))
+//     .Aggregate({Count(), Max("price")})
+//     .To(&sink)
+//     .Build();
+//
+// Steps before KeyBy run fused in the source task; KeyBy is the exchange;
+// Window + Aggregate (or Aggregate alone: an updating GROUP BY) run keyed.
+// Errors (unknown columns, type errors) are kept and returned by Build().
+//
+// Thread-safety: not thread-safe; a builder.
+class Pipeline {
+ public:
+  Pipeline& From(std::shared_ptr<Source> source);
+  Pipeline& Union(std::shared_ptr<Source> source);  // UNION ALL with a same-schema source
+  Pipeline& Filter(Expr predicate);
+  Pipeline& Select(std::vector<Projection> projections);
+  Pipeline& KeyBy(std::vector<std::string> columns);
+  // Event time comes from the source's declared column unless `time_column` names another.
+  Pipeline& Window(WindowSpec window, std::string time_column = "");
+  Pipeline& Aggregate(std::vector<AggregateSpec> aggregates);
+  Pipeline& To(Sink* sink);
+  Pipeline& LateDataTo(Sink* sink);
+
+  // The schema rows have at this point of the pipeline.
+  const Schema& schema() const { return schema_; }
+  Result<JobSpec> BuildSpec() const;
+  Result<std::unique_ptr<Job>> Build(JobConfig config = {}) const;
+
+ private:
+  void Fail(Status s) {
+    if (error_.ok()) error_ = std::move(s);
+  }
+  void AddCalc(Expr filter, std::vector<Projection> projections);
+
+  Status error_;
+  JobSpec spec_;
+  Schema schema_;
+  std::string time_column_;
+  std::optional<WindowSpec> window_;
+  std::string window_time_column_;
+};
+
+}  // namespace sluice::engine
