@@ -288,6 +288,10 @@ class Parser {
   }
 
   bool AcceptIfNotExists(Existence* out) {
+    if (IsKw(Keyword::kIF) && IsKw(Keyword::kEXISTS, 1)) {
+      Advance();
+      return Expected("NOT EXISTS after IF (CREATE ... IF NOT EXISTS)");
+    }
     if (IsKw(Keyword::kIF) && IsKw(Keyword::kNOT, 1)) {
       Advance(2);
       if (!ExpectKw(Keyword::kEXISTS, "EXISTS after IF NOT")) return false;
@@ -975,7 +979,7 @@ class Parser {
       } else {
         return left;
       }
-      auto set = std::make_unique<SetOperation>(Peek().pos);
+      auto set = std::make_unique<SetOperation>(left->pos);
       Advance();
       set->op = op;
       if (AcceptKw(Keyword::kALL)) {
@@ -996,7 +1000,7 @@ class Parser {
     QueryBodyPtr left = ParseQueryPrimary();
     if (!left) return nullptr;
     while (IsKw(Keyword::kINTERSECT)) {
-      auto set = std::make_unique<SetOperation>(Peek().pos);
+      auto set = std::make_unique<SetOperation>(left->pos);
       Advance();
       set->op = SetOpKind::kIntersect;
       if (AcceptKw(Keyword::kALL)) {
@@ -1168,7 +1172,7 @@ class Parser {
     TableRefPtr left = ParseTablePrimary();
     if (!left) return nullptr;
     for (;;) {
-      SourcePos pos = Peek().pos;
+      SourcePos pos = left->pos;
       JoinKind kind;
       if (Accept(TokenType::kComma)) {
         kind = JoinKind::kComma;
@@ -1378,7 +1382,7 @@ class Parser {
     for (;;) {
       std::optional<BinaryOp> op = (this->*op_at)();
       if (!op) return left;
-      auto bin = std::make_unique<BinaryExpr>(Peek().pos);
+      auto bin = std::make_unique<BinaryExpr>(left->pos);
       Advance();
       if (!chain.Link()) return nullptr;
       bin->op = *op;
@@ -1443,7 +1447,7 @@ class Parser {
     ExprPtr left = ParseComparison();
     if (!left) return nullptr;
     while (IsKw(Keyword::kIS)) {
-      SourcePos pos = Peek().pos;
+      SourcePos pos = left->pos;
       Advance();
       Negation negation = AcceptKw(Keyword::kNOT) ? Negation::kNot : Negation::kNone;
       if (!chain.Link()) return nullptr;
@@ -1485,7 +1489,7 @@ class Parser {
     ExprPtr left = ParseAdditive();
     if (!left) return nullptr;
     for (;;) {
-      SourcePos pos = Peek().pos;
+      SourcePos pos = left->pos;
       Negation negation = Negation::kNone;
       size_t skip = 0;
       if (IsKw(Keyword::kNOT)) {
@@ -1566,7 +1570,7 @@ class Parser {
     ExprPtr left = ParsePrimary();
     if (!left) return nullptr;
     for (;;) {
-      SourcePos pos = Peek().pos;
+      SourcePos pos = left->pos;
       if (Accept(TokenType::kLBracket)) {
         if (!chain.Link()) return nullptr;
         auto item = std::make_unique<ItemAccessExpr>(pos);
@@ -1930,6 +1934,10 @@ class Parser {
   ExprPtr ParseCase() {
     auto c = std::make_unique<CaseExpr>(Peek().pos);
     Advance();
+    if (IsKw(Keyword::kEND)) {
+      Expected("WHEN in the CASE expression");
+      return nullptr;
+    }
     if (!IsKw(Keyword::kWHEN)) {
       c->operand = ParseExpr();
       if (!c->operand) return nullptr;

@@ -286,14 +286,10 @@ class Printer {
           return;
         }
         out += u.op == UnaryOp::kMinus ? '-' : '+';
-        // Parenthesize a nested sign so `- -x` never prints as a `--` comment.
-        if (u.operand->kind == ExprKind::kUnary) {
-          out += '(';
-          Expression(*u.operand);
-          out += ')';
-        } else {
-          Operand(*u.operand, kPrecUnary);
-        }
+        // A space keeps `- -x` from printing as a `--` comment; parentheses
+        // would cost the reader a nesting level the original did not use.
+        if (u.operand->kind == ExprKind::kUnary && u.operand->As<UnaryExpr>().op != UnaryOp::kNot) out += ' ';
+        Operand(*u.operand, kPrecUnary);
         return;
       }
       case ExprKind::kBinary: {
@@ -429,9 +425,12 @@ class Printer {
       case ExprKind::kFieldAccess: {
         const auto& f = e.As<FieldAccessExpr>();
         // `(t.a).f`: without parentheses `t.a.f` would read back as one name.
+        // `(2).f`: `2.` would lex as a decimal.
         bool name_like = f.operand->kind == ExprKind::kColumnRef || f.operand->kind == ExprKind::kStar ||
                          (f.operand->kind == ExprKind::kFunctionCall &&
-                          f.operand->As<FunctionCallExpr>().syntax == CallSyntax::kNiladic);
+                          f.operand->As<FunctionCallExpr>().syntax == CallSyntax::kNiladic) ||
+                         (f.operand->kind == ExprKind::kLiteral &&
+                          f.operand->As<LiteralExpr>().literal_kind != LiteralKind::kString);
         if (name_like) {
           out += '(';
           Expression(*f.operand);
