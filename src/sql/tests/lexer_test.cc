@@ -33,7 +33,9 @@ TEST(LexerTest, KeywordTableIsSortedAndRoundTrips) {
   for (int k = 1; !KeywordName(static_cast<Keyword>(k)).empty(); ++k) {
     Keyword kw = static_cast<Keyword>(k);
     EXPECT_EQ(LookupKeyword(KeywordName(kw)), kw) << KeywordName(kw);
-    if (k > 1) EXPECT_LT(KeywordName(static_cast<Keyword>(k - 1)), KeywordName(kw));
+    if (k > 1) {
+      EXPECT_LT(KeywordName(static_cast<Keyword>(k - 1)), KeywordName(kw));
+    }
   }
 }
 
