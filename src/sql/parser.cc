@@ -1750,14 +1750,14 @@ class Parser {
   }
 
   ExprPtr ParseCall(SourcePos pos, QualifiedName name) {
-    Nest nest(this);
-    if (!nest.ok()) return nullptr;
     auto call = std::make_unique<FunctionCallExpr>(pos);
     call->name = std::move(name);
     std::string fn = NameText(call->name);
     Advance();  // (
     if (IsBareNamed(call->name, Keyword::kPOSITION)) {
-      // POSITION(needle IN haystack)
+      // POSITION(needle IN haystack); the needle skips ParseExpr's guard.
+      Nest nest(this);
+      if (!nest.ok()) return nullptr;
       ExprPtr needle = ParseAdditive();
       if (!needle) return nullptr;
       if (!ExpectKw(Keyword::kIN, "IN in POSITION(needle IN haystack)")) return nullptr;
@@ -1823,6 +1823,9 @@ class Parser {
 
   // After the '(' of a window specification, up to and including ')'.
   bool ParseWindowSpecBody(WindowSpec* spec) {
+    // Frame offsets skip ParseExpr's guard: `f() OVER (ROWS f() OVER (ROWS ...`.
+    Nest nest(this);
+    if (!nest.ok()) return false;
     if (IsIdentifier() && !IsKw(Keyword::kPARTITION) && !IsKw(Keyword::kROWS) && !IsKw(Keyword::kRANGE)) {
       spec->reference.emplace();
       if (!ParseIdentifier(&*spec->reference, "a window name")) return false;

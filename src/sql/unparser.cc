@@ -425,18 +425,24 @@ class Printer {
       case ExprKind::kFieldAccess: {
         const auto& f = e.As<FieldAccessExpr>();
         // `(t.a).f`: without parentheses `t.a.f` would read back as one name.
-        // `(2).f`: `2.` would lex as a decimal.
-        bool name_like = f.operand->kind == ExprKind::kColumnRef || f.operand->kind == ExprKind::kStar ||
-                         (f.operand->kind == ExprKind::kFunctionCall &&
-                          f.operand->As<FunctionCallExpr>().syntax == CallSyntax::kNiladic) ||
-                         (f.operand->kind == ExprKind::kLiteral &&
-                          f.operand->As<LiteralExpr>().literal_kind != LiteralKind::kString);
+        // `(t.a).f`: without parentheses `t.a.f` reads back as one name.
+        // `2 .f` and `t.* .f`: a space, not parentheses, keeps `2.` from
+        // lexing as a decimal without costing the reader a nesting level.
+        const Expr& operand = *f.operand;
+        bool name_like =
+            operand.kind == ExprKind::kColumnRef ||
+            (operand.kind == ExprKind::kFunctionCall && operand.As<FunctionCallExpr>().syntax == CallSyntax::kNiladic);
+        LiteralKind literal =
+            operand.kind == ExprKind::kLiteral ? operand.As<LiteralExpr>().literal_kind : LiteralKind::kString;
+        bool numeric =
+            literal == LiteralKind::kInteger || literal == LiteralKind::kDecimal || literal == LiteralKind::kDouble;
         if (name_like) {
           out += '(';
-          Expression(*f.operand);
+          Expression(operand);
           out += ')';
         } else {
-          Operand(*f.operand, kPrecPostfix);
+          Operand(operand, kPrecPostfix);
+          if (numeric || operand.kind == ExprKind::kStar) out += ' ';
         }
         out += '.';
         Id(f.field);

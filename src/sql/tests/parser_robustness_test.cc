@@ -246,6 +246,12 @@ TEST(ParserRobustnessTest, LongOperatorChainsAreAClearError) {
   }
 }
 
+TEST(ParserRobustnessTest, NestedCallsUseOneLevelEach) {
+  std::string sql = "SELECT " + Repeat("f(", 150) + "1" + Repeat(")", 150);
+  EXPECT_TRUE(ParseScript(sql).ok());
+  EXPECT_TRUE(CheckParseProperties(sql).ok());
+}
+
 TEST(ParserRobustnessTest, ModeratelyLongChainsStillParse) {
   // Generated SQL with a few hundred ORs is normal and must keep working.
   Result<Script> r = ParseScript("SELECT * FROM t WHERE a = 0" + Repeat(" OR a = 1", 1000));
@@ -274,6 +280,9 @@ TEST(ParserRobustnessTest, DeepSubqueriesAndTypesAreAClearError) {
       "SELECT " + Repeat("ROW(", kHuge),
       "SELECT x IN " + Repeat("(SELECT x IN ", kHuge),
       Repeat("EXPLAIN ", kHuge) + "SELECT 1",
+      "SELECT " + Repeat("f() OVER (ROWS ", kHuge),
+      "SELECT " + Repeat("POSITION(", kHuge),
+      "SELECT " + Repeat("a BETWEEN -", kHuge),
   };
   for (const std::string& sql : inputs) {
     Result<Script> r = ParseScript(sql);

@@ -44,6 +44,10 @@ TEST(UnparserTest, ParenthesesOnlyWherePrecedenceNeedsThem) {
   EXPECT_EQ(CanonicalExpr("(m['k']).f"), "m['k'].f");
   EXPECT_EQ(CanonicalExpr("(t.a).f"), "(t.a).f");
   EXPECT_EQ(CanonicalExpr("(a + b)[1]"), "(a + b)[1]");
+  EXPECT_EQ(CanonicalExpr("(2).f"), "2 .f");
+  EXPECT_EQ(CanonicalExpr("(t.*).`f g`"), "t.* .`f g`");
+  EXPECT_EQ(CanonicalExpr("(CURRENT_DATE).f"), "(CURRENT_DATE).f");
+  EXPECT_EQ(CanonicalExpr("(TRUE).f"), "TRUE.f");
 }
 
 TEST(UnparserTest, IdentifiersAreQuotedOnlyWhenNeeded) {
