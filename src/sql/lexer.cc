@@ -46,6 +46,10 @@ class Lexer {
 
   Result<std::vector<Token>> Run() {
     std::vector<Token> tokens;
+    // Editors on Windows start UTF-8 files with a byte-order mark; it is not
+    // part of the SQL and must not glue itself to the first keyword.
+    constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+    if (src_.substr(0, kUtf8Bom.size()) == kUtf8Bom) i_ = kUtf8Bom.size();
     for (;;) {
       Status s = SkipSpaceAndComments();
       if (!s.ok()) return s;

@@ -24,6 +24,9 @@ std::string_view LineText(std::string_view source, uint32_t line) {
   size_t end = source.find('\n', start);
   std::string_view text = source.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  // The lexer skips a leading byte-order mark; columns do not count it.
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  if (line == 1 && text.substr(0, kUtf8Bom.size()) == kUtf8Bom) text.remove_prefix(kUtf8Bom.size());
   return text;
 }
 

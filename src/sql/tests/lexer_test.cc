@@ -119,6 +119,13 @@ TEST(LexerTest, PositionsCountLinesAndCharacters) {
   EXPECT_EQ(t[4].pos, (SourcePos{3, 2}));
 }
 
+TEST(LexerTest, LeadingByteOrderMarkIsSkipped) {
+  std::vector<Token> t = Lex("\xEF\xBB\xBFSELECT 1");
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0].keyword, Keyword::kSELECT);
+  EXPECT_EQ(t[0].pos, (SourcePos{1, 1}));
+}
+
 TEST(LexerTest, BinaryStringsAreUpperCaseHex) {
   std::vector<Token> t = Lex("X'0aFf' x''");
   EXPECT_EQ(t[0].type, TokenType::kBinaryString);

@@ -351,6 +351,15 @@ TEST(ParserErrorTest, CaretCountsCharactersAndKeepsTabs) {
             "                 \t     ^");
 }
 
+TEST(ParserErrorTest, CaretIgnoresAByteOrderMark) {
+  Result<Script> r = ParseScript("\xEF\xBB\xBFSELECT a b c");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "line 1:12: expected ';' or end of input after the statement, found identifier c\n"
+            "  SELECT a b c\n"
+            "             ^");
+}
+
 TEST(ParserErrorTest, LongLinesShowAWindowAroundTheColumn) {
   std::string sql = "SELECT " + std::string(200, 'a') + " " + std::string(200, 'b') + " c";
   Result<Script> r = ParseScript(sql);
