@@ -81,6 +81,12 @@ bool IsNiladicFunction(Keyword k) {
          k == Keyword::kLOCALTIME || k == Keyword::kLOCALTIMESTAMP;
 }
 
+// One parse over one token vector. Every Parse* method returns the node (or
+// true) on success and null (or false) after recording the first error in
+// error_; callers return at once, so no half-built node escapes.
+//
+// Thread-safety: not thread-safe; a parser lives for one call of the public
+// functions below. Lifetime: `source` must outlive it (tokens view into it).
 class Parser {
  public:
   Parser(std::string_view source, std::vector<Token> tokens) : src_(source), tokens_(std::move(tokens)) {}
@@ -2037,7 +2043,7 @@ class Parser {
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   Status error_;
-  std::string last_element_;
+  std::string last_element_;  // "column price", "WATERMARK": names the spot in a column-list error
   int nesting_ = 0;
   int height_ = 0;
   int peak_ = 0;
