@@ -21,7 +21,8 @@ struct OperatorContext {
   int num_workers = 1;
   int num_key_groups = 128;
   int batch_capacity = kDefaultBatchCapacity;
-  Sink* late_sink = nullptr;  // where rows too late for any window go (may be null: counted only)
+  Sink* late_sink = nullptr;        // where rows too late for any window go (may be null: counted only)
+  Sink* right_late_sink = nullptr;  // two-input operators: late rows of the right input
   Clock* clock = nullptr;
 };
 

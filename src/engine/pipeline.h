@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,13 @@ class Pipeline {
   // Event time comes from the source's declared column unless `time_column` names another.
   Pipeline& Window(WindowSpec window, std::string time_column = "");
   Pipeline& Aggregate(std::vector<AggregateSpec> aggregates);
+  // Event-time interval join with another pipeline (From + Filter/Select
+  // only): rows with equal keys and right.ts BETWEEN left.ts + lower AND
+  // left.ts + upper. Output: left columns, then right columns.
+  Pipeline& IntervalJoin(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
+                         std::chrono::milliseconds lower, std::chrono::milliseconds upper);
+  // Late rows of the right input of a join.
+  Pipeline& RightLateDataTo(Sink* sink);
   Pipeline& To(Sink* sink);
   Pipeline& LateDataTo(Sink* sink);
 
@@ -59,6 +67,7 @@ class Pipeline {
   std::string time_column_;
   std::optional<WindowSpec> window_;
   std::string window_time_column_;
+  Sink* right_late_sink_ = nullptr;
 };
 
 }  // namespace sluice::engine

@@ -18,8 +18,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const Schema kSchema({{"k", DataType::kString}, {"v", DataType::kInt64}, {"name", DataType::kString},
-                      {"ts", DataType::kTimestamp}});
+const Schema kSchema(
+    {{"k", DataType::kString}, {"v", DataType::kInt64}, {"name", DataType::kString}, {"ts", DataType::kTimestamp}});
 constexpr int kKeyGroups = 128;
 
 std::vector<std::shared_ptr<Batch>> Input(uint32_t seed, int batches) {
@@ -144,9 +144,8 @@ TEST(KeyedStateTest, GroupAggregateRestoredIntoTwoInstancesContinuesExactly) {
   ctx.batch_capacity = 64;
   CheckRescale(
       [&] {
-        return GroupAggregateOperator::Create(kSchema, {0},
-                                              {Count(), Sum("v"), CountDistinct("v"), Max("name"), LastValue("name")},
-                                              3, ctx)
+        return GroupAggregateOperator::Create(
+                   kSchema, {0}, {Count(), Sum("v"), CountDistinct("v"), Max("name"), LastValue("name")}, 3, ctx)
             .value();
       },
       1, 0);
@@ -156,7 +155,9 @@ TEST(KeyedStateTest, HoppingWindowRestoredIntoTwoInstancesContinuesExactly) {
   OperatorContext ctx;
   ctx.num_key_groups = kKeyGroups;
   ctx.batch_capacity = 64;
-  WindowAggregateSpec spec{{0}, 3, WindowSpec::Hop(2s, 500ms).WithAllowedLateness(1s),
+  WindowAggregateSpec spec{{0},
+                           3,
+                           WindowSpec::Hop(2s, 500ms).WithAllowedLateness(1s),
                            {Count(), CountDistinct("v"), Max("name"), FirstValue("name")}};
   // Windows are keyed by (key, start, end): group the comparison the same way.
   CheckRescale([&] { return SlicedWindowOperator::Create(kSchema, spec, ctx).value(); }, 3, 300);
