@@ -31,9 +31,8 @@ Result<std::unique_ptr<IntervalJoinOperator>> IntervalJoinOperator::Create(const
     }
   }
   if (spec.lower_ms > spec.upper_ms) {
-    return Status::InvalidArgument(
-        fmt::format("interval join bounds [{}, {}] ms are empty: lower must not exceed upper", spec.lower_ms,
-                    spec.upper_ms));
+    return Status::InvalidArgument(fmt::format(
+        "interval join bounds [{}, {}] ms are empty: lower must not exceed upper", spec.lower_ms, spec.upper_ms));
   }
   std::vector<Field> fields = left.fields();
   for (const Field& f : right.fields()) {
@@ -41,7 +40,8 @@ Result<std::unique_ptr<IntervalJoinOperator>> IntervalJoinOperator::Create(const
     while (std::any_of(fields.begin(), fields.end(), [&](const Field& x) { return x.name == g.name; })) g.name += "0";
     fields.push_back(g);
   }
-  return std::unique_ptr<IntervalJoinOperator>(new IntervalJoinOperator(Schema(fields), std::move(spec), ctx, left, right));
+  return std::unique_ptr<IntervalJoinOperator>(
+      new IntervalJoinOperator(Schema(fields), std::move(spec), ctx, left, right));
 }
 
 IntervalJoinOperator::IntervalJoinOperator(Schema output, IntervalJoinSpec spec, const OperatorContext& ctx,

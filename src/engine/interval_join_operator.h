@@ -58,7 +58,8 @@ class IntervalJoinOperator : public TwoInputOperator {
     bool alive = false;
   };
   struct Side {
-    Side(const Schema& s, std::vector<int> keys, int capacity) : schema(s), keys(std::move(keys)), index(4), capacity(capacity) {}
+    Side(const Schema& s, std::vector<int> keys, int capacity)
+        : schema(s), keys(std::move(keys)), index(4), capacity(capacity) {}
     Schema schema;
     KeyEncoder keys;
     KeyTable index;  // key -> head node + 1
@@ -69,8 +70,7 @@ class IntervalJoinOperator : public TwoInputOperator {
     std::vector<int32_t> free_chunks;
     int32_t current_chunk = -1;
     int capacity;
-    std::priority_queue<std::pair<int64_t, int32_t>, std::vector<std::pair<int64_t, int32_t>>, std::greater<>>
-        expiry;
+    std::priority_queue<std::pair<int64_t, int32_t>, std::vector<std::pair<int64_t, int32_t>>, std::greater<>> expiry;
     int64_t live_rows = 0;
   };
 

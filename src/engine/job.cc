@@ -359,15 +359,22 @@ void Job::ConsumerLoop(int w) {
         wms[ch] = kMaxWatermark;
         break;
     }
-    // Combined watermark: minimum over channels that are not idle; all idle holds it.
+    // Combined watermark: minimum over channels that are not idle. When every
+    // channel is idle, the largest watermark any of them reached (as Flink's
+    // watermark valve does): the progress they made before going quiet.
     int64_t combined = kMaxWatermark;
+    int64_t idle_max = kMinWatermark;
     bool any = false;
     for (int c = 0; c < sides * n; ++c) {
-      if (idle[c] && !ended[c]) continue;
+      if (idle[c] && !ended[c]) {
+        idle_max = std::max(idle_max, wms[c]);
+        continue;
+      }
       any = true;
       combined = std::min(combined, wms[c]);
     }
-    if (any && combined > current) {
+    if (!any) combined = idle_max;
+    if (combined > current) {
       current = combined;
       s = head->OnWatermark(current);
     }
