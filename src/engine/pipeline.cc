@@ -193,6 +193,40 @@ Pipeline& Pipeline::RightLateDataTo(Sink* sink) {
   return *this;
 }
 
+Pipeline& Pipeline::Deduplicate(Keep keep) {
+  if (!error_.ok()) return *this;
+  if (!spec_.key_by) return Fail(Status::InvalidArgument("Deduplicate() needs a KeyBy() before it")), *this;
+  auto t = schema_.IndexOf(time_column_);
+  if (time_column_.empty() || !t.ok()) {
+    return Fail(Status::InvalidArgument("Deduplicate() orders by event time: the input has none")), *this;
+  }
+  DeduplicateSpec ds{spec_.key_columns, *t, keep};
+  spec_.after_exchange.push_back(OperatorSpec{
+      "deduplicate", [ds](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto op, DeduplicateOperator::Create(in, ds, ctx));
+        return std::unique_ptr<Operator>(std::move(op));
+      }});
+  return *this;
+}
+
+Pipeline& Pipeline::TopN(const std::string& order_column, int n, bool descending) {
+  if (!error_.ok()) return *this;
+  if (!spec_.key_by) return Fail(Status::InvalidArgument("TopN() needs a KeyBy() before it")), *this;
+  auto o = schema_.IndexOf(order_column);
+  if (!o.ok()) return Fail(o.status().WithContext("TopN")), *this;
+  TopNSpec ts{spec_.key_columns, *o, descending, n};
+  OperatorContext probe;
+  probe.batch_capacity = 1;
+  auto check = TopNOperator::Create(schema_, ts, probe);
+  if (!check.ok()) return Fail(check.status()), *this;
+  spec_.after_exchange.push_back(
+      OperatorSpec{"top-n", [ts](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+                     SLUICE_ASSIGN_OR_RETURN(auto op, TopNOperator::Create(in, ts, ctx));
+                     return std::unique_ptr<Operator>(std::move(op));
+                   }});
+  return *this;
+}
+
 Pipeline& Pipeline::To(Sink* sink) {
   spec_.sink = sink;
   return *this;

@@ -10,6 +10,7 @@
 #include "engine/calc_operator.h"
 #include "engine/expression.h"
 #include "engine/job.h"
+#include "engine/rank_operators.h"
 #include "engine/window.h"
 
 namespace sluice::engine {
@@ -40,6 +41,12 @@ class Pipeline {
   // Event time comes from the source's declared column unless `time_column` names another.
   Pipeline& Window(WindowSpec window, std::string time_column = "");
   Pipeline& Aggregate(std::vector<AggregateSpec> aggregates);
+  // After KeyBy: keep the first (smallest event time) or last row per key, as
+  // an updating stream (+I, -U, +U).
+  Pipeline& Deduplicate(Keep keep);
+  // After KeyBy: the N rows with the largest (descending) or smallest values
+  // of `order_column` per key, as +I / -D.
+  Pipeline& TopN(const std::string& order_column, int n, bool descending = true);
   // Event-time interval join with another pipeline (From + Filter/Select
   // only): rows with equal keys and right.ts BETWEEN left.ts + lower AND
   // left.ts + upper. Output: left columns, then right columns.
