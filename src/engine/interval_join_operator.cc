@@ -131,6 +131,7 @@ void IntervalJoinOperator::Remove(int side, int32_t n) {
     s.nodes[node.prev].next = node.next;
   } else {
     *reinterpret_cast<int32_t*>(s.index.payload(node.key_entry)) = node.next + 1;
+    if (node.next < 0) s.index.Erase(node.key_entry);  // the key has no row left
   }
   if (node.next >= 0) s.nodes[node.next].prev = node.prev;
   node.alive = false;

@@ -543,6 +543,7 @@ void SessionWindowOperator::FreeNode(int32_t n) {
   node.alive = false;
   free_nodes_.push_back(n);
   --live_nodes_;
+  if (head == 0) keys_table_.Erase(node.key_entry);  // the key has no session left
 }
 
 // One pending timer per node: a session whose end moves later keeps its
