@@ -323,11 +323,18 @@ void Job::ConsumerLoop(int w) {
   int ended_count = 0;
   Status s;
   Inbox* inbox = inboxes_[w].get();
+  int64_t last_tick = config_.clock->NowMillis();
   while (s.ok()) {
+    // Processing-time timers fire every tick, busy or not.
+    const int64_t now = config_.clock->NowMillis();
+    if (now - last_tick >= kConsumerTick.count()) {
+      last_tick = now;
+      s = head->OnProcessingTime(now);
+      if (!s.ok()) break;
+    }
     ChannelMessage m;
     if (!inbox->Pop(&m, kConsumerTick)) {
       if (inbox->cancelled()) break;
-      s = head->OnProcessingTime(config_.clock->NowMillis());
       continue;
     }
     const int ch = m.side * n + m.producer;

@@ -52,6 +52,10 @@ class Pipeline {
   // left.ts + upper. Output: left columns, then right columns.
   Pipeline& IntervalJoin(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
                          std::chrono::milliseconds lower, std::chrono::milliseconds upper);
+  // Regular equi-join with another pipeline (From + Filter/Select only);
+  // each side's rows are kept for `state_ttl` of processing time (0: forever).
+  Pipeline& Join(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
+                 std::chrono::milliseconds state_ttl = std::chrono::milliseconds(0));
   // Late rows of the right input of a join.
   Pipeline& RightLateDataTo(Sink* sink);
   Pipeline& To(Sink* sink);

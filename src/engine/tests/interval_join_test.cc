@@ -129,3 +129,66 @@ TEST(IntervalJoinTest, StateIsDroppedBehindTheWatermark) {
 
 }  // namespace
 }  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+TEST(RegularJoinTest, WithoutTtlJoinsEveryPairOfEqualKeys) {
+  const uint32_t seed = 31;
+  std::mt19937_64 rng(seed);
+  Input left = Generate(rng, 2, 600, 30, 0);
+  Input right = Generate(rng, 2, 400, 30, 0);
+  std::multiset<std::vector<Value>> expected;
+  for (const auto& lp : left.parts) {
+    for (const Row& l : lp) {
+      for (const auto& rp : right.parts) {
+        for (const Row& r : rp) {
+          if (l[0].i == r[0].i) expected.insert({l[0], l[1], l[2], r[0], r[1], r[2]});
+        }
+      }
+    }
+  }
+  for (int workers : {1, 2}) {
+    SCOPED_TRACE(::testing::Message() << "seed=" << seed << " workers=" << workers);
+    auto ls = MemorySource::Create(kLeft, left.parts, "ts", {}, 64).value();
+    auto rs = MemorySource::Create(kRight, right.parts, "ts", {}, 64).value();
+    CollectingSink sink;
+    auto job = Pipeline()
+                   .From(ls)
+                   .Join(Pipeline().From(rs), {"k"}, {"k"})
+                   .To(&sink)
+                   .Build(JobConfig{workers, 128, 64, 2, nullptr});
+    ASSERT_TRUE(job.ok()) << job.status().ToString();
+    ASSERT_TRUE((*job)->Run().ok());
+    EXPECT_TRUE(Rows(sink) == expected);
+  }
+}
+
+TEST(RegularJoinTest, RowsAreForgottenAfterTheirTtl) {
+  ManualClock clock(0);
+  OperatorContext ctx;
+  ctx.batch_capacity = 16;
+  ctx.clock = &clock;
+  auto op = IntervalJoinOperator::CreateRegular(kLeft, kRight, RegularJoinSpec{{0}, {0}, 1000}, ctx).value();
+  CollectingSink sink;
+  SinkOperator out(op->output_schema(), &sink);
+  op->set_next(&out);
+  Batch l = testing::MakeBatch(kLeft, {{Value::Int64(1), Value::Int64(10), Value::Timestamp(0)}}, 16);
+  ASSERT_TRUE(op->Process(l).ok());
+  clock.Advance(999);
+  ASSERT_TRUE(op->OnProcessingTime(clock.NowMillis()).ok());
+  Batch r = testing::MakeBatch(kRight, {{Value::Int64(1), Value::Int64(20), Value::Timestamp(0)}}, 16);
+  ASSERT_TRUE(op->ProcessRight(r).ok());
+  EXPECT_EQ(sink.rows().size(), 1u);  // the left row is still there at 999 ms
+  clock.Advance(1);
+  ASSERT_TRUE(op->OnProcessingTime(clock.NowMillis()).ok());  // left row's TTL ends at 1000
+  Batch r2 = testing::MakeBatch(kRight, {{Value::Int64(1), Value::Int64(30), Value::Timestamp(0)}}, 16);
+  ASSERT_TRUE(op->ProcessRight(r2).ok());
+  EXPECT_EQ(sink.rows().size(), 1u);
+  Batch l2 = testing::MakeBatch(kLeft, {{Value::Int64(1), Value::Int64(11), Value::Timestamp(0)}}, 16);
+  ASSERT_TRUE(op->Process(l2).ok());  // meets both right rows (TTL 1999 and 2000)
+  EXPECT_EQ(sink.rows().size(), 3u);
+}
+
+}  // namespace
+}  // namespace sluice::engine
