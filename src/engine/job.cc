@@ -353,6 +353,17 @@ void Job::ConsumerLoop(int w) {
               std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
         }
         pools_[(m.side * n + m.producer) * n + w]->Release(m.batch);
+        if (s.ok() && config_.max_state_bytes > 0) {
+          int64_t state = 0;
+          for (const auto& op : worker.consumer_chain) state += op->StateBytes();
+          const int64_t share = config_.max_state_bytes / n;
+          if (state > share) {
+            s = Status::ResourceExhausted(fmt::format(
+                "keyed state of {} bytes exceeds this worker's share {} of max_state_bytes {}; raise the limit, "
+                "shorten windows or allowed lateness, or add a state TTL",
+                state, share, config_.max_state_bytes));
+          }
+        }
         continue;
       }
       case ChannelMessage::Kind::kWatermark:
