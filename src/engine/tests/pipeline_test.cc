@@ -388,9 +388,10 @@ TEST(PipelineTest, IdlePartitionStopsHoldingBackTheWatermark) {
                    .Build(JobConfig{workers, 128, 64, 2, &clock});
     ASSERT_TRUE(job.ok());
     std::thread runner([&] { EXPECT_TRUE((*job)->Run().ok()); });
-    ASSERT_TRUE(sink.WaitForRow());
+    const bool got_row = sink.WaitForRow();
     stop.store(true);
     runner.join();
+    ASSERT_TRUE(got_row);
     EXPECT_TRUE(sink.fired_before_stop());
     stop.store(false);
   }
@@ -423,6 +424,24 @@ TEST(PipelineTest, MetricsCountRowsPerOperator) {
   EXPECT_EQ(m[3].watermark, kMaxWatermark);
   EXPECT_EQ(m[4].rows_in, static_cast<int64_t>(sink.rows().size()));
   EXPECT_GT(m[3].busy_ns, 0);
+}
+
+}  // namespace
+}  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+TEST(PipelineTest, StateBeyondTheConfiguredLimitFailsTheJob) {
+  // Every row a new key in an unwindowed GROUP BY: state only grows.
+  auto source = std::make_shared<GeneratorSource>(200'000, 256);
+  CollectingSink sink;
+  JobConfig config{1, 128, 256, 2, nullptr};
+  config.max_state_bytes = 1 << 20;
+  auto job = Pipeline().From(source).KeyBy({"price"}).Aggregate({Count()}).To(&sink).Build(config);
+  ASSERT_TRUE(job.ok());
+  Status s = (*job)->Run();
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << s.ToString();
 }
 
 }  // namespace
