@@ -198,6 +198,41 @@ Status Log::CreateTopic(std::string_view name, const TopicConfig& config) {
   return Status::Ok();
 }
 
+Status Log::AddPartitions(std::string_view name, int32_t partitions) {
+  std::lock_guard admin(admin_mu_);
+  TopicConfig config;
+  {
+    std::shared_lock lock(mu_);
+    auto it = topics_.find(name);
+    if (it == topics_.end()) return Status::NotFound(fmt::format("topic {:?} does not exist", name));
+    config = it->second.config;
+  }
+  if (IsInternalTopic(name)) {
+    return Status::InvalidArgument(fmt::format("{} is an internal topic; its partitions are fixed", name));
+  }
+  if (partitions <= config.partitions) {
+    return Status::InvalidArgument(fmt::format("topic {:?} has {} partitions; the new count must be larger, got {}",
+                                               name, config.partitions, partitions));
+  }
+  int32_t old_count = config.partitions;
+  config.partitions = partitions;
+  SLUICE_RETURN_IF_ERROR(config.Validate());
+  auto dir = topics_dir_ / std::string(name);
+  SLUICE_RETURN_IF_ERROR(WriteFileAtomically(dir / kTopicConfigFile, SerializeConfig(config)));
+  std::vector<std::shared_ptr<Partition>> added;
+  for (int32_t i = old_count; i < partitions; ++i) {
+    SLUICE_ASSIGN_OR_RETURN(
+        auto p, Partition::Open(dir / std::to_string(i), std::string(name), PartitionId{i}, config, &flusher_, clock_));
+    added.push_back(std::move(p));
+  }
+  SLUICE_RETURN_IF_ERROR(FsyncDirectory(dir));
+  std::unique_lock lock(mu_);
+  auto& t = topics_.find(name)->second;
+  t.config.partitions = partitions;
+  for (auto& p : added) t.partitions.push_back(std::move(p));
+  return Status::Ok();
+}
+
 Status Log::DeleteTopic(std::string_view name) {
   if (IsInternalTopic(name)) {
     return Status::InvalidArgument(fmt::format("{} is an internal topic and cannot be deleted", name));

@@ -63,6 +63,10 @@ class Log {
   // Names as Kafka: [a-zA-Z0-9._-]{1,249}, not "." or "..". kAlreadyExists,
   // kInvalidArgument (bad name or config).
   Status CreateTopic(std::string_view name, const TopicConfig& config);
+  // Grows a topic to `partitions` partitions (Kafka's CreatePartitions);
+  // kInvalidArgument if that is not more than it has. Crash-safe: the config
+  // is rewritten atomically first and missing partitions are created at open.
+  Status AddPartitions(std::string_view name, int32_t partitions);
   // kNotFound if absent. Readers in flight keep their partitions alive; the
   // files go at once. Committed offsets of the topic are forgotten.
   Status DeleteTopic(std::string_view name);

@@ -276,30 +276,27 @@ void Partition::SyncFromFlusher() {
 }
 
 Status Partition::SyncNow() {
-  std::lock_guard sync_lock(sync_mu_);
-  std::shared_ptr<Segment> seg;
-  int64_t target;
-  {
-    std::lock_guard lock(append_mu_);
-    seg = active_;
-    target = hw_.load(std::memory_order_relaxed);
-  }
   std::vector<Waiter> ready;
   Status s;
   {
-    std::lock_guard lock(durable_mu_);
-    s = sync_failure_;
-  }
-  bool needed = false;
-  if (s.ok()) {
-    std::lock_guard lock(durable_mu_);
-    needed = target > durable_;
-  }
-  if (s.ok() && needed && !deleted_.load()) {
-    s = seg->Sync();
-    if (!s.ok()) SLUICE_LOG_ERROR("log", "partition {}-{}: {}", topic_, id_.value(), s.ToString());
-  }
-  {
+    std::lock_guard sync_lock(sync_mu_);
+    std::shared_ptr<Segment> seg;
+    int64_t target;
+    {
+      std::lock_guard lock(append_mu_);
+      seg = active_;
+      target = hw_.load(std::memory_order_relaxed);
+    }
+    bool needed = false;
+    {
+      std::lock_guard lock(durable_mu_);
+      s = sync_failure_;
+      needed = target > durable_;
+    }
+    if (s.ok() && needed && !deleted_.load()) {
+      s = seg->Sync();
+      if (!s.ok()) SLUICE_LOG_ERROR("log", "partition {}-{}: {}", topic_, id_.value(), s.ToString());
+    }
     std::lock_guard lock(durable_mu_);
     if (s.ok()) {
       durable_ = std::max(durable_, target);
@@ -313,6 +310,7 @@ Status Partition::SyncNow() {
       ready.swap(waiters_);
     }
   }
+  // Outside every lock: a callback may append, wait or sync again.
   for (auto& w : ready) w.done(s);
   return s;
 }
@@ -435,6 +433,7 @@ Result<int> Partition::EnforceRetention() {
 
 Result<int64_t> Partition::Compact() {
   std::lock_guard compact_lock(compact_mu_);
+  if (deleted_.load()) return int64_t{0};
   std::vector<std::shared_ptr<Segment>> segs;
   std::shared_ptr<Segment> active;
   {
