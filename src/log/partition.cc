@@ -295,6 +295,7 @@ Status Partition::SyncNow() {
     }
     if (s.ok() && needed && !deleted_.load()) {
       s = seg->Sync();
+      fsync_count_.fetch_add(1, std::memory_order_relaxed);
       if (!s.ok()) SLUICE_LOG_ERROR("log", "partition {}-{}: {}", topic_, id_.value(), s.ToString());
     }
     std::lock_guard lock(durable_mu_);
@@ -372,6 +373,11 @@ int64_t Partition::size_bytes() const {
   return total;
 }
 
+Offset Partition::durable_offset() const {
+  std::lock_guard lock(durable_mu_);
+  return Offset{durable_};
+}
+
 size_t Partition::segment_count() const {
   std::shared_lock lock(segments_mu_);
   return segments_.size();
@@ -429,6 +435,27 @@ Result<int> Partition::EnforceRetention() {
   }
   if (removed > 0) SLUICE_RETURN_IF_ERROR(FsyncDirectory(dir_));
   return removed;
+}
+
+Status Partition::RemoveEmptySealedSegments() {
+  // Compaction can empty a segment. Drop such files, except the first one,
+  // which holds the log start offset in its name.
+  std::vector<std::shared_ptr<Segment>> doomed;
+  {
+    std::lock_guard lock(append_mu_);
+    std::unique_lock seg_lock(segments_mu_);
+    for (auto it = std::next(segments_.begin()); it != segments_.end();) {
+      if (it->second != active_ && it->second->empty()) {
+        doomed.push_back(it->second);
+        it = segments_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& s : doomed) SLUICE_RETURN_IF_ERROR(s->RemoveFiles());
+  if (!doomed.empty()) SLUICE_RETURN_IF_ERROR(FsyncDirectory(dir_));
+  return Status::Ok();
 }
 
 Result<int64_t> Partition::Compact() {
@@ -535,6 +562,7 @@ Result<int64_t> Partition::Compact() {
   }
   if (removed_total > 0) {
     SLUICE_LOG_INFO("log", "compaction: {}-{} removed {} records", topic_, id_.value(), removed_total);
+    SLUICE_RETURN_IF_ERROR(RemoveEmptySealedSegments());
   }
   return removed_total;
 }

@@ -98,6 +98,11 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   int64_t size_bytes() const;
   size_t segment_count() const;
+  // Offsets below this are on disk (fsynced). Metrics and tests.
+  Offset durable_offset() const;
+  // fdatasync calls made for this partition (group commit makes this far
+  // smaller than the number of acknowledged appends).
+  uint64_t fsync_count() const { return fsync_count_.load(std::memory_order_relaxed); }
   const std::string& topic() const { return topic_; }
   PartitionId id() const { return id_; }
   const TopicConfig& config() const { return config_; }
@@ -132,6 +137,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   Status SyncNow();
   void NotifyAppended();
   void UpdateLogStart();
+  Status RemoveEmptySealedSegments();
 
   const std::filesystem::path dir_;
   const std::string topic_;
@@ -152,7 +158,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   // Durability.
   std::mutex sync_mu_;  // one fsync of this partition at a time
-  std::mutex durable_mu_;
+  mutable std::mutex durable_mu_;
   int64_t durable_ = 0;  // offsets below are durable
   Status sync_failure_;  // sticky: after a failed fsync nothing is acknowledged
   struct Waiter {
@@ -161,6 +167,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   };
   std::vector<Waiter> waiters_;
   std::atomic<bool> sync_queued_{false};
+  std::atomic<uint64_t> fsync_count_{0};
 
   // Readers waiting for data and append listeners.
   mutable std::mutex data_mu_;
