@@ -68,6 +68,14 @@ Status Partition::Load() {
   }
   if (ec) return Status::IoError(fmt::format("list {}: {}", dir_.string(), ec.message()));
   std::sort(bases.begin(), bases.end());
+  // Indexes whose log is gone (a removal interrupted between the files).
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    auto ext = entry.path().extension();
+    if (ext != ".index" && ext != ".timeindex") continue;
+    auto log_file = entry.path();
+    log_file.replace_extension(".log");
+    if (!std::filesystem::exists(log_file)) std::filesystem::remove(entry.path(), ec);
+  }
   const int64_t now = clock_->NowMs();
   if (bases.empty()) {
     SLUICE_ASSIGN_OR_RETURN(auto seg, Segment::Create(dir_, Offset{0}, config_.index_interval_bytes, now));
@@ -408,22 +416,33 @@ void Partition::MarkDeleted() {
 Result<int> Partition::EnforceRetention() {
   std::lock_guard compact_lock(compact_mu_);
   const int64_t now = clock_->NowMs();
+  auto expired = [&](const Segment& s) {
+    return config_.retention_ms.count() >= 0 && s.retention_timestamp() < now - config_.retention_ms.count();
+  };
   int removed = 0;
   for (;;) {
     std::shared_ptr<Segment> victim;
     {
       std::lock_guard lock(append_mu_);
       if (deleted_.load()) break;
-      std::unique_lock seg_lock(segments_mu_);
-      auto first = segments_.begin()->second;
-      if (first == active_) break;
+      std::shared_ptr<Segment> first;
       int64_t total = 0;
-      for (const auto& [base, s] : segments_) total += static_cast<int64_t>(s->size());
-      bool expired =
-          config_.retention_ms.count() >= 0 && first->retention_timestamp() < now - config_.retention_ms.count();
+      {
+        std::shared_lock seg_lock(segments_mu_);
+        first = segments_.begin()->second;
+        for (const auto& [base, s] : segments_) total += static_cast<int64_t>(s->size());
+      }
+      if (first == active_) {
+        // As Kafka: a whole partition past retention.ms is rolled so that its
+        // last segment can go too; the log start then equals the high watermark.
+        if (active_->empty() || !expired(*active_)) break;
+        SLUICE_RETURN_IF_ERROR(RollLocked(now));
+        continue;
+      }
       bool oversize =
           config_.retention_bytes >= 0 && total - static_cast<int64_t>(first->size()) >= config_.retention_bytes;
-      if (!expired && !oversize) break;
+      if (!expired(*first) && !oversize) break;
+      std::unique_lock seg_lock(segments_mu_);
       segments_.erase(segments_.begin());
       log_start_.store(segments_.begin()->first, std::memory_order_release);
       victim = std::move(first);

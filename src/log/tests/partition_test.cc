@@ -487,6 +487,28 @@ TEST_F(PartitionTest, RetentionByTimeDropsSegmentsOlderThanRetentionMs) {
   EXPECT_EQ(p->segment_count(), 1u);
 }
 
+TEST_F(PartitionTest, AnIdlePartitionPastRetentionEmptiesCompletely) {
+  TopicConfig c;
+  c.retention_ms = std::chrono::hours(1);
+  auto p = Open(c);
+  AppendN(*p, 5, 2);
+  clock_.Advance(std::chrono::hours(2));
+  auto removed = p->EnforceRetention();
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 1);
+  EXPECT_EQ(p->log_start_offset().value(), 10);
+  EXPECT_EQ(p->high_watermark().value(), 10);
+  std::string out;
+  auto r = p->Read(Offset{10}, 100, &out);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->bytes, 0u);
+  EXPECT_EQ(AppendN(*p, 1, 1).value(), 10);
+  ASSERT_TRUE(p->Close().ok());
+  p = Open(c);
+  EXPECT_EQ(p->log_start_offset().value(), 10);
+  EXPECT_EQ(p->high_watermark().value(), 11);
+}
+
 TEST_F(PartitionTest, CompactionKeepsTheNewestRecordPerKeyAndOffsets) {
   TopicConfig c;
   c.segment_bytes = 1024;
