@@ -168,6 +168,15 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
     pos += h.total_size();
   }
   AppendResult result{};
+  result.log_append_time_ms = -1;
+  if (config_.timestamp_type == TopicConfig::TimestampKind::kLogAppendTime) {
+    // Stamped before the lock: the CRC is recomputed, which may take a while.
+    result.log_append_time_ms = clock_->NowMs();
+    for (auto& p : placements) {
+      SetLogAppendTime(batches.subspan(p.position, p.size), result.log_append_time_ms);
+      p.max_timestamp = result.log_append_time_ms;
+    }
+  }
   {
     std::lock_guard lock(append_mu_);
     if (deleted_.load(std::memory_order_relaxed)) {
@@ -191,7 +200,6 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
     }
     SLUICE_RETURN_IF_ERROR(active_->Append(batches, placements, now));
     result.last_offset = Offset{next - 1};
-    result.log_append_time_ms = -1;
     hw_.store(next, std::memory_order_seq_cst);
   }
   NotifyAppended();

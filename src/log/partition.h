@@ -27,7 +27,7 @@ class Flusher;
 struct AppendResult {
   Offset base_offset;
   Offset last_offset;
-  int64_t log_append_time_ms;  // -1: the topic keeps producers' CreateTime (Kafka's convention)
+  int64_t log_append_time_ms;  // the stamp of a LogAppendTime topic; -1 for CreateTime (Kafka's convention)
 };
 
 struct ReadResult {

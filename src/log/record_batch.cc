@@ -252,7 +252,9 @@ bool RecordIterator::Next(Record* out) {
   }
   out->offset_delta = static_cast<int32_t>(offset_delta);
   out->offset = Offset{header_.base_offset + offset_delta};
-  out->timestamp = header_.base_timestamp + ts_delta;
+  // Under LogAppendTime every record carries the time the log stamped on the batch.
+  out->timestamp = header_.timestamp_type() == TimestampType::kLogAppendTime ? header_.max_timestamp
+                                                                             : header_.base_timestamp + ts_delta;
   out->header_count = static_cast<int32_t>(header_count);
   out->headers_bytes = std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(rec_end - p));
   pos_ = rec_end;

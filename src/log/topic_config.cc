@@ -35,6 +35,14 @@ Result<TopicConfig> TopicConfig::FromConfigs(int32_t partitions, const std::map<
       } else {
         return Bad(key, value, "\"always\", \"never\" or \"interval:<ms>\" with ms > 0");
       }
+    } else if (key == "message.timestamp.type") {
+      if (value == "CreateTime") {
+        c.timestamp_type = TimestampKind::kCreateTime;
+      } else if (value == "LogAppendTime") {
+        c.timestamp_type = TimestampKind::kLogAppendTime;
+      } else {
+        return Bad(key, value, "\"CreateTime\" or \"LogAppendTime\"");
+      }
     } else if (key == "cleanup.policy") {
       if (value == "delete") {
         c.cleanup = CleanupPolicy::kDelete;
@@ -58,7 +66,8 @@ Result<TopicConfig> TopicConfig::FromConfigs(int32_t partitions, const std::map<
     } else {
       return Status::InvalidArgument(fmt::format(
           "unknown topic config {:?}; known: fsync, segment.bytes, segment.ms, retention.ms, retention.bytes, "
-          "cleanup.policy, max.message.bytes, delete.retention.ms, index.interval.bytes",
+          "cleanup.policy, max.message.bytes, delete.retention.ms, index.interval.bytes, "
+          "message.timestamp.type",
           key));
     }
   }
@@ -100,6 +109,7 @@ std::map<std::string, std::string> TopicConfig::ToConfigs() const {
   m["max.message.bytes"] = std::to_string(max_message_bytes);
   m["delete.retention.ms"] = std::to_string(delete_retention_ms.count());
   m["index.interval.bytes"] = std::to_string(index_interval_bytes);
+  m["message.timestamp.type"] = timestamp_type == TimestampKind::kLogAppendTime ? "LogAppendTime" : "CreateTime";
   return m;
 }
 

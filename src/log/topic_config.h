@@ -37,11 +37,17 @@ struct TopicConfig {
   // segment is cleaned, so that consumers catch up with the delete.
   std::chrono::milliseconds delete_retention_ms{std::chrono::hours(24)};
   int32_t index_interval_bytes = 4096;  // bytes of log between two index entries
+  // Kafka's message.timestamp.type: keep producers' timestamps (CreateTime) or
+  // overwrite each batch's maxTimestamp with the broker's clock on append
+  // (LogAppendTime; the batch CRC is recomputed).
+  enum class TimestampKind { kCreateTime, kLogAppendTime };
+  TimestampKind timestamp_type = TimestampKind::kCreateTime;
 
   // Keys (Kafka's names where Kafka has one): "fsync" ("always" |
   // "interval:<ms>" | "never"), "segment.bytes", "segment.ms", "retention.ms",
   // "retention.bytes", "cleanup.policy" ("delete" | "compact"),
-  // "max.message.bytes", "delete.retention.ms", "index.interval.bytes".
+  // "max.message.bytes", "delete.retention.ms", "index.interval.bytes",
+  // "message.timestamp.type" ("CreateTime" | "LogAppendTime").
   // kInvalidArgument naming the key for unknown keys and bad values.
   static Result<TopicConfig> FromConfigs(int32_t partitions, const std::map<std::string, std::string>& configs);
   // Every key above with its value, so that FromConfigs(ToConfigs()) round-trips.

@@ -167,6 +167,23 @@ TEST_F(PartitionTest, MaxTimestampBeforeBaseTimestampIsRejected) {
   EXPECT_EQ(p->size_bytes(), 0);
 }
 
+TEST_F(PartitionTest, LogAppendTimeTopicsStampBatchesWithTheLogsClock) {
+  TopicConfig c;
+  c.timestamp_type = TopicConfig::TimestampKind::kLogAppendTime;
+  auto p = Open(c);
+  std::string b = MakeBatch(3, 16, 5);
+  auto r = p->Append(Span(b));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->log_append_time_ms, clock_.NowMs());
+  std::string out;
+  ASSERT_TRUE(p->Read(Offset{0}, 1000, &out).ok());
+  auto hs = Headers(out);  // CRC still valid
+  ASSERT_EQ(hs.size(), 1u);
+  EXPECT_EQ(hs[0].timestamp_type(), TimestampType::kLogAppendTime);
+  EXPECT_EQ(hs[0].max_timestamp, clock_.NowMs());
+  EXPECT_EQ(p->OffsetForTimestamp(clock_.NowMs())->value(), 0);
+}
+
 TEST_F(PartitionTest, SegmentsRollBySize) {
   TopicConfig c;
   c.segment_bytes = 4096;

@@ -11,7 +11,8 @@ TEST(TopicConfig, ParsesKafkaStyleKeys) {
                                         {"retention.ms", "60000"},
                                         {"retention.bytes", "-1"},
                                         {"cleanup.policy", "compact"},
-                                        {"max.message.bytes", "2000"}});
+                                        {"max.message.bytes", "2000"},
+                                        {"message.timestamp.type", "LogAppendTime"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->partitions, 3);
   EXPECT_EQ(c->fsync, FsyncPolicy::kInterval);
@@ -20,6 +21,7 @@ TEST(TopicConfig, ParsesKafkaStyleKeys) {
   EXPECT_EQ(c->retention_ms.count(), 60000);
   EXPECT_EQ(c->cleanup, CleanupPolicy::kCompact);
   EXPECT_EQ(c->max_message_bytes, 2000);
+  EXPECT_EQ(c->timestamp_type, TopicConfig::TimestampKind::kLogAppendTime);
 }
 
 TEST(TopicConfig, RoundTripsThroughConfigs) {
