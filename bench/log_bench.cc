@@ -97,8 +97,8 @@ Status RunLogBench(Context& ctx) {
   SLUICE_ASSIGN_OR_RETURN(double disk_bw,
                           MeasureSequentialWriteBandwidth(ctx.scratch_dir, ctx.quick ? (64u << 20) : (512u << 20)));
   SLUICE_ASSIGN_OR_RETURN(auto fsync_lat, FsyncLatencyUs(ctx.scratch_dir, ctx.quick ? 50 : 300));
-  const std::string kDisk = "seq write+fdatasync MB/s";
-  const std::string kMem = "memcpy";
+  const std::string disk_name = "seq write+fdatasync MB/s";
+  const std::string mem_name = "memcpy";
   r.Note(
       fmt::format("machine: memcpy {:.0f} MB/s, sequential write+fdatasync {:.0f} MB/s, 4 KiB fdatasync p50 {:.0f} "
                   "us",
@@ -136,8 +136,8 @@ Status RunLogBench(Context& ctx) {
         std::string what = fmt::format("append {}B batch={} fsync={}", record_bytes, batch_bytes ? "16KiB" : "1 record",
                                        PolicyName(policy));
         double wire_record = static_cast<double>(batch.size()) / records_per_batch;
-        r.Add({what, records / s, "records/s", kMem + " records/s", memcpy_bw / wire_record});
-        r.Add({what, written / s / 1e6, "MB/s", kDisk, disk_bw / 1e6});
+        r.Add({what, static_cast<double>(records) / s, "records/s", mem_name + " records/s", memcpy_bw / wire_record});
+        r.Add({what, static_cast<double>(written) / s / 1e6, "MB/s", disk_name, disk_bw / 1e6});
         SLUICE_RETURN_IF_ERROR(p->Close());
       }
     }
@@ -173,9 +173,9 @@ Status RunLogBench(Context& ctx) {
         auto h = log::DecodeBatchHeader(reinterpret_cast<const uint8_t*>(out.data() + last_pos));
         next = Offset{h.last_offset().value() + 1};
       }
-      best = std::max(best, read / Seconds(t0, Clock::now()));
+      best = std::max(best, static_cast<double>(read) / Seconds(t0, Clock::now()));
     }
-    r.Add({"read 1KiB records, 1 MiB fetches (page cache)", best / 1e6, "MB/s", kMem + " MB/s", memcpy_bw / 1e6});
+    r.Add({"read 1KiB records, 1 MiB fetches (page cache)", best / 1e6, "MB/s", mem_name + " MB/s", memcpy_bw / 1e6});
     SLUICE_RETURN_IF_ERROR(p->Close());
   }
 
@@ -190,6 +190,7 @@ Status RunLogBench(Context& ctx) {
     std::atomic<bool> failed{false};
     auto t0 = Clock::now();
     std::vector<std::thread> threads;
+    threads.reserve(static_cast<size_t>(appenders));
     for (int t = 0; t < appenders; ++t) {
       threads.emplace_back([&, t] {
         std::string batch = proto;  // Append rewrites baseOffset: one buffer per thread
@@ -212,7 +213,7 @@ Status RunLogBench(Context& ctx) {
     for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
     std::sort(all.begin(), all.end());
     if (all.empty()) continue;
-    double rate = all.size() / s;
+    double rate = static_cast<double>(all.size()) / s;
     if (appenders == 1) single_rate = rate;
     std::string what = fmt::format("fsync=always 1KiB, {} appender{}", appenders, appenders > 1 ? "s" : "");
     r.Add({what + " p50", all[all.size() / 2], "us", "4KiB fdatasync p50 us", fsync_lat.first});

@@ -77,7 +77,7 @@ Status Log::ValidateTopicName(std::string_view name) {
 Log::Log(std::filesystem::path data_dir, LogOptions options)
     : data_dir_(std::move(data_dir)),
       topics_dir_(data_dir_ / "topics"),
-      options_(std::move(options)),
+      options_(options),
       clock_(options_.clock ? options_.clock : SystemClock::Get()),
       flusher_(options_.flusher_threads) {}
 
@@ -101,7 +101,7 @@ Log::~Log() {
 }
 
 Result<std::unique_ptr<Log>> Log::Open(const std::filesystem::path& data_dir, LogOptions options) {
-  std::unique_ptr<Log> log(new Log(data_dir, std::move(options)));
+  std::unique_ptr<Log> log(new Log(data_dir, options));
   SLUICE_RETURN_IF_ERROR(log->Load().WithContext("opening log in " + data_dir.string()));
   if (log->options_.retention_check_interval.count() > 0) {
     log->retention_thread_ = std::thread([l = log.get()] { l->RetentionLoop(); });
