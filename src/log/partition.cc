@@ -19,6 +19,8 @@ namespace {
 constexpr std::string_view kLogSuffix = ".log";
 constexpr std::string_view kCleanedSuffix = ".cleaned";
 constexpr size_t kBaseDigits = 20;
+// Kafka's producer.id.expiration.ms default: a producer silent this long is forgotten.
+constexpr int64_t kProducerExpirationMs = 24 * 3600 * 1000;
 
 bool ParseSegmentName(const std::string& name, int64_t* base) {
   if (name.size() != kBaseDigits + kLogSuffix.size() || !name.ends_with(kLogSuffix)) return false;
@@ -101,6 +103,22 @@ Status Partition::Load() {
   }
   hw_.store(hw);
   durable_ = hw;
+  // Producer state: the snapshot taken when the active segment was created,
+  // then the active segment replayed. Older snapshots are no longer needed.
+  auto snapshot = Segment::FilePath(dir_, active_->base(), ".producers");
+  Status loaded = producers_.Load(snapshot, active_->base());
+  if (!loaded.ok() && loaded.code() != StatusCode::kNotFound) {
+    SLUICE_LOG_WARN("log", "partition {}-{}: ignoring producer snapshot: {}", topic_, id_.value(), loaded.ToString());
+  }
+  SLUICE_RETURN_IF_ERROR(active_->ForEachBatch([&](uint64_t, std::span<const uint8_t> bytes) {
+    producers_.Record(DecodeBatchHeader(bytes.data()), now);
+    return Status::Ok();
+  }));
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    if (entry.path().extension() == ".producers" && entry.path() != snapshot) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
   UpdateLogStart();
   if (recovery_.truncated_bytes > 0) {
     SLUICE_LOG_WARN("log", "partition {}-{}: recovery truncated {} bytes from offset {} ({})", topic_, id_.value(),
@@ -117,6 +135,12 @@ void Partition::UpdateLogStart() {
 Status Partition::RollLocked(int64_t now_ms) {
   SLUICE_RETURN_IF_ERROR(active_->Seal());
   Offset base{hw_.load(std::memory_order_relaxed)};
+  // Producer state as of the new segment's base; only an optimisation for
+  // the next open, so a failure is reported but does not stop the roll.
+  Status snap = producers_.Save(Segment::FilePath(dir_, base, ".producers"), base);
+  if (!snap.ok()) SLUICE_LOG_WARN("log", "partition {}-{}: {}", topic_, id_.value(), snap.ToString());
+  std::error_code ec;
+  std::filesystem::remove(Segment::FilePath(dir_, active_->base(), ".producers"), ec);
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<Segment> seg,
                           Segment::Create(dir_, base, config_.index_interval_bytes, now_ms));
   SLUICE_RETURN_IF_ERROR(FsyncDirectory(dir_));
@@ -141,6 +165,7 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
   placements.clear();
   size_t pos = 0;
   int64_t records = 0;
+  bool idempotent = false;
   while (pos < batches.size()) {
     auto view = RecordBatchView::Parse(batches.subspan(pos));
     if (!view.ok()) {
@@ -165,6 +190,7 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
     placements.push_back({static_cast<uint32_t>(pos), static_cast<uint32_t>(h.total_size()), Offset{0},
                           Offset{h.last_offset_delta}, h.max_timestamp});
     records += int64_t{h.last_offset_delta} + 1;
+    idempotent |= h.producer_id >= 0 && h.base_sequence >= 0;
     pos += h.total_size();
   }
   AppendResult result{};
@@ -183,6 +209,10 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
       return Status::NotFound(fmt::format("topic {} was deleted", topic_));
     }
     const int64_t now = clock_->NowMs();
+    if (idempotent && placements.size() == 1) {
+      auto dup = producers_.FindDuplicate(DecodeBatchHeader(batches.data()));
+      if (dup) return AppendResult{dup->first, dup->second, -1};
+    }
     int64_t next = hw_.load(std::memory_order_relaxed);
     if (!active_->empty()) {
       bool full = active_->size() + batches.size() > static_cast<uint64_t>(config_.segment_bytes);
@@ -199,6 +229,9 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
       next += delta + 1;
     }
     SLUICE_RETURN_IF_ERROR(active_->Append(batches, placements, now));
+    if (idempotent) {
+      for (const auto& p : placements) producers_.Record(DecodeBatchHeader(batches.data() + p.position), now);
+    }
     result.last_offset = Offset{next - 1};
     hw_.store(next, std::memory_order_seq_cst);
   }
@@ -424,6 +457,10 @@ void Partition::MarkDeleted() {
 Result<int> Partition::EnforceRetention() {
   std::lock_guard compact_lock(compact_mu_);
   const int64_t now = clock_->NowMs();
+  {
+    std::lock_guard lock(append_mu_);
+    producers_.ExpireBefore(now - kProducerExpirationMs);
+  }
   auto expired = [&](const Segment& s) {
     return config_.retention_ms.count() >= 0 && s.retention_timestamp() < now - config_.retention_ms.count();
   };

@@ -17,6 +17,7 @@
 #include "common/ids.h"
 #include "common/result.h"
 #include "log/clock.h"
+#include "log/producer_state.h"
 #include "log/segment.h"
 #include "log/topic_config.h"
 
@@ -65,7 +66,10 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // magic, kInvalidArgument for maxTimestamp < baseTimestamp), gets its
   // baseOffset rewritten in place, and is stored byte for byte. All or
   // nothing. Returns once the bytes are in the page cache (readable); call
-  // WhenDurable before acknowledging under fsync=always.
+  // WhenDurable before acknowledging under fsync=always. A single batch of an
+  // idempotent producer that repeats one of its last five batches (same
+  // producerId, epoch, baseSequence) is a retry: nothing is written and the
+  // original offsets are returned (see ProducerStateTable).
   Result<AppendResult> Append(std::span<uint8_t> batches);
   // Calls `done` once offset `last` is durable under the topic's policy:
   // after the (group) fsync covering it for kAlways; right away for kInterval
@@ -151,6 +155,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   std::shared_ptr<Segment> active_;
   mutable std::shared_mutex segments_mu_;                 // guards segments_ (readers take it shared)
   std::map<int64_t, std::shared_ptr<Segment>> segments_;  // by base offset
+  ProducerStateTable producers_;                          // guarded by append_mu_
   std::atomic<int64_t> hw_{0};
   std::atomic<int64_t> log_start_{0};
   std::atomic<bool> closed_{false};

@@ -184,6 +184,58 @@ TEST_F(PartitionTest, LogAppendTimeTopicsStampBatchesWithTheLogsClock) {
   EXPECT_EQ(p->OffsetForTimestamp(clock_.NowMs())->value(), 0);
 }
 
+std::string IdempotentBatch(int64_t producer_id, int16_t epoch, int32_t sequence, int records) {
+  RecordBatchBuilder b({.producer_id = producer_id, .producer_epoch = epoch, .base_sequence = sequence});
+  for (int i = 0; i < records; ++i) b.Add(1000 + i, "k", "v" + std::to_string(sequence + i));
+  std::string out;
+  EXPECT_TRUE(b.Finish(&out).ok());
+  return out;
+}
+
+TEST_F(PartitionTest, RetriedIdempotentBatchIsAnsweredWithItsOriginalOffsets) {
+  TopicConfig c;
+  c.segment_bytes = 2048;
+  auto p = Open(c);
+  std::string b0 = IdempotentBatch(42, 0, 0, 3);
+  ASSERT_EQ(p->Append(Span(b0))->base_offset.value(), 0);
+  std::string b1 = IdempotentBatch(42, 0, 3, 2);
+  ASSERT_EQ(p->Append(Span(b1))->base_offset.value(), 3);
+  std::string retry = IdempotentBatch(42, 0, 0, 3);
+  auto r = p->Append(Span(retry));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->base_offset.value(), 0);
+  EXPECT_EQ(r->last_offset.value(), 2);
+  EXPECT_EQ(p->high_watermark().value(), 5);  // nothing written
+  std::string other_epoch = IdempotentBatch(42, 1, 0, 3);
+  EXPECT_EQ(p->Append(Span(other_epoch))->base_offset.value(), 5);  // a new epoch starts over
+  std::string plain = MakeBatch(3);
+  std::string plain_again = plain;
+  EXPECT_EQ(p->Append(Span(plain))->base_offset.value(), 8);
+  EXPECT_EQ(p->Append(Span(plain_again))->base_offset.value(), 11);  // no producer id: no dedupe
+
+  // Remembered across restarts, including across a segment roll (snapshot).
+  for (int i = 0; i < 20; ++i) {
+    std::string filler = MakeBatch(1, 200);
+    ASSERT_TRUE(p->Append(Span(filler)).ok());
+  }
+  std::string b2 = IdempotentBatch(7, 0, 0, 1);
+  auto before = p->Append(Span(b2));
+  ASSERT_TRUE(before.ok());
+  for (int i = 0; i < 20; ++i) {
+    std::string filler = MakeBatch(1, 200);
+    ASSERT_TRUE(p->Append(Span(filler)).ok());
+  }
+  ASSERT_GT(p->segment_count(), 2u);
+  int64_t hw = p->high_watermark().value();
+  ASSERT_TRUE(p->Close().ok());
+  p = Open(c);
+  std::string b2_retry = IdempotentBatch(7, 0, 0, 1);
+  auto again = p->Append(Span(b2_retry));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->base_offset, before->base_offset);
+  EXPECT_EQ(p->high_watermark().value(), hw);
+}
+
 TEST_F(PartitionTest, SegmentsRollBySize) {
   TopicConfig c;
   c.segment_bytes = 4096;
