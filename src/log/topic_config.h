@@ -42,12 +42,19 @@ struct TopicConfig {
   // (LogAppendTime; the batch CRC is recomputed).
   enum class TimestampKind { kCreateTime, kLogAppendTime };
   TimestampKind timestamp_type = TimestampKind::kCreateTime;
+  // Kafka topic configs that mean nothing on a single node without
+  // replication (min.insync.replicas, preallocate, …): accepted so that
+  // Kafka tooling can create topics, kept verbatim and reported back, no effect.
+  std::map<std::string, std::string> inert;
 
   // Keys (Kafka's names where Kafka has one): "fsync" ("always" |
   // "interval:<ms>" | "never"), "segment.bytes", "segment.ms", "retention.ms",
   // "retention.bytes", "cleanup.policy" ("delete" | "compact"),
   // "max.message.bytes", "delete.retention.ms", "index.interval.bytes",
-  // "message.timestamp.type" ("CreateTime" | "LogAppendTime").
+  // "message.timestamp.type" ("CreateTime" | "LogAppendTime"); Kafka's
+  // "flush.messages" (1 = always, else never) and "flush.ms" (interval) map
+  // onto fsync when "fsync" is absent; the inert Kafka keys listed in
+  // topic_config.cc are accepted and kept.
   // kInvalidArgument naming the key for unknown keys and bad values.
   static Result<TopicConfig> FromConfigs(int32_t partitions, const std::map<std::string, std::string>& configs);
   // Every key above with its value, so that FromConfigs(ToConfigs()) round-trips.

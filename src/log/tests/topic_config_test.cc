@@ -34,6 +34,23 @@ TEST(TopicConfig, RoundTripsThroughConfigs) {
   EXPECT_EQ(back->ToConfigs(), c.ToConfigs());
 }
 
+TEST(TopicConfig, KafkaFlushSettingsMapOntoFsyncAndReplicationKeysAreKept) {
+  auto always = TopicConfig::FromConfigs(1, {{"flush.messages", "1"}, {"min.insync.replicas", "2"}});
+  ASSERT_TRUE(always.ok()) << always.status().ToString();
+  EXPECT_EQ(always->fsync, FsyncPolicy::kAlways);
+  EXPECT_EQ(always->ToConfigs().at("min.insync.replicas"), "2");
+  auto interval = TopicConfig::FromConfigs(1, {{"flush.ms", "250"}});
+  ASSERT_TRUE(interval.ok());
+  EXPECT_EQ(interval->fsync, FsyncPolicy::kInterval);
+  EXPECT_EQ(interval->fsync_interval.count(), 250);
+  auto explicit_wins = TopicConfig::FromConfigs(1, {{"flush.ms", "250"}, {"fsync", "never"}});
+  EXPECT_EQ(explicit_wins->fsync, FsyncPolicy::kNever);
+  EXPECT_EQ(TopicConfig::FromConfigs(1, {{"compression.type", "zstd"}}).status().code(), StatusCode::kInvalidArgument);
+  auto round = TopicConfig::FromConfigs(1, always->ToConfigs());
+  ASSERT_TRUE(round.ok());
+  EXPECT_EQ(round->ToConfigs(), always->ToConfigs());
+}
+
 TEST(TopicConfig, DefaultIsFsyncNever) { EXPECT_EQ(TopicConfig{}.fsync, FsyncPolicy::kNever); }
 
 TEST(TopicConfig, RejectsUnknownKeysAndBadValues) {
