@@ -33,6 +33,20 @@ bool ParseSegmentName(const std::string& name, int64_t* base) {
   return true;
 }
 
+// Walks every record of an uncompressed batch; no allocation.
+Status ValidateRecords(const RecordBatchView& view) {
+  thread_local RecordIterator it;
+  SLUICE_RETURN_IF_ERROR(it.Reset(view));
+  Record r;
+  int32_t n = 0;
+  while (it.Next(&r)) ++n;
+  SLUICE_RETURN_IF_ERROR(it.status());
+  if (n != view.header().record_count) {
+    return Status::Corruption(fmt::format("batch holds {} records, its header says {}", n, view.header().record_count));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Partition::Partition(std::filesystem::path dir, std::string topic, PartitionId id, const TopicConfig& config,
@@ -186,6 +200,16 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
     }
     Status crc = view->VerifyCrc();
     if (!crc.ok()) return crc.WithContext(fmt::format("append to {}-{}, batch at byte {}", topic_, id_.value(), pos));
+    if (h.compression() == Compression::kNone) {
+      // Cheap for uncompressed batches: check the records' framing so that a
+      // broken client's batch is refused here rather than served to every
+      // consumer. Compressed batches are stored unopened (decompressing
+      // every produce would cost more than the append itself).
+      Status records_ok = ValidateRecords(*view);
+      if (!records_ok.ok()) {
+        return records_ok.WithContext(fmt::format("append to {}-{}, batch at byte {}", topic_, id_.value(), pos));
+      }
+    }
     // `last` holds lastOffsetDelta until offsets are assigned below.
     placements.push_back({static_cast<uint32_t>(pos), static_cast<uint32_t>(h.total_size()), Offset{0},
                           Offset{h.last_offset_delta}, h.max_timestamp});
@@ -539,14 +563,21 @@ Result<int64_t> Partition::Compact() {
   RecordIterator it;
   Record rec;
   for (const auto& s : segs) {
-    SLUICE_RETURN_IF_ERROR(s->ForEachBatch([&](uint64_t, std::span<const uint8_t> bytes) -> Status {
-      SLUICE_ASSIGN_OR_RETURN(auto view, RecordBatchView::Parse(bytes));
-      if (view.header().is_control()) return Status::Ok();
-      SLUICE_RETURN_IF_ERROR(it.Reset(view));
-      while (it.Next(&rec)) {
-        if (rec.key) newest[std::string(*rec.key)] = rec.offset.value();
+    SLUICE_RETURN_IF_ERROR(s->ForEachBatch([&](uint64_t position, std::span<const uint8_t> bytes) -> Status {
+      auto view = RecordBatchView::Parse(bytes);
+      if (!view.ok() || view->header().is_control()) return Status::Ok();
+      if (it.Reset(*view).ok()) {
+        while (it.Next(&rec)) {
+          if (rec.key) newest[std::string(*rec.key)] = rec.offset.value();
+        }
       }
-      return it.status();
+      if (!it.status().ok()) {
+        // A batch whose records do not decode (stored as the producer sent
+        // it) is kept as it is; it must not stop compaction of the rest.
+        SLUICE_LOG_WARN("log", "compaction of {}-{}: keeping undecodable batch at byte {} of {}: {}", topic_,
+                        id_.value(), position, s->log_path().filename().string(), it.status().message());
+      }
+      return Status::Ok();
     }));
   }
   // Pass 2: rewrite each sealed segment that has something to drop.
@@ -561,23 +592,24 @@ Result<int64_t> Partition::Compact() {
     RecordBatchBuilder builder;
     std::vector<bool> keep;
     SLUICE_RETURN_IF_ERROR(s->ForEachBatch([&](uint64_t, std::span<const uint8_t> bytes) -> Status {
-      SLUICE_ASSIGN_OR_RETURN(auto view, RecordBatchView::Parse(bytes));
-      const auto& h = view.header();
-      if (h.is_control()) {
+      auto parsed = RecordBatchView::Parse(bytes);
+      if (!parsed.ok() || parsed->header().is_control()) {
         cleaned.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
         return Status::Ok();
       }
+      const RecordBatchView& view = *parsed;
+      const auto& h = view.header();
       keep.clear();
-      SLUICE_RETURN_IF_ERROR(it.Reset(view));
       int kept = 0;
-      while (it.Next(&rec)) {
-        bool k = !rec.key || (newest[std::string(*rec.key)] == rec.offset.value() &&
-                              !(rec.value == std::nullopt && tombstones_expire));
-        keep.push_back(k);
-        kept += k;
+      if (it.Reset(view).ok()) {
+        while (it.Next(&rec)) {
+          bool k = !rec.key || (newest[std::string(*rec.key)] == rec.offset.value() &&
+                                !(rec.value == std::nullopt && tombstones_expire));
+          keep.push_back(k);
+          kept += k;
+        }
       }
-      SLUICE_RETURN_IF_ERROR(it.status());
-      if (kept == static_cast<int>(keep.size())) {
+      if (!it.status().ok() || kept == static_cast<int>(keep.size())) {
         cleaned.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
         return Status::Ok();
       }

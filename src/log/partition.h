@@ -62,8 +62,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   // `batches`: one or more concatenated RecordBatch v2 exactly as a producer
   // sent them. Each is validated (kResourceExhausted above max.message.bytes,
-  // kCorruption for a bad CRC or malformed bytes, kUnsupported for another
-  // magic, kInvalidArgument for maxTimestamp < baseTimestamp), gets its
+  // kCorruption for a bad CRC or malformed bytes — records included for
+  // uncompressed batches — kUnsupported for another magic,
+  // kInvalidArgument for maxTimestamp < baseTimestamp), gets its
   // baseOffset rewritten in place, and is stored byte for byte. All or
   // nothing. Returns once the bytes are in the page cache (readable); call
   // WhenDurable before acknowledging under fsync=always. A single batch of an

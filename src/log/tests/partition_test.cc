@@ -143,6 +143,16 @@ TEST_F(PartitionTest, BadCrcAnywhereInTheRequestWritesNothing) {
   EXPECT_EQ(p->size_bytes(), 0);
 }
 
+TEST_F(PartitionTest, UncompressedBatchWithMalformedRecordsIsRejected) {
+  auto p = Open();
+  std::string b = MakeBatch(3);
+  b[kBatchHeaderSize] = 0x7e;  // first record claims 63 bytes; CRC recomputed below
+  SetLogAppendTime(Span(b), 1000);
+  auto r = p->Append(Span(b));
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << r.status().ToString();
+  EXPECT_EQ(p->size_bytes(), 0);
+}
+
 TEST_F(PartitionTest, WrongMagicAndTruncatedBatchesAreRejected) {
   auto p = Open();
   std::string b = MakeBatch(2);
