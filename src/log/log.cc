@@ -1,6 +1,7 @@
 #include "log/log.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -101,6 +102,17 @@ Log::~Log() {
 }
 
 Result<std::unique_ptr<Log>> Log::Open(const std::filesystem::path& data_dir, LogOptions options) {
+  // Every segment keeps its descriptor open (readers pin segments, retention
+  // unlinks under them), so lift the soft descriptor limit to the hard one.
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    rlim_t wanted = lim.rlim_max;
+    lim.rlim_cur = wanted;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      SLUICE_LOG_WARN("log", "cannot raise the open-file limit to {}; many segments may exhaust it",
+                      static_cast<uint64_t>(wanted));
+    }
+  }
   std::unique_ptr<Log> log(new Log(data_dir, options));
   SLUICE_RETURN_IF_ERROR(log->Load().WithContext("opening log in " + data_dir.string()));
   if (log->options_.retention_check_interval.count() > 0) {

@@ -49,7 +49,8 @@ struct LogOptions {
 // Thread-safety: thread-safe. Topic create/delete take an exclusive lock on
 // the topic map; look-ups take it shared. Partition I/O never holds it.
 // Lifetime: one per data dir per process (the caller holds the dir's lock
-// file). Destruction stops the background threads and closes (fsyncs) every
+// file). Open raises the process's soft open-file limit to its hard limit:
+// every segment keeps a descriptor open. Destruction stops the background threads and closes (fsyncs) every
 // partition.
 // Durability: create and delete are crash-safe (staged, renamed, fsynced):
 // after a crash a topic either exists whole or not at all.
