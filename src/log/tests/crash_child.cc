@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
                       static_cast<long long>(r->last_offset.value()), crc);
           std::fflush(stdout);
         }
-        // Every 8th batch, commit a consumer offset and report it once durable.
-        if (seq % 8 == 0) {
+        // Every 16th batch, commit a consumer offset and report it once durable.
+        if (seq % 16 == 0) {
           if (!(*log)->group_offsets().Commit("g", "crash", PartitionId{t}, r->last_offset, "m").ok()) std::abort();
           std::lock_guard lock(out_mu);
           std::printf("C %d %lld\n", t, static_cast<long long>(r->last_offset.value()));

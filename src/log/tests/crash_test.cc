@@ -59,7 +59,7 @@ TEST(CrashTest, AcknowledgedBatchesSurviveSigkillAndOffsetsStayContiguous) {
     FILE* in = ::fdopen(fd, "r");
     // The random moment: after a random number of acknowledgements
     // (sometimes none: the kill may land during open and recovery).
-    int kill_after = static_cast<int>(rng() % 400);
+    int kill_after = static_cast<int>(rng() % 200);
     auto read_line = [&]() -> bool {
       char line[128];
       if (!std::fgets(line, sizeof(line), in)) return false;
