@@ -81,6 +81,13 @@ void AppendVarint(std::string* out, int64_t v) {
 }
 
 bool ReadVarint(const uint8_t** p, const uint8_t* end, int max_bytes, int64_t* out) {
+  // Most lengths and deltas fit in one byte.
+  if (*p < end && !(**p & 0x80)) {
+    uint64_t b = **p;
+    ++*p;
+    *out = static_cast<int64_t>(b >> 1) ^ -static_cast<int64_t>(b & 1);
+    return true;
+  }
   uint64_t u = 0;
   const uint8_t* q = *p;
   for (int i = 0; i < max_bytes; ++i) {
