@@ -203,7 +203,14 @@ Status Log::CreateTopic(std::string_view name, const TopicConfig& config) {
   }
   std::string n(name);
   SLUICE_RETURN_IF_ERROR(CreateTopicFiles(n, config));
-  SLUICE_ASSIGN_OR_RETURN(Topic topic, OpenTopic(n, config));
+  auto opened = OpenTopic(n, config);
+  if (!opened.ok()) {
+    // Do not leave a half-made topic to be found at the next open.
+    std::error_code ec;
+    std::filesystem::remove_all(topics_dir_ / n, ec);
+    return opened.status();
+  }
+  Topic topic = std::move(opened).value();
   std::unique_lock lock(mu_);
   topics_.emplace(n, std::move(topic));
   SLUICE_LOG_INFO("log", "created topic {} ({} partitions)", n, config.partitions);
