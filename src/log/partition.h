@@ -65,11 +65,11 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // kCorruption for a bad CRC or malformed bytes — records included for
   // uncompressed batches — kUnsupported for another magic,
   // kInvalidArgument for maxTimestamp < baseTimestamp), gets its
-  // baseOffset rewritten in place, and is stored byte for byte. All or
-  // nothing. Returns once the bytes are in the page cache (readable); call
-  // WhenDurable before acknowledging under fsync=always. A single batch of an
-  // idempotent producer that repeats one of its last five batches (same
-  // producerId, epoch, baseSequence) is a retry: nothing is written and the
+  // baseOffset rewritten in place (LogAppendTime topics: maxTimestamp and
+  // CRC too), and is stored byte for byte. All or nothing. Also kNotFound
+  // once the topic was deleted, kUnavailable after Close, kIoError. Returns once the bytes are in the page cache
+  // (readable); call WhenDurable before acknowledging under fsync=always. A single batch of an idempotent producer that
+  // repeats one of its last five batches (same producerId, epoch, baseSequence) is a retry: nothing is written and the
   // original offsets are returned (see ProducerStateTable).
   Result<AppendResult> Append(std::span<uint8_t> batches);
   // Calls `done` once offset `last` is durable under the topic's policy:
