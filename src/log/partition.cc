@@ -259,6 +259,8 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
     result.last_offset = Offset{next - 1};
     hw_.store(next, std::memory_order_seq_cst);
   }
+  appended_bytes_.fetch_add(batches.size(), std::memory_order_relaxed);
+  appended_batches_.fetch_add(placements.size(), std::memory_order_relaxed);
   NotifyAppended();
   return result;
 }
@@ -416,6 +418,7 @@ Result<ReadResult> Partition::Read(Offset from, size_t max_bytes, std::string* o
     SLUICE_ASSIGN_OR_RETURN(size_t n, seg->Read(from, max_bytes, out));
     if (n > 0) {
       r.bytes = n;
+      read_bytes_.fetch_add(n, std::memory_order_relaxed);
       break;
     }
     seg = SegmentAfter(seg->base());

@@ -108,6 +108,11 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // fdatasync calls made for this partition (group commit makes this far
   // smaller than the number of acknowledged appends).
   uint64_t fsync_count() const { return fsync_count_.load(std::memory_order_relaxed); }
+  // Totals since open, for /metrics: bytes and batches stored by Append,
+  // bytes handed out by Read.
+  uint64_t appended_bytes() const { return appended_bytes_.load(std::memory_order_relaxed); }
+  uint64_t appended_batches() const { return appended_batches_.load(std::memory_order_relaxed); }
+  uint64_t read_bytes() const { return read_bytes_.load(std::memory_order_relaxed); }
   const std::string& topic() const { return topic_; }
   PartitionId id() const { return id_; }
   const TopicConfig& config() const { return config_; }
@@ -174,6 +179,9 @@ class Partition : public std::enable_shared_from_this<Partition> {
   std::vector<Waiter> waiters_;
   std::atomic<bool> sync_queued_{false};
   std::atomic<uint64_t> fsync_count_{0};
+  std::atomic<uint64_t> appended_bytes_{0};
+  std::atomic<uint64_t> appended_batches_{0};
+  mutable std::atomic<uint64_t> read_bytes_{0};
 
   // Readers waiting for data and append listeners.
   mutable std::mutex data_mu_;

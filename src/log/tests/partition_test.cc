@@ -70,7 +70,10 @@ TEST_F(PartitionTest, AppendAssignsContiguousOffsetsByRewritingBaseOffset) {
   EXPECT_EQ(r->base_offset.value(), 5);
   EXPECT_EQ(r->last_offset.value(), 8);
   EXPECT_EQ(p->high_watermark().value(), 9);
+  EXPECT_EQ(p->appended_batches(), 3u);
+  EXPECT_EQ(p->appended_bytes(), two.size() + one.size());
   auto hs = Headers(ReadAll(*p));
+  EXPECT_EQ(p->read_bytes(), two.size() + one.size());
   ASSERT_EQ(hs.size(), 3u);
   EXPECT_EQ(hs[0].base_offset, 0);
   EXPECT_EQ(hs[1].base_offset, 3);
