@@ -43,8 +43,8 @@ void EncodeDescribeLogDirsResponse(WireWriter& w, int16_t /*version*/, const std
       for (const auto& p : t.partitions) {
         w.Int32(p.index);
         w.Int64(p.size_bytes);
-        w.Int64(0);       // OffsetLag: no replicas to lag behind
-        w.Bool(false);    // IsFutureKey
+        w.Int64(0);     // OffsetLag: no replicas to lag behind
+        w.Bool(false);  // IsFutureKey
       }
     }
   }
