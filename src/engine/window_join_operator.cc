@@ -29,7 +29,8 @@ void ForEachWindowEnd(const WindowSpec& w, int64_t ts, F&& f) {
     }
     case WindowKind::kCumulate: {
       const int64_t period = FloorDiv(ts, w.size_ms) * w.size_ms;
-      for (int64_t e = FloorDiv(ts, w.slide_ms) * w.slide_ms + w.slide_ms; e <= period + w.size_ms; e += w.slide_ms) f(e);
+      for (int64_t e = FloorDiv(ts, w.slide_ms) * w.slide_ms + w.slide_ms; e <= period + w.size_ms; e += w.slide_ms)
+        f(e);
       break;
     }
     case WindowKind::kSession: break;
@@ -72,8 +73,7 @@ Result<std::unique_ptr<WindowJoinOperator>> WindowJoinOperator::Create(const Sch
       fields.push_back(g);
     }
   }
-  return std::unique_ptr<WindowJoinOperator>(
-      new WindowJoinOperator(Schema(fields), std::move(spec), ctx, left, right));
+  return std::unique_ptr<WindowJoinOperator>(new WindowJoinOperator(Schema(fields), std::move(spec), ctx, left, right));
 }
 
 WindowJoinOperator::WindowJoinOperator(Schema output, WindowJoinSpec spec, const OperatorContext& ctx,
