@@ -32,11 +32,14 @@ TEST(TimerServiceTest, FiresInTimeOrderOnceAndHonoursDelete) {
   ASSERT_TRUE(timers.Advance(TimeDomain::kEventTime, 20, record).ok());
   EXPECT_EQ(fired, (std::vector<Fired>{{"b", 0, 10}, {"a", 1, 20}}));
   fired.clear();
-  ASSERT_TRUE(timers.Advance(TimeDomain::kEventTime, 100, [&](std::string_view k, int64_t ns, int64_t t) {
-                      // A timer registered while firing, already due, fires in the same call.
-                      if (t == 30) timers.Register(TimeDomain::kEventTime, "d", 0, 40);
-                      return record(k, ns, t);
-                    }).ok());
+  ASSERT_TRUE(timers
+                  .Advance(TimeDomain::kEventTime, 100,
+                           [&](std::string_view k, int64_t ns, int64_t t) {
+                             // A timer registered while firing, already due, fires in the same call.
+                             if (t == 30) timers.Register(TimeDomain::kEventTime, "d", 0, 40);
+                             return record(k, ns, t);
+                           })
+                  .ok());
   EXPECT_EQ(fired, (std::vector<Fired>{{"a", 0, 30}, {"d", 0, 40}}));
   fired.clear();
   ASSERT_TRUE(timers.Advance(TimeDomain::kProcessingTime, 5, record).ok());
