@@ -222,15 +222,23 @@ int64_t SlicedWindowOperator::WindowStart(int64_t end) const {
 }
 
 int64_t SlicedWindowOperator::FirstWindowEnd(int64_t s) const {
-  if (spec_.window.kind == WindowKind::kHop) return -FloorDiv(-s, slide_ms_) * slide_ms_;
+  if (spec_.window.kind == WindowKind::kHop) return NextWindowEndAfter(s - 1);
   return s;
+}
+
+// Hopping windows start at multiples of the slide, so their ends are
+// size + k * slide; tumbling and cumulative windows end at multiples of the
+// slide (size, step).
+int64_t SlicedWindowOperator::NextWindowEndAfter(int64_t t) const {
+  const int64_t offset = spec_.window.kind == WindowKind::kHop ? spec_.window.size_ms % slide_ms_ : 0;
+  return offset + (FloorDiv(t - offset, slide_ms_) + 1) * slide_ms_;
 }
 
 int64_t SlicedWindowOperator::LastWindowEnd(int64_t s) const {
   const int64_t size = spec_.window.size_ms;
   switch (spec_.window.kind) {
     case WindowKind::kTumble: return s;
-    case WindowKind::kHop: return FloorDiv(s - slice_ms_ + size, slide_ms_) * slide_ms_;
+    case WindowKind::kHop: return FloorDiv(s - slice_ms_, slide_ms_) * slide_ms_ + size;  // start aligned to slide
     default: return FloorDiv(s - 1, size) * size + size;
   }
 }
@@ -412,8 +420,8 @@ Status SlicedWindowOperator::OnProcessingTime(int64_t now_ms) {
     if (!slices_.empty()) {
       // Every open window (end above the fired horizon) that holds a slice.
       const int64_t last = LastWindowEnd(slices_.rbegin()->first);
-      int64_t e = fired_up_to_ == kMinWatermark ? FirstWindowEnd(slices_.begin()->first)
-                                                : FloorDiv(fired_up_to_, slide_ms_) * slide_ms_ + slide_ms_;
+      int64_t e =
+          fired_up_to_ == kMinWatermark ? FirstWindowEnd(slices_.begin()->first) : NextWindowEndAfter(fired_up_to_);
       e = std::max(e, FirstWindowEnd(slices_.begin()->first));
       for (; e <= last; e += slide_ms_) {
         const KeyTable* results = WindowResults(e);
@@ -433,7 +441,7 @@ Status SlicedWindowOperator::FireUpTo(int64_t t) {
     while (it != slices_.end() && done != kMinWatermark && LastWindowEnd(it->first) <= done) ++it;
     if (it == slices_.end()) break;
     int64_t e = FirstWindowEnd(it->first);
-    if (done != kMinWatermark) e = std::max(e, FloorDiv(done, slide_ms_) * slide_ms_ + slide_ms_);
+    if (done != kMinWatermark) e = std::max(e, NextWindowEndAfter(done));
     if (e > t) break;
     SLUICE_RETURN_IF_ERROR(FireWindow(e));
     done = e;

@@ -137,6 +137,7 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   int64_t WindowStart(int64_t end) const;
   int64_t FirstWindowEnd(int64_t slice_end) const;  // smallest window end containing the slice
   int64_t LastWindowEnd(int64_t slice_end) const;   // largest
+  int64_t NextWindowEndAfter(int64_t t) const;      // smallest window end > t
   Slice* GetSlice(int64_t slice_end);
   // Merges the slices of window `end` for one key into single_ (entry 0); false if the key has no data.
   bool MergeKey(int64_t end, std::string_view key, uint64_t hash);
