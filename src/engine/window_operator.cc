@@ -726,6 +726,67 @@ Status SessionWindowOperator::FireUpTo(int64_t t) {
   return Status::Ok();
 }
 
+Status SessionWindowOperator::SnapshotKeyGroup(int kg, std::string* out) const {
+  SnapshotWriter w(out);
+  w.Put<uint8_t>(kWindowSnapshotVersion);
+  w.Put<int64_t>(fired_up_to_);
+  auto in_group = [&](uint32_t e) {
+    return keys_table_.alive(e) && KeyGroupOf(keys_table_.hash(e), ctx_.num_key_groups) == kg;
+  };
+  uint32_t nkeys = 0;
+  for (uint32_t e = 0; e < keys_table_.size(); ++e) nkeys += in_group(e);
+  w.Put<uint32_t>(nkeys);
+  for (uint32_t e = 0; e < keys_table_.size(); ++e) {
+    if (!in_group(e)) continue;
+    w.PutBytes(keys_table_.key(e));
+    const int32_t head = *reinterpret_cast<const int32_t*>(keys_table_.payload(e)) - 1;
+    uint32_t n = 0;
+    for (int32_t m = head; m >= 0; m = nodes_[m].next) ++n;
+    w.Put<uint32_t>(n);
+    for (int32_t m = head; m >= 0; m = nodes_[m].next) {
+      w.Put<int64_t>(nodes_[m].start);
+      w.Put<int64_t>(nodes_[m].end);
+      w.Put<uint8_t>(nodes_[m].fired ? 1 : 0);
+      layout_.WriteEntry(accs_, static_cast<uint32_t>(m), &w);
+    }
+  }
+  return Status::Ok();
+}
+
+Status SessionWindowOperator::RestoreKeyGroup(int kg, std::string_view data) {
+  SnapshotReader r(data);
+  uint8_t version;
+  int64_t fired;
+  uint32_t nkeys;
+  if (!r.Get(&version) || version != kWindowSnapshotVersion || !r.Get(&fired) || !r.Get(&nkeys)) {
+    return Status::Corruption(fmt::format("session snapshot of key group {}: bad header", kg));
+  }
+  fired_up_to_ = std::max(fired_up_to_, fired);
+  KeyTable scratch(layout_.payload_bytes());
+  for (uint32_t i = 0; i < nkeys; ++i) {
+    std::string_view key;
+    uint32_t n;
+    if (!r.GetBytes(&key) || !r.Get(&n)) return Status::Corruption("session snapshot: truncated key");
+    bool inserted;
+    const uint32_t ke = keys_table_.FindOrInsert(key, HashKey(key), &inserted);
+    for (uint32_t j = 0; j < n; ++j) {
+      int64_t start, end;
+      uint8_t was_fired;
+      if (!r.Get(&start) || !r.Get(&end) || !r.Get(&was_fired)) {
+        return Status::Corruption("session snapshot: truncated session");
+      }
+      scratch.Clear();
+      SLUICE_RETURN_IF_ERROR(layout_.ReadEntry(&r, &scratch));
+      const int32_t m = NewNode(ke, start, end);
+      layout_.Merge(scratch, 0, &accs_, static_cast<uint32_t>(m));
+      nodes_[m].fired = was_fired != 0;
+      Schedule(m);
+    }
+  }
+  if (!r.done()) return Status::Corruption("session snapshot: trailing bytes");
+  return Status::Ok();
+}
+
 int64_t SessionWindowOperator::StateBytes() const {
   return keys_table_.MemoryBytes() + accs_.MemoryBytes() + static_cast<int64_t>(nodes_.capacity() * sizeof(Node));
 }

@@ -172,12 +172,19 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
 // Session windows per key: a row opens [ts, ts + gap) and merges every
 // session it overlaps; a session fires when the watermark reaches its end.
 // COUNT DISTINCT is not supported on sessions yet.
-class SessionWindowOperator : public WindowOperatorBase {
+class SessionWindowOperator : public WindowOperatorBase, public KeyedState {
  public:
   static Result<std::unique_ptr<SessionWindowOperator>> Create(const Schema& input, WindowAggregateSpec spec,
                                                                const OperatorContext& ctx);
   std::string name() const override { return "session-window"; }
   int64_t StateBytes() const override;
+  KeyedState* keyed_state() override { return this; }
+  // Format: u8 version 1, i64 fired-up-to watermark, u32 keys, each: bytes
+  // key, u32 sessions, each: i64 start, i64 end, u8 fired, then the
+  // accumulators (AggregateLayout::WriteEntry). Pending late rows: as for
+  // sliced windows, not included yet.
+  Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  protected:
   Status AddOnTime(const Batch& batch, const int32_t* ks, int count) override;
