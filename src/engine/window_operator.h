@@ -121,6 +121,9 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   Status FireUpTo(int64_t t) override;
   bool OnTimeForAllWindows(int64_t ts, int64_t w) const override { return FirstWindowEnd(SliceEnd(ts)) > w; }
 
+ public:
+  Status OnProcessingTime(int64_t now_ms) override;
+
  private:
   struct Slice {
     Slice(int payload) : groups(payload), distinct(12) {}
@@ -134,10 +137,16 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   int64_t WindowStart(int64_t end) const;
   int64_t FirstWindowEnd(int64_t slice_end) const;  // smallest window end containing the slice
   int64_t LastWindowEnd(int64_t slice_end) const;   // largest
+  int64_t NextWindowEndAfter(int64_t t) const;      // smallest window end > t
   Slice* GetSlice(int64_t slice_end);
   // Merges the slices of window `end` for one key into single_ (entry 0); false if the key has no data.
   bool MergeKey(int64_t end, std::string_view key, uint64_t hash);
   Status EmitWindowRow(RowKind kind, const KeyTable& table, uint32_t e, int64_t end);
+  // The current results of window `end` (the one slice's table, or merged_); null if empty.
+  const KeyTable* WindowResults(int64_t end);
+  // Emits `results` for window `end`: +I for keys not emitted early, -U/+U
+  // for keys whose early result changed. `final` drops the early record.
+  Status EmitResults(int64_t end, const KeyTable& results, bool final);
   Status FireWindow(int64_t end);
 
   int64_t slice_ms_;
@@ -155,17 +164,27 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   };
   std::vector<SliceRun> runs_;
   size_t used_runs_ = 0;
+  // Early firing: per open window, the accumulators last emitted per key.
+  std::map<int64_t, std::unique_ptr<KeyTable>> early_;
+  int64_t next_early_ms_ = kMinWatermark;
 };
 
 // Session windows per key: a row opens [ts, ts + gap) and merges every
 // session it overlaps; a session fires when the watermark reaches its end.
 // COUNT DISTINCT is not supported on sessions yet.
-class SessionWindowOperator : public WindowOperatorBase {
+class SessionWindowOperator : public WindowOperatorBase, public KeyedState {
  public:
   static Result<std::unique_ptr<SessionWindowOperator>> Create(const Schema& input, WindowAggregateSpec spec,
                                                                const OperatorContext& ctx);
   std::string name() const override { return "session-window"; }
   int64_t StateBytes() const override;
+  KeyedState* keyed_state() override { return this; }
+  // Format: u8 version 1, i64 fired-up-to watermark, u32 keys, each: bytes
+  // key, u32 sessions, each: i64 start, i64 end, u8 fired, then the
+  // accumulators (AggregateLayout::WriteEntry). Pending late rows: as for
+  // sliced windows, not included yet.
+  Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  protected:
   Status AddOnTime(const Batch& batch, const int32_t* ks, int count) override;

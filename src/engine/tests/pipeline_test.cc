@@ -82,6 +82,32 @@ TEST(PipelineTest, FilterProjectMatchesReferenceForAnyWorkersAndBatchSize) {
   }
 }
 
+TEST(PipelineTest, UnionReadsEverySource) {
+  auto a = MemorySource::Create(kBids, RandomBids(1, 2, 500, 10), "ts", {}, 64).value();
+  auto b = MemorySource::Create(kBids, RandomBids(2, 3, 300, 10), "ts", {}, 64).value();
+  CollectingSink sink;
+  auto job = Pipeline()
+                 .From(a)
+                 .Union(b)
+                 .KeyBy({"auction"})
+                 .Aggregate({Count()})
+                 .To(&sink)
+                 .Build(JobConfig{2, 128, 64, 2, nullptr});
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE((*job)->Run().ok());
+  // The last row per auction holds its final count: all of them sum to the input size.
+  std::map<int64_t, int64_t> last;
+  for (const auto& r : sink.rows()) {
+    if (r.kind != RowKind::kUpdateBefore) last[r.values[0].i] = r.values[1].i;
+  }
+  int64_t total = 0;
+  for (auto& [k, n] : last) total += n;
+  EXPECT_EQ(total, 2 * 500 + 3 * 300);
+  const Schema other({{"x", DataType::kInt64}});
+  auto c = MemorySource::Create(other, {{}}, "", {}).value();
+  EXPECT_FALSE(Pipeline().From(a).Union(c).To(&sink).Build().ok());
+}
+
 TEST(PipelineTest, UnknownColumnIsReportedByBuild) {
   auto source = MemorySource::Create(kBids, {{}}, "ts", {}).value();
   CollectingSink sink;
@@ -106,6 +132,8 @@ TEST(PipelineTest, JsonLinesSourceReadsTypesAndCountsBadLines) {
     f << "\n";
     f << R"({"auction": 2, "bidder": "bob", "price": 300, "ts": "2024-01-01T00:00:09Z"})"
       << "\n";
+    f << R"({"auction": 3, "bidder": "cy", "price": 7})"
+      << "\n";  // no event time: dropped, counted
   }
   auto source = JsonFileSource::Create({path}, kBids, "ts", WatermarkStrategy::BoundedDelay(1s));
   ASSERT_TRUE(source.ok()) << source.status().ToString();
@@ -129,7 +157,7 @@ TEST(PipelineTest, JsonLinesSourceReadsTypesAndCountsBadLines) {
                                                 Value::Int64(1), Value::Int64(300), Value::Int64(1)}));
   int64_t dropped = 0;
   for (const auto& m : (*job)->Metrics()) dropped += m.dropped_rows;
-  EXPECT_EQ(dropped, 2);
+  EXPECT_EQ(dropped, 3);  // two unreadable lines, one row without event time
   std::filesystem::remove_all(dir);
 }
 
@@ -209,6 +237,37 @@ TEST(GroupAggregateTest, RetractionsUpdateAndDeleteGroups) {
   EXPECT_EQ(got, (std::vector<std::string>{"+I(a,1,10,10,1)", "-U(a,1,10,10,1)", "+U(a,2,20,10,1)", "-U(a,2,20,10,1)",
                                            "+U(a,1,10,10,1)", "-U(a,1,10,10,1)", "+U(a,2,40,20,2)", "-U(a,2,40,20,2)",
                                            "+U(a,1,30,30,1)", "-D(a,1,30,30,1)"}));
+}
+
+TEST(GroupAggregateTest, StateTtlForgetsIdleKeysWithoutRetraction) {
+  const Schema in({{"k", DataType::kString}, {"v", DataType::kInt64}});
+  ManualClock clock(0);
+  OperatorContext ctx;
+  ctx.clock = &clock;
+  auto op = GroupAggregateOperator::Create(in, {0}, {Count(), Sum("v")}, -1, ctx, /*state_ttl_ms=*/1000);
+  ASSERT_TRUE(op.ok());
+  CollectingSink sink;
+  SinkOperator sink_op((*op)->output_schema(), &sink);
+  (*op)->set_next(&sink_op);
+  auto feed = [&](const char* k, int64_t v) {
+    Batch b = testing::MakeBatch(in, {{Value::String(k), Value::Int64(v)}});
+    ASSERT_TRUE((*op)->Process(b).ok());
+  };
+  feed("a", 1);
+  feed("b", 1);
+  clock.Advance(600);
+  ASSERT_TRUE((*op)->OnProcessingTime(clock.NowMillis()).ok());
+  feed("a", 2);  // touches a: its TTL restarts
+  clock.Advance(600);
+  ASSERT_TRUE((*op)->OnProcessingTime(clock.NowMillis()).ok());  // b idle 1200 ms: gone; a idle 600 ms
+  feed("a", 3);
+  feed("b", 5);  // a fresh group: +I
+  std::vector<std::string> got;
+  for (const auto& r : sink.rows()) got.push_back(r.ToString());
+  EXPECT_EQ(got, (std::vector<std::string>{"+I(a,1,1)", "+I(b,1,1)", "-U(a,1,1)", "+U(a,2,3)", "-U(a,2,3)", "+U(a,3,6)",
+                                           "+I(b,1,5)"}));
+  auto distinct = GroupAggregateOperator::Create(in, {0}, {CountDistinct("v")}, -1, ctx, 1000);
+  EXPECT_EQ(distinct.status().code(), StatusCode::kUnsupported);
 }
 
 // A source that yields batches from a generator, never holding the input:
@@ -431,6 +490,25 @@ TEST(PipelineTest, MetricsCountRowsPerOperator) {
 
 namespace sluice::engine {
 namespace {
+
+// Cancels the job from its sink on the first batch.
+class CancellingSink : public Sink {
+ public:
+  Status Write(const Batch&) override {
+    if (job) job->Cancel();
+    return Status::Ok();
+  }
+  Job* job = nullptr;
+};
+
+TEST(PipelineTest, CancelStopsAnUnfinishedJob) {
+  auto source = std::make_shared<GeneratorSource>(int64_t{1} << 40, 256);  // effectively endless
+  CancellingSink sink;
+  auto job = Pipeline().From(source).KeyBy({"auction"}).To(&sink).Build(JobConfig{2, 128, 256, 2, nullptr});
+  ASSERT_TRUE(job.ok());
+  sink.job = job->get();
+  EXPECT_EQ((*job)->Run().code(), StatusCode::kCancelled);
+}
 
 TEST(PipelineTest, StateBeyondTheConfiguredLimitFailsTheJob) {
   // Every row a new key in an unwindowed GROUP BY: state only grows.
