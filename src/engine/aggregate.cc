@@ -421,6 +421,36 @@ void AggregateLayout::Finalize(const KeyTable& table, uint32_t e, Batch* out, in
   }
 }
 
+void AggregateLayout::WriteEntry(const KeyTable& table, uint32_t e, SnapshotWriter* w) const {
+  w->PutBytes(table.key(e));
+  const uint8_t* p = table.payload(e);
+  w->PutBytes(std::string_view(reinterpret_cast<const char*>(p), width_));
+  for (const Agg& a : aggs_) {
+    if (a.arg_type != DataType::kString || a.kind == AggKind::kCount || a.kind == AggKind::kCountDistinct) continue;
+    StringRef ref = Load<StringRef>(p + a.offset);
+    w->PutBytes(Load<int64_t>(p + a.offset + kCount) > 0 ? table.LoadBytes(ref.offset, ref.length) : "");
+  }
+}
+
+Status AggregateLayout::ReadEntry(SnapshotReader* r, KeyTable* table) const {
+  std::string_view key, payload;
+  if (!r->GetBytes(&key) || !r->GetBytes(&payload) || payload.size() != static_cast<size_t>(width_)) {
+    return Status::Corruption("aggregate snapshot entry is truncated or has a different layout");
+  }
+  bool inserted;
+  uint32_t e = table->FindOrInsert(key, HashKey(key), &inserted);
+  if (!inserted) return Status::Corruption("aggregate snapshot holds a key twice");
+  uint8_t* p = table->payload(e);
+  std::memcpy(p, payload.data(), width_);
+  for (const Agg& a : aggs_) {
+    if (a.arg_type != DataType::kString || a.kind == AggKind::kCount || a.kind == AggKind::kCountDistinct) continue;
+    std::string_view v;
+    if (!r->GetBytes(&v)) return Status::Corruption("aggregate snapshot string value is truncated");
+    Store<StringRef>(p + a.offset, StringRef{table->StoreBytes(v), static_cast<uint32_t>(v.size())});
+  }
+  return Status::Ok();
+}
+
 bool AggregateLayout::IsEmpty(const KeyTable& table, uint32_t e) const {
   return Load<int64_t>(table.payload(e) + count_star_offset_) <= 0;
 }

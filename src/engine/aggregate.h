@@ -8,6 +8,7 @@
 #include "common/result.h"
 #include "engine/batch.h"
 #include "engine/key_table.h"
+#include "engine/keyed_state.h"
 
 namespace sluice::engine {
 
@@ -86,6 +87,11 @@ class AggregateLayout {
   template <typename Live>
   void CompactStrings(KeyTable* table, std::vector<char>* scratch, Live live) const;
   bool has_string_values() const { return has_strings_; }
+
+  // Writes entry `e` of `table` (key, accumulators and the string values they
+  // reference) for a snapshot; ReadEntry inserts it into `table`.
+  void WriteEntry(const KeyTable& table, uint32_t e, SnapshotWriter* w) const;
+  Status ReadEntry(SnapshotReader* r, KeyTable* table) const;
 
   // True when every accumulator of the entry is empty (all input retracted).
   bool IsEmpty(const KeyTable& table, uint32_t e) const;

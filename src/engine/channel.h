@@ -15,6 +15,7 @@ namespace sluice::engine {
 struct ChannelMessage {
   enum class Kind : uint8_t { kData, kWatermark, kIdle, kEnd };
   Kind kind = Kind::kData;
+  uint8_t side = 0;  // which input of a two-input job (0: the only or left one, 1: right)
   int producer = 0;
   Batch* batch = nullptr;  // kData: borrowed from the producer's BatchPool for this consumer
   int64_t watermark = 0;   // kWatermark

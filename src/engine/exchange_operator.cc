@@ -5,10 +5,11 @@
 namespace sluice::engine {
 
 ExchangeOperator::ExchangeOperator(const Schema& schema, std::vector<int> key_columns, int producer, int num_key_groups,
-                                   std::vector<Inbox*> inboxes, std::vector<BatchPool*> pools)
+                                   std::vector<Inbox*> inboxes, std::vector<BatchPool*> pools, uint8_t side)
     : schema_(schema),
       keys_(std::move(key_columns)),
       producer_(producer),
+      side_(side),
       num_key_groups_(num_key_groups),
       inboxes_(std::move(inboxes)),
       pools_(std::move(pools)),
@@ -17,7 +18,7 @@ ExchangeOperator::ExchangeOperator(const Schema& schema, std::vector<int> key_co
 
 Status ExchangeOperator::Push(int dest, ChannelMessage::Kind kind, Batch* batch, int64_t watermark) {
   int64_t blocked = 0;
-  bool ok = inboxes_[dest]->Push(ChannelMessage{kind, producer_, batch, watermark}, &blocked);
+  bool ok = inboxes_[dest]->Push(ChannelMessage{kind, side_, producer_, batch, watermark}, &blocked);
   metrics().Add(metrics().backpressured_ns, blocked);
   return ok ? Status::Ok() : Status::Cancelled("job cancelled");
 }

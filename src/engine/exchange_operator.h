@@ -20,7 +20,7 @@ namespace sluice::engine {
 class ExchangeOperator : public Operator {
  public:
   ExchangeOperator(const Schema& schema, std::vector<int> key_columns, int producer, int num_key_groups,
-                   std::vector<Inbox*> inboxes, std::vector<BatchPool*> pools);
+                   std::vector<Inbox*> inboxes, std::vector<BatchPool*> pools, uint8_t side = 0);
 
   std::string name() const override { return "exchange"; }
   const Schema& output_schema() const override { return schema_; }
@@ -37,6 +37,7 @@ class ExchangeOperator : public Operator {
   Schema schema_;
   KeyEncoder keys_;
   int producer_;
+  uint8_t side_;
   int num_key_groups_;
   std::vector<Inbox*> inboxes_;
   std::vector<BatchPool*> pools_;

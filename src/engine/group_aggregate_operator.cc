@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace sluice::engine {
 
 Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(const Schema& input,
@@ -30,7 +32,63 @@ GroupAggregateOperator::GroupAggregateOperator(Schema output, std::vector<int> k
       table_(layout_.payload_bytes()),
       distinct_(12),
       out_(std::move(output), ctx.batch_capacity),
-      entries_(ctx.batch_capacity) {}
+      entries_(ctx.batch_capacity),
+      num_key_groups_(ctx.num_key_groups) {}
+
+namespace {
+
+// Key group of a COUNT DISTINCT entry: that of its group key prefix.
+int DistinctKeyGroup(const KeyTable& distinct, uint32_t e, int num_key_groups) {
+  int32_t glen;
+  std::memcpy(&glen, distinct.payload(e) + 8, 4);
+  return KeyGroupOf(HashKey(distinct.key(e).substr(0, glen)), num_key_groups);
+}
+
+constexpr uint8_t kSnapshotVersion = 1;
+
+}  // namespace
+
+Status GroupAggregateOperator::SnapshotKeyGroup(int kg, std::string* out) const {
+  SnapshotWriter w(out);
+  w.Put<uint8_t>(kSnapshotVersion);
+  uint32_t n = 0;
+  for (uint32_t e = 0; e < table_.size(); ++e) n += KeyGroupOf(table_.hash(e), num_key_groups_) == kg;
+  w.Put<uint32_t>(n);
+  for (uint32_t e = 0; e < table_.size(); ++e) {
+    if (KeyGroupOf(table_.hash(e), num_key_groups_) == kg) layout_.WriteEntry(table_, e, &w);
+  }
+  uint32_t m = 0;
+  for (uint32_t e = 0; e < distinct_.size(); ++e) m += DistinctKeyGroup(distinct_, e, num_key_groups_) == kg;
+  w.Put<uint32_t>(m);
+  for (uint32_t e = 0; e < distinct_.size(); ++e) {
+    if (DistinctKeyGroup(distinct_, e, num_key_groups_) != kg) continue;
+    w.PutBytes(distinct_.key(e));
+    w.PutBytes(std::string_view(reinterpret_cast<const char*>(distinct_.payload(e)), 12));
+  }
+  return Status::Ok();
+}
+
+Status GroupAggregateOperator::RestoreKeyGroup(int kg, std::string_view data) {
+  SnapshotReader r(data);
+  uint8_t version;
+  uint32_t n, m;
+  if (!r.Get(&version) || version != kSnapshotVersion || !r.Get(&n)) {
+    return Status::Corruption(fmt::format("group-aggregate snapshot of key group {}: bad header", kg));
+  }
+  for (uint32_t i = 0; i < n; ++i) SLUICE_RETURN_IF_ERROR(layout_.ReadEntry(&r, &table_));
+  if (!r.Get(&m)) return Status::Corruption("group-aggregate snapshot: missing distinct values");
+  for (uint32_t i = 0; i < m; ++i) {
+    std::string_view key, payload;
+    if (!r.GetBytes(&key) || !r.GetBytes(&payload) || payload.size() != 12) {
+      return Status::Corruption("group-aggregate snapshot: truncated distinct value");
+    }
+    bool inserted;
+    uint32_t e = distinct_.FindOrInsert(key, HashKey(key), &inserted);
+    std::memcpy(distinct_.payload(e), payload.data(), 12);
+  }
+  if (!r.done()) return Status::Corruption("group-aggregate snapshot: trailing bytes");
+  return Status::Ok();
+}
 
 Status GroupAggregateOperator::EmitRow(RowKind kind, uint32_t e) {
   if (out_.num_rows() == out_.capacity()) {

@@ -20,7 +20,7 @@ namespace sluice::engine {
 // with the state backends issue).
 //
 // Thread-safety: not thread-safe; one per worker owning a range of key groups.
-class GroupAggregateOperator : public Operator {
+class GroupAggregateOperator : public Operator, public KeyedState {
  public:
   static Result<std::unique_ptr<GroupAggregateOperator>> Create(const Schema& input, std::vector<int> key_columns,
                                                                 std::vector<AggregateSpec> aggregates, int time_column,
@@ -29,6 +29,11 @@ class GroupAggregateOperator : public Operator {
   const Schema& output_schema() const override { return output_schema_; }
   Status Process(Batch& batch) override;
   int64_t StateBytes() const override { return table_.MemoryBytes() + distinct_.MemoryBytes(); }
+  KeyedState* keyed_state() override { return this; }
+  // Format: u8 version 1, u32 groups, groups (AggregateLayout::WriteEntry),
+  // u32 distinct values, each as key bytes + 12-byte refcount payload.
+  Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  private:
   GroupAggregateOperator(Schema output, std::vector<int> keys, AggregateLayout layout, Schema key_schema,
@@ -43,6 +48,7 @@ class GroupAggregateOperator : public Operator {
   KeyTable distinct_;
   Batch out_;
   std::vector<uint32_t> entries_;
+  int num_key_groups_;
   std::vector<char> blob_scratch_;
   size_t blob_after_compaction_ = 0;
 };

@@ -17,6 +17,7 @@ constexpr auto kConsumerTick = std::chrono::milliseconds(10);
 
 // One source partition read by a producer.
 struct Job::Reader {
+  int side = 0;
   std::unique_ptr<SourceReader> reader;
   std::unique_ptr<Batch> batch;
   int time_column = -1;
@@ -34,8 +35,8 @@ struct Job::Worker {
   int index = 0;
   std::vector<Reader> readers;
   OperatorMetrics source_metrics;
-  std::vector<std::unique_ptr<Operator>> producer_chain;  // ends in exchange or sink
-  ExchangeOperator* exchange = nullptr;
+  std::vector<std::unique_ptr<Operator>> producer_chain[2];  // per input; ends in exchange or sink
+  ExchangeOperator* exchange[2] = {nullptr, nullptr};
   std::vector<std::unique_ptr<Operator>> consumer_chain;  // ends in sink
   std::thread producer;
   std::thread consumer;
@@ -46,6 +47,9 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
   if (!spec.sink) return Status::InvalidArgument("a job needs a sink");
   if (!spec.key_by && !spec.after_exchange.empty()) {
     return Status::InvalidArgument("keyed operators need a key-by before them");
+  }
+  if (spec.right && (!spec.key_by || !spec.join || spec.right->sources.empty())) {
+    return Status::InvalidArgument("a second input needs sources, a key-by and a two-input operator to meet in");
   }
   if (config.workers <= 0) config.workers = std::max(1u, std::thread::hardware_concurrency());
   if (config.key_groups < config.workers) config.key_groups = config.workers;
@@ -64,6 +68,7 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
   job->spec_ = std::move(spec);
   job->config_ = config;
   job->source_schema_ = schema;
+  (void)schema;
   const int n = config.workers;
   for (int w = 0; w < n; ++w) job->workers_.push_back(std::make_unique<Worker>());
   for (int w = 0; w < n; ++w) SLUICE_RETURN_IF_ERROR(job->BuildWorker(w));
@@ -82,6 +87,7 @@ Status Job::BuildWorker(int w) {
   Worker& worker = *workers_[w];
   worker.index = w;
   const int n = config_.workers;
+  const int sides = spec_.right ? 2 : 1;
   OperatorContext ctx;
   ctx.worker = w;
   ctx.num_workers = n;
@@ -90,68 +96,88 @@ Status Job::BuildWorker(int w) {
   ctx.late_sink = spec_.late_sink;
   ctx.clock = config_.clock;
 
-  // Source partitions: global index p over all sources, p % n == w.
-  int p = 0;
-  for (const auto& source : spec_.sources) {
-    for (int split = 0; split < source->num_splits(); ++split, ++p) {
-      if (p % n != w) continue;
-      Reader r;
-      SLUICE_ASSIGN_OR_RETURN(r.reader, source->OpenSplit(split));
-      r.batch = std::make_unique<Batch>(source_schema_, config_.batch_capacity);
-      r.time_column = source->event_time_column();
-      r.delay = source->watermark_strategy().max_out_of_orderness_ms;
-      r.idle_timeout = source->watermark_strategy().idle_timeout_ms;
-      r.last_data_ms = config_.clock->NowMillis();
-      worker.readers.push_back(std::move(r));
-    }
-  }
-
-  Schema schema = source_schema_;
-  for (const OperatorSpec& op : spec_.before_exchange) {
-    SLUICE_ASSIGN_OR_RETURN(auto instance, op.create(schema, ctx));
-    schema = instance->output_schema();
-    worker.producer_chain.push_back(std::move(instance));
-  }
-  if (spec_.key_by) {
-    for (int c : spec_.key_columns) {
-      if (c < 0 || c >= schema.size()) {
-        return Status::InvalidArgument(fmt::format("key column ${} out of range for {}", c, schema.ToString()));
-      }
-    }
-    if (w == 0) {
-      for (int c = 0; c < n; ++c) {
-        inboxes_.push_back(std::make_unique<Inbox>(static_cast<size_t>(n) * (2 * config_.channel_batches + 4)));
-      }
-      for (int prod = 0; prod < n; ++prod) {
-        for (int cons = 0; cons < n; ++cons) {
-          pools_.push_back(std::make_unique<BatchPool>(schema, config_.batch_capacity, config_.channel_batches));
-        }
-      }
-    }
-    std::vector<Inbox*> inboxes;
-    std::vector<BatchPool*> pools;
+  if (w == 0 && spec_.key_by) {
     for (int c = 0; c < n; ++c) {
-      inboxes.push_back(inboxes_[c].get());
-      pools.push_back(pools_[w * n + c].get());
+      inboxes_.push_back(std::make_unique<Inbox>(static_cast<size_t>(n) * sides * (2 * config_.channel_batches + 4)));
     }
-    auto exchange = std::make_unique<ExchangeOperator>(schema, spec_.key_columns, w, config_.key_groups,
-                                                       std::move(inboxes), std::move(pools));
-    worker.exchange = exchange.get();
-    worker.producer_chain.push_back(std::move(exchange));
-    for (const OperatorSpec& op : spec_.after_exchange) {
+  }
+  Schema side_schema[2];
+  int p = 0;  // global partition index over both inputs
+  for (int side = 0; side < sides; ++side) {
+    const auto& sources = side == 0 ? spec_.sources : spec_.right->sources;
+    const auto& before = side == 0 ? spec_.before_exchange : spec_.right->before_exchange;
+    const auto& keys = side == 0 ? spec_.key_columns : spec_.right->key_columns;
+    const Schema& source_schema = sources[0]->schema();
+    // Source partitions: global index p over all sources, p % n == w.
+    for (const auto& source : sources) {
+      for (int split = 0; split < source->num_splits(); ++split, ++p) {
+        if (p % n != w) continue;
+        Reader r;
+        r.side = side;
+        SLUICE_ASSIGN_OR_RETURN(r.reader, source->OpenSplit(split));
+        r.batch = std::make_unique<Batch>(source_schema, config_.batch_capacity);
+        r.time_column = source->event_time_column();
+        r.delay = source->watermark_strategy().max_out_of_orderness_ms;
+        r.idle_timeout = source->watermark_strategy().idle_timeout_ms;
+        r.last_data_ms = config_.clock->NowMillis();
+        worker.readers.push_back(std::move(r));
+      }
+    }
+    Schema schema = source_schema;
+    auto& chain = worker.producer_chain[side];
+    for (const OperatorSpec& op : before) {
       SLUICE_ASSIGN_OR_RETURN(auto instance, op.create(schema, ctx));
       schema = instance->output_schema();
-      worker.consumer_chain.push_back(std::move(instance));
+      chain.push_back(std::move(instance));
     }
-    worker.consumer_chain.push_back(std::make_unique<SinkOperator>(schema, spec_.sink));
-    for (size_t i = 0; i + 1 < worker.consumer_chain.size(); ++i) {
-      worker.consumer_chain[i]->set_next(worker.consumer_chain[i + 1].get());
+    if (spec_.key_by) {
+      for (int c : keys) {
+        if (c < 0 || c >= schema.size()) {
+          return Status::InvalidArgument(fmt::format("key column ${} out of range for {}", c, schema.ToString()));
+        }
+      }
+      if (w == 0) {
+        for (int prod = 0; prod < n; ++prod) {
+          for (int cons = 0; cons < n; ++cons) {
+            pools_.push_back(std::make_unique<BatchPool>(schema, config_.batch_capacity, config_.channel_batches));
+          }
+        }
+      }
+      std::vector<Inbox*> inboxes;
+      std::vector<BatchPool*> pools;
+      for (int c = 0; c < n; ++c) {
+        inboxes.push_back(inboxes_[c].get());
+        pools.push_back(pools_[(side * n + w) * n + c].get());
+      }
+      auto exchange = std::make_unique<ExchangeOperator>(schema, keys, w, config_.key_groups, std::move(inboxes),
+                                                         std::move(pools), static_cast<uint8_t>(side));
+      worker.exchange[side] = exchange.get();
+      chain.push_back(std::move(exchange));
+    } else {
+      chain.push_back(std::make_unique<SinkOperator>(schema, spec_.sink));
+      output_schema_ = schema;
     }
-  } else {
-    worker.producer_chain.push_back(std::make_unique<SinkOperator>(schema, spec_.sink));
+    for (size_t i = 0; i + 1 < chain.size(); ++i) chain[i]->set_next(chain[i + 1].get());
+    side_schema[side] = schema;
   }
-  for (size_t i = 0; i + 1 < worker.producer_chain.size(); ++i) {
-    worker.producer_chain[i]->set_next(worker.producer_chain[i + 1].get());
+  if (!spec_.key_by) return Status::Ok();
+
+  Schema schema = side_schema[0];
+  if (spec_.right) {
+    OperatorContext jctx = ctx;
+    jctx.right_late_sink = spec_.right->late_sink;
+    SLUICE_ASSIGN_OR_RETURN(auto join, spec_.join(side_schema[0], side_schema[1], jctx));
+    schema = join->output_schema();
+    worker.consumer_chain.push_back(std::move(join));
+  }
+  for (const OperatorSpec& op : spec_.after_exchange) {
+    SLUICE_ASSIGN_OR_RETURN(auto instance, op.create(schema, ctx));
+    schema = instance->output_schema();
+    worker.consumer_chain.push_back(std::move(instance));
+  }
+  worker.consumer_chain.push_back(std::make_unique<SinkOperator>(schema, spec_.sink));
+  for (size_t i = 0; i + 1 < worker.consumer_chain.size(); ++i) {
+    worker.consumer_chain[i]->set_next(worker.consumer_chain[i + 1].get());
   }
   output_schema_ = schema;
   return Status::Ok();
@@ -194,9 +220,12 @@ void TrackEventTime(Batch* b, int time_column, int64_t delay, int64_t* max_ts, i
 
 void Job::ProducerLoop(int w) {
   Worker& worker = *workers_[w];
-  Operator* head = worker.producer_chain.front().get();
-  int64_t sent_watermark = kMinWatermark;
-  bool sent_idle = false;
+  const int sides = spec_.right ? 2 : 1;
+  Operator* head[2] = {worker.producer_chain[0].front().get(),
+                       sides > 1 ? worker.producer_chain[1].front().get() : nullptr};
+  int64_t sent_watermark[2] = {kMinWatermark, kMinWatermark};
+  bool sent_idle[2] = {false, false};
+  bool finished[2] = {false, false};
   Status s;
   while (!cancelled_.load(std::memory_order_relaxed)) {
     bool progressed = false;
@@ -233,37 +262,49 @@ void Job::ProducerLoop(int w) {
       worker.source_metrics.Add(
           worker.source_metrics.busy_ns,
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
-      s = head->ProcessAndMeasure(*r.batch);
+      s = head[r.side]->ProcessAndMeasure(*r.batch);
       if (!s.ok()) break;
     }
     if (!s.ok()) break;
-    // The producer's watermark: minimum over partitions that are neither idle nor drained.
-    bool all_ended = true;
-    bool any_active = false;
-    int64_t wm = kMaxWatermark;
-    for (const Reader& r : worker.readers) {
-      if (r.ended) continue;
-      all_ended = false;
-      if (r.idle) continue;
-      any_active = true;
-      wm = std::min(wm, r.watermark);
+    // Per input, the producer's watermark: minimum over partitions that are
+    // neither idle nor drained.
+    bool all_finished = true;
+    for (int side = 0; side < sides && s.ok(); ++side) {
+      if (finished[side]) continue;
+      bool all_ended = true;
+      bool any_active = false;
+      int64_t wm = kMaxWatermark;
+      for (const Reader& r : worker.readers) {
+        if (r.side != side || r.ended) continue;
+        all_ended = false;
+        if (r.idle) continue;
+        any_active = true;
+        wm = std::min(wm, r.watermark);
+      }
+      if (all_ended) {
+        if (sent_watermark[side] != kMaxWatermark) s = head[side]->OnWatermark(kMaxWatermark);
+        if (s.ok()) s = head[side]->Finish();
+        finished[side] = true;
+        continue;
+      }
+      all_finished = false;
+      if (!any_active) {
+        if (!sent_idle[side] && worker.exchange[side]) s = worker.exchange[side]->SendIdle();
+        sent_idle[side] = true;
+      } else if (wm > sent_watermark[side] || (sent_idle[side] && wm >= sent_watermark[side])) {
+        sent_idle[side] = false;
+        sent_watermark[side] = wm;
+        s = head[side]->OnWatermark(wm);
+      }
     }
-    if (all_ended) {
-      if (sent_watermark != kMaxWatermark) s = head->OnWatermark(kMaxWatermark);
-      if (s.ok()) s = head->Finish();
+    if (!s.ok()) break;
+    worker.source_metrics.watermark.store(
+        std::min(sides > 1 ? sent_watermark[1] : kMaxWatermark, finished[0] ? kMaxWatermark : sent_watermark[0]),
+        std::memory_order_relaxed);
+    if (all_finished) {
       worker.source_metrics.watermark.store(kMaxWatermark);
       break;
     }
-    if (!any_active) {
-      if (!sent_idle && worker.exchange) s = worker.exchange->SendIdle();
-      sent_idle = true;
-    } else if (wm > sent_watermark || (sent_idle && wm >= sent_watermark)) {
-      sent_idle = false;
-      sent_watermark = wm;
-      worker.source_metrics.watermark.store(wm, std::memory_order_relaxed);
-      s = head->OnWatermark(wm);
-    }
-    if (!s.ok()) break;
     if (!progressed) std::this_thread::sleep_for(kPollInterval);
   }
   if (!s.ok() && s.code() != StatusCode::kCancelled) Fail(s.WithContext(fmt::format("worker {} sources", w)));
@@ -272,9 +313,12 @@ void Job::ProducerLoop(int w) {
 void Job::ConsumerLoop(int w) {
   Worker& worker = *workers_[w];
   Operator* head = worker.consumer_chain.front().get();
+  TwoInputOperator* join = spec_.right ? static_cast<TwoInputOperator*>(head) : nullptr;
   const int n = config_.workers;
-  std::vector<int64_t> wms(n, kMinWatermark);
-  std::vector<uint8_t> idle(n, 0), ended(n, 0);
+  const int sides = spec_.right ? 2 : 1;
+  // Per (side, producer): watermark, idle, ended.
+  std::vector<int64_t> wms(2 * n, kMinWatermark);
+  std::vector<uint8_t> idle(2 * n, 0), ended(2 * n, 0);
   int64_t current = kMinWatermark;
   int ended_count = 0;
   Status s;
@@ -286,36 +330,55 @@ void Job::ConsumerLoop(int w) {
       s = head->OnProcessingTime(config_.clock->NowMillis());
       continue;
     }
+    const int ch = m.side * n + m.producer;
     switch (m.kind) {
-      case ChannelMessage::Kind::kData:
-        idle[m.producer] = 0;
-        s = head->ProcessAndMeasure(*m.batch);
-        pools_[m.producer * n + w]->Release(m.batch);
+      case ChannelMessage::Kind::kData: {
+        idle[ch] = 0;
+        if (m.side == 0) {
+          s = head->ProcessAndMeasure(*m.batch);
+        } else {
+          auto t0 = std::chrono::steady_clock::now();
+          join->metrics().Add(join->metrics().rows_in, m.batch->active_rows());
+          join->metrics().Add(join->metrics().batches_in, 1);
+          s = join->ProcessRight(*m.batch);
+          join->metrics().Add(
+              join->metrics().busy_ns,
+              std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+        }
+        pools_[(m.side * n + m.producer) * n + w]->Release(m.batch);
         continue;
+      }
       case ChannelMessage::Kind::kWatermark:
-        idle[m.producer] = 0;
-        wms[m.producer] = std::max(wms[m.producer], m.watermark);
+        idle[ch] = 0;
+        wms[ch] = std::max(wms[ch], m.watermark);
         break;
-      case ChannelMessage::Kind::kIdle: idle[m.producer] = 1; break;
+      case ChannelMessage::Kind::kIdle: idle[ch] = 1; break;
       case ChannelMessage::Kind::kEnd:
-        if (!ended[m.producer]) ++ended_count;
-        ended[m.producer] = 1;
-        wms[m.producer] = kMaxWatermark;
+        if (!ended[ch]) ++ended_count;
+        ended[ch] = 1;
+        wms[ch] = kMaxWatermark;
         break;
     }
-    // Combined watermark: minimum over producers that are not idle; all idle holds it.
+    // Combined watermark: minimum over channels that are not idle. When every
+    // channel is idle, the largest watermark any of them reached (as Flink's
+    // watermark valve does): the progress they made before going quiet.
     int64_t combined = kMaxWatermark;
+    int64_t idle_max = kMinWatermark;
     bool any = false;
-    for (int p = 0; p < n; ++p) {
-      if (idle[p] && !ended[p]) continue;
+    for (int c = 0; c < sides * n; ++c) {
+      if (idle[c] && !ended[c]) {
+        idle_max = std::max(idle_max, wms[c]);
+        continue;
+      }
       any = true;
-      combined = std::min(combined, wms[p]);
+      combined = std::min(combined, wms[c]);
     }
-    if (any && combined > current) {
+    if (!any) combined = idle_max;
+    if (combined > current) {
       current = combined;
       s = head->OnWatermark(current);
     }
-    if (s.ok() && ended_count == n) {
+    if (s.ok() && ended_count == sides * n) {
       s = head->Finish();
       break;
     }
@@ -362,7 +425,9 @@ std::vector<OperatorMetricsSnapshot> Job::Metrics() const {
   for (const auto& w : workers_) {
     size_t slot = 0;
     add(slot++, "source", w->source_metrics);
-    for (const auto& op : w->producer_chain) add(slot++, op->name(), const_cast<Operator&>(*op).metrics());
+    for (const auto& chain : w->producer_chain) {
+      for (const auto& op : chain) add(slot++, op->name(), const_cast<Operator&>(*op).metrics());
+    }
     for (const auto& op : w->consumer_chain) add(slot++, op->name(), const_cast<Operator&>(*op).metrics());
   }
   return out;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,16 +28,37 @@ struct OperatorSpec {
   OperatorFactory create;
 };
 
-// A job as a planner (or the Pipeline builder) describes it: sources
-// (several = UNION ALL of same-schema inputs), stateless operators before the
-// exchange, an optional key-by, operators after it (windows, aggregations),
-// and the sink. Operators without an exchange between them run fused in one
-// task.
+// A two-input keyed operator (joins). Process() takes the left input,
+// ProcessRight() the right one; OnWatermark() gets the minimum of both sides.
+class TwoInputOperator : public Operator {
+ public:
+  virtual Status ProcessRight(Batch& batch) = 0;
+};
+
+using TwoInputFactory = std::function<Result<std::unique_ptr<TwoInputOperator>>(const Schema& left, const Schema& right,
+                                                                                const OperatorContext&)>;
+
+// One input of a job: its sources (several = UNION ALL of same-schema
+// inputs), the stateless operators that run fused with them, and the key
+// columns of the exchange (when the job has a key-by).
+struct JobInput {
+  std::vector<std::shared_ptr<Source>> sources;
+  std::vector<OperatorSpec> before_exchange;
+  std::vector<int> key_columns;  // empty with key_by: every row to one key group (global aggregation)
+  Sink* late_sink = nullptr;     // optional; rows of this input too late for the keyed operator
+};
+
+// A job as a planner (or the Pipeline builder) describes it: one input, or
+// two meeting in a two-input keyed operator (a join); an optional key-by;
+// keyed operators after it; the sink. Operators without an exchange between
+// them run fused in one task.
 struct JobSpec {
   std::vector<std::shared_ptr<Source>> sources;
   std::vector<OperatorSpec> before_exchange;
   bool key_by = false;
-  std::vector<int> key_columns;  // empty with key_by: every row to one key group (global aggregation)
+  std::vector<int> key_columns;   // empty with key_by: every row to one key group (global aggregation)
+  std::optional<JobInput> right;  // a second input: requires key_by and `join`
+  TwoInputFactory join;           // the operator both inputs meet in, before after_exchange
   std::vector<OperatorSpec> after_exchange;
   Sink* sink = nullptr;       // required; must outlive the job
   Sink* late_sink = nullptr;  // optional; rows too late for any window
@@ -53,8 +75,9 @@ struct JobConfig {
 // A running dataflow.
 //
 // Threading: `workers` workers. Worker w runs a producer thread that reads the
-// source partitions p with p % workers == w, tracks their watermarks, runs the
-// fused operators before the exchange and partitions rows by key group; and,
+// source partitions p with p % workers == w (of both inputs, for a join),
+// tracks their watermarks, runs the fused operators before the exchange and
+// partitions rows by key group; and,
 // when the job has a key-by, a consumer thread that owns the key groups
 // [w*G/N, (w+1)*G/N) and runs the keyed operators and the sink for them. The
 // two meet only through bounded queues (Inbox + BatchPool per pair): a full
@@ -95,7 +118,7 @@ class Job {
   Schema output_schema_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Inbox>> inboxes_;
-  std::vector<std::unique_ptr<BatchPool>> pools_;  // [producer * workers + consumer]
+  std::vector<std::unique_ptr<BatchPool>> pools_;  // [(side * workers + producer) * workers + consumer]
   std::mutex mu_;
   Status first_error_;
   std::atomic<bool> cancelled_{false};

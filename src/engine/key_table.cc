@@ -119,16 +119,21 @@ inline bool KeyBytesEqual(const char* a, const char* b, size_t n) {
 
 }  // namespace
 
-void KeyTable::Grow() {
-  std::vector<uint64_t> slots(slots_.size() * 2, 0);
-  uint64_t mask = slots.size() - 1;
+constexpr uint64_t kTombstone = ~uint64_t{0};
+
+void KeyTable::Rehash(size_t nslots) {
+  std::vector<uint64_t>& slots = slots_scratch_;
+  slots.assign(nslots, 0);
+  uint64_t mask = nslots - 1;
   for (uint32_t e = 0; e < entries_.size(); ++e) {
+    if (!alive(e)) continue;
     uint64_t i = entries_[e].hash & mask;
     while (slots[i] != 0) i = (i + 1) & mask;
     slots[i] = Slot(entries_[e].hash, e);
   }
   slots_.swap(slots);
   mask_ = mask;
+  tombstones_ = 0;
 }
 
 uint32_t KeyTable::FindOrInsert(std::string_view key, uint64_t hash, bool* inserted) {
@@ -136,7 +141,7 @@ uint32_t KeyTable::FindOrInsert(std::string_view key, uint64_t hash, bool* inser
   while (true) {
     const uint64_t s = slots_[i];
     if (s == 0) break;
-    if (SlotTagMatches(s, hash)) {
+    if (s != kTombstone && SlotTagMatches(s, hash)) {
       const Entry& e = entries_[SlotEntry(s)];
       if (e.hash == hash && e.key_length == key.size() &&
           KeyBytesEqual(keys_.data() + e.key_offset, key.data(), key.size())) {
@@ -146,13 +151,24 @@ uint32_t KeyTable::FindOrInsert(std::string_view key, uint64_t hash, bool* inser
     }
     i = (i + 1) & mask_;
   }
-  uint32_t idx = static_cast<uint32_t>(entries_.size());
-  entries_.push_back(Entry{hash, static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size())});
+  uint32_t idx;
+  const Entry fresh{hash, static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size())};
+  if (!free_entries_.empty()) {
+    idx = free_entries_.back();
+    free_entries_.pop_back();
+    entries_[idx] = fresh;
+    std::memset(payload(idx), 0, payload_bytes_);
+  } else {
+    idx = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(fresh);
+    payloads_.resize(payloads_.size() + payload_bytes_, 0);
+  }
   keys_.insert(keys_.end(), key.begin(), key.end());
-  payloads_.resize(payloads_.size() + payload_bytes_, 0);
   slots_[i] = Slot(hash, idx);
   *inserted = true;
-  if (entries_.size() * 2 > slots_.size()) Grow();
+  if ((live_entries() + tombstones_) * 2 > slots_.size()) {
+    Rehash(live_entries() * 4 > slots_.size() ? slots_.size() * 2 : slots_.size());
+  }
   return idx;
 }
 
@@ -161,7 +177,7 @@ int64_t KeyTable::Find(std::string_view key, uint64_t hash) const {
   while (true) {
     const uint64_t s = slots_[i];
     if (s == 0) return -1;
-    if (SlotTagMatches(s, hash)) {
+    if (s != kTombstone && SlotTagMatches(s, hash)) {
       const Entry& e = entries_[SlotEntry(s)];
       if (e.hash == hash && e.key_length == key.size() &&
           KeyBytesEqual(keys_.data() + e.key_offset, key.data(), key.size())) {
@@ -172,8 +188,40 @@ int64_t KeyTable::Find(std::string_view key, uint64_t hash) const {
   }
 }
 
+void KeyTable::Erase(uint32_t e) {
+  uint64_t i = entries_[e].hash & mask_;
+  while (slots_[i] != 0) {
+    if (slots_[i] != kTombstone && SlotEntry(slots_[i]) == e) {
+      slots_[i] = kTombstone;
+      ++tombstones_;
+      break;
+    }
+    i = (i + 1) & mask_;
+  }
+  erased_key_bytes_ += entries_[e].key_length;
+  entries_[e].key_length = kErased;
+  free_entries_.push_back(e);
+  if (erased_key_bytes_ > 4096 && erased_key_bytes_ * 2 > keys_.size()) CompactKeys();
+}
+
+void KeyTable::CompactKeys() {
+  std::vector<char>& keys = keys_scratch_;
+  keys.clear();
+  for (Entry& e : entries_) {
+    if (e.key_length == kErased) continue;
+    uint32_t at = static_cast<uint32_t>(keys.size());
+    keys.insert(keys.end(), keys_.begin() + e.key_offset, keys_.begin() + e.key_offset + e.key_length);
+    e.key_offset = at;
+  }
+  keys_.swap(keys);
+  erased_key_bytes_ = 0;
+}
+
 void KeyTable::Clear() {
   if (!entries_.empty()) std::fill(slots_.begin(), slots_.end(), 0);
+  free_entries_.clear();
+  tombstones_ = 0;
+  erased_key_bytes_ = 0;
   entries_.clear();
   payloads_.clear();
   keys_.clear();

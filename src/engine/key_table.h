@@ -67,7 +67,13 @@ class KeyTable {
   // The entry of `key`, or -1.
   int64_t Find(std::string_view key, uint64_t hash) const;
 
+  // Entry indices in use are [0, size()); erased ones among them are not alive().
   uint32_t size() const { return static_cast<uint32_t>(entries_.size()); }
+  bool alive(uint32_t e) const { return entries_[e].key_length != kErased; }
+  uint32_t live_entries() const { return size() - static_cast<uint32_t>(free_entries_.size()); }
+  // Removes entry `e`; its index is reused by a later insert. Key bytes are
+  // reclaimed when erased keys dominate the key arena.
+  void Erase(uint32_t e);
   uint8_t* payload(uint32_t e) { return payloads_.data() + static_cast<size_t>(e) * payload_bytes_; }
   const uint8_t* payload(uint32_t e) const { return payloads_.data() + static_cast<size_t>(e) * payload_bytes_; }
   std::string_view key(uint32_t e) const { return {keys_.data() + entries_[e].key_offset, entries_[e].key_length}; }
@@ -96,9 +102,11 @@ class KeyTable {
   struct Entry {
     uint64_t hash;
     uint32_t key_offset;
-    uint32_t key_length;
+    uint32_t key_length;  // kErased for a free entry
   };
-  void Grow();
+  static constexpr uint32_t kErased = 0xFFFFFFFF;
+  void Rehash(size_t slots);
+  void CompactKeys();
 
   int payload_bytes_;
   // Per slot: (hash >> 32) << 32 | (entry index + 1); 0 = empty. The hash
@@ -109,6 +117,11 @@ class KeyTable {
   std::vector<uint8_t> payloads_;
   std::vector<char> keys_;
   std::vector<char> blob_;
+  std::vector<uint32_t> free_entries_;
+  std::vector<uint64_t> slots_scratch_;  // reused by Rehash: erase/insert churn does not allocate
+  std::vector<char> keys_scratch_;       // reused by CompactKeys
+  size_t tombstones_ = 0;
+  size_t erased_key_bytes_ = 0;
 };
 
 }  // namespace sluice::engine

@@ -7,6 +7,7 @@
 
 #include "common/status.h"
 #include "engine/batch.h"
+#include "engine/keyed_state.h"
 #include "engine/metrics.h"
 
 namespace sluice::engine {
@@ -20,7 +21,8 @@ struct OperatorContext {
   int num_workers = 1;
   int num_key_groups = 128;
   int batch_capacity = kDefaultBatchCapacity;
-  Sink* late_sink = nullptr;  // where rows too late for any window go (may be null: counted only)
+  Sink* late_sink = nullptr;        // where rows too late for any window go (may be null: counted only)
+  Sink* right_late_sink = nullptr;  // two-input operators: late rows of the right input
   Clock* clock = nullptr;
 };
 
@@ -50,6 +52,8 @@ class Operator {
   virtual Status OnProcessingTime(int64_t now_ms) { return next_ ? next_->OnProcessingTime(now_ms) : Status::Ok(); }
   // End of input, after a final watermark of kMaxWatermark.
   virtual Status Finish() { return next_ ? next_->Finish() : Status::Ok(); }
+  // The operator's keyed state, or null for stateless operators.
+  virtual KeyedState* keyed_state() { return nullptr; }
   // Bytes of keyed state this instance holds.
   virtual int64_t StateBytes() const { return 0; }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/group_aggregate_operator.h"
+#include "engine/interval_join_operator.h"
 #include "engine/window_operator.h"
 
 namespace sluice::engine {
@@ -138,6 +139,94 @@ Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
   return *this;
 }
 
+Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string> left_keys,
+                                 std::vector<std::string> right_keys, std::chrono::milliseconds lower,
+                                 std::chrono::milliseconds upper) {
+  if (!error_.ok()) return *this;
+  if (!right.error_.ok()) return Fail(right.error_), *this;
+  if (spec_.key_by || spec_.right || right.spec_.key_by || right.spec_.right) {
+    return Fail(Status::Unsupported("IntervalJoin() joins two unkeyed pipelines (From, Filter, Select)")), *this;
+  }
+  IntervalJoinSpec js;
+  JobInput in;
+  in.sources = right.spec_.sources;
+  in.before_exchange = right.spec_.before_exchange;
+  for (const std::string& k : left_keys) {
+    auto idx = schema_.IndexOf(k);
+    if (!idx.ok()) return Fail(idx.status().WithContext("IntervalJoin left key")), *this;
+    js.left_keys.push_back(*idx);
+  }
+  for (const std::string& k : right_keys) {
+    auto idx = right.schema_.IndexOf(k);
+    if (!idx.ok()) return Fail(idx.status().WithContext("IntervalJoin right key")), *this;
+    js.right_keys.push_back(*idx);
+  }
+  auto lt = schema_.IndexOf(time_column_);
+  auto rt = right.schema_.IndexOf(right.time_column_);
+  if (time_column_.empty() || right.time_column_.empty() || !lt.ok() || !rt.ok()) {
+    return Fail(Status::InvalidArgument("IntervalJoin() needs an event-time column on both inputs")), *this;
+  }
+  js.left_time = *lt;
+  js.right_time = *rt;
+  js.lower_ms = lower.count();
+  js.upper_ms = upper.count();
+  OperatorContext probe_ctx;
+  probe_ctx.batch_capacity = 1;
+  auto probe = IntervalJoinOperator::Create(schema_, right.schema_, js, probe_ctx);
+  if (!probe.ok()) return Fail(probe.status()), *this;
+  in.key_columns = js.right_keys;
+  in.late_sink = spec_.right ? spec_.right->late_sink : nullptr;
+  spec_.key_by = true;
+  spec_.key_columns = js.left_keys;
+  spec_.right = std::move(in);
+  spec_.join = [js](const Schema& l, const Schema& r,
+                    const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
+    SLUICE_ASSIGN_OR_RETURN(auto op, IntervalJoinOperator::Create(l, r, js, ctx));
+    return std::unique_ptr<TwoInputOperator>(std::move(op));
+  };
+  schema_ = (*probe)->output_schema();
+  return *this;
+}
+
+Pipeline& Pipeline::RightLateDataTo(Sink* sink) {
+  right_late_sink_ = sink;
+  return *this;
+}
+
+Pipeline& Pipeline::Deduplicate(Keep keep) {
+  if (!error_.ok()) return *this;
+  if (!spec_.key_by) return Fail(Status::InvalidArgument("Deduplicate() needs a KeyBy() before it")), *this;
+  auto t = schema_.IndexOf(time_column_);
+  if (time_column_.empty() || !t.ok()) {
+    return Fail(Status::InvalidArgument("Deduplicate() orders by event time: the input has none")), *this;
+  }
+  DeduplicateSpec ds{spec_.key_columns, *t, keep};
+  spec_.after_exchange.push_back(OperatorSpec{
+      "deduplicate", [ds](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto op, DeduplicateOperator::Create(in, ds, ctx));
+        return std::unique_ptr<Operator>(std::move(op));
+      }});
+  return *this;
+}
+
+Pipeline& Pipeline::TopN(const std::string& order_column, int n, bool descending) {
+  if (!error_.ok()) return *this;
+  if (!spec_.key_by) return Fail(Status::InvalidArgument("TopN() needs a KeyBy() before it")), *this;
+  auto o = schema_.IndexOf(order_column);
+  if (!o.ok()) return Fail(o.status().WithContext("TopN")), *this;
+  TopNSpec ts{spec_.key_columns, *o, descending, n};
+  OperatorContext probe;
+  probe.batch_capacity = 1;
+  auto check = TopNOperator::Create(schema_, ts, probe);
+  if (!check.ok()) return Fail(check.status()), *this;
+  spec_.after_exchange.push_back(
+      OperatorSpec{"top-n", [ts](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+                     SLUICE_ASSIGN_OR_RETURN(auto op, TopNOperator::Create(in, ts, ctx));
+                     return std::unique_ptr<Operator>(std::move(op));
+                   }});
+  return *this;
+}
+
 Pipeline& Pipeline::To(Sink* sink) {
   spec_.sink = sink;
   return *this;
@@ -151,7 +240,9 @@ Pipeline& Pipeline::LateDataTo(Sink* sink) {
 Result<JobSpec> Pipeline::BuildSpec() const {
   if (!error_.ok()) return error_;
   if (window_) return Status::InvalidArgument("Window() must be followed by Aggregate()");
-  return spec_;
+  JobSpec spec = spec_;
+  if (spec.right) spec.right->late_sink = right_late_sink_;
+  return spec;
 }
 
 Result<std::unique_ptr<Job>> Pipeline::Build(JobConfig config) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include "engine/calc_operator.h"
 #include "engine/expression.h"
 #include "engine/job.h"
+#include "engine/rank_operators.h"
 #include "engine/window.h"
 
 namespace sluice::engine {
@@ -39,6 +41,19 @@ class Pipeline {
   // Event time comes from the source's declared column unless `time_column` names another.
   Pipeline& Window(WindowSpec window, std::string time_column = "");
   Pipeline& Aggregate(std::vector<AggregateSpec> aggregates);
+  // After KeyBy: keep the first (smallest event time) or last row per key, as
+  // an updating stream (+I, -U, +U).
+  Pipeline& Deduplicate(Keep keep);
+  // After KeyBy: the N rows with the largest (descending) or smallest values
+  // of `order_column` per key, as +I / -D.
+  Pipeline& TopN(const std::string& order_column, int n, bool descending = true);
+  // Event-time interval join with another pipeline (From + Filter/Select
+  // only): rows with equal keys and right.ts BETWEEN left.ts + lower AND
+  // left.ts + upper. Output: left columns, then right columns.
+  Pipeline& IntervalJoin(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
+                         std::chrono::milliseconds lower, std::chrono::milliseconds upper);
+  // Late rows of the right input of a join.
+  Pipeline& RightLateDataTo(Sink* sink);
   Pipeline& To(Sink* sink);
   Pipeline& LateDataTo(Sink* sink);
 
@@ -59,6 +74,7 @@ class Pipeline {
   std::string time_column_;
   std::optional<WindowSpec> window_;
   std::string window_time_column_;
+  Sink* right_late_sink_ = nullptr;
 };
 
 }  // namespace sluice::engine

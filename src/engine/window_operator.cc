@@ -398,6 +398,84 @@ Status SlicedWindowOperator::FireUpTo(int64_t t) {
   return Status::Ok();
 }
 
+namespace {
+
+int DistinctGroupKeyGroup(const KeyTable& distinct, uint32_t e, int num_key_groups) {
+  int32_t glen;
+  std::memcpy(&glen, distinct.payload(e) + 8, 4);
+  return KeyGroupOf(HashKey(distinct.key(e).substr(0, glen)), num_key_groups);
+}
+
+constexpr uint8_t kWindowSnapshotVersion = 1;
+
+}  // namespace
+
+Status SlicedWindowOperator::SnapshotKeyGroup(int kg, std::string* out) const {
+  const int groups = ctx_.num_key_groups;
+  SnapshotWriter w(out);
+  w.Put<uint8_t>(kWindowSnapshotVersion);
+  w.Put<int64_t>(fired_up_to_);
+  uint32_t nslices = 0;
+  auto in_group = [&](const Slice& s, uint32_t* n, uint32_t* m) {
+    *n = *m = 0;
+    for (uint32_t e = 0; e < s.groups.size(); ++e) *n += KeyGroupOf(s.groups.hash(e), groups) == kg;
+    for (uint32_t e = 0; e < s.distinct.size(); ++e) *m += DistinctGroupKeyGroup(s.distinct, e, groups) == kg;
+  };
+  for (const auto& [end, s] : slices_) {
+    uint32_t n, m;
+    in_group(*s, &n, &m);
+    nslices += n > 0;
+  }
+  w.Put<uint32_t>(nslices);
+  for (const auto& [end, s] : slices_) {
+    uint32_t n, m;
+    in_group(*s, &n, &m);
+    if (n == 0) continue;
+    w.Put<int64_t>(end);
+    w.Put<uint32_t>(n);
+    for (uint32_t e = 0; e < s->groups.size(); ++e) {
+      if (KeyGroupOf(s->groups.hash(e), groups) == kg) layout_.WriteEntry(s->groups, e, &w);
+    }
+    w.Put<uint32_t>(m);
+    for (uint32_t e = 0; e < s->distinct.size(); ++e) {
+      if (DistinctGroupKeyGroup(s->distinct, e, groups) != kg) continue;
+      w.PutBytes(s->distinct.key(e));
+      w.PutBytes(std::string_view(reinterpret_cast<const char*>(s->distinct.payload(e)), 12));
+    }
+  }
+  return Status::Ok();
+}
+
+Status SlicedWindowOperator::RestoreKeyGroup(int kg, std::string_view data) {
+  SnapshotReader r(data);
+  uint8_t version;
+  int64_t fired;
+  uint32_t nslices;
+  if (!r.Get(&version) || version != kWindowSnapshotVersion || !r.Get(&fired) || !r.Get(&nslices)) {
+    return Status::Corruption(fmt::format("window snapshot of key group {}: bad header", kg));
+  }
+  fired_up_to_ = std::max(fired_up_to_, fired);
+  for (uint32_t i = 0; i < nslices; ++i) {
+    int64_t end;
+    uint32_t n, m;
+    if (!r.Get(&end) || !r.Get(&n)) return Status::Corruption("window snapshot: truncated slice");
+    Slice* s = GetSlice(end);
+    for (uint32_t j = 0; j < n; ++j) SLUICE_RETURN_IF_ERROR(layout_.ReadEntry(&r, &s->groups));
+    if (!r.Get(&m)) return Status::Corruption("window snapshot: truncated slice");
+    for (uint32_t j = 0; j < m; ++j) {
+      std::string_view key, payload;
+      if (!r.GetBytes(&key) || !r.GetBytes(&payload) || payload.size() != 12) {
+        return Status::Corruption("window snapshot: truncated distinct value");
+      }
+      bool inserted;
+      uint32_t e = s->distinct.FindOrInsert(key, HashKey(key), &inserted);
+      std::memcpy(s->distinct.payload(e), payload.data(), 12);
+    }
+  }
+  if (!r.done()) return Status::Corruption("window snapshot: trailing bytes");
+  return Status::Ok();
+}
+
 int64_t SlicedWindowOperator::StateBytes() const {
   int64_t bytes = merged_.MemoryBytes() + single_.MemoryBytes();
   for (const auto& [end, s] : slices_) bytes += s->groups.MemoryBytes() + s->distinct.MemoryBytes();
@@ -465,6 +543,7 @@ void SessionWindowOperator::FreeNode(int32_t n) {
   node.alive = false;
   free_nodes_.push_back(n);
   --live_nodes_;
+  if (head == 0) keys_table_.Erase(node.key_entry);  // the key has no session left
 }
 
 // One pending timer per node: a session whose end moves later keeps its

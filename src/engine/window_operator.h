@@ -101,12 +101,19 @@ class WindowOperatorBase : public Operator {
 // slice accumulator (slice = gcd(size, slide) for hop, step for cumulate,
 // size for tumble), and a window merges its slices when it fires, so the
 // per-row cost does not grow with size/slide.
-class SlicedWindowOperator : public WindowOperatorBase {
+class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
  public:
   static Result<std::unique_ptr<SlicedWindowOperator>> Create(const Schema& input, WindowAggregateSpec spec,
                                                               const OperatorContext& ctx);
   std::string name() const override { return "window"; }
   int64_t StateBytes() const override;
+  KeyedState* keyed_state() override { return this; }
+  // Format: u8 version 1, i64 fired-up-to watermark, u32 slices, each: i64
+  // slice end, u32 groups (AggregateLayout::WriteEntry), u32 distinct values
+  // (key bytes + 12-byte payload). Late rows still pending are not included
+  // yet (they are, like all in-flight data, the checkpoint barrier's job).
+  Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  protected:
   Status AddOnTime(const Batch& batch, const int32_t* ks, int count) override;

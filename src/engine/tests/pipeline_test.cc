@@ -388,9 +388,10 @@ TEST(PipelineTest, IdlePartitionStopsHoldingBackTheWatermark) {
                    .Build(JobConfig{workers, 128, 64, 2, &clock});
     ASSERT_TRUE(job.ok());
     std::thread runner([&] { EXPECT_TRUE((*job)->Run().ok()); });
-    ASSERT_TRUE(sink.WaitForRow());
+    const bool got_row = sink.WaitForRow();
     stop.store(true);
     runner.join();
+    ASSERT_TRUE(got_row);
     EXPECT_TRUE(sink.fired_before_stop());
     stop.store(false);
   }

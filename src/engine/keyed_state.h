@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace sluice::engine {
+
+// The keyed state of one operator instance, partitioned by key group so a
+// checkpoint can save each key group on its own and a rescaled job can give
+// key groups to other workers. The in-memory backend is the operator's
+// KeyTables; a RocksDB backend comes with the checkpoint issue.
+//
+// Snapshot format (little-endian, private to each operator kind, versioned by
+// its first byte): see the implementing operator.
+//
+// Thread-safety: called by the worker that owns the operator, between batches.
+class KeyedState {
+ public:
+  virtual ~KeyedState() = default;
+  // Appends every key of key group `kg` — and nothing of other groups — to *out.
+  virtual Status SnapshotKeyGroup(int kg, std::string* out) const = 0;
+  // Adds the keys of `data`, produced by SnapshotKeyGroup of the same kind of
+  // operator with the same specification.
+  virtual Status RestoreKeyGroup(int kg, std::string_view data) = 0;
+};
+
+// Little-endian encoding helpers for snapshots.
+class SnapshotWriter {
+ public:
+  explicit SnapshotWriter(std::string* out) : out_(out) {}
+  template <typename T>
+  void Put(T v) {
+    out_->append(reinterpret_cast<const char*>(&v), sizeof(T));
+  }
+  void PutBytes(std::string_view b) {
+    Put<uint32_t>(static_cast<uint32_t>(b.size()));
+    out_->append(b);
+  }
+
+ private:
+  std::string* out_;
+};
+
+class SnapshotReader {
+ public:
+  explicit SnapshotReader(std::string_view in) : in_(in) {}
+  template <typename T>
+  bool Get(T* v) {
+    if (in_.size() < sizeof(T)) return false;
+    std::memcpy(v, in_.data(), sizeof(T));
+    in_.remove_prefix(sizeof(T));
+    return true;
+  }
+  bool GetBytes(std::string_view* b) {
+    uint32_t n;
+    if (!Get(&n) || in_.size() < n) return false;
+    *b = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+}  // namespace sluice::engine

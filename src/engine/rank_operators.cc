@@ -1,0 +1,251 @@
+#include "engine/rank_operators.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <numeric>
+
+namespace sluice::engine {
+
+namespace {
+
+constexpr size_t kMinCompactBytes = 1 << 16;
+
+std::vector<int> AllColumns(const Schema& s) {
+  std::vector<int> all(s.size());
+  std::iota(all.begin(), all.end(), 0);
+  return all;
+}
+
+Status CheckColumns(const Schema& input, const std::vector<int>& cols, std::string_view what) {
+  for (int c : cols) {
+    if (c < 0 || c >= input.size()) return Status::InvalidArgument(fmt::format("{}: column ${} out of range", what, c));
+  }
+  return Status::Ok();
+}
+
+// Copies the bytes every entry still references into a fresh arena.
+// `refs(e, visit)` calls visit(uint32_t* offset, uint32_t length) per stored row of entry e.
+template <typename Refs>
+void Compact(KeyTable* table, std::vector<char>* scratch, Refs refs) {
+  scratch->clear();
+  for (uint32_t e = 0; e < table->size(); ++e) {
+    refs(e, [&](uint8_t* offset_field, uint32_t length) {
+      uint32_t off;
+      std::memcpy(&off, offset_field, 4);
+      std::string_view bytes = table->LoadBytes(off, length);
+      uint32_t moved = static_cast<uint32_t>(scratch->size());
+      scratch->insert(scratch->end(), bytes.begin(), bytes.end());
+      std::memcpy(offset_field, &moved, 4);
+    });
+  }
+  table->SwapBlob(scratch);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+Result<std::unique_ptr<DeduplicateOperator>> DeduplicateOperator::Create(const Schema& input, DeduplicateSpec spec,
+                                                                         const OperatorContext& ctx) {
+  SLUICE_RETURN_IF_ERROR(CheckColumns(input, spec.key_columns, "deduplicate key"));
+  if (spec.time_column < 0 || spec.time_column >= input.size() ||
+      input.field(spec.time_column).type != DataType::kTimestamp) {
+    return Status::InvalidArgument("deduplication orders by the TIMESTAMP(3) event-time column");
+  }
+  return std::unique_ptr<DeduplicateOperator>(new DeduplicateOperator(input, std::move(spec), ctx));
+}
+
+DeduplicateOperator::DeduplicateOperator(const Schema& input, DeduplicateSpec spec, const OperatorContext& ctx)
+    : schema_(input),
+      spec_(std::move(spec)),
+      keys_(spec_.key_columns),
+      rows_(AllColumns(input)),
+      table_(16),
+      out_(input, ctx.batch_capacity) {}
+
+Status DeduplicateOperator::Flush() {
+  if (out_.num_rows() == 0) return Status::Ok();
+  Status s = Emit(out_);
+  out_.Clear();
+  return s;
+}
+
+Status DeduplicateOperator::EmitStored(RowKind kind, std::string_view row) {
+  if (out_.num_rows() == out_.capacity()) SLUICE_RETURN_IF_ERROR(Flush());
+  const int r = out_.num_rows();
+  out_.set_num_rows(r + 1);
+  if (kind != RowKind::kInsert || out_.has_row_kinds()) out_.mutable_row_kinds()[r] = kind;
+  KeyEncoder::Decode(row, schema_, &out_, 0, r);
+  return Status::Ok();
+}
+
+Status DeduplicateOperator::Process(Batch& batch) {
+  const int n = batch.active_rows();
+  if (n == 0) return Status::Ok();
+  keys_.Encode(batch);
+  rows_.Encode(batch);
+  const Column& tcol = batch.column(spec_.time_column);
+  for (int k = 0; k < n; ++k) {
+    const int r = batch.active_row(k);
+    if (tcol.IsNull(r)) {
+      metrics().Add(metrics().dropped_rows, 1);
+      continue;
+    }
+    const int64_t ts = tcol.data<int64_t>()[r];
+    bool inserted;
+    const uint32_t e = table_.FindOrInsert(keys_.key(k), keys_.hash(k), &inserted);
+    uint8_t* p = table_.payload(e);
+    int64_t held_ts;
+    uint32_t off, len;
+    std::memcpy(&held_ts, p, 8);
+    std::memcpy(&off, p + 8, 4);
+    std::memcpy(&len, p + 12, 4);
+    const bool replace = inserted || (spec_.keep == Keep::kFirst ? ts < held_ts : ts >= held_ts);
+    if (!replace) continue;
+    const std::string_view row = rows_.key(k);
+    if (!inserted) {
+      SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kUpdateBefore, table_.LoadBytes(off, len)));
+      garbage_ += len;
+    }
+    SLUICE_RETURN_IF_ERROR(EmitStored(inserted ? RowKind::kInsert : RowKind::kUpdateAfter, row));
+    p = table_.payload(e);
+    off = table_.StoreBytes(row);
+    len = static_cast<uint32_t>(row.size());
+    std::memcpy(p, &ts, 8);
+    std::memcpy(p + 8, &off, 4);
+    std::memcpy(p + 12, &len, 4);
+  }
+  if (garbage_ > kMinCompactBytes && garbage_ * 2 > table_.blob_size()) {
+    Compact(&table_, &scratch_, [&](uint32_t e, auto visit) {
+      uint32_t len;
+      std::memcpy(&len, table_.payload(e) + 12, 4);
+      visit(table_.payload(e) + 8, len);
+    });
+    garbage_ = 0;
+  }
+  metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  return Flush();
+}
+
+// ---------------------------------------------------------------------------
+
+namespace {
+constexpr int kTopNSlot = 16;  // f64 order value, u32 offset, u32 length
+}
+
+Result<std::unique_ptr<TopNOperator>> TopNOperator::Create(const Schema& input, TopNSpec spec,
+                                                           const OperatorContext& ctx) {
+  SLUICE_RETURN_IF_ERROR(CheckColumns(input, spec.key_columns, "top-n key"));
+  if (spec.order_column < 0 || spec.order_column >= input.size() ||
+      !(IsNumeric(input.field(spec.order_column).type) ||
+        input.field(spec.order_column).type == DataType::kTimestamp)) {
+    return Status::InvalidArgument("top-n orders by a numeric or TIMESTAMP column");
+  }
+  if (spec.n <= 0 || spec.n > 1000) return Status::InvalidArgument("top-n needs 1 <= N <= 1000");
+  return std::unique_ptr<TopNOperator>(new TopNOperator(input, std::move(spec), ctx));
+}
+
+TopNOperator::TopNOperator(const Schema& input, TopNSpec spec, const OperatorContext& ctx)
+    : schema_(input),
+      spec_(std::move(spec)),
+      keys_(spec_.key_columns),
+      rows_(AllColumns(input)),
+      table_(8 + kTopNSlot * spec_.n),
+      out_(input, ctx.batch_capacity) {}
+
+double TopNOperator::OrderValue(const Batch& b, int row) const {
+  const Column& c = b.column(spec_.order_column);
+  switch (c.type()) {
+    case DataType::kDouble: return c.data<double>()[row];
+    case DataType::kInt32: return c.data<int32_t>()[row];
+    default: return static_cast<double>(c.data<int64_t>()[row]);
+  }
+}
+
+Status TopNOperator::EmitStored(RowKind kind, std::string_view row) {
+  if (out_.num_rows() == out_.capacity()) {
+    SLUICE_RETURN_IF_ERROR(Emit(out_));
+    out_.Clear();
+  }
+  const int r = out_.num_rows();
+  out_.set_num_rows(r + 1);
+  if (kind != RowKind::kInsert || out_.has_row_kinds()) out_.mutable_row_kinds()[r] = kind;
+  KeyEncoder::Decode(row, schema_, &out_, 0, r);
+  return Status::Ok();
+}
+
+Status TopNOperator::Process(Batch& batch) {
+  const int n = batch.active_rows();
+  if (n == 0) return Status::Ok();
+  keys_.Encode(batch);
+  rows_.Encode(batch);
+  const Column& ocol = batch.column(spec_.order_column);
+  for (int k = 0; k < n; ++k) {
+    const int r = batch.active_row(k);
+    if (batch.row_kind(r) != RowKind::kInsert && batch.row_kind(r) != RowKind::kUpdateAfter) {
+      return Status::Unsupported("top-n over an updating input is not supported yet");
+    }
+    if (ocol.IsNull(r)) continue;  // NULL never ranks
+    const double v = OrderValue(batch, r);
+    bool inserted;
+    const uint32_t e = table_.FindOrInsert(keys_.key(k), keys_.hash(k), &inserted);
+    uint8_t* p = table_.payload(e);
+    uint32_t count;
+    std::memcpy(&count, p, 4);
+    // Slots are kept sorted best first; a newcomer goes after rows it ties with.
+    auto better = [&](double a, double b) { return spec_.descending ? a > b : a < b; };
+    uint32_t pos = count;
+    for (uint32_t i = 0; i < count; ++i) {
+      double held;
+      std::memcpy(&held, p + 8 + i * kTopNSlot, 8);
+      if (better(v, held)) {
+        pos = i;
+        break;
+      }
+    }
+    if (pos >= static_cast<uint32_t>(spec_.n)) continue;  // not in the top N
+    if (count == static_cast<uint32_t>(spec_.n)) {
+      uint8_t* last = p + 8 + (count - 1) * kTopNSlot;
+      uint32_t off, len;
+      std::memcpy(&off, last + 8, 4);
+      std::memcpy(&len, last + 12, 4);
+      SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kDelete, table_.LoadBytes(off, len)));
+      garbage_ += len;
+      --count;
+    }
+    const std::string_view row = rows_.key(k);
+    SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kInsert, row));
+    const uint32_t off = table_.StoreBytes(row);
+    const uint32_t len = static_cast<uint32_t>(row.size());
+    p = table_.payload(e);
+    std::memmove(p + 8 + (pos + 1) * kTopNSlot, p + 8 + pos * kTopNSlot, (count - pos) * kTopNSlot);
+    uint8_t* slot = p + 8 + pos * kTopNSlot;
+    std::memcpy(slot, &v, 8);
+    std::memcpy(slot + 8, &off, 4);
+    std::memcpy(slot + 12, &len, 4);
+    ++count;
+    std::memcpy(p, &count, 4);
+  }
+  if (garbage_ > kMinCompactBytes && garbage_ * 2 > table_.blob_size()) {
+    Compact(&table_, &scratch_, [&](uint32_t e, auto visit) {
+      uint8_t* p = table_.payload(e);
+      uint32_t count;
+      std::memcpy(&count, p, 4);
+      for (uint32_t i = 0; i < count; ++i) {
+        uint32_t len;
+        std::memcpy(&len, p + 8 + i * kTopNSlot + 12, 4);
+        visit(p + 8 + i * kTopNSlot + 8, len);
+      }
+    });
+    garbage_ = 0;
+  }
+  metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  if (out_.num_rows() > 0) {
+    SLUICE_RETURN_IF_ERROR(Emit(out_));
+    out_.Clear();
+  }
+  return Status::Ok();
+}
+
+}  // namespace sluice::engine

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "engine/key_table.h"
+#include "engine/operator.h"
+
+namespace sluice::engine {
+
+enum class Keep : uint8_t { kFirst, kLast };
+
+// Deduplication per key by event time (Flink's ROW_NUMBER() OVER (PARTITION
+// BY key ORDER BY ts ASC|DESC) = 1): keeps the row with the smallest (kFirst)
+// or largest (kLast) event time per key. Emits +I for a key's first row and
+// -U (old) / +U (new) when a row replaces it; ties keep the row already held
+// (kFirst) or take the newcomer (kLast). Output schema = input schema.
+struct DeduplicateSpec {
+  std::vector<int> key_columns;
+  int time_column = -1;
+  Keep keep = Keep::kFirst;
+};
+
+// Top-N per key (ROW_NUMBER() OVER (PARTITION BY key ORDER BY col DESC|ASC)
+// <= N, without the rank column): emits +I when a row enters a key's top N
+// and -D for the row it pushes out. Ties keep the rows already held.
+// Append-only input. Output schema = input schema.
+struct TopNSpec {
+  std::vector<int> key_columns;
+  int order_column = -1;  // BIGINT, INT, DOUBLE or TIMESTAMP
+  bool descending = true;
+  int n = 1;
+};
+
+// Both operators keep whole rows per key, encoded as bytes in their table's
+// arena (replaced rows' bytes are reclaimed by compaction). State grows with
+// the number of keys (state TTL comes with the state backends issue).
+//
+// Thread-safety: not thread-safe; one per worker owning a range of key groups.
+class DeduplicateOperator : public Operator {
+ public:
+  static Result<std::unique_ptr<DeduplicateOperator>> Create(const Schema& input, DeduplicateSpec spec,
+                                                             const OperatorContext& ctx);
+  std::string name() const override { return "deduplicate"; }
+  const Schema& output_schema() const override { return schema_; }
+  Status Process(Batch& batch) override;
+  int64_t StateBytes() const override { return table_.MemoryBytes(); }
+
+ private:
+  DeduplicateOperator(const Schema& input, DeduplicateSpec spec, const OperatorContext& ctx);
+  Status EmitStored(RowKind kind, std::string_view row);
+  Status Flush();
+
+  Schema schema_;
+  DeduplicateSpec spec_;
+  KeyEncoder keys_;
+  KeyEncoder rows_;  // all columns: a row's bytes
+  KeyTable table_;   // payload: i64 ts, u32 offset, u32 length
+  Batch out_;
+  size_t garbage_ = 0;
+  std::vector<char> scratch_;
+};
+
+class TopNOperator : public Operator {
+ public:
+  static Result<std::unique_ptr<TopNOperator>> Create(const Schema& input, TopNSpec spec, const OperatorContext& ctx);
+  std::string name() const override { return "top-n"; }
+  const Schema& output_schema() const override { return schema_; }
+  Status Process(Batch& batch) override;
+  int64_t StateBytes() const override { return table_.MemoryBytes(); }
+
+ private:
+  TopNOperator(const Schema& input, TopNSpec spec, const OperatorContext& ctx);
+  Status EmitStored(RowKind kind, std::string_view row);
+  double OrderValue(const Batch& b, int row) const;
+
+  Schema schema_;
+  TopNSpec spec_;
+  KeyEncoder keys_;
+  KeyEncoder rows_;
+  KeyTable table_;  // payload: u32 count, then n × {f64 order value, u32 offset, u32 length}
+  Batch out_;
+  size_t garbage_ = 0;
+  std::vector<char> scratch_;
+};
+
+}  // namespace sluice::engine
