@@ -497,7 +497,16 @@ class Printer {
       Expression(*call.args[1]);
     } else {
       if (call.quantifier == SetQuantifier::kDistinct) out += "DISTINCT ";
-      ExprList(call.args);
+      for (size_t i = 0; i < call.args.size(); ++i) {
+        if (i > 0) out += ", ";
+        // TIMESTAMPDIFF(DAY, a, b): the unit reads as a column named DAY;
+        // print it bare so the text stays Flink SQL.
+        if (i == 0 && IsUnitFirstFunction(call.name) && IsBareUnitName(*call.args[0])) {
+          out += call.args[0]->As<ColumnRefExpr>().name.parts[0].name;
+        } else {
+          Expression(*call.args[i]);
+        }
+      }
     }
     out += ')';
     if (call.filter) {
@@ -508,6 +517,44 @@ class Printer {
     if (call.over) {
       out += " OVER ";
       Window(*call.over);
+    }
+  }
+
+  static bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      char x = a[i] >= 'a' && a[i] <= 'z' ? static_cast<char>(a[i] - 'a' + 'A') : a[i];
+      char y = b[i] >= 'a' && b[i] <= 'z' ? static_cast<char>(b[i] - 'a' + 'A') : b[i];
+      if (x != y) return false;
+    }
+    return true;
+  }
+
+  static bool IsUnitFirstFunction(const QualifiedName& name) {
+    return name.parts.size() == 1 && name.parts[0].quoting == Quoting::kBare &&
+           (EqualsIgnoreCase(name.parts[0].name, "TIMESTAMPADD") ||
+            EqualsIgnoreCase(name.parts[0].name, "TIMESTAMPDIFF"));
+  }
+
+  // A bare one-part name spelling a time unit (DAY, MINUTE, QUARTER ...),
+  // which reads back as the same column reference when printed bare.
+  static bool IsBareUnitName(const Expr& e) {
+    if (e.kind != ExprKind::kColumnRef) return false;
+    const QualifiedName& name = e.As<ColumnRefExpr>().name;
+    if (name.parts.size() != 1 || name.parts[0].quoting != Quoting::kBare) return false;
+    switch (LookupKeyword(name.parts[0].name)) {
+      case Keyword::kYEAR:
+      case Keyword::kQUARTER:
+      case Keyword::kMONTH:
+      case Keyword::kWEEK:
+      case Keyword::kDAY:
+      case Keyword::kHOUR:
+      case Keyword::kMINUTE:
+      case Keyword::kSECOND:
+      case Keyword::kMILLISECOND:
+      case Keyword::kMICROSECOND:
+      case Keyword::kNANOSECOND: return true;
+      default: return false;
     }
   }
 

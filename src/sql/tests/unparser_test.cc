@@ -86,6 +86,9 @@ TEST(UnparserTest, FunctionsAndSpecialForms) {
             "row_number() OVER (PARTITION BY a ORDER BY b DESC)");
   EXPECT_EQ(CanonicalExpr("sum(x) over w"), "sum(x) OVER w");
   EXPECT_EQ(CanonicalExpr("current_timestamp"), "current_timestamp");
+  EXPECT_EQ(CanonicalExpr("TIMESTAMPDIFF(day, a, b)"), "TIMESTAMPDIFF(day, a, b)");
+  EXPECT_EQ(CanonicalExpr("timestampadd(MINUTE, 5, ts)"), "timestampadd(MINUTE, 5, ts)");
+  EXPECT_EQ(CanonicalExpr("f(day)"), "f(`day`)");
 }
 
 TEST(UnparserTest, TypesPrintInCanonicalSpelling) {
