@@ -1,0 +1,598 @@
+#include "sql/planner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "engine/group_aggregate_operator.h"
+#include "engine/window_operator.h"
+#include "sql/computed_source.h"
+#include "sql/syntax_error.h"
+#include "sql/unparser.h"
+
+namespace sluice::sql {
+
+namespace {
+
+constexpr int kMaxViewDepth = 32;
+
+std::string UpperName(const QualifiedName& n) {
+  std::string s = n.parts.empty() ? "" : n.parts.back().name;
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string JoinNames(const engine::Schema& s) {
+  std::string out;
+  for (const auto& f : s.fields()) out += (out.empty() ? "" : ", ") + f.name;
+  return out;
+}
+
+std::string ProjectionText(const std::vector<engine::Projection>& ps) {
+  std::string out;
+  for (const auto& p : ps) {
+    std::string e = p.expr.ToString();
+    out += (out.empty() ? "" : ", ") + (e == p.name ? e : fmt::format("{} AS {}", e, p.name));
+  }
+  return out;
+}
+
+bool IsColumnNamed(const Expr& e, std::string_view name) {
+  if (e.kind != ExprKind::kColumnRef) return false;
+  const auto& parts = e.As<ColumnRefExpr>().name.parts;
+  return parts.size() == 1 && parts[0].name == name;
+}
+
+}  // namespace
+
+std::string PlannedQuery::Explain(const std::string& sink_line) const {
+  std::vector<std::string> lines = plan;
+  lines.push_back(sink_line);
+  std::string out = "== Physical Plan ==\n";
+  int depth = 0;
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it, ++depth) {
+    out += depth == 0 ? *it : std::string(3 * (depth - 1), ' ') + "+- " + *it;
+    out += "\n";
+  }
+  return out;
+}
+
+Status Planner::Error(SourcePos pos, std::string_view message) const { return SyntaxError(source(), pos, message); }
+
+Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine::Projection> projections,
+                        std::vector<std::string> qualifiers, std::string explain) {
+  auto probe = engine::CalcOperator::Create(q->scope.schema, filter, projections, 1);
+  if (!probe.ok()) return probe.status();
+  int new_time = -1;
+  if (projections.empty()) {
+    new_time = q->time_column;
+    qualifiers = q->scope.qualifiers;
+  } else {
+    for (size_t i = 0; i < projections.size(); ++i) {
+      const auto& n = projections[i].expr.node();
+      if (n.kind == engine::ExprKind::kColumn && n.column_index >= 0 && n.column_index == q->time_column &&
+          new_time < 0) {
+        new_time = static_cast<int>(i);
+      }
+    }
+  }
+  q->scope.schema = (*probe)->output_schema();
+  q->scope.qualifiers = std::move(qualifiers);
+  q->scope.qualifiers.resize(q->scope.schema.size());
+  q->time_column = new_time;
+  engine::OperatorSpec op{"calc",
+                          [filter, projections](const engine::Schema& in, const engine::OperatorContext& ctx)
+                              -> Result<std::unique_ptr<engine::Operator>> {
+                            SLUICE_ASSIGN_OR_RETURN(auto calc, engine::CalcOperator::Create(in, filter, projections,
+                                                                                            ctx.batch_capacity));
+                            return std::unique_ptr<engine::Operator>(std::move(calc));
+                          }};
+  (q->keyed ? q->after_exchange : q->before_exchange).push_back(std::move(op));
+  q->plan.push_back(std::move(explain));
+  return Status::Ok();
+}
+
+Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::string& qualifier) {
+  const std::string& text = table.source_text ? *table.source_text : *source_;
+  engine::TableDescriptor desc = table.Descriptor(CatalogEntry::Use::kSource);
+  std::vector<int> physical = table.ConnectorColumns(CatalogEntry::Use::kSource);
+  engine::WatermarkStrategy wm;
+  std::string wm_text;
+  if (!table.rowtime.empty()) {
+    const Expr* w = table.watermark_expr;
+    if (IsColumnNamed(*w, table.rowtime)) {
+      wm.max_out_of_orderness_ms = 0;
+    } else if (w->kind == ExprKind::kBinary && w->As<BinaryExpr>().op == BinaryOp::kMinus &&
+               IsColumnNamed(*w->As<BinaryExpr>().left, table.rowtime)) {
+      SLUICE_ASSIGN_OR_RETURN(wm.max_out_of_orderness_ms, IntervalMillis(*w->As<BinaryExpr>().right, text));
+    } else {
+      return SyntaxError(text, w->pos,
+                         fmt::format("WATERMARK FOR {} AS {} is not supported yet; write {} - INTERVAL 'n' SECOND "
+                                     "(bounded out-of-orderness)",
+                                     table.rowtime, Unparse(*w), table.rowtime));
+    }
+    wm_text = fmt::format(", watermark=[{} - {}ms]", table.rowtime, wm.max_out_of_orderness_ms);
+  }
+  std::vector<engine::Projection> computed;
+  if (table.has_computed_columns()) {
+    Scope phys;
+    for (int i = 0; i < desc.schema.size(); ++i) phys.Add("", desc.schema.field(i));
+    ExprBinder binder(text, &phys);
+    for (const CatalogColumn& c : table.columns) {
+      if (c.kind != ColumnKind::kComputed) continue;
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*c.computed));
+      computed.push_back({e, c.name});
+    }
+  } else if (!table.rowtime.empty()) {
+    desc.event_time_column = table.rowtime;
+    desc.watermark = wm;
+  }
+  auto created = registry_->CreateSource(desc, ctx_);
+  if (!created.ok()) return created.status().WithContext(fmt::format("table {}", table.name));
+  std::shared_ptr<engine::Source> src = *created;
+  if (!computed.empty()) {
+    int time_col = -1;
+    int n_phys = desc.schema.size();
+    for (int i = 0, k = 0; i < static_cast<int>(table.columns.size()); ++i) {
+      if (table.columns[i].kind == ColumnKind::kComputed) {
+        if (table.columns[i].name == table.rowtime) time_col = n_phys + k;
+        ++k;
+      } else if (table.columns[i].name == table.rowtime) {
+        auto idx = desc.schema.IndexOf(table.rowtime);
+        if (idx.ok()) time_col = *idx;
+      }
+    }
+    SLUICE_ASSIGN_OR_RETURN(src, ComputedSource::Create(src, computed, time_col, wm));
+  }
+  PlannedQuery q;
+  q.sources.push_back(src);
+  for (const auto& f : src->schema().fields()) q.scope.Add(qualifier, f);
+  q.time_column = src->event_time_column();
+  q.plan.push_back(fmt::format("TableSourceScan(table=[{}], connector=[{}], fields=[{}]{})", table.name,
+                               desc.Option("connector"), JoinNames(desc.schema), wm_text));
+  if (!computed.empty()) {
+    q.plan.push_back(fmt::format("ComputedColumns(fields=[{}]) (fused into the scan)", ProjectionText(computed)));
+    // Put the columns back in their declared order when computed ones sit in between.
+    std::vector<engine::Projection> order;
+    bool reordered = false;
+    int phys_i = 0, comp_i = 0;
+    for (const CatalogColumn& c : table.columns) {
+      int idx = c.kind == ColumnKind::kComputed ? desc.schema.size() + comp_i++ : phys_i++;
+      if (idx != static_cast<int>(order.size())) reordered = true;
+      order.push_back({engine::ColIdx(idx), c.name});
+    }
+    (void)physical;
+    if (reordered) {
+      std::vector<std::string> quals(order.size(), qualifier);
+      SLUICE_RETURN_IF_ERROR(
+          AddCalc(&q, engine::Expr(), order, quals, fmt::format("Calc(select=[{}])", ProjectionText(order))));
+    }
+  }
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanQuery(const Query& query) {
+  if (!query.with.empty()) return Error(query.pos, "WITH is not supported yet; use CREATE TEMPORARY VIEW");
+  if (!query.order_by.empty()) {
+    return Error(query.order_by[0].expr->pos,
+                 "ORDER BY is not supported yet on streams; use a window aggregation or top-N");
+  }
+  if (query.limit) return Error(query.limit->pos, "LIMIT is not supported yet");
+  return PlanBody(*query.body);
+}
+
+Result<PlannedQuery> Planner::PlanBody(const QueryBody& body) {
+  switch (body.kind) {
+    case QueryBodyKind::kSelect: return PlanSelect(body.As<Select>());
+    case QueryBodyKind::kNested: return PlanQuery(*body.As<NestedQuery>().query);
+    case QueryBodyKind::kSetOperation:
+      return Error(body.pos, "UNION, INTERSECT and EXCEPT are not supported by the SQL planner yet");
+    case QueryBodyKind::kValues: return Error(body.pos, "VALUES is not supported yet; read rows from a table");
+  }
+  return Error(body.pos, "unsupported query");
+}
+
+Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
+  std::string alias = ref.alias ? ref.alias->name : "";
+  PlannedQuery q;
+  switch (ref.kind) {
+    case TableRefKind::kNamed: {
+      const auto& n = ref.As<NamedTableRef>();
+      if (n.system_time) return Error(n.system_time->pos, "FOR SYSTEM_TIME AS OF (temporal joins) is not supported yet");
+      std::string name = n.name.parts.back().name;
+      const CatalogEntry* e = catalog_->Find(name);
+      if (!e) {
+        return Error(n.name.pos(), fmt::format("table or view {} not found; create it with CREATE TABLE first "
+                                               "(SHOW TABLES lists the known ones)",
+                                               name));
+      }
+      std::string qual = alias.empty() ? name : alias;
+      if (e->kind == CatalogEntry::Kind::kTable) {
+        SLUICE_ASSIGN_OR_RETURN(q, PlanTable(*e, qual));
+      } else {
+        if (++view_depth_ > kMaxViewDepth) return Error(n.name.pos(), "views nest too deeply (a view refers to itself?)");
+        auto saved = source_;
+        if (e->source_text) source_ = e->source_text;
+        auto planned = PlanQuery(*e->view_query);
+        source_ = saved;
+        --view_depth_;
+        if (!planned.ok()) return planned.status().WithContext(fmt::format("in view {}", name));
+        q = std::move(*planned);
+        for (auto& qual_i : q.scope.qualifiers) qual_i = qual;
+        if (!e->view_columns.empty()) {
+          std::vector<engine::Field> f = q.scope.schema.fields();
+          for (size_t i = 0; i < f.size() && i < e->view_columns.size(); ++i) f[i].name = e->view_columns[i];
+          q.scope.schema = engine::Schema(f);
+        }
+      }
+      break;
+    }
+    case TableRefKind::kSubquery: {
+      const auto& s = ref.As<SubqueryTableRef>();
+      if (s.laterality == Laterality::kLateral) return Error(ref.pos, "LATERAL subqueries are not supported yet");
+      SLUICE_ASSIGN_OR_RETURN(q, PlanQuery(*s.query));
+      for (auto& qual_i : q.scope.qualifiers) qual_i = alias;
+      break;
+    }
+    case TableRefKind::kTableFunction: {
+      SLUICE_ASSIGN_OR_RETURN(q, PlanWindowTvf(ref.As<TableFunctionRef>()));
+      if (!alias.empty()) {
+        for (auto& qual_i : q.scope.qualifiers) qual_i = alias;
+      }
+      break;
+    }
+    case TableRefKind::kJoin:
+      return Error(ref.pos, "joins are not supported by the SQL planner yet (the engine's interval join is not "
+                            "planned from SQL yet)");
+    case TableRefKind::kUnnest: return Error(ref.pos, "UNNEST is not supported yet");
+  }
+  if (!ref.column_aliases.empty()) {
+    std::vector<engine::Field> f = q.scope.schema.fields();
+    if (ref.column_aliases.size() != f.size()) {
+      return Error(ref.pos, fmt::format("{} column aliases given for {} columns", ref.column_aliases.size(), f.size()));
+    }
+    for (size_t i = 0; i < f.size(); ++i) f[i].name = ref.column_aliases[i].name;
+    q.scope.schema = engine::Schema(f);
+  }
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
+  std::string fn = UpperName(ref.function);
+  engine::WindowKind kind;
+  size_t intervals;
+  if (fn == "TUMBLE") {
+    kind = engine::WindowKind::kTumble;
+    intervals = 1;
+  } else if (fn == "HOP") {
+    kind = engine::WindowKind::kHop;
+    intervals = 2;
+  } else if (fn == "CUMULATE") {
+    kind = engine::WindowKind::kCumulate;
+    intervals = 2;
+  } else if (fn == "SESSION") {
+    kind = engine::WindowKind::kSession;
+    intervals = 1;
+  } else {
+    return Error(ref.pos, fmt::format("table function {} is not supported; the window table functions are TUMBLE, "
+                                      "HOP, CUMULATE and SESSION",
+                                      fn));
+  }
+  if (ref.args.size() < 2 + intervals || ref.args[0].kind != TableArgKind::kTable ||
+      ref.args[1].kind != TableArgKind::kDescriptor) {
+    return Error(ref.pos, fmt::format("{} takes (TABLE t, DESCRIPTOR(time_column), {})", fn,
+                                      intervals == 1 ? (kind == engine::WindowKind::kSession ? "gap" : "size")
+                                                     : (kind == engine::WindowKind::kHop ? "slide, size" : "step, size")));
+  }
+  const TableFunctionArg& t = ref.args[0];
+  PlannedQuery q;
+  if (t.subquery) {
+    SLUICE_ASSIGN_OR_RETURN(q, PlanQuery(*t.subquery));
+  } else {
+    auto named = std::make_unique<NamedTableRef>(t.pos);
+    for (const auto& p : t.table.parts) named->name.parts.push_back(p);
+    SLUICE_ASSIGN_OR_RETURN(q, PlanTableRef(*named));
+  }
+  if (q.keyed) return Error(t.pos, "a window table function over an aggregated input is not supported yet");
+  const TableFunctionArg& d = ref.args[1];
+  if (d.descriptor.size() != 1) return Error(d.pos, "DESCRIPTOR takes exactly one time column");
+  auto idx = q.scope.schema.IndexOf(d.descriptor[0].name);
+  if (!idx.ok()) return Error(d.descriptor[0].pos, fmt::format("column {} not found", d.descriptor[0].name));
+  if (*idx != q.time_column) {
+    return Error(d.descriptor[0].pos,
+                 fmt::format("DESCRIPTOR({}) must name the input's event-time attribute (declare it with WATERMARK "
+                             "FOR {} AS ... in CREATE TABLE)",
+                             d.descriptor[0].name, d.descriptor[0].name));
+  }
+  std::vector<int64_t> ms;
+  for (size_t i = 2; i < 2 + intervals; ++i) {
+    if (ref.args[i].kind != TableArgKind::kExpr) return Error(ref.args[i].pos, "expected an INTERVAL");
+    SLUICE_ASSIGN_OR_RETURN(int64_t v, IntervalMillis(*ref.args[i].expr, source()));
+    if (v <= 0) return Error(ref.args[i].pos, "window sizes must be positive");
+    ms.push_back(v);
+  }
+  if (ref.args.size() > 2 + intervals) return Error(ref.args[2 + intervals].pos, "window offsets are not supported yet");
+  engine::WindowSpec w;
+  w.kind = kind;
+  switch (kind) {
+    case engine::WindowKind::kTumble: w.size_ms = w.slide_ms = ms[0]; break;
+    case engine::WindowKind::kHop:
+    case engine::WindowKind::kCumulate:
+      w.slide_ms = ms[0];
+      w.size_ms = ms[1];
+      if (w.size_ms % w.slide_ms != 0 && kind == engine::WindowKind::kCumulate) {
+        return Error(ref.args[3].pos, "CUMULATE's max size must be a multiple of its step");
+      }
+      break;
+    case engine::WindowKind::kSession: w.gap_ms = ms[0]; break;
+  }
+  if (!t.partition_by.empty() && kind != engine::WindowKind::kSession) {
+    return Error(t.partition_by[0]->pos, "PARTITION BY is only for SESSION windows");
+  }
+  q.pending_window = w;
+  q.pending_window_text = fmt::format("{}({}, {})", fn, d.descriptor[0].name, w.ToString());
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
+  if (!select.from) return Error(select.pos, "SELECT without FROM is not supported yet");
+  if (!select.windows.empty()) return Error(select.pos, "WINDOW clauses are not supported yet");
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, PlanTableRef(*select.from));
+  std::vector<const FunctionCallExpr*> aggs;
+  for (const auto& item : select.items) CollectAggregates(*item.expr, &aggs);
+  if (select.having) CollectAggregates(*select.having, &aggs);
+  if (select.quantifier == SetQuantifier::kDistinct) {
+    return Error(select.pos, "SELECT DISTINCT is not supported yet; use GROUP BY over the columns");
+  }
+  if (!select.group_by.empty() || !aggs.empty() || q.pending_window) return PlanAggregate(select, std::move(q));
+  if (select.having) return Error(select.having->pos, "HAVING needs GROUP BY or an aggregate");
+
+  ExprBinder binder(source(), &q.scope);
+  engine::Expr filter;
+  if (select.where) {
+    SLUICE_ASSIGN_OR_RETURN(auto f, binder.BindTyped(*select.where));
+    if (f.second != engine::DataType::kBool) {
+      return Error(select.where->pos, fmt::format("WHERE needs a BOOLEAN condition, got {}", SqlTypeName(f.second)));
+    }
+    filter = f.first;
+  }
+  std::vector<engine::Projection> projections;
+  std::vector<std::string> quals;
+  bool identity = true;
+  for (size_t i = 0; i < select.items.size(); ++i) {
+    const SelectItem& item = select.items[i];
+    if (item.expr->kind == ExprKind::kStar) {
+      const auto& star = item.expr->As<StarExpr>();
+      std::string qual = star.qualifier.parts.empty() ? "" : star.qualifier.parts.back().name;
+      for (int c = 0; c < q.scope.schema.size(); ++c) {
+        if (!qual.empty() && q.scope.qualifiers[c] != qual) continue;
+        if (static_cast<int>(projections.size()) != c) identity = false;
+        projections.push_back({engine::ColIdx(c), q.scope.schema.field(c).name});
+        quals.push_back(q.scope.qualifiers[c]);
+      }
+      continue;
+    }
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*item.expr));
+    std::string name;
+    if (item.alias) {
+      name = item.alias->name;
+    } else if (item.expr->kind == ExprKind::kColumnRef) {
+      name = item.expr->As<ColumnRefExpr>().name.parts.back().name;
+    } else {
+      name = fmt::format("EXPR${}", i);
+    }
+    const auto& n = e.node();
+    if (!(n.kind == engine::ExprKind::kColumn && n.column_index == static_cast<int>(projections.size()) &&
+          name == q.scope.schema.field(n.column_index).name)) {
+      identity = false;
+    }
+    projections.push_back({e, name});
+    quals.push_back("");
+  }
+  if (identity && static_cast<int>(projections.size()) == q.scope.schema.size()) projections.clear();
+  if (!filter.valid() && projections.empty()) return q;
+  std::string text = "Calc(";
+  if (!projections.empty()) text += "select=[" + ProjectionText(projections) + "]";
+  if (filter.valid()) text += (projections.empty() ? "" : ", ") + std::string("where=[") + filter.ToString() + "]";
+  text += ")";
+  if (projections.empty()) quals = q.scope.qualifiers;
+  SLUICE_RETURN_IF_ERROR(AddCalc(&q, filter, projections, quals, text));
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanAggregate(const Select& select, PlannedQuery q) {
+  if (q.keyed) {
+    return Error(select.pos, "an aggregation over an already aggregated input is not supported yet (one key-by per "
+                             "job)");
+  }
+  bool windowed = q.pending_window.has_value();
+  ExprBinder binder(source(), &q.scope);
+  engine::Expr filter;
+  if (select.where) {
+    SLUICE_ASSIGN_OR_RETURN(filter, binder.Bind(*select.where));
+  }
+
+  // Pre-aggregation projection: group keys, aggregate arguments, event time.
+  std::vector<engine::Projection> pre;
+  std::vector<std::string> key_texts;
+  bool has_start = false, has_end = false;
+  for (const GroupingElement& g : select.group_by) {
+    if (g.kind != GroupingKind::kExpr) return Error(g.pos, "GROUPING SETS, ROLLUP and CUBE are not supported yet");
+    if (windowed && (IsColumnNamed(*g.expr, "window_start") || IsColumnNamed(*g.expr, "window_end"))) {
+      (IsColumnNamed(*g.expr, "window_start") ? has_start : has_end) = true;
+      continue;
+    }
+    if (IsColumnNamed(*g.expr, "window_time")) {
+      return Error(g.expr->pos, "GROUP BY window_time is not supported yet; group by window_start, window_end");
+    }
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*g.expr));
+    std::string name = g.expr->kind == ExprKind::kColumnRef ? g.expr->As<ColumnRefExpr>().name.parts.back().name
+                                                            : fmt::format("$k{}", pre.size());
+    for (const auto& p : pre) {
+      if (p.name == name) name = fmt::format("$k{}", pre.size());
+    }
+    pre.push_back({e, name});
+    key_texts.push_back(Unparse(*g.expr));
+  }
+  if (windowed && !(has_start && has_end)) {
+    return Error(select.pos, fmt::format("a window table function is only supported in a window aggregation: "
+                                         "GROUP BY window_start, window_end[, keys] (window {})",
+                                         q.pending_window_text));
+  }
+  const int num_keys = static_cast<int>(pre.size());
+  std::vector<const FunctionCallExpr*> calls;
+  for (const auto& item : select.items) CollectAggregates(*item.expr, &calls);
+  if (select.having) CollectAggregates(*select.having, &calls);
+  std::vector<std::string> agg_texts;
+  std::vector<engine::AggregateSpec> specs;
+  for (const FunctionCallExpr* call : calls) {
+    std::string text = Unparse(*call);
+    if (std::find(agg_texts.begin(), agg_texts.end(), text) != agg_texts.end()) continue;
+    std::string fn = UpperName(call->name);
+    engine::AggregateSpec spec;
+    bool distinct = call->quantifier == SetQuantifier::kDistinct;
+    if (fn == "COUNT") {
+      spec.kind = distinct ? engine::AggKind::kCountDistinct : engine::AggKind::kCount;
+    } else if (distinct) {
+      return Error(call->pos, fmt::format("{}(DISTINCT ...) is not supported yet; only COUNT(DISTINCT x) is", fn));
+    } else if (fn == "SUM") {
+      spec.kind = engine::AggKind::kSum;
+    } else if (fn == "AVG") {
+      spec.kind = engine::AggKind::kAvg;
+    } else if (fn == "MIN") {
+      spec.kind = engine::AggKind::kMin;
+    } else if (fn == "MAX") {
+      spec.kind = engine::AggKind::kMax;
+    } else if (fn == "FIRST_VALUE") {
+      spec.kind = engine::AggKind::kFirstValue;
+    } else {
+      spec.kind = engine::AggKind::kLastValue;
+    }
+    bool star = call->args.size() == 1 && call->args[0]->kind == ExprKind::kStar;
+    if (call->args.empty() || star) {
+      if (fn != "COUNT") return Error(call->pos, fmt::format("{} needs an argument", fn));
+    } else if (call->args.size() != 1) {
+      return Error(call->pos, fmt::format("{} takes one argument", fn));
+    }
+    engine::Expr arg;
+    if (!star && !call->args.empty()) {
+      std::vector<const FunctionCallExpr*> nested;
+      CollectAggregates(*call->args[0], &nested);
+      if (!nested.empty()) return Error(nested[0]->pos, "aggregates cannot be nested");
+      SLUICE_ASSIGN_OR_RETURN(arg, binder.Bind(*call->args[0]));
+    }
+    if (call->filter) {
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr cond, binder.Bind(*call->filter));
+      arg = engine::Case({{cond, arg.valid() ? arg : engine::Lit(1)}});
+    }
+    if (arg.valid()) {
+      spec.arg_index = static_cast<int>(pre.size());
+      pre.push_back({arg, fmt::format("$a{}", specs.size())});
+    }
+    spec.output_name = fmt::format("$agg{}", specs.size());
+    specs.push_back(spec);
+    agg_texts.push_back(text);
+  }
+  int time_col = -1;
+  if (q.time_column >= 0) {
+    time_col = static_cast<int>(pre.size());
+    pre.push_back({engine::ColIdx(q.time_column), q.scope.schema.field(q.time_column).name});
+  } else if (windowed) {
+    return Error(select.pos, "window aggregation needs an event-time column");
+  }
+  std::string pre_text = "Calc(select=[" + ProjectionText(pre) + "]";
+  if (filter.valid()) pre_text += ", where=[" + filter.ToString() + "]";
+  pre_text += ")";
+  SLUICE_RETURN_IF_ERROR(AddCalc(&q, filter, pre, std::vector<std::string>(pre.size()), pre_text));
+  q.time_column = time_col;
+
+  std::vector<int> keys;
+  std::string key_names;
+  for (int i = 0; i < num_keys; ++i) {
+    keys.push_back(i);
+    key_names += (i ? ", " : "") + pre[i].name;
+  }
+  q.keyed = true;
+  q.key_columns = keys;
+  q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
+  std::string agg_names;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto& s = specs[i];
+    std::string arg = s.arg_index >= 0 ? pre[s.arg_index].name : "*";
+    agg_names += fmt::format("{}{}({}) AS {}", i ? ", " : "", engine::AggKindName(s.kind), arg, s.output_name);
+  }
+  Scope post;
+  if (windowed) {
+    engine::WindowAggregateSpec ws{keys, time_col, *q.pending_window, specs};
+    auto out = engine::WindowOutputSchema(q.scope.schema, ws);
+    if (!out.ok()) return Error(select.pos, out.status().message());
+    post.schema = *out;
+    q.after_exchange.push_back(engine::OperatorSpec{
+        "window", [ws](const engine::Schema& in, const engine::OperatorContext& ctx) {
+          return engine::CreateWindowOperator(in, ws, ctx);
+        }});
+    q.plan.push_back(fmt::format("WindowAggregate(window=[{}], groupBy=[{}], select=[{}], emit=[on window close])",
+                                 q.pending_window_text, key_names, agg_names));
+    q.pending_window.reset();
+  } else {
+    engine::OperatorContext probe_ctx;
+    probe_ctx.batch_capacity = 1;
+    auto probe = engine::GroupAggregateOperator::Create(q.scope.schema, keys, specs, time_col, probe_ctx);
+    if (!probe.ok()) return Error(select.pos, probe.status().message());
+    post.schema = (*probe)->output_schema();
+    q.after_exchange.push_back(engine::OperatorSpec{
+        "group-aggregate",
+        [keys, specs, time_col](const engine::Schema& in,
+                                const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::GroupAggregateOperator::Create(in, keys, specs, time_col, ctx));
+          return std::unique_ptr<engine::Operator>(std::move(op));
+        }});
+    q.plan.push_back(fmt::format("GroupAggregate(groupBy=[{}], select=[{}], changelog=[+I, -U, +U, -D])", key_names,
+                                 agg_names));
+    q.changelog = PlannedQuery::Changelog::kUpdating;
+  }
+  q.scope.schema = post.schema;
+  q.scope.qualifiers.assign(post.schema.size(), "");
+  post.qualifiers = q.scope.qualifiers;
+  q.time_column = -1;
+
+  // Post-aggregation Calc: the SELECT list and HAVING over keys and aggregates.
+  ExprBinder after(source(), &post, ExprBinder::Mode::kAfterAggregate);
+  // Key columns are reachable by their expression text and, when a column
+  // was grouped, by its name.
+  for (int i = 0; i < num_keys; ++i) after.Substitute(key_texts[i], engine::ColIdx(i));
+  int first_agg = num_keys + (windowed ? 2 : 0);
+  for (size_t i = 0; i < agg_texts.size(); ++i) after.Substitute(agg_texts[i], engine::ColIdx(first_agg + static_cast<int>(i)));
+  if (windowed) {
+    after.Substitute(QuoteIdentifier("window_start"), engine::ColIdx(num_keys));
+    after.Substitute(QuoteIdentifier("window_end"), engine::ColIdx(num_keys + 1));
+    after.Substitute(QuoteIdentifier("window_time"), engine::ColIdx(num_keys + 1) - engine::Lit(int64_t{1}));
+  }
+  engine::Expr having;
+  if (select.having) {
+    SLUICE_ASSIGN_OR_RETURN(having, after.Bind(*select.having));
+  }
+  std::vector<engine::Projection> projections;
+  for (size_t i = 0; i < select.items.size(); ++i) {
+    const SelectItem& item = select.items[i];
+    if (item.expr->kind == ExprKind::kStar) return Error(item.expr->pos, "SELECT * is not allowed with GROUP BY");
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, after.Bind(*item.expr));
+    std::string name;
+    if (item.alias) {
+      name = item.alias->name;
+    } else if (item.expr->kind == ExprKind::kColumnRef) {
+      name = item.expr->As<ColumnRefExpr>().name.parts.back().name;
+    } else {
+      name = fmt::format("EXPR${}", i);
+    }
+    projections.push_back({e, name});
+  }
+  std::string text = "Calc(select=[" + ProjectionText(projections) + "]";
+  if (having.valid()) text += ", where=[" + having.ToString() + "]";
+  text += ")";
+  SLUICE_RETURN_IF_ERROR(AddCalc(&q, having, projections, std::vector<std::string>(projections.size()), text));
+  return q;
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "engine/calc_operator.h"
+#include "engine/connector_registry.h"
+#include "engine/job.h"
+#include "engine/window.h"
+#include "sql/ast.h"
+#include "sql/catalog.h"
+#include "sql/expr_binder.h"
+
+namespace sluice::sql {
+
+// A query planned onto the engine's job shape, without its sink yet: the
+// sources, the stateless operators fused with them, an optional key-by and
+// the keyed operators after it. `scope` names the output columns.
+struct PlannedQuery {
+  std::vector<std::shared_ptr<engine::Source>> sources;
+  std::vector<engine::OperatorSpec> before_exchange;
+  bool keyed = false;
+  std::vector<int> key_columns;
+  std::vector<engine::OperatorSpec> after_exchange;
+  Scope scope;
+  int time_column = -1;  // the rowtime attribute of the output, if it survived
+  enum class Changelog { kAppendOnly, kUpdating } changelog = Changelog::kAppendOnly;
+  std::vector<std::string> plan;  // physical plan, one operator per line, source first
+  // A window TVF read but not yet aggregated (TABLE(TUMBLE(...)) in FROM).
+  std::optional<engine::WindowSpec> pending_window;
+  std::string pending_window_text;
+
+  // The physical plan as EXPLAIN prints it, sink on top.
+  std::string Explain(const std::string& sink_line) const;
+};
+
+// Plans queries over a catalog. Supported: SELECT with WHERE and
+// expressions (one fused Calc), views and subqueries in FROM, window TVFs
+// (TUMBLE, HOP, CUMULATE, SESSION) with a window aggregation grouped by
+// window_start, window_end and keys, unwindowed GROUP BY (an updating
+// changelog) with HAVING, COUNT(DISTINCT), FILTER (WHERE ...). Everything
+// else fails with `line L:C: ... is not supported yet`.
+//
+// Thread-safety: not thread-safe; one per statement. The catalog, the
+// registry and the source text must outlive it.
+class Planner {
+ public:
+  Planner(const Catalog* catalog, const engine::ConnectorRegistry* registry, engine::ConnectorContext ctx,
+          std::shared_ptr<const std::string> source)
+      : catalog_(catalog), registry_(registry), ctx_(std::move(ctx)), source_(std::move(source)) {}
+
+  Result<PlannedQuery> PlanQuery(const Query& query);
+  // Appends a Calc step (filter and/or projections) to `q`.
+  static Status AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine::Projection> projections,
+                        std::vector<std::string> qualifiers, std::string explain);
+  // The source scan of a catalog table (with computed columns and watermark).
+  Result<PlannedQuery> PlanTable(const CatalogEntry& table, const std::string& qualifier);
+
+ private:
+  Result<PlannedQuery> PlanBody(const QueryBody& body);
+  Result<PlannedQuery> PlanSelect(const Select& select);
+  Result<PlannedQuery> PlanAggregate(const Select& select, PlannedQuery q);
+  Result<PlannedQuery> PlanTableRef(const TableRef& ref);
+  Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
+  Status Error(SourcePos pos, std::string_view message) const;
+  std::string_view source() const { return *source_; }
+
+  const Catalog* catalog_;
+  const engine::ConnectorRegistry* registry_;
+  engine::ConnectorContext ctx_;
+  std::shared_ptr<const std::string> source_;
+  int view_depth_ = 0;
+};
+
+}  // namespace sluice::sql
