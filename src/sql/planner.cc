@@ -298,7 +298,11 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
   const TableFunctionArg& d = ref.args[1];
   if (d.descriptor.size() != 1) return Error(d.pos, "DESCRIPTOR takes exactly one time column");
   auto idx = q.scope.schema.IndexOf(d.descriptor[0].name);
-  if (!idx.ok()) return Error(d.descriptor[0].pos, fmt::format("column {} not found", d.descriptor[0].name));
+  if (!idx.ok()) {
+    return Error(d.descriptor[0].pos, fmt::format("DESCRIPTOR({}): column {} not found in the input; it has columns: {}",
+                                                  d.descriptor[0].name, d.descriptor[0].name,
+                                                  JoinNames(q.scope.schema)));
+  }
   if (*idx != q.time_column) {
     return Error(d.descriptor[0].pos,
                  fmt::format("DESCRIPTOR({}) must name the input's event-time attribute (declare it with WATERMARK "
