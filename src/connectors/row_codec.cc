@@ -1,0 +1,53 @@
+#include "connectors/row_codec.h"
+
+#include <fmt/format.h>
+
+namespace sluice::connectors {
+namespace {
+
+Result<char> Delimiter(const engine::TableDescriptor& table) {
+  std::string d = table.Option("csv.field-delimiter", ",");
+  if (d == "\\t") d = "\t";
+  if (d.size() != 1) {
+    return Status::InvalidArgument(fmt::format("table {}: 'csv.field-delimiter' must be one character, got '{}'",
+                                               table.name, d));
+  }
+  return d[0];
+}
+
+Status UnknownFormat(const engine::TableDescriptor& table, const std::string& format) {
+  return Status::InvalidArgument(
+      fmt::format("table {}: unknown 'format' = '{}'; use 'json' or 'csv'", table.name, format));
+}
+
+}  // namespace
+
+std::vector<bool> PayloadColumns(const engine::TableDescriptor& table) {
+  std::vector<bool> payload(table.schema.size(), true);
+  for (size_t i = 0; i < table.metadata_keys.size() && i < payload.size(); ++i) {
+    payload[i] = table.metadata_keys[i].empty();
+  }
+  return payload;
+}
+
+Result<RowDecoder> RowDecoder::ForTable(const engine::TableDescriptor& table) {
+  std::string format = table.Option("format", "json");
+  if (format == "json") return RowDecoder(JsonRowDecoder(PayloadColumns(table)));
+  if (format == "csv") {
+    SLUICE_ASSIGN_OR_RETURN(char d, Delimiter(table));
+    return RowDecoder(CsvRowDecoder(PayloadColumns(table), d));
+  }
+  return UnknownFormat(table, format);
+}
+
+Result<RowEncoder> RowEncoder::ForTable(const engine::TableDescriptor& table) {
+  std::string format = table.Option("format", "json");
+  if (format == "json") return RowEncoder(JsonRowEncoder(table.schema, PayloadColumns(table)));
+  if (format == "csv") {
+    SLUICE_ASSIGN_OR_RETURN(char d, Delimiter(table));
+    return RowEncoder(CsvRowEncoder(PayloadColumns(table), d));
+  }
+  return UnknownFormat(table, format);
+}
+
+}  // namespace sluice::connectors

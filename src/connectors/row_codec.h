@@ -1,0 +1,48 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+#include "connectors/format/csv_row_format.h"
+#include "connectors/format/json_row_format.h"
+#include "engine/connector_registry.h"
+
+namespace sluice::connectors {
+
+// The 'format' option of a table ('json' or 'csv') as a decoder/encoder pair
+// over the table's payload columns (metadata columns excluded). A variant,
+// not a virtual interface: readers call it once per record on the hot path.
+class RowDecoder {
+ public:
+  static Result<RowDecoder> ForTable(const engine::TableDescriptor& table);
+  Status Decode(std::string_view text, engine::Batch* out, int row) {
+    return std::visit([&](auto& d) { return d.Decode(text, out, row); }, impl_);
+  }
+
+ private:
+  explicit RowDecoder(std::variant<JsonRowDecoder, CsvRowDecoder> impl) : impl_(std::move(impl)) {}
+  std::variant<JsonRowDecoder, CsvRowDecoder> impl_;
+};
+
+class RowEncoder {
+ public:
+  static Result<RowEncoder> ForTable(const engine::TableDescriptor& table);
+  void Encode(const engine::Batch& batch, int row, std::string* out) const {
+    std::visit([&](const auto& e) { e.Encode(batch, row, out); }, impl_);
+  }
+  // File name suffix: ".json" or ".csv".
+  const char* extension() const { return impl_.index() == 0 ? ".json" : ".csv"; }
+
+ private:
+  explicit RowEncoder(std::variant<JsonRowEncoder, CsvRowEncoder> impl) : impl_(std::move(impl)) {}
+  std::variant<JsonRowEncoder, CsvRowEncoder> impl_;
+};
+
+// Which columns of the table are payload (true) rather than metadata.
+std::vector<bool> PayloadColumns(const engine::TableDescriptor& table);
+
+}  // namespace sluice::connectors

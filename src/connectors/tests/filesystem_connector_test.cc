@@ -1,0 +1,109 @@
+#include "connectors/filesystem_connector.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "connectors/builtin_connectors.h"
+#include "engine/job.h"
+#include "engine/pipeline.h"
+#include "engine/sink.h"
+
+namespace sluice::connectors {
+namespace {
+
+namespace fs = std::filesystem;
+using engine::DataType;
+
+class FilesystemConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sluice-fs-test-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir_ / "in");
+    RegisterBuiltinConnectors(registry_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  engine::TableDescriptor Table(const std::string& name, const fs::path& path, const std::string& format) {
+    engine::TableDescriptor t;
+    t.name = name;
+    t.schema = engine::Schema({{"id", DataType::kInt64}, {"name", DataType::kString}});
+    t.metadata_keys = {"", ""};
+    t.options = {{"connector", "filesystem"}, {"path", path.string()}, {"format", format}};
+    return t;
+  }
+
+  void WriteFile(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+  fs::path dir_;
+  engine::ConnectorRegistry registry_;
+};
+
+TEST_F(FilesystemConnectorTest, ReadsEveryVisibleFileAndSkipsBadLines) {
+  WriteFile(dir_ / "in" / "a.jsonl", "{\"id\": 1, \"name\": \"a\"}\n{\"id\": \"bad\"}\n\n{\"id\": 2}\n");
+  WriteFile(dir_ / "in" / "b.jsonl", "{\"id\": 3, \"name\": \"c\"}");  // no final newline
+  WriteFile(dir_ / "in" / ".hidden", "{\"id\": 99}\n");
+  auto source = registry_.CreateSource(Table("src", dir_ / "in", "json"), {});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  EXPECT_EQ((*source)->num_splits(), 2);
+
+  engine::CollectingSink sink;
+  auto job = engine::Pipeline().From(*source).To(&sink).Build(engine::JobConfig{.workers = 1});
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE((*job)->Run().ok());
+  std::set<int64_t> ids;
+  for (const auto& r : sink.rows()) ids.insert(r.values[0].i);
+  EXPECT_EQ(ids, (std::set<int64_t>{1, 2, 3}));
+}
+
+TEST_F(FilesystemConnectorTest, SinkCommitsPartFilesOnlyAtFinish) {
+  WriteFile(dir_ / "in" / "x.csv", "1,one\n2,\"t,wo\"\n3,\n");
+  auto source = registry_.CreateSource(Table("src", dir_ / "in" / "x.csv", "csv"), {});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto sink = registry_.CreateSink(Table("out", dir_ / "out", "json"), {});
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+
+  engine::Batch batch((*source)->schema(), 16);
+  auto reader = (*source)->OpenSplit(0);
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE((*reader)->Read(&batch).ok());
+  ASSERT_EQ(batch.num_rows(), 3);
+  ASSERT_TRUE((*sink)->Write(batch).ok());
+
+  auto visible = [&] {
+    std::vector<fs::path> v;
+    for (const auto& e : fs::directory_iterator(dir_ / "out")) {
+      if (e.path().filename().string()[0] != '.') v.push_back(e.path());
+    }
+    return v;
+  };
+  EXPECT_TRUE(visible().empty()) << "an in-progress part file must stay hidden";
+  ASSERT_TRUE((*sink)->Finish().ok());
+  auto files = visible();
+  ASSERT_EQ(files.size(), 1u);
+  std::ifstream in(files[0]);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(all, "{\"id\":1,\"name\":\"one\"}\n{\"id\":2,\"name\":\"t,wo\"}\n{\"id\":3,\"name\":null}\n");
+}
+
+TEST_F(FilesystemConnectorTest, ClearErrorsForBadOptions) {
+  auto missing = registry_.CreateSource(Table("src", dir_ / "nope", "json"), {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("does not exist"), std::string::npos);
+  auto format = registry_.CreateSource(Table("src", dir_ / "in", "avro"), {});
+  ASSERT_FALSE(format.ok());
+  EXPECT_NE(format.status().message().find("'format'"), std::string::npos);
+  engine::TableDescriptor t = Table("src", dir_ / "in", "json");
+  t.options["connector"] = "hdfs";
+  auto unknown = registry_.CreateSource(t, {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("available: 'blackhole', 'datagen', 'filesystem', 'print'"),
+            std::string::npos)
+      << unknown.status().message();
+}
+
+}  // namespace
+}  // namespace sluice::connectors

@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include "connectors/format/csv_row_format.h"
+#include "connectors/format/json_row_format.h"
+
+namespace sluice::connectors {
+namespace {
+
+using engine::Batch;
+using engine::DataType;
+using engine::Schema;
+
+Schema BidSchema() {
+  return Schema({{"auction", DataType::kInt64},
+                 {"price", DataType::kDouble},
+                 {"name", DataType::kString},
+                 {"ok", DataType::kBool},
+                 {"ts", DataType::kTimestamp},
+                 {"n", DataType::kInt32}});
+}
+
+TEST(JsonRowFormatTest, DecodesFieldsByNameWithNullsAndTimestamps) {
+  Batch b(BidSchema(), 8);
+  JsonRowDecoder d(std::vector<bool>(6, true));
+  ASSERT_TRUE(d.Decode(R"({"price": 1.5, "auction": 7, "name": "x\"y", "ts": "2026-11-22 10:00:00.250",
+                          "extra": [1,2], "ok": true, "n": null})",
+                       &b, 0)
+                  .ok());
+  EXPECT_EQ(b.column(0).data<int64_t>()[0], 7);
+  EXPECT_DOUBLE_EQ(b.column(1).data<double>()[0], 1.5);
+  EXPECT_EQ(b.column(2).GetString(0), "x\"y");
+  EXPECT_EQ(b.column(3).data<uint8_t>()[0], 1);
+  EXPECT_EQ(b.column(4).data<int64_t>()[0], 1795341600250);
+  EXPECT_TRUE(b.column(5).IsNull(0));
+  // Epoch milliseconds are accepted for TIMESTAMP; missing fields are NULL.
+  ASSERT_TRUE(d.Decode(R"({"ts": 1000})", &b, 1).ok());
+  EXPECT_EQ(b.column(4).data<int64_t>()[1], 1000);
+  EXPECT_TRUE(b.column(0).IsNull(1));
+}
+
+TEST(JsonRowFormatTest, WrongTypeNamesTheFieldAndLeavesTheRowNull) {
+  Batch b(BidSchema(), 8);
+  JsonRowDecoder d(std::vector<bool>(6, true));
+  Status s = d.Decode(R"({"auction": "seven", "price": 2})", &b, 0);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("field \"auction\""), std::string::npos) << s.ToString();
+  EXPECT_TRUE(b.column(1).IsNull(0));
+  EXPECT_FALSE(d.Decode("{not json", &b, 0).ok());
+  EXPECT_FALSE(d.Decode("[1,2]", &b, 0).ok());
+  EXPECT_FALSE(d.Decode(R"({"n": 99999999999})", &b, 0).ok()) << "INT overflow";
+}
+
+TEST(JsonRowFormatTest, EncodeThenDecodeRoundTrips) {
+  Batch b(BidSchema(), 8);
+  JsonRowDecoder d(std::vector<bool>(6, true));
+  ASSERT_TRUE(d.Decode(R"({"auction": -3, "price": 0.25, "name": "tab\there", "ok": false, "ts": 1795341600250, "n": 4})",
+                       &b, 0)
+                  .ok());
+  b.set_num_rows(1);
+  JsonRowEncoder e(BidSchema(), std::vector<bool>(6, true));
+  std::string out;
+  e.Encode(b, 0, &out);
+  EXPECT_EQ(out,
+            R"({"auction":-3,"price":0.25,"name":"tab\there","ok":false,"ts":"2026-11-22 10:00:00.250","n":4})");
+  Batch b2(BidSchema(), 8);
+  ASSERT_TRUE(d.Decode(out, &b2, 0).ok());
+  EXPECT_EQ(b2.column(4).data<int64_t>()[0], 1795341600250);
+  EXPECT_EQ(b2.column(2).GetString(0), "tab\there");
+}
+
+TEST(CsvRowFormatTest, QuotedFieldsAndNulls) {
+  Batch b(BidSchema(), 8);
+  CsvRowDecoder d(std::vector<bool>(6, true));
+  ASSERT_TRUE(d.Decode(R"(1,2.5,"a, ""quoted"" name",true,2026-11-22 10:00:00,)", &b, 0).ok());
+  EXPECT_EQ(b.column(0).data<int64_t>()[0], 1);
+  EXPECT_EQ(b.column(2).GetString(0), "a, \"quoted\" name");
+  EXPECT_EQ(b.column(4).data<int64_t>()[0], 1795341600000);
+  EXPECT_TRUE(b.column(5).IsNull(0));
+  b.set_num_rows(1);
+  CsvRowEncoder e(std::vector<bool>(6, true));
+  std::string out;
+  e.Encode(b, 0, &out);
+  EXPECT_EQ(out, R"(1,2.5,"a, ""quoted"" name",true,2026-11-22 10:00:00.000,)");
+}
+
+TEST(CsvRowFormatTest, BadFieldsAreErrors) {
+  Batch b(BidSchema(), 8);
+  CsvRowDecoder d(std::vector<bool>(6, true));
+  EXPECT_FALSE(d.Decode("x,1,a,true,1,1", &b, 0).ok());
+  EXPECT_FALSE(d.Decode("1,1", &b, 0).ok()) << "missing fields";
+  EXPECT_FALSE(d.Decode(R"(1,1,"open,true,1,1)", &b, 0).ok());
+}
+
+}  // namespace
+}  // namespace sluice::connectors
