@@ -128,9 +128,7 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
     desc.event_time_column = table.rowtime;
     desc.watermark = wm;
   }
-  auto created = registry_->CreateSource(desc, ctx_);
-  if (!created.ok()) return created.status().WithContext(fmt::format("table {}", table.name));
-  std::shared_ptr<engine::Source> src = *created;
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<engine::Source> src, registry_->CreateSource(desc, ctx_));
   if (!computed.empty()) {
     int time_col = -1;
     int n_phys = desc.schema.size();

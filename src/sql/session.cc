@@ -78,12 +78,21 @@ Status Session::ExecuteScript(std::string_view script, std::string* out) {
   for (StatementPtr& s : parsed.statements) {
     std::shared_ptr<const Statement> stmt(s.release());
     Status st = ExecuteStatement(std::move(stmt), out);
+    if (output_) {
+      output_(*out);
+      out->clear();
+    }
     if (!st.ok()) {
       pending_.clear();
       return st;
     }
   }
-  return RunPending(out);
+  Status st = RunPending(out);
+  if (output_) {
+    output_(*out);
+    out->clear();
+  }
+  return st;
 }
 
 Status Session::ExecuteStatement(std::shared_ptr<const Statement> stmt, std::string* out) {
@@ -384,9 +393,7 @@ Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identif
   }
   engine::ConnectorContext ctx = ctx_;
   ctx.parallelism = Parallelism();
-  auto sink = registry_->CreateSink(desc, ctx);
-  if (!sink.ok()) return sink.status().WithContext(fmt::format("table {}", name));
-  pending->sink = *sink;
+  SLUICE_ASSIGN_OR_RETURN(pending->sink, registry_->CreateSink(desc, ctx));
   pending->target = name;
   pending->spec.sources = q.sources;
   pending->spec.before_exchange = q.before_exchange;

@@ -42,6 +42,9 @@ class Session {
   ~Session();
 
   void set_select_sink_factory(SelectSinkFactory f) { select_sink_ = std::move(f); }
+  // When set, ExecuteScript hands each statement's text output to `f` as
+  // soon as the statement is done (instead of collecting it in `out`).
+  void set_output_callback(std::function<void(const std::string&)> f) { output_ = std::move(f); }
   Catalog& catalog() { return catalog_; }
 
   // Executes every statement of `script`; text results (SHOW, DESCRIBE,
@@ -70,6 +73,7 @@ class Session {
   engine::ConnectorContext ctx_;
   Catalog catalog_;
   SelectSinkFactory select_sink_;
+  std::function<void(const std::string&)> output_;
   std::shared_ptr<const std::string> source_;
   std::vector<std::unique_ptr<PendingInsert>> pending_;
   std::mutex mu_;
