@@ -81,6 +81,14 @@ std::string SqlTypeName(engine::DataType type) {
   return "?";
 }
 
+engine::Expr ColRef(int index, std::string name) {
+  engine::ExprNode n;
+  n.kind = engine::ExprKind::kColumn;
+  n.column_index = index;
+  n.column_name = std::move(name);
+  return engine::Expr(std::make_shared<const engine::ExprNode>(std::move(n)));
+}
+
 bool IsAggregateCall(const Expr& e) {
   if (e.kind != ExprKind::kFunctionCall) return false;
   const auto& call = e.As<FunctionCallExpr>();
@@ -240,7 +248,7 @@ Result<engine::Expr> ExprBinder::BindInner(const Expr& e) {
         }
         return Error(e.pos, fmt::format("column {} not found; the input has columns: {}", Unparse(e), names));
       }
-      return engine::ColIdx(found);
+      return ColRef(found, scope_->schema.field(found).name);
     }
     case ExprKind::kStar: return Error(e.pos, "* is only allowed in the SELECT list and in COUNT(*)");
     case ExprKind::kUnary: {

@@ -36,6 +36,9 @@ struct Scope {
   }
 };
 
+// A reference to column `index`, labelled `name` in plans (EXPLAIN).
+engine::Expr ColRef(int index, std::string name);
+
 // True for a call of COUNT, SUM, AVG, MIN, MAX, FIRST_VALUE or LAST_VALUE
 // without OVER.
 bool IsAggregateCall(const Expr& e);

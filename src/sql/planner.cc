@@ -158,7 +158,7 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
     for (const CatalogColumn& c : table.columns) {
       int idx = c.kind == ColumnKind::kComputed ? desc.schema.size() + comp_i++ : phys_i++;
       if (idx != static_cast<int>(order.size())) reordered = true;
-      order.push_back({engine::ColIdx(idx), c.name});
+      order.push_back({ColRef(idx, c.name), c.name});
     }
     (void)physical;
     if (reordered) {
@@ -333,7 +333,7 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
     return Error(t.partition_by[0]->pos, "PARTITION BY is only for SESSION windows");
   }
   q.pending_window = w;
-  q.pending_window_text = fmt::format("{}({}, {})", fn, d.descriptor[0].name, w.ToString());
+  q.pending_window_text = fmt::format("{}], time=[{}", w.ToString(), d.descriptor[0].name);
   return q;
 }
 
@@ -370,7 +370,7 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
       for (int c = 0; c < q.scope.schema.size(); ++c) {
         if (!qual.empty() && q.scope.qualifiers[c] != qual) continue;
         if (static_cast<int>(projections.size()) != c) identity = false;
-        projections.push_back({engine::ColIdx(c), q.scope.schema.field(c).name});
+        projections.push_back({ColRef(c, q.scope.schema.field(c).name), q.scope.schema.field(c).name});
         quals.push_back(q.scope.qualifiers[c]);
       }
       continue;
@@ -497,9 +497,13 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, PlannedQuery q
     agg_texts.push_back(text);
   }
   int time_col = -1;
-  if (q.time_column >= 0) {
+  bool needs_time = windowed;
+  for (const auto& s : specs) {
+    if (s.kind == engine::AggKind::kFirstValue || s.kind == engine::AggKind::kLastValue) needs_time = true;
+  }
+  if (q.time_column >= 0 && needs_time) {
     time_col = static_cast<int>(pre.size());
-    pre.push_back({engine::ColIdx(q.time_column), q.scope.schema.field(q.time_column).name});
+    pre.push_back({ColRef(q.time_column, q.scope.schema.field(q.time_column).name), q.scope.schema.field(q.time_column).name});
   } else if (windowed) {
     return Error(select.pos, "window aggregation needs an event-time column");
   }
@@ -563,13 +567,13 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, PlannedQuery q
   ExprBinder after(source(), &post, ExprBinder::Mode::kAfterAggregate);
   // Key columns are reachable by their expression text and, when a column
   // was grouped, by its name.
-  for (int i = 0; i < num_keys; ++i) after.Substitute(key_texts[i], engine::ColIdx(i));
+  for (int i = 0; i < num_keys; ++i) after.Substitute(key_texts[i], ColRef(i, post.schema.field(i).name));
   int first_agg = num_keys + (windowed ? 2 : 0);
-  for (size_t i = 0; i < agg_texts.size(); ++i) after.Substitute(agg_texts[i], engine::ColIdx(first_agg + static_cast<int>(i)));
+  for (size_t i = 0; i < agg_texts.size(); ++i) after.Substitute(agg_texts[i], ColRef(first_agg + static_cast<int>(i), post.schema.field(first_agg + static_cast<int>(i)).name));
   if (windowed) {
-    after.Substitute(QuoteIdentifier("window_start"), engine::ColIdx(num_keys));
-    after.Substitute(QuoteIdentifier("window_end"), engine::ColIdx(num_keys + 1));
-    after.Substitute(QuoteIdentifier("window_time"), engine::ColIdx(num_keys + 1) - engine::Lit(int64_t{1}));
+    after.Substitute(QuoteIdentifier("window_start"), ColRef(num_keys, "window_start"));
+    after.Substitute(QuoteIdentifier("window_end"), ColRef(num_keys + 1, "window_end"));
+    after.Substitute(QuoteIdentifier("window_time"), ColRef(num_keys + 1, "window_end") - engine::Lit(int64_t{1}));
   }
   engine::Expr having;
   if (select.having) {

@@ -17,6 +17,7 @@ struct Session::PendingInsert {
   engine::JobSpec spec;
   std::shared_ptr<engine::Sink> sink;
   std::string target;
+  std::string plan_text;  // EXPLAIN's rendering
 };
 
 namespace {
@@ -261,7 +262,7 @@ Status Session::CreateTable(std::shared_ptr<const Statement> stmt, std::string* 
   if (ct.as_query) {
     // CREATE TABLE ... AS SELECT: an INSERT of the query into the new table.
     auto p = std::make_unique<PendingInsert>();
-    SLUICE_RETURN_IF_ERROR(PlanInsert(ct.name, {}, InsertMode::kInto, *ct.as_query, ct.pos, p.get()));
+    SLUICE_RETURN_IF_ERROR(PlanInsert(ct.name, {}, InsertMode::kInto, *ct.as_query, ct.pos, p.get(), SinkCreation::kCreate));
     pending_.push_back(std::move(p));
     return Status::Ok();
   }
@@ -315,12 +316,12 @@ Status Session::Describe(const DescribeStatement& d, std::string* out) {
   return Status::Ok();
 }
 
-Status Session::PlanInsert(const InsertStatement& insert, PendingInsert* pending) {
-  return PlanInsert(insert.table, insert.columns, insert.mode, *insert.query, insert.pos, pending);
+Status Session::PlanInsert(const InsertStatement& insert, PendingInsert* pending, SinkCreation creation) {
+  return PlanInsert(insert.table, insert.columns, insert.mode, *insert.query, insert.pos, pending, creation);
 }
 
 Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identifier>& columns, InsertMode mode,
-                           const Query& query, SourcePos pos, PendingInsert* pending) {
+                           const Query& query, SourcePos pos, PendingInsert* pending, SinkCreation creation) {
   const std::string& src = *source_;
   std::string name = LastName(table);
   const CatalogEntry* target = catalog_.Find(name);
@@ -364,7 +365,7 @@ Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identif
   for (size_t i = 0; i < targets.size(); ++i) {
     engine::DataType from = q.scope.schema.field(static_cast<int>(i)).type;
     engine::DataType to = desc.schema.field(targets[i]).type;
-    engine::Expr e = engine::ColIdx(static_cast<int>(i));
+    engine::Expr e = ColRef(static_cast<int>(i), q.scope.schema.field(static_cast<int>(i)).name);
     if (from != to) {
       bool widening = (from == engine::DataType::kInt32 && (to == engine::DataType::kInt64 || to == engine::DataType::kDouble)) ||
                       (from == engine::DataType::kInt64 && to == engine::DataType::kDouble) || to == engine::DataType::kString;
@@ -391,6 +392,9 @@ Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identif
     SLUICE_RETURN_IF_ERROR(
         Planner::AddCalc(&q, engine::Expr(), proj, std::vector<std::string>(proj.size()), "Calc(select=[" + text + "])"));
   }
+  pending->plan_text = q.Explain(fmt::format("Sink(table=[{}], connector=[{}], fields=[{}])", name,
+                                            desc.Option("connector"), desc.schema.ToString()));
+  if (creation == SinkCreation::kExplainOnly) return Status::Ok();
   engine::ConnectorContext ctx = ctx_;
   ctx.parallelism = Parallelism();
   SLUICE_ASSIGN_OR_RETURN(pending->sink, registry_->CreateSink(desc, ctx));
@@ -413,12 +417,9 @@ Status Session::Explain(const ExplainStatement& e, std::string* out) {
     return Status::Ok();
   }
   if (inner.kind == StatementKind::kInsert) {
-    const auto& ins = inner.As<InsertStatement>();
-    Planner planner = MakePlanner();
-    SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, planner.PlanQuery(*ins.query));
-    const CatalogEntry* t = catalog_.Find(LastName(ins.table));
-    std::string conn = t ? t->options.count("connector") ? t->options.at("connector") : "" : "?";
-    *out += q.Explain(fmt::format("Sink(table=[{}], connector=[{}])", LastName(ins.table), conn));
+    PendingInsert p;
+    SLUICE_RETURN_IF_ERROR(PlanInsert(inner.As<InsertStatement>(), &p, SinkCreation::kExplainOnly));
+    *out += p.plan_text;
     return Status::Ok();
   }
   return SyntaxError(*source_, inner.pos, "EXPLAIN supports SELECT and INSERT INTO statements");

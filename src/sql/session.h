@@ -60,9 +60,13 @@ class Session {
   Status CreateView(std::shared_ptr<const Statement> stmt, std::string* out);
   Status Describe(const DescribeStatement& d, std::string* out);
   Status Explain(const ExplainStatement& e, std::string* out);
-  Status PlanInsert(const InsertStatement& insert, PendingInsert* pending);
+  // Plans an INSERT; with SinkCreation::kExplainOnly the sink is not created
+  // (EXPLAIN) and only pending->plan_text is filled.
+  enum class SinkCreation { kCreate, kExplainOnly };
+  Status PlanInsert(const InsertStatement& insert, PendingInsert* pending,
+                    SinkCreation creation = SinkCreation::kCreate);
   Status PlanInsert(const QualifiedName& table, const std::vector<Identifier>& columns, InsertMode mode,
-                    const Query& query, SourcePos pos, PendingInsert* pending);
+                    const Query& query, SourcePos pos, PendingInsert* pending, SinkCreation creation);
   Status RunSelect(const Query& query, std::string* out);
   Status RunPending(std::string* out);
   Status RunJobs(std::vector<engine::JobSpec> specs);
