@@ -60,8 +60,49 @@ std::string PlannedQuery::Explain(const std::string& sink_line) const {
 
 Status Planner::Error(SourcePos pos, std::string_view message) const { return SyntaxError(source(), pos, message); }
 
+namespace {
+
+// `e` with every column reference i replaced by projections[i].expr.
+engine::Expr Inline(const engine::Expr& e, const std::vector<engine::Projection>& projections) {
+  const engine::ExprNode& n = e.node();
+  if (n.kind == engine::ExprKind::kColumn && n.column_index >= 0) return projections[n.column_index].expr;
+  if (n.args.empty()) return e;
+  engine::ExprNode copy = n;
+  for (engine::Expr& a : copy.args) {
+    if (a.valid()) a = Inline(a, projections);
+  }
+  return engine::Expr(std::make_shared<const engine::ExprNode>(std::move(copy)));
+}
+
+}  // namespace
+
 Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine::Projection> projections,
                         std::vector<std::string> qualifiers, std::string explain) {
+  if (q->last_calc) {
+    // Fuse with the Calc just before: inline its projections into ours.
+    PlannedQuery::CalcStep prev = std::move(*q->last_calc);
+    q->last_calc.reset();
+    const std::vector<engine::Projection>& p = prev.projections;
+    engine::Expr f = filter.valid() && !p.empty() ? Inline(filter, p) : filter;
+    engine::Expr combined_filter = prev.filter.valid() ? (f.valid() ? prev.filter && f : prev.filter) : f;
+    std::vector<engine::Projection> combined = projections.empty() ? p : projections;
+    if (!projections.empty() && !p.empty()) {
+      for (auto& x : combined) x.expr = Inline(x.expr, p);
+    }
+    if (projections.empty()) qualifiers = q->scope.qualifiers;
+    (q->keyed ? q->after_exchange : q->before_exchange).pop_back();
+    q->plan.pop_back();
+    q->scope = prev.input;
+    q->time_column = prev.input_time_column;
+    std::string text = "Calc(";
+    if (!combined.empty()) text += "select=[" + ProjectionText(combined) + "]";
+    if (combined_filter.valid()) {
+      text += (combined.empty() ? "" : ", ") + std::string("where=[") + combined_filter.ToString() + "]";
+    }
+    text += ")";
+    return AddCalc(q, combined_filter, std::move(combined), std::move(qualifiers), std::move(text));
+  }
+  PlannedQuery::CalcStep step{filter, projections, q->scope, q->time_column};
   auto probe = engine::CalcOperator::Create(q->scope.schema, filter, projections, 1);
   if (!probe.ok()) return probe.status();
   int new_time = -1;
@@ -90,6 +131,7 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
                           }};
   (q->keyed ? q->after_exchange : q->before_exchange).push_back(std::move(op));
   q->plan.push_back(std::move(explain));
+  q->last_calc = std::move(step);
   return Status::Ok();
 }
 
@@ -521,6 +563,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, PlannedQuery q
   }
   q.keyed = true;
   q.key_columns = keys;
+  q.last_calc.reset();
   q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
   std::string agg_names;
   for (size_t i = 0; i < specs.size(); ++i) {

@@ -29,6 +29,15 @@ struct PlannedQuery {
   int time_column = -1;  // the rowtime attribute of the output, if it survived
   enum class Changelog { kAppendOnly, kUpdating } changelog = Changelog::kAppendOnly;
   std::vector<std::string> plan;  // physical plan, one operator per line, source first
+  // When the last operator is a Calc: what it computes over which input, so
+  // that the next Calc fuses into it (one Calc instead of two).
+  struct CalcStep {
+    engine::Expr filter;
+    std::vector<engine::Projection> projections;
+    Scope input;
+    int input_time_column = -1;
+  };
+  std::optional<CalcStep> last_calc;
   // A window TVF read but not yet aggregated (TABLE(TUMBLE(...)) in FROM).
   std::optional<engine::WindowSpec> pending_window;
   std::string pending_window_text;
