@@ -6,6 +6,7 @@
 #include <map>
 
 #include "engine/group_aggregate_operator.h"
+#include "engine/rank_operators.h"
 #include "engine/window_operator.h"
 #include "sql/computed_source.h"
 #include "sql/syntax_error.h"
@@ -382,22 +383,60 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
 Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   if (!select.from) return Error(select.pos, "SELECT without FROM is not supported yet");
   if (!select.windows.empty()) return Error(select.pos, "WINDOW clauses are not supported yet");
-  SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, PlanTableRef(*select.from));
+  // Deduplication / top-N: SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rn FROM t) WHERE rn <= N.
+  // The outer WHERE is offered to the subquery; a ROW_NUMBER() there consumes it.
+  const SelectItem* row_number = nullptr;
+  for (const SelectItem& item : select.items) {
+    if (item.expr->kind == ExprKind::kFunctionCall && item.expr->As<FunctionCallExpr>().over &&
+        UpperName(item.expr->As<FunctionCallExpr>().name) == "ROW_NUMBER") {
+      row_number = &item;
+    }
+  }
+  std::optional<RankFilter> offered = std::move(rank_filter_);
+  rank_filter_.reset();
+  if (select.where && select.where->kind == ExprKind::kBinary && select.from->kind == TableRefKind::kSubquery) {
+    const auto& b = select.where->As<BinaryExpr>();
+    if (b.left->kind == ExprKind::kColumnRef && b.right->kind == ExprKind::kLiteral &&
+        b.right->As<LiteralExpr>().literal_kind == LiteralKind::kInteger &&
+        (b.op == BinaryOp::kEq || b.op == BinaryOp::kLtEq || b.op == BinaryOp::kLt)) {
+      int64_t v = std::atoll(b.right->As<LiteralExpr>().text.c_str());
+      if (b.op != BinaryOp::kEq || v == 1) {
+        rank_filter_ = RankFilter{b.left->As<ColumnRefExpr>().name.parts.back().name, b.op == BinaryOp::kLt ? v - 1 : v};
+      }
+    }
+  }
+  rank_filter_consumed_ = false;
+  auto planned_from = PlanTableRef(*select.from);
+  rank_filter_.reset();
+  const Expr* where = select.where.get();
+  if (rank_filter_consumed_) where = nullptr;
+  rank_filter_consumed_ = false;
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, std::move(planned_from));
+  if (row_number) {
+    if (!offered || !row_number->alias || offered->column != row_number->alias->name) {
+      return Error(row_number->expr->pos,
+                   "ROW_NUMBER() is only supported in a subquery whose outer query filters it with rn = 1 "
+                   "(deduplication) or rn <= N (top-N): SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
+                   "k ORDER BY ts) AS rn FROM t) WHERE rn = 1");
+    }
+    rank_filter_consumed_ = true;
+    return PlanRank(select, *row_number, offered->n, std::move(q));
+  }
   std::vector<const FunctionCallExpr*> aggs;
   for (const auto& item : select.items) CollectAggregates(*item.expr, &aggs);
   if (select.having) CollectAggregates(*select.having, &aggs);
   if (select.quantifier == SetQuantifier::kDistinct) {
     return Error(select.pos, "SELECT DISTINCT is not supported yet; use GROUP BY over the columns");
   }
-  if (!select.group_by.empty() || !aggs.empty() || q.pending_window) return PlanAggregate(select, std::move(q));
+  if (!select.group_by.empty() || !aggs.empty() || q.pending_window) return PlanAggregate(select, where, std::move(q));
   if (select.having) return Error(select.having->pos, "HAVING needs GROUP BY or an aggregate");
 
   ExprBinder binder(source(), &q.scope);
   engine::Expr filter;
-  if (select.where) {
-    SLUICE_ASSIGN_OR_RETURN(auto f, binder.BindTyped(*select.where));
+  if (where) {
+    SLUICE_ASSIGN_OR_RETURN(auto f, binder.BindTyped(*where));
     if (f.second != engine::DataType::kBool) {
-      return Error(select.where->pos, fmt::format("WHERE needs a BOOLEAN condition, got {}", SqlTypeName(f.second)));
+      return Error(where->pos, fmt::format("WHERE needs a BOOLEAN condition, got {}", SqlTypeName(f.second)));
     }
     filter = f.first;
   }
@@ -445,7 +484,7 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   return q;
 }
 
-Result<PlannedQuery> Planner::PlanAggregate(const Select& select, PlannedQuery q) {
+Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* where, PlannedQuery q) {
   if (q.keyed) {
     return Error(select.pos, "an aggregation over an already aggregated input is not supported yet (one key-by per "
                              "job)");
@@ -453,8 +492,8 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, PlannedQuery q
   bool windowed = q.pending_window.has_value();
   ExprBinder binder(source(), &q.scope);
   engine::Expr filter;
-  if (select.where) {
-    SLUICE_ASSIGN_OR_RETURN(filter, binder.Bind(*select.where));
+  if (where) {
+    SLUICE_ASSIGN_OR_RETURN(filter, binder.Bind(*where));
   }
 
   // Pre-aggregation projection: group keys, aggregate arguments, event time.
@@ -641,6 +680,91 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, PlannedQuery q
   if (having.valid()) text += ", where=[" + having.ToString() + "]";
   text += ")";
   SLUICE_RETURN_IF_ERROR(AddCalc(&q, having, projections, std::vector<std::string>(projections.size()), text));
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& row_number, int64_t n,
+                                       PlannedQuery q) {
+  const auto& call = row_number.expr->As<FunctionCallExpr>();
+  const WindowSpec& over = *call.over;
+  if (q.keyed) return Error(call.pos, "ROW_NUMBER() over an aggregated input is not supported yet");
+  if (inner.where) return Error(inner.where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
+  if (!inner.group_by.empty()) return Error(call.pos, "ROW_NUMBER() with GROUP BY is not supported yet");
+  if (over.order_by.size() != 1) {
+    return Error(over.pos, "ROW_NUMBER() needs exactly one ORDER BY column (the event time for deduplication, a "
+                           "number for top-N)");
+  }
+  // The other select items must be plain columns of the input (SELECT *, or a list of columns).
+  std::vector<engine::Projection> cols;
+  for (const SelectItem& item : inner.items) {
+    if (&item == &row_number) continue;
+    if (item.expr->kind == ExprKind::kStar) {
+      for (int c = 0; c < q.scope.schema.size(); ++c) cols.push_back({ColRef(c, q.scope.schema.field(c).name), q.scope.schema.field(c).name});
+      continue;
+    }
+    if (item.expr->kind != ExprKind::kColumnRef) {
+      return Error(item.expr->pos, "beside ROW_NUMBER(), select plain columns only (compute expressions in a "
+                                   "subquery below it)");
+    }
+    ExprBinder binder(source(), &q.scope);
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*item.expr));
+    cols.push_back({e, item.alias ? item.alias->name : item.expr->As<ColumnRefExpr>().name.parts.back().name});
+  }
+  ExprBinder binder(source(), &q.scope);
+  auto column_of = [&](const Expr& e) -> Result<int> {
+    if (e.kind != ExprKind::kColumnRef) {
+      return Error(e.pos, "PARTITION BY and ORDER BY of ROW_NUMBER() take columns, not expressions");
+    }
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr b, binder.Bind(e));
+    return b.node().column_index;
+  };
+  std::vector<int> keys;
+  std::string key_names;
+  for (const auto& p : over.partition_by) {
+    SLUICE_ASSIGN_OR_RETURN(int k, column_of(*p));
+    keys.push_back(k);
+    key_names += (key_names.empty() ? "" : ", ") + q.scope.schema.field(k).name;
+  }
+  SLUICE_ASSIGN_OR_RETURN(int order, column_of(*over.order_by[0].expr));
+  bool descending = over.order_by[0].direction == SortDirection::kDescending;
+  std::string order_name = q.scope.schema.field(order).name;
+  engine::Schema input = q.scope.schema;
+  q.keyed = true;
+  q.key_columns = keys;
+  q.last_calc.reset();
+  q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
+  if (n == 1 && order == q.time_column) {
+    engine::DeduplicateSpec spec{keys, order, descending ? engine::Keep::kLast : engine::Keep::kFirst};
+    q.after_exchange.push_back(engine::OperatorSpec{
+        "deduplicate",
+        [spec](const engine::Schema& in, const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::DeduplicateOperator::Create(in, spec, ctx));
+          return std::unique_ptr<engine::Operator>(std::move(op));
+        }});
+    q.plan.push_back(fmt::format("Deduplicate(keep=[{} row], key=[{}], order=[{}])",
+                                 descending ? "last" : "first", key_names, order_name));
+    q.changelog = PlannedQuery::Changelog::kUpdating;  // an out-of-order earlier row replaces the kept one
+  } else {
+    if (n < 1) return Error(row_number.expr->pos, "the row-number bound must be at least 1");
+    engine::DataType t = input.field(order).type;
+    if (t == engine::DataType::kString || t == engine::DataType::kBool) {
+      return Error(over.order_by[0].expr->pos, fmt::format("top-N orders by a number or a timestamp, not {}",
+                                                           SqlTypeName(t)));
+    }
+    engine::TopNSpec spec{keys, order, descending, static_cast<int>(n)};
+    q.after_exchange.push_back(engine::OperatorSpec{
+        "top-n",
+        [spec](const engine::Schema& in, const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
+          return std::unique_ptr<engine::Operator>(std::move(op));
+        }});
+    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{} {}], changelog=[+I, -D])", n, key_names,
+                                 order_name, descending ? "DESC" : "ASC"));
+    q.changelog = PlannedQuery::Changelog::kUpdating;
+  }
+  std::vector<std::string> quals(cols.size(), "");
+  SLUICE_RETURN_IF_ERROR(AddCalc(&q, engine::Expr(), cols, quals, "Calc(select=[" + ProjectionText(cols) + "])"));
+  q.time_column = -1;
   return q;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,9 +72,10 @@ class Planner {
  private:
   Result<PlannedQuery> PlanBody(const QueryBody& body);
   Result<PlannedQuery> PlanSelect(const Select& select);
-  Result<PlannedQuery> PlanAggregate(const Select& select, PlannedQuery q);
+  Result<PlannedQuery> PlanAggregate(const Select& select, const Expr* where, PlannedQuery q);
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
+  Result<PlannedQuery> PlanRank(const Select& inner, const SelectItem& row_number, int64_t n, PlannedQuery q);
   Status Error(SourcePos pos, std::string_view message) const;
   std::string_view source() const { return *source_; }
 
@@ -82,6 +84,14 @@ class Planner {
   engine::ConnectorContext ctx_;
   std::shared_ptr<const std::string> source_;
   int view_depth_ = 0;
+  // The outer query's filter on a ROW_NUMBER() column while its subquery is
+  // planned: `rn = 1` (n = 1) or `rn <= n`.
+  struct RankFilter {
+    std::string column;
+    int64_t n = 1;
+  };
+  std::optional<RankFilter> rank_filter_;
+  bool rank_filter_consumed_ = false;
 };
 
 }  // namespace sluice::sql
