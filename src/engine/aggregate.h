@@ -93,6 +93,14 @@ class AggregateLayout {
   void WriteEntry(const KeyTable& table, uint32_t e, SnapshotWriter* w) const;
   Status ReadEntry(SnapshotReader* r, KeyTable* table) const;
 
+  // Rows accumulated into entry `e` (the hidden COUNT(*)): with append-only
+  // input, a result changed exactly when this did.
+  int64_t RowCount(const KeyTable& table, uint32_t e) const {
+    int64_t n;
+    std::memcpy(&n, table.payload(e) + count_star_offset_, 8);
+    return n;
+  }
+
   // True when every accumulator of the entry is empty (all input retracted).
   bool IsEmpty(const KeyTable& table, uint32_t e) const;
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/clock.h"
 #include "engine/sink.h"
 
 namespace sluice::engine {
@@ -42,6 +43,45 @@ Result<std::unique_ptr<IntervalJoinOperator>> IntervalJoinOperator::Create(const
   }
   return std::unique_ptr<IntervalJoinOperator>(
       new IntervalJoinOperator(Schema(fields), std::move(spec), ctx, left, right));
+}
+
+Result<std::unique_ptr<IntervalJoinOperator>> IntervalJoinOperator::CreateRegular(const Schema& left,
+                                                                                  const Schema& right,
+                                                                                  RegularJoinSpec spec,
+                                                                                  const OperatorContext& ctx) {
+  if (spec.state_ttl_ms < 0) return Status::InvalidArgument("state TTL must not be negative");
+  // Reuse the interval join's validation with placeholder time columns.
+  IntervalJoinSpec is{spec.left_keys, spec.right_keys, -1, -1, 0, 0};
+  int lt = -1, rt = -1;
+  for (int i = 0; i < left.size() && lt < 0; ++i) lt = left.field(i).type == DataType::kTimestamp ? i : -1;
+  for (int i = 0; i < right.size() && rt < 0; ++i) rt = right.field(i).type == DataType::kTimestamp ? i : -1;
+  Schema l = left, r = right;
+  if (lt < 0 || rt < 0) {
+    // No time columns needed: validate keys against schemas extended by a dummy TIMESTAMP.
+    std::vector<Field> lf = left.fields(), rf = right.fields();
+    lf.push_back({"$t", DataType::kTimestamp});
+    rf.push_back({"$t", DataType::kTimestamp});
+    l = Schema(lf);
+    r = Schema(rf);
+    lt = l.size() - 1;
+    rt = r.size() - 1;
+  }
+  is.left_time = lt;
+  is.right_time = rt;
+  SLUICE_ASSIGN_OR_RETURN(auto probe, Create(l, r, is, ctx));
+  (void)probe;
+  std::vector<Field> fields = left.fields();
+  for (const Field& f : right.fields()) {
+    Field g = f;
+    while (std::any_of(fields.begin(), fields.end(), [&](const Field& x) { return x.name == g.name; })) g.name += "0";
+    fields.push_back(g);
+  }
+  is.left_time = -1;
+  is.right_time = -1;
+  std::unique_ptr<IntervalJoinOperator> op(new IntervalJoinOperator(Schema(fields), std::move(is), ctx, left, right));
+  op->regular_ = true;
+  op->ttl_ms_ = spec.state_ttl_ms;
+  return op;
 }
 
 IntervalJoinOperator::IntervalJoinOperator(Schema output, IntervalJoinSpec spec, const OperatorContext& ctx,
@@ -146,6 +186,7 @@ Status IntervalJoinOperator::ProcessSide(int side, Batch& batch) {
   Side& self = sides_[side];
   Side& other = sides_[1 - side];
   self.keys.Encode(batch);
+  if (regular_) return ProcessRegular(side, batch);
   const int tcol = side == 0 ? spec_.left_time : spec_.right_time;
   const Column& times = batch.column(tcol);
   for (int k = 0; k < n; ++k) {
@@ -189,16 +230,60 @@ Status IntervalJoinOperator::ProcessSide(int side, Batch& batch) {
   return Status::Ok();
 }
 
-Status IntervalJoinOperator::OnWatermark(int64_t watermark) {
-  watermark_ = std::max(watermark_, watermark);
+Status IntervalJoinOperator::ProcessRegular(int side, Batch& batch) {
+  Side& self = sides_[side];
+  Side& other = sides_[1 - side];
+  const Clock* clock = ctx_.clock ? ctx_.clock : SystemClock::Default();
+  const int64_t expire = ttl_ms_ > 0 ? clock->NowMillis() + ttl_ms_ : kMaxWatermark;
+  for (int k = 0; k < batch.active_rows(); ++k) {
+    const int r = batch.active_row(k);
+    if (batch.row_kind(r) != RowKind::kInsert) {
+      return Status::Unsupported("a regular join over an updating input is not supported yet");
+    }
+    const int64_t e = other.index.Find(self.keys.key(k), self.keys.hash(k));
+    if (e >= 0) {
+      for (int32_t m = *reinterpret_cast<const int32_t*>(other.index.payload(static_cast<uint32_t>(e))) - 1; m >= 0;
+           m = other.nodes[m].next) {
+        const Node& node = other.nodes[m];
+        const Batch& stored = *other.chunks[node.chunk];
+        if (side == 0) {
+          SLUICE_RETURN_IF_ERROR(EmitPair(batch, r, stored, node.row));
+        } else {
+          SLUICE_RETURN_IF_ERROR(EmitPair(stored, node.row, batch, r));
+        }
+      }
+    }
+    bool inserted;
+    const uint32_t ke = self.index.FindOrInsert(self.keys.key(k), self.keys.hash(k), &inserted);
+    Insert(side, batch, r, ke, 0, expire);
+  }
+  SLUICE_RETURN_IF_ERROR(Flush());
+  metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+void IntervalJoinOperator::Expire(int64_t before) {
   for (int side = 0; side < 2; ++side) {
     Side& s = sides_[side];
-    while (!s.expiry.empty() && s.expiry.top().first < watermark_) {
+    while (!s.expiry.empty() && s.expiry.top().first < before) {
       auto [expire, n] = s.expiry.top();
       s.expiry.pop();
       if (s.nodes[n].alive && s.nodes[n].expire == expire) Remove(side, n);
     }
   }
+}
+
+Status IntervalJoinOperator::OnProcessingTime(int64_t now_ms) {
+  if (regular_ && ttl_ms_ > 0) {
+    Expire(now_ms + 1);  // rows whose TTL ends at or before now
+    metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  }
+  return Operator::OnProcessingTime(now_ms);
+}
+
+Status IntervalJoinOperator::OnWatermark(int64_t watermark) {
+  watermark_ = std::max(watermark_, watermark);
+  if (!regular_) Expire(watermark_);
   SLUICE_RETURN_IF_ERROR(Flush());
   metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
   return EmitWatermark(watermark);

@@ -21,6 +21,16 @@ struct IntervalJoinSpec {
   int64_t upper_ms = 0;
 };
 
+// A regular (unwindowed) equi-join: every pair of rows with equal keys,
+// whenever they arrive. Each side's rows are kept for `state_ttl_ms` of
+// processing time after they arrive (0: forever), then forgotten — Flink's
+// table.exec.state.ttl. Append-only inputs; output as for the interval join.
+struct RegularJoinSpec {
+  std::vector<int> left_keys;
+  std::vector<int> right_keys;
+  int64_t state_ttl_ms = 0;
+};
+
 // Buffers each side's rows per key and joins every arriving row with the
 // buffered rows of the other side whose time is in range. Output: every left
 // column, then every right column (a right name equal to a left one gets a
@@ -38,12 +48,17 @@ class IntervalJoinOperator : public TwoInputOperator {
  public:
   static Result<std::unique_ptr<IntervalJoinOperator>> Create(const Schema& left, const Schema& right,
                                                               IntervalJoinSpec spec, const OperatorContext& ctx);
+  // The same machinery as a regular join: no time condition, rows expire by
+  // processing time (OnProcessingTime) instead of by watermark.
+  static Result<std::unique_ptr<IntervalJoinOperator>> CreateRegular(const Schema& left, const Schema& right,
+                                                                     RegularJoinSpec spec, const OperatorContext& ctx);
 
-  std::string name() const override { return "interval-join"; }
+  std::string name() const override { return regular_ ? "join" : "interval-join"; }
   const Schema& output_schema() const override { return output_schema_; }
   Status Process(Batch& batch) override { return ProcessSide(0, batch); }
   Status ProcessRight(Batch& batch) override { return ProcessSide(1, batch); }
   Status OnWatermark(int64_t watermark) override;
+  Status OnProcessingTime(int64_t now_ms) override;
   int64_t StateBytes() const override;
 
  private:
@@ -77,17 +92,21 @@ class IntervalJoinOperator : public TwoInputOperator {
   IntervalJoinOperator(Schema output, IntervalJoinSpec spec, const OperatorContext& ctx, const Schema& left,
                        const Schema& right);
   Status ProcessSide(int side, Batch& batch);
+  Status ProcessRegular(int side, Batch& batch);
   Status EmitPair(const Batch& left, int left_row, const Batch& right, int right_row);
   void Insert(int side, const Batch& batch, int row, uint32_t key_entry, int64_t ts, int64_t expire);
   void Remove(int side, int32_t n);
   Status SendLate(int side, const Batch& batch, int row);
   Status Flush();
+  void Expire(int64_t before);
 
   Schema output_schema_;
   IntervalJoinSpec spec_;
   OperatorContext ctx_;
   Side sides_[2];
   int64_t watermark_ = kMinWatermark;
+  bool regular_ = false;
+  int64_t ttl_ms_ = 0;
   Batch out_;
   Batch late_[2];
 };

@@ -323,11 +323,18 @@ void Job::ConsumerLoop(int w) {
   int ended_count = 0;
   Status s;
   Inbox* inbox = inboxes_[w].get();
+  int64_t last_tick = config_.clock->NowMillis();
   while (s.ok()) {
+    // Processing-time timers fire every tick, busy or not.
+    const int64_t now = config_.clock->NowMillis();
+    if (now - last_tick >= kConsumerTick.count()) {
+      last_tick = now;
+      s = head->OnProcessingTime(now);
+      if (!s.ok()) break;
+    }
     ChannelMessage m;
     if (!inbox->Pop(&m, kConsumerTick)) {
       if (inbox->cancelled()) break;
-      s = head->OnProcessingTime(config_.clock->NowMillis());
       continue;
     }
     const int ch = m.side * n + m.producer;
@@ -346,6 +353,17 @@ void Job::ConsumerLoop(int w) {
               std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
         }
         pools_[(m.side * n + m.producer) * n + w]->Release(m.batch);
+        if (s.ok() && config_.max_state_bytes > 0) {
+          int64_t state = 0;
+          for (const auto& op : worker.consumer_chain) state += op->StateBytes();
+          const int64_t share = config_.max_state_bytes / n;
+          if (state > share) {
+            s = Status::ResourceExhausted(fmt::format(
+                "keyed state of {} bytes exceeds this worker's share {} of max_state_bytes {}; raise the limit, "
+                "shorten windows or allowed lateness, or add a state TTL",
+                state, share, config_.max_state_bytes));
+          }
+        }
         continue;
       }
       case ChannelMessage::Kind::kWatermark:

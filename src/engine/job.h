@@ -70,6 +70,10 @@ struct JobConfig {
   int batch_capacity = kDefaultBatchCapacity;
   int channel_batches = 4;  // batches in flight per producer → consumer pair
   Clock* clock = nullptr;   // null: the system clock
+  // Keyed state allowed per job (split evenly over workers); 0 = no limit. A
+  // job whose state outgrows it fails with ResourceExhausted rather than
+  // exhausting the machine's memory.
+  int64_t max_state_bytes = 0;
 };
 
 // A running dataflow.

@@ -4,6 +4,7 @@
 
 #include "engine/group_aggregate_operator.h"
 #include "engine/interval_join_operator.h"
+#include "engine/window_join_operator.h"
 #include "engine/window_operator.h"
 
 namespace sluice::engine {
@@ -185,6 +186,93 @@ Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string>
     return std::unique_ptr<TwoInputOperator>(std::move(op));
   };
   schema_ = (*probe)->output_schema();
+  return *this;
+}
+
+Pipeline& Pipeline::WindowJoin(const Pipeline& right, std::vector<std::string> left_keys,
+                               std::vector<std::string> right_keys, WindowSpec window) {
+  if (!error_.ok()) return *this;
+  if (!right.error_.ok()) return Fail(right.error_), *this;
+  if (spec_.key_by || spec_.right || right.spec_.key_by || right.spec_.right) {
+    return Fail(Status::Unsupported("WindowJoin() joins two unkeyed pipelines (From, Filter, Select)")), *this;
+  }
+  WindowJoinSpec js;
+  js.window = window;
+  for (const std::string& k : left_keys) {
+    auto idx = schema_.IndexOf(k);
+    if (!idx.ok()) return Fail(idx.status().WithContext("WindowJoin left key")), *this;
+    js.left_keys.push_back(*idx);
+  }
+  for (const std::string& k : right_keys) {
+    auto idx = right.schema_.IndexOf(k);
+    if (!idx.ok()) return Fail(idx.status().WithContext("WindowJoin right key")), *this;
+    js.right_keys.push_back(*idx);
+  }
+  auto lt = schema_.IndexOf(time_column_);
+  auto rt = right.schema_.IndexOf(right.time_column_);
+  if (time_column_.empty() || right.time_column_.empty() || !lt.ok() || !rt.ok()) {
+    return Fail(Status::InvalidArgument("WindowJoin() needs an event-time column on both inputs")), *this;
+  }
+  js.left_time = *lt;
+  js.right_time = *rt;
+  OperatorContext probe_ctx;
+  probe_ctx.batch_capacity = 1;
+  auto probe = WindowJoinOperator::Create(schema_, right.schema_, js, probe_ctx);
+  if (!probe.ok()) return Fail(probe.status()), *this;
+  JobInput in;
+  in.sources = right.spec_.sources;
+  in.before_exchange = right.spec_.before_exchange;
+  in.key_columns = js.right_keys;
+  spec_.key_by = true;
+  spec_.key_columns = js.left_keys;
+  spec_.right = std::move(in);
+  spec_.join = [js](const Schema& l, const Schema& r,
+                    const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
+    SLUICE_ASSIGN_OR_RETURN(auto op, WindowJoinOperator::Create(l, r, js, ctx));
+    return std::unique_ptr<TwoInputOperator>(std::move(op));
+  };
+  schema_ = (*probe)->output_schema();
+  time_column_.clear();
+  return *this;
+}
+
+Pipeline& Pipeline::Join(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
+                         std::chrono::milliseconds state_ttl) {
+  if (!error_.ok()) return *this;
+  if (!right.error_.ok()) return Fail(right.error_), *this;
+  if (spec_.key_by || spec_.right || right.spec_.key_by || right.spec_.right) {
+    return Fail(Status::Unsupported("Join() joins two unkeyed pipelines (From, Filter, Select)")), *this;
+  }
+  RegularJoinSpec js;
+  for (const std::string& k : left_keys) {
+    auto idx = schema_.IndexOf(k);
+    if (!idx.ok()) return Fail(idx.status().WithContext("Join left key")), *this;
+    js.left_keys.push_back(*idx);
+  }
+  for (const std::string& k : right_keys) {
+    auto idx = right.schema_.IndexOf(k);
+    if (!idx.ok()) return Fail(idx.status().WithContext("Join right key")), *this;
+    js.right_keys.push_back(*idx);
+  }
+  js.state_ttl_ms = state_ttl.count();
+  OperatorContext probe_ctx;
+  probe_ctx.batch_capacity = 1;
+  auto probe = IntervalJoinOperator::CreateRegular(schema_, right.schema_, js, probe_ctx);
+  if (!probe.ok()) return Fail(probe.status()), *this;
+  JobInput in;
+  in.sources = right.spec_.sources;
+  in.before_exchange = right.spec_.before_exchange;
+  in.key_columns = js.right_keys;
+  spec_.key_by = true;
+  spec_.key_columns = js.left_keys;
+  spec_.right = std::move(in);
+  spec_.join = [js](const Schema& l, const Schema& r,
+                    const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
+    SLUICE_ASSIGN_OR_RETURN(auto op, IntervalJoinOperator::CreateRegular(l, r, js, ctx));
+    return std::unique_ptr<TwoInputOperator>(std::move(op));
+  };
+  schema_ = (*probe)->output_schema();
+  time_column_.clear();  // a regular join's output carries no event-time order
   return *this;
 }
 

@@ -52,6 +52,15 @@ class Pipeline {
   // left.ts + upper. Output: left columns, then right columns.
   Pipeline& IntervalJoin(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
                          std::chrono::milliseconds lower, std::chrono::milliseconds upper);
+  // Window join with another pipeline (From + Filter/Select only): pairs of
+  // rows with equal keys in the same window, emitted when the window closes.
+  // Output: window_start, window_end, left columns, right columns.
+  Pipeline& WindowJoin(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
+                       WindowSpec window);
+  // Regular equi-join with another pipeline (From + Filter/Select only);
+  // each side's rows are kept for `state_ttl` of processing time (0: forever).
+  Pipeline& Join(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
+                 std::chrono::milliseconds state_ttl = std::chrono::milliseconds(0));
   // Late rows of the right input of a join.
   Pipeline& RightLateDataTo(Sink* sink);
   Pipeline& To(Sink* sink);

@@ -20,6 +20,10 @@ struct WindowSpec {
   int64_t slide_ms = 0;  // hop: slide; cumulate: step
   int64_t gap_ms = 0;    // session
   int64_t allowed_lateness_ms = 0;
+  // Early results (tumble/hop/cumulate): every this many ms of processing
+  // time, windows still open emit their current result (+I, then -U/+U as it
+  // changes); the final firing then only emits what changed. 0: off.
+  int64_t early_fire_interval_ms = 0;
 
   static WindowSpec Tumble(std::chrono::milliseconds size) { return {WindowKind::kTumble, size.count(), size.count()}; }
   static WindowSpec Hop(std::chrono::milliseconds size, std::chrono::milliseconds slide) {
@@ -32,6 +36,11 @@ struct WindowSpec {
   WindowSpec WithAllowedLateness(std::chrono::milliseconds l) const {
     WindowSpec s = *this;
     s.allowed_lateness_ms = l.count();
+    return s;
+  }
+  WindowSpec WithEarlyFire(std::chrono::milliseconds interval) const {
+    WindowSpec s = *this;
+    s.early_fire_interval_ms = interval.count();
     return s;
   }
   std::string ToString() const;

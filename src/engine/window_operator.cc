@@ -348,15 +348,11 @@ Status SlicedWindowOperator::ApplyLate(const Batch& batch, int k, int64_t w) {
   return Status::Ok();
 }
 
-Status SlicedWindowOperator::FireWindow(int64_t end) {
+const KeyTable* SlicedWindowOperator::WindowResults(int64_t end) {
   auto begin = slices_.upper_bound(WindowStart(end));
   auto stop = slices_.upper_bound(end);
-  if (begin == stop) return Status::Ok();
-  if (std::next(begin) == stop) {
-    const KeyTable& t = begin->second->groups;
-    for (uint32_t e = 0; e < t.size(); ++e) SLUICE_RETURN_IF_ERROR(EmitWindowRow(RowKind::kInsert, t, e, end));
-    return Status::Ok();
-  }
+  if (begin == stop) return nullptr;
+  if (std::next(begin) == stop) return &begin->second->groups;
   merged_.Clear();
   distinct_list_.clear();
   for (auto it = begin; it != stop; ++it) {
@@ -369,9 +365,64 @@ Status SlicedWindowOperator::FireWindow(int64_t end) {
     distinct_list_.push_back(&it->second->distinct);
   }
   if (layout_.has_distinct()) layout_.RecountDistinct(distinct_list_, &merged_, &distinct_scratch_);
-  for (uint32_t e = 0; e < merged_.size(); ++e)
-    SLUICE_RETURN_IF_ERROR(EmitWindowRow(RowKind::kInsert, merged_, e, end));
+  return &merged_;
+}
+
+Status SlicedWindowOperator::EmitResults(int64_t end, const KeyTable& results, bool final) {
+  auto it = early_.find(end);
+  if (it == early_.end()) {
+    if (final) {
+      for (uint32_t e = 0; e < results.size(); ++e)
+        SLUICE_RETURN_IF_ERROR(EmitWindowRow(RowKind::kInsert, results, e, end));
+      return Status::Ok();
+    }
+    it = early_.emplace(end, std::make_unique<KeyTable>(layout_.payload_bytes())).first;
+  }
+  KeyTable& emitted = *it->second;
+  for (uint32_t e = 0; e < results.size(); ++e) {
+    const int64_t prev = emitted.Find(results.key(e), results.hash(e));
+    if (prev >= 0 && layout_.RowCount(emitted, static_cast<uint32_t>(prev)) == layout_.RowCount(results, e)) continue;
+    if (prev >= 0)
+      SLUICE_RETURN_IF_ERROR(EmitWindowRow(RowKind::kUpdateBefore, emitted, static_cast<uint32_t>(prev), end));
+    SLUICE_RETURN_IF_ERROR(EmitWindowRow(prev >= 0 ? RowKind::kUpdateAfter : RowKind::kInsert, results, e, end));
+    if (!final) {
+      bool inserted;
+      const uint32_t d = emitted.FindOrInsert(results.key(e), results.hash(e), &inserted);
+      std::memset(emitted.payload(d), 0, emitted.payload_bytes());
+      layout_.Merge(results, e, &emitted, d);
+    }
+  }
+  if (final) early_.erase(it);
   return Status::Ok();
+}
+
+Status SlicedWindowOperator::FireWindow(int64_t end) {
+  const KeyTable* results = WindowResults(end);
+  if (results == nullptr) {
+    early_.erase(end);
+    return Status::Ok();
+  }
+  return EmitResults(end, *results, /*final=*/true);
+}
+
+Status SlicedWindowOperator::OnProcessingTime(int64_t now_ms) {
+  const int64_t interval = spec_.window.early_fire_interval_ms;
+  if (interval > 0 && now_ms >= next_early_ms_) {
+    next_early_ms_ = now_ms + interval;
+    if (!slices_.empty()) {
+      // Every open window (end above the fired horizon) that holds a slice.
+      const int64_t last = LastWindowEnd(slices_.rbegin()->first);
+      int64_t e = fired_up_to_ == kMinWatermark ? FirstWindowEnd(slices_.begin()->first)
+                                                : FloorDiv(fired_up_to_, slide_ms_) * slide_ms_ + slide_ms_;
+      e = std::max(e, FirstWindowEnd(slices_.begin()->first));
+      for (; e <= last; e += slide_ms_) {
+        const KeyTable* results = WindowResults(e);
+        if (results) SLUICE_RETURN_IF_ERROR(EmitResults(e, *results, /*final=*/false));
+      }
+      SLUICE_RETURN_IF_ERROR(FlushOutput());
+    }
+  }
+  return Operator::OnProcessingTime(now_ms);
 }
 
 Status SlicedWindowOperator::FireUpTo(int64_t t) {
@@ -684,6 +735,9 @@ Result<std::unique_ptr<Operator>> CreateWindowOperator(const Schema& input, cons
   switch (w.kind) {
     case WindowKind::kSession: {
       if (w.gap_ms <= 0) return Status::InvalidArgument("session gap must be positive");
+      if (w.early_fire_interval_ms > 0) {
+        return Status::Unsupported("early results of session windows are not supported yet");
+      }
       SLUICE_ASSIGN_OR_RETURN(auto op, SessionWindowOperator::Create(input, spec, ctx));
       return std::unique_ptr<Operator>(std::move(op));
     }

@@ -121,6 +121,9 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   Status FireUpTo(int64_t t) override;
   bool OnTimeForAllWindows(int64_t ts, int64_t w) const override { return FirstWindowEnd(SliceEnd(ts)) > w; }
 
+ public:
+  Status OnProcessingTime(int64_t now_ms) override;
+
  private:
   struct Slice {
     Slice(int payload) : groups(payload), distinct(12) {}
@@ -138,6 +141,11 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   // Merges the slices of window `end` for one key into single_ (entry 0); false if the key has no data.
   bool MergeKey(int64_t end, std::string_view key, uint64_t hash);
   Status EmitWindowRow(RowKind kind, const KeyTable& table, uint32_t e, int64_t end);
+  // The current results of window `end` (the one slice's table, or merged_); null if empty.
+  const KeyTable* WindowResults(int64_t end);
+  // Emits `results` for window `end`: +I for keys not emitted early, -U/+U
+  // for keys whose early result changed. `final` drops the early record.
+  Status EmitResults(int64_t end, const KeyTable& results, bool final);
   Status FireWindow(int64_t end);
 
   int64_t slice_ms_;
@@ -155,6 +163,9 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   };
   std::vector<SliceRun> runs_;
   size_t used_runs_ = 0;
+  // Early firing: per open window, the accumulators last emitted per key.
+  std::map<int64_t, std::unique_ptr<KeyTable>> early_;
+  int64_t next_early_ms_ = kMinWatermark;
 };
 
 // Session windows per key: a row opens [ts, ts + gap) and merges every

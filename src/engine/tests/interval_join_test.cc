@@ -129,3 +129,155 @@ TEST(IntervalJoinTest, StateIsDroppedBehindTheWatermark) {
 
 }  // namespace
 }  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+TEST(RegularJoinTest, WithoutTtlJoinsEveryPairOfEqualKeys) {
+  const uint32_t seed = 31;
+  std::mt19937_64 rng(seed);
+  Input left = Generate(rng, 2, 600, 30, 0);
+  Input right = Generate(rng, 2, 400, 30, 0);
+  std::multiset<std::vector<Value>> expected;
+  for (const auto& lp : left.parts) {
+    for (const Row& l : lp) {
+      for (const auto& rp : right.parts) {
+        for (const Row& r : rp) {
+          if (l[0].i == r[0].i) expected.insert({l[0], l[1], l[2], r[0], r[1], r[2]});
+        }
+      }
+    }
+  }
+  for (int workers : {1, 2}) {
+    SCOPED_TRACE(::testing::Message() << "seed=" << seed << " workers=" << workers);
+    auto ls = MemorySource::Create(kLeft, left.parts, "ts", {}, 64).value();
+    auto rs = MemorySource::Create(kRight, right.parts, "ts", {}, 64).value();
+    CollectingSink sink;
+    auto job = Pipeline()
+                   .From(ls)
+                   .Join(Pipeline().From(rs), {"k"}, {"k"})
+                   .To(&sink)
+                   .Build(JobConfig{workers, 128, 64, 2, nullptr});
+    ASSERT_TRUE(job.ok()) << job.status().ToString();
+    ASSERT_TRUE((*job)->Run().ok());
+    EXPECT_TRUE(Rows(sink) == expected);
+  }
+}
+
+TEST(RegularJoinTest, RowsAreForgottenAfterTheirTtl) {
+  ManualClock clock(0);
+  OperatorContext ctx;
+  ctx.batch_capacity = 16;
+  ctx.clock = &clock;
+  auto op = IntervalJoinOperator::CreateRegular(kLeft, kRight, RegularJoinSpec{{0}, {0}, 1000}, ctx).value();
+  CollectingSink sink;
+  SinkOperator out(op->output_schema(), &sink);
+  op->set_next(&out);
+  Batch l = testing::MakeBatch(kLeft, {{Value::Int64(1), Value::Int64(10), Value::Timestamp(0)}}, 16);
+  ASSERT_TRUE(op->Process(l).ok());
+  clock.Advance(999);
+  ASSERT_TRUE(op->OnProcessingTime(clock.NowMillis()).ok());
+  Batch r = testing::MakeBatch(kRight, {{Value::Int64(1), Value::Int64(20), Value::Timestamp(0)}}, 16);
+  ASSERT_TRUE(op->ProcessRight(r).ok());
+  EXPECT_EQ(sink.rows().size(), 1u);  // the left row is still there at 999 ms
+  clock.Advance(1);
+  ASSERT_TRUE(op->OnProcessingTime(clock.NowMillis()).ok());  // left row's TTL ends at 1000
+  Batch r2 = testing::MakeBatch(kRight, {{Value::Int64(1), Value::Int64(30), Value::Timestamp(0)}}, 16);
+  ASSERT_TRUE(op->ProcessRight(r2).ok());
+  EXPECT_EQ(sink.rows().size(), 1u);
+  Batch l2 = testing::MakeBatch(kLeft, {{Value::Int64(1), Value::Int64(11), Value::Timestamp(0)}}, 16);
+  ASSERT_TRUE(op->Process(l2).ok());  // meets both right rows (TTL 1999 and 2000)
+  EXPECT_EQ(sink.rows().size(), 3u);
+}
+
+}  // namespace
+}  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+// Window ends of `ts` for the hopping window used below.
+std::vector<int64_t> HopEnds(int64_t ts, int64_t size, int64_t slide) {
+  std::vector<int64_t> ends;
+  int64_t first = (ts >= 0 ? ts / slide : -((-ts + slide - 1) / slide)) * slide + slide;
+  for (int64_t e = first; e - size <= ts; e += slide) ends.push_back(e);
+  return ends;
+}
+
+struct Tagged {
+  Row row;
+  int64_t w;  // partition watermark before the row
+};
+
+std::vector<Tagged> Tag(const std::vector<std::vector<Row>>& parts, int64_t delay) {
+  std::vector<Tagged> out;
+  for (const auto& part : parts) {
+    int64_t max_ts = kMinWatermark;
+    for (const Row& r : part) {
+      out.push_back({r, max_ts == kMinWatermark ? kMinWatermark : max_ts - delay});
+      max_ts = std::max(max_ts, r[2].i);
+    }
+  }
+  return out;
+}
+
+TEST(WindowJoinTest, MatchesReferenceForAnyWorkersAndBatchSize) {
+  const uint32_t seed = 41;
+  std::mt19937_64 rng(seed);
+  const int64_t delay = 100, size = 400, slide = 200;
+  Input left = Generate(rng, 2, 800, 25, delay);
+  Input right = Generate(rng, 2, 700, 25, delay);
+  std::multiset<std::vector<Value>> expected, late_left, late_right;
+  auto lt = Tag(left.parts, delay), rt = Tag(right.parts, delay);
+  auto open_ends = [&](const Tagged& t) {
+    std::vector<int64_t> ends;
+    for (int64_t e : HopEnds(t.row[2].i, size, slide)) {
+      if (e > t.w) ends.push_back(e);
+    }
+    return ends;
+  };
+  for (const Tagged& l : lt) {
+    if (open_ends(l).empty()) late_left.insert(l.row);
+  }
+  for (const Tagged& r : rt) {
+    if (open_ends(r).empty()) late_right.insert(r.row);
+  }
+  for (const Tagged& l : lt) {
+    for (int64_t e : open_ends(l)) {
+      for (const Tagged& r : rt) {
+        if (r.row[0].i != l.row[0].i) continue;
+        auto re = open_ends(r);
+        if (std::find(re.begin(), re.end(), e) == re.end()) continue;
+        expected.insert({Value::Timestamp(e - size), Value::Timestamp(e), l.row[0], l.row[1], l.row[2], r.row[0],
+                         r.row[1], r.row[2]});
+      }
+    }
+  }
+  ASSERT_GT(expected.size(), 100u);
+  for (int workers : {1, 2}) {
+    for (int batch : {6, 1024}) {
+      SCOPED_TRACE(::testing::Message() << "seed=" << seed << " workers=" << workers << " batch=" << batch);
+      auto ls = MemorySource::Create(kLeft, left.parts, "ts", WatermarkStrategy::BoundedDelay(100ms), batch).value();
+      auto rs = MemorySource::Create(kRight, right.parts, "ts", WatermarkStrategy::BoundedDelay(100ms), batch).value();
+      CollectingSink sink, ll, rl;
+      auto job = Pipeline()
+                     .From(ls)
+                     .WindowJoin(Pipeline().From(rs), {"k"}, {"k"},
+                                 WindowSpec::Hop(std::chrono::milliseconds(size), std::chrono::milliseconds(slide)))
+                     .To(&sink)
+                     .LateDataTo(&ll)
+                     .RightLateDataTo(&rl)
+                     .Build(JobConfig{workers, 128, batch, 2, nullptr});
+      ASSERT_TRUE(job.ok()) << job.status().ToString();
+      ASSERT_TRUE((*job)->Run().ok());
+      auto got = Rows(sink);
+      EXPECT_EQ(got.size(), expected.size());
+      EXPECT_TRUE(got == expected);
+      EXPECT_EQ(Rows(ll), late_left);
+      EXPECT_EQ(Rows(rl), late_right);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sluice::engine

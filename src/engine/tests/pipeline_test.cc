@@ -428,3 +428,21 @@ TEST(PipelineTest, MetricsCountRowsPerOperator) {
 
 }  // namespace
 }  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+TEST(PipelineTest, StateBeyondTheConfiguredLimitFailsTheJob) {
+  // Every row a new key in an unwindowed GROUP BY: state only grows.
+  auto source = std::make_shared<GeneratorSource>(200'000, 256);
+  CollectingSink sink;
+  JobConfig config{1, 128, 256, 2, nullptr};
+  config.max_state_bytes = 1 << 20;
+  auto job = Pipeline().From(source).KeyBy({"price"}).Aggregate({Count()}).To(&sink).Build(config);
+  ASSERT_TRUE(job.ok());
+  Status s = (*job)->Run();
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << s.ToString();
+}
+
+}  // namespace
+}  // namespace sluice::engine

@@ -1,0 +1,240 @@
+#include "engine/window_join_operator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/sink.h"
+
+namespace sluice::engine {
+
+namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+// The ends of the windows containing `ts`, smallest first.
+template <typename F>
+void ForEachWindowEnd(const WindowSpec& w, int64_t ts, F&& f) {
+  switch (w.kind) {
+    case WindowKind::kTumble: f(FloorDiv(ts, w.size_ms) * w.size_ms + w.size_ms); break;
+    case WindowKind::kHop: {
+      const int64_t first = FloorDiv(ts, w.slide_ms) * w.slide_ms + w.slide_ms;
+      for (int64_t e = first; e - w.size_ms <= ts; e += w.slide_ms) f(e);
+      break;
+    }
+    case WindowKind::kCumulate: {
+      const int64_t period = FloorDiv(ts, w.size_ms) * w.size_ms;
+      for (int64_t e = FloorDiv(ts, w.slide_ms) * w.slide_ms + w.slide_ms; e <= period + w.size_ms; e += w.slide_ms)
+        f(e);
+      break;
+    }
+    case WindowKind::kSession: break;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WindowJoinOperator>> WindowJoinOperator::Create(const Schema& left, const Schema& right,
+                                                                       WindowJoinSpec spec,
+                                                                       const OperatorContext& ctx) {
+  if (spec.window.kind == WindowKind::kSession) {
+    return Status::Unsupported("window joins over session windows are not supported; use TUMBLE, HOP or CUMULATE");
+  }
+  if (spec.window.size_ms <= 0 || spec.window.slide_ms <= 0 ||
+      (spec.window.kind == WindowKind::kCumulate && spec.window.size_ms % spec.window.slide_ms != 0)) {
+    return Status::InvalidArgument(fmt::format("bad window for a window join: {}", spec.window.ToString()));
+  }
+  if (spec.left_keys.size() != spec.right_keys.size() || spec.left_keys.empty()) {
+    return Status::InvalidArgument("a window join needs the same number (at least one) of key columns per side");
+  }
+  for (size_t i = 0; i < spec.left_keys.size(); ++i) {
+    int l = spec.left_keys[i], r = spec.right_keys[i];
+    if (l < 0 || l >= left.size() || r < 0 || r >= right.size() || left.field(l).type != right.field(r).type) {
+      return Status::InvalidArgument("window join key columns must exist on both sides with equal types");
+    }
+  }
+  for (auto [schema, t] : {std::pair{&left, spec.left_time}, std::pair{&right, spec.right_time}}) {
+    if (t < 0 || t >= schema->size() || schema->field(t).type != DataType::kTimestamp) {
+      return Status::InvalidArgument("a window join needs the TIMESTAMP(3) event-time column of each input");
+    }
+  }
+  std::vector<Field> fields = {{"window_start", DataType::kTimestamp}, {"window_end", DataType::kTimestamp}};
+  for (const Schema* s : {&left, &right}) {
+    for (const Field& f : s->fields()) {
+      Field g = f;
+      while (std::any_of(fields.begin(), fields.end(), [&](const Field& x) { return x.name == g.name; })) {
+        g.name += "0";
+      }
+      fields.push_back(g);
+    }
+  }
+  return std::unique_ptr<WindowJoinOperator>(new WindowJoinOperator(Schema(fields), std::move(spec), ctx, left, right));
+}
+
+WindowJoinOperator::WindowJoinOperator(Schema output, WindowJoinSpec spec, const OperatorContext& ctx,
+                                       const Schema& left, const Schema& right)
+    : output_schema_(output),
+      spec_(std::move(spec)),
+      ctx_(ctx),
+      schemas_{left, right},
+      keys_{KeyEncoder(spec_.left_keys), KeyEncoder(spec_.right_keys)},
+      out_(std::move(output), ctx.batch_capacity),
+      late_{Batch(left, ctx.batch_capacity), Batch(right, ctx.batch_capacity)} {}
+
+int64_t WindowJoinOperator::WindowStart(int64_t end) const {
+  if (spec_.window.kind == WindowKind::kCumulate) {
+    return FloorDiv(end - 1, spec_.window.size_ms) * spec_.window.size_ms;
+  }
+  return end - spec_.window.size_ms;
+}
+
+WindowJoinOperator::Pane* WindowJoinOperator::GetPane(int64_t end) {
+  auto it = panes_.find(end);
+  if (it != panes_.end()) return it->second.get();
+  std::unique_ptr<Pane> pane;
+  if (!free_panes_.empty()) {
+    pane = std::move(free_panes_.back());
+    free_panes_.pop_back();
+  } else {
+    pane = std::make_unique<Pane>();
+  }
+  Pane* raw = pane.get();
+  panes_.emplace(end, std::move(pane));
+  return raw;
+}
+
+void WindowJoinOperator::Store(Pane* pane, int side, const Batch& batch, int row, uint32_t key_entry) {
+  auto& chunks = pane->chunks[side];
+  auto& next = pane->next[side];
+  const int cap = ctx_.batch_capacity;
+  const int32_t id = static_cast<int32_t>(next.size());
+  if (id % cap == 0 && static_cast<size_t>(id / cap) == chunks.size()) {
+    chunks.push_back(std::make_unique<Batch>(schemas_[side], cap));
+  }
+  Batch& chunk = *chunks[id / cap];
+  chunk.AppendRow(batch, row);
+  int32_t* heads = reinterpret_cast<int32_t*>(pane->index.payload(key_entry));
+  next.push_back(heads[side] - 1);
+  heads[side] = id + 1;
+}
+
+Status WindowJoinOperator::SendLate(int side, const Batch& batch, int row) {
+  metrics().Add(metrics().late_rows, 1);
+  Sink* sink = side == 0 ? ctx_.late_sink : ctx_.right_late_sink;
+  if (!sink) return Status::Ok();
+  if (late_[side].num_rows() == late_[side].capacity()) {
+    SLUICE_RETURN_IF_ERROR(sink->Write(late_[side]));
+    late_[side].Clear();
+  }
+  late_[side].AppendRow(batch, row);
+  return Status::Ok();
+}
+
+Status WindowJoinOperator::Flush() {
+  for (int s = 0; s < 2; ++s) {
+    if (late_[s].num_rows() == 0) continue;
+    Sink* sink = s == 0 ? ctx_.late_sink : ctx_.right_late_sink;
+    if (sink) SLUICE_RETURN_IF_ERROR(sink->Write(late_[s]));
+    late_[s].Clear();
+  }
+  if (out_.num_rows() == 0) return Status::Ok();
+  Status st = Emit(out_);
+  out_.Clear();
+  return st;
+}
+
+Status WindowJoinOperator::ProcessSide(int side, Batch& batch) {
+  const int n = batch.active_rows();
+  if (n == 0) return Status::Ok();
+  keys_[side].Encode(batch);
+  const Column& times = batch.column(side == 0 ? spec_.left_time : spec_.right_time);
+  for (int k = 0; k < n; ++k) {
+    const int r = batch.active_row(k);
+    if (times.IsNull(r)) {
+      metrics().Add(metrics().dropped_rows, 1);
+      continue;
+    }
+    const int64_t ts = times.data<int64_t>()[r];
+    // Windows that had closed in the row's partition (or here) do not take it.
+    const int64_t closed = std::max(batch.late_watermark(r), watermark_);
+    bool taken = false;
+    Status s;
+    ForEachWindowEnd(spec_.window, ts, [&](int64_t end) {
+      if (end <= closed) return;
+      Pane* pane = GetPane(end);
+      bool inserted;
+      uint32_t e = pane->index.FindOrInsert(keys_[side].key(k), keys_[side].hash(k), &inserted);
+      Store(pane, side, batch, r, e);
+      taken = true;
+    });
+    if (!taken) SLUICE_RETURN_IF_ERROR(SendLate(side, batch, r));
+  }
+  SLUICE_RETURN_IF_ERROR(Flush());
+  metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status WindowJoinOperator::EmitPair(int64_t end, const Batch& l, int lr, const Batch& r, int rr) {
+  if (out_.num_rows() == out_.capacity()) SLUICE_RETURN_IF_ERROR(Flush());
+  const int row = out_.num_rows();
+  out_.column(0).SetValid(row);
+  out_.column(1).SetValid(row);
+  out_.column(0).data<int64_t>()[row] = WindowStart(end);
+  out_.column(1).data<int64_t>()[row] = end;
+  const int nl = l.num_columns();
+  for (int c = 0; c < nl; ++c) out_.column(2 + c).CopyRow(l.column(c), lr, row);
+  for (int c = 0; c < r.num_columns(); ++c) out_.column(2 + nl + c).CopyRow(r.column(c), rr, row);
+  out_.set_num_rows(row + 1);
+  return Status::Ok();
+}
+
+Status WindowJoinOperator::FirePane(int64_t end, Pane* pane) {
+  const int cap = ctx_.batch_capacity;
+  for (uint32_t e = 0; e < pane->index.size(); ++e) {
+    const int32_t* heads = reinterpret_cast<const int32_t*>(pane->index.payload(e));
+    if (heads[0] == 0 || heads[1] == 0) continue;
+    for (int32_t a = heads[0] - 1; a >= 0; a = pane->next[0][a]) {
+      for (int32_t b = heads[1] - 1; b >= 0; b = pane->next[1][b]) {
+        SLUICE_RETURN_IF_ERROR(EmitPair(end, *pane->chunks[0][a / cap], a % cap, *pane->chunks[1][b / cap], b % cap));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status WindowJoinOperator::OnWatermark(int64_t watermark) {
+  watermark_ = std::max(watermark_, watermark);
+  while (!panes_.empty() && panes_.begin()->first <= watermark_) {
+    auto node = panes_.extract(panes_.begin());
+    SLUICE_RETURN_IF_ERROR(FirePane(node.key(), node.mapped().get()));
+    Pane* pane = node.mapped().get();
+    pane->index.Clear();
+    for (int s = 0; s < 2; ++s) {
+      for (auto& c : pane->chunks[s]) c->Clear();
+      pane->chunks[s].clear();
+      pane->next[s].clear();
+    }
+    free_panes_.push_back(std::move(node.mapped()));
+  }
+  SLUICE_RETURN_IF_ERROR(Flush());
+  metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  return EmitWatermark(watermark);
+}
+
+int64_t WindowJoinOperator::StateBytes() const {
+  int64_t bytes = 0;
+  for (const auto& [end, pane] : panes_) {
+    bytes += pane->index.MemoryBytes();
+    for (int s = 0; s < 2; ++s) {
+      for (const auto& c : pane->chunks[s]) bytes += static_cast<int64_t>(c->MemoryBytes());
+    }
+  }
+  return bytes;
+}
+
+}  // namespace sluice::engine
