@@ -3,15 +3,17 @@
 #include "connectors/datagen_connector.h"
 #include "connectors/filesystem_connector.h"
 #include "connectors/print_connector.h"
+#include "connectors/topic_connector.h"
 
 namespace sluice::connectors {
 
 void RegisterBuiltinConnectors(engine::ConnectorRegistry& registry, const ConnectorEnvironment& env) {
-  (void)env;
   registry.Register(NewFilesystemConnector());
   registry.Register(NewPrintConnector());
   registry.Register(NewBlackholeConnector());
   registry.Register(NewDatagenConnector());
+  registry.Register(NewTopicConnector(env.log, env.bootstrap));
+  registry.Register(NewKafkaConnector());
 }
 
 }  // namespace sluice::connectors

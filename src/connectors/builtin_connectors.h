@@ -20,8 +20,8 @@ struct ConnectorEnvironment {
 };
 
 // Registers every connector of this module: 'filesystem', 'print',
-// 'blackhole', 'datagen' (and the topic connectors as they land). The log,
-// if any, must outlive the registry's jobs.
+// 'blackhole', 'datagen', 'topic', 'kafka'. The log, if any, must outlive
+// the registry's jobs.
 void RegisterBuiltinConnectors(engine::ConnectorRegistry& registry, const ConnectorEnvironment& env = {});
 
 }  // namespace sluice::connectors

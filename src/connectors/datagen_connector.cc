@@ -28,7 +28,8 @@ Result<int64_t> IntOption(const engine::TableDescriptor& t, const std::string& k
   char* end = nullptr;
   long long v = std::strtoll(it->second.c_str(), &end, 10);
   if (it->second.empty() || *end != '\0') {
-    return Status::InvalidArgument(fmt::format("table {}: option '{}' must be an integer, got '{}'", t.name, key, it->second));
+    return Status::InvalidArgument(
+        fmt::format("table {}: option '{}' must be an integer, got '{}'", t.name, key, it->second));
   }
   return static_cast<int64_t>(v);
 }
@@ -64,8 +65,8 @@ class DatagenReader : public engine::SourceReader {
           case DataType::kInt32: col.data<int32_t>()[r] = static_cast<int32_t>(v); break;
           case DataType::kDouble:
             col.data<double>()[r] = g.sequence ? static_cast<double>(v)
-                                                 : std::uniform_real_distribution<double>(
-                                                       static_cast<double>(g.min), static_cast<double>(g.max))(rng_);
+                                               : std::uniform_real_distribution<double>(
+                                                     static_cast<double>(g.min), static_cast<double>(g.max))(rng_);
             break;
           case DataType::kBool: col.data<uint8_t>()[r] = v & 1; break;
           case DataType::kTimestamp: col.data<int64_t>()[r] = now; break;

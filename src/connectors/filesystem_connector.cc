@@ -175,13 +175,14 @@ class FileSink : public engine::Sink {
     s->dir_ = path;
     std::error_code ec;
     fs::create_directories(s->dir_, ec);
-    if (ec) return Status::IoError(fmt::format("table {}: cannot create directory {}: {}", table.name, path, ec.message()));
+    if (ec)
+      return Status::IoError(fmt::format("table {}: cannot create directory {}: {}", table.name, path, ec.message()));
     std::string roll = table.Option("sink.rolling-policy.file-size", "134217728");
     char* end = nullptr;
     s->roll_bytes_ = std::strtoll(roll.c_str(), &end, 10);
     if (*end != '\0' || s->roll_bytes_ <= 0) {
-      return Status::InvalidArgument(
-          fmt::format("table {}: 'sink.rolling-policy.file-size' must be a number of bytes, got '{}'", table.name, roll));
+      return Status::InvalidArgument(fmt::format(
+          "table {}: 'sink.rolling-policy.file-size' must be a number of bytes, got '{}'", table.name, roll));
     }
     SLUICE_ASSIGN_OR_RETURN(auto encoder, RowEncoder::ForTable(table));
     s->encoder_ = std::make_unique<RowEncoder>(std::move(encoder));
@@ -200,10 +201,10 @@ class FileSink : public engine::Sink {
     for (int k = 0; k < batch.active_rows(); ++k) {
       int row = batch.active_row(k);
       if (batch.row_kind(row) != engine::RowKind::kInsert) {
-        return Status::InvalidArgument(fmt::format(
-            "table {}: the filesystem sink is append-only, but the query produces updates ({}); write an "
-            "append-only query (e.g. a window aggregation) or use a sink that accepts changelogs",
-            table_.name, engine::RowKindName(batch.row_kind(row))));
+        return Status::InvalidArgument(
+            fmt::format("table {}: the filesystem sink is append-only, but the query produces updates ({}); write an "
+                        "append-only query (e.g. a window aggregation) or use a sink that accepts changelogs",
+                        table_.name, engine::RowKindName(batch.row_kind(row))));
       }
       encoder_->Encode(batch, row, &buf);
       buf.push_back('\n');

@@ -9,8 +9,8 @@ Result<char> Delimiter(const engine::TableDescriptor& table) {
   std::string d = table.Option("csv.field-delimiter", ",");
   if (d == "\\t") d = "\t";
   if (d.size() != 1) {
-    return Status::InvalidArgument(fmt::format("table {}: 'csv.field-delimiter' must be one character, got '{}'",
-                                               table.name, d));
+    return Status::InvalidArgument(
+        fmt::format("table {}: 'csv.field-delimiter' must be one character, got '{}'", table.name, d));
   }
   return d[0];
 }

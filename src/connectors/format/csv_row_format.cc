@@ -66,7 +66,8 @@ Status CsvRowDecoder::Decode(std::string_view line, Batch* out, int row) {
     if (!decode_column_[c]) continue;
     Column& col = out->column(c);
     col.SetNull(row);
-    if (f >= fields_.size()) return Status::InvalidArgument(fmt::format("missing field for column {}", schema.field(c).name));
+    if (f >= fields_.size())
+      return Status::InvalidArgument(fmt::format("missing field for column {}", schema.field(c).name));
     std::string_view s = fields_[f];
     bool quoted = quoted_[f];
     ++f;

@@ -13,9 +13,9 @@ TEST(DatagenConnectorTest, BoundedSequenceAndRandomRanges) {
   engine::TableDescriptor t;
   t.name = "gen";
   t.schema = engine::Schema({{"id", DataType::kInt64}, {"v", DataType::kInt32}, {"s", DataType::kString}});
-  t.options = {{"connector", "datagen"},          {"number-of-rows", "5000"}, {"rows-per-second", "0"},
-               {"fields.id.kind", "sequence"},    {"fields.id.start", "10"},  {"fields.v.min", "3"},
-               {"fields.v.max", "7"},             {"fields.s.length", "4"}};
+  t.options = {{"connector", "datagen"},       {"number-of-rows", "5000"}, {"rows-per-second", "0"},
+               {"fields.id.kind", "sequence"}, {"fields.id.start", "10"},  {"fields.v.min", "3"},
+               {"fields.v.max", "7"},          {"fields.s.length", "4"}};
   auto source = NewDatagenConnector()->CreateSource(t, {});
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   auto reader = (*source)->OpenSplit(0);

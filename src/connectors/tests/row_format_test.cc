@@ -53,15 +53,15 @@ TEST(JsonRowFormatTest, WrongTypeNamesTheFieldAndLeavesTheRowNull) {
 TEST(JsonRowFormatTest, EncodeThenDecodeRoundTrips) {
   Batch b(BidSchema(), 8);
   JsonRowDecoder d(std::vector<bool>(6, true));
-  ASSERT_TRUE(d.Decode(R"({"auction": -3, "price": 0.25, "name": "tab\there", "ok": false, "ts": 1795341600250, "n": 4})",
-                       &b, 0)
-                  .ok());
+  ASSERT_TRUE(
+      d.Decode(R"({"auction": -3, "price": 0.25, "name": "tab\there", "ok": false, "ts": 1795341600250, "n": 4})", &b,
+               0)
+          .ok());
   b.set_num_rows(1);
   JsonRowEncoder e(BidSchema(), std::vector<bool>(6, true));
   std::string out;
   e.Encode(b, 0, &out);
-  EXPECT_EQ(out,
-            R"({"auction":-3,"price":0.25,"name":"tab\there","ok":false,"ts":"2026-11-22 10:00:00.250","n":4})");
+  EXPECT_EQ(out, R"({"auction":-3,"price":0.25,"name":"tab\there","ok":false,"ts":"2026-11-22 10:00:00.250","n":4})");
   Batch b2(BidSchema(), 8);
   ASSERT_TRUE(d.Decode(out, &b2, 0).ok());
   EXPECT_EQ(b2.column(4).data<int64_t>()[0], 1795341600250);

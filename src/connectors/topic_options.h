@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "engine/connector_registry.h"
+
+namespace sluice::connectors {
+
+enum class StartupMode { kEarliest, kLatest, kGroupOffsets, kTimestamp };
+enum class BoundedMode { kUnbounded, kLatestOffset };
+enum class MetadataKind { kNone, kPartition, kOffset, kTimestamp, kKey, kTopic };
+
+// The options of a 'topic' or 'kafka' table, checked once.
+struct TopicOptions {
+  std::string topic;
+  std::string bootstrap;  // empty: the embedded log
+  std::string group_id;   // 'properties.group.id'
+  StartupMode startup = StartupMode::kEarliest;
+  int64_t startup_timestamp_ms = 0;
+  BoundedMode bounded = BoundedMode::kUnbounded;
+  // Per column: which record metadata it carries (kNone = a payload field).
+  std::vector<MetadataKind> metadata;
+  // Sink: payload columns forming the record key ('key.fields', ';'-separated)
+  // and how the key is written ('key.format': 'json' object, or 'raw' text of
+  // a single field).
+  std::vector<int> key_columns;
+  bool raw_key = false;
+
+  // `embedded_available`: the process owns a log ('topic' tables use it unless
+  // 'properties.bootstrap.servers' is given); `default_bootstrap` otherwise.
+  static Result<TopicOptions> Parse(const engine::TableDescriptor& table, bool is_kafka_connector,
+                                    bool embedded_available, const std::string& default_bootstrap);
+};
+
+}  // namespace sluice::connectors

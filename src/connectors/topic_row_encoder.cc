@@ -1,0 +1,61 @@
+#include "connectors/topic_row_encoder.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace sluice::connectors {
+
+Result<TopicRowEncoder> TopicRowEncoder::ForTable(const engine::TableDescriptor& table, const TopicOptions* options) {
+  SLUICE_ASSIGN_OR_RETURN(RowEncoder value, RowEncoder::ForTable(table));
+  std::vector<bool> key_columns(table.schema.size(), false);
+  for (int c : options->key_columns) key_columns[c] = true;
+  TopicRowEncoder e(std::move(value), JsonRowEncoder(table.schema, key_columns), options, table.name);
+  for (int c = 0; c < table.schema.size(); ++c) {
+    if (options->metadata[c] == MetadataKind::kTimestamp) e.timestamp_column_ = c;
+  }
+  return e;
+}
+
+Status TopicRowEncoder::Encode(const engine::Batch& batch, int row, std::string* value, std::string* key,
+                               bool* has_key, int64_t* timestamp_ms) const {
+  if (batch.row_kind(row) != engine::RowKind::kInsert) {
+    return Status::InvalidArgument(fmt::format(
+        "table {}: a topic sink is append-only, but the query produces updates ({}); write an append-only query "
+        "(e.g. a window aggregation)",
+        table_, engine::RowKindName(batch.row_kind(row))));
+  }
+  value->clear();
+  value_.Encode(batch, row, value);
+  *has_key = !options_->key_columns.empty();
+  if (*has_key) {
+    key->clear();
+    if (options_->raw_key) {
+      const auto& col = batch.column(options_->key_columns[0]);
+      if (col.IsNull(row)) {
+        *has_key = false;
+      } else if (col.type() == engine::DataType::kString) {
+        key->append(col.GetString(row));
+      } else {
+        // The JSON text of a number or boolean is its natural raw form.
+        std::string json;
+        key_.Encode(batch, row, &json);
+        auto colon = json.find(':');
+        key->append(json.substr(colon + 1, json.size() - colon - 2));
+      }
+    } else {
+      key_.Encode(batch, row, key);
+    }
+  }
+  *timestamp_ms = 0;
+  if (timestamp_column_ >= 0 && batch.column(timestamp_column_).IsValid(row)) {
+    *timestamp_ms = batch.column(timestamp_column_).data<int64_t>()[row];
+  } else {
+    *timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  }
+  return Status::Ok();
+}
+
+}  // namespace sluice::connectors
