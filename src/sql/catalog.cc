@@ -57,7 +57,8 @@ Status Catalog::Drop(const DropStatement& drop, std::string_view source) {
   auto it = entries_.find(name);
   bool want_view = drop.object == ObjectKind::kView;
   if (drop.object == ObjectKind::kFunction) {
-    return SyntaxError(source, drop.pos, "DROP FUNCTION is not supported yet: user-defined functions are not supported");
+    return SyntaxError(source, drop.pos,
+                       "DROP FUNCTION is not supported yet: user-defined functions are not supported");
   }
   if (it == entries_.end() || (it->second.kind == CatalogEntry::Kind::kView) != want_view ||
       (drop.persistence == Persistence::kTemporary && it->second.persistence != Persistence::kTemporary)) {

@@ -18,10 +18,10 @@ struct CatalogColumn {
   std::string name;
   engine::DataType type = engine::DataType::kInt64;
   ColumnKind kind = ColumnKind::kPhysical;
-  std::string metadata_key;             // kMetadata: the key (defaults to the column name)
+  std::string metadata_key;  // kMetadata: the key (defaults to the column name)
   Virtuality virtuality = Virtuality::kStored;
-  const Expr* computed = nullptr;       // kComputed: owned by the table's statement
-  std::string type_text;                // as DESCRIBE prints it, e.g. "TIMESTAMP(3)"
+  const Expr* computed = nullptr;  // kComputed: owned by the table's statement
+  std::string type_text;           // as DESCRIBE prints it, e.g. "TIMESTAMP(3)"
 };
 
 // A table or a view of the catalog. Tables keep their CREATE TABLE
@@ -31,12 +31,12 @@ struct CatalogEntry {
   enum class Kind { kTable, kView } kind = Kind::kTable;
   std::string name;
   Persistence persistence = Persistence::kPermanent;
-  std::shared_ptr<const Statement> statement;  // CreateTableStatement or CreateViewStatement
+  std::shared_ptr<const Statement> statement;      // CreateTableStatement or CreateViewStatement
   std::shared_ptr<const std::string> source_text;  // the script it came from, for error positions
   // Tables: columns, options, the rowtime column and its watermark expression.
   std::vector<CatalogColumn> columns;
   std::map<std::string, std::string> options;
-  std::string rowtime;                  // "" = no WATERMARK FOR
+  std::string rowtime;  // "" = no WATERMARK FOR
   const Expr* watermark_expr = nullptr;
   std::vector<std::string> primary_key;
   // Views: the query and the column names it was given (may be empty).

@@ -21,8 +21,8 @@ class ComputedSource : public engine::Source {
  public:
   // `computed`: expressions over the inner schema, with their column names.
   static Result<std::shared_ptr<ComputedSource>> Create(std::shared_ptr<engine::Source> inner,
-                                                        std::vector<engine::Projection> computed,
-                                                        int event_time_column, engine::WatermarkStrategy strategy);
+                                                        std::vector<engine::Projection> computed, int event_time_column,
+                                                        engine::WatermarkStrategy strategy);
 
   std::string name() const override { return inner_->name(); }
   const engine::Schema& schema() const override { return schema_; }

@@ -188,7 +188,8 @@ Result<engine::Expr> ExprBinder::BindLiteral(const LiteralExpr& lit) {
     case LiteralKind::kInteger: {
       int64_t v = 0;
       auto [p, ec] = std::from_chars(lit.text.data(), lit.text.data() + lit.text.size(), v);
-      if (ec != std::errc()) return Error(lit.pos, fmt::format("integer literal {} is out of range for BIGINT", lit.text));
+      if (ec != std::errc())
+        return Error(lit.pos, fmt::format("integer literal {} is out of range for BIGINT", lit.text));
       if (v <= std::numeric_limits<int32_t>::max()) return Lit(static_cast<int>(v));
       return Lit(v);
     }
@@ -433,9 +434,8 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
                                                       : engine::Cast(args[0], engine::DataType::kInt64) * Lit(1000);
     return engine::Cast(ms, engine::DataType::kTimestamp);
   }
-  return Error(call.pos,
-               fmt::format("function {} is not supported yet; the supported scalar functions are {}", name,
-                           kSupportedFunctions));
+  return Error(call.pos, fmt::format("function {} is not supported yet; the supported scalar functions are {}", name,
+                                     kSupportedFunctions));
 }
 
 }  // namespace sluice::sql

@@ -63,7 +63,9 @@ class ExprBinder {
 
   // Expressions whose canonical text (Unparse) is a key here bind to that
   // column of the scope: group keys and aggregate calls after an aggregation.
-  void Substitute(std::string text, engine::Expr replacement) { substitutions_[std::move(text)] = std::move(replacement); }
+  void Substitute(std::string text, engine::Expr replacement) {
+    substitutions_[std::move(text)] = std::move(replacement);
+  }
 
   Result<engine::Expr> Bind(const Expr& e);
   // Bind() plus the result's type.

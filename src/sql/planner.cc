@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <limits>
 #include <map>
 
 #include "engine/group_aggregate_operator.h"
+#include "engine/interval_join_operator.h"
 #include "engine/rank_operators.h"
 #include "engine/window_operator.h"
 #include "sql/computed_source.h"
@@ -123,13 +126,13 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
   q->scope.qualifiers = std::move(qualifiers);
   q->scope.qualifiers.resize(q->scope.schema.size());
   q->time_column = new_time;
-  engine::OperatorSpec op{"calc",
-                          [filter, projections](const engine::Schema& in, const engine::OperatorContext& ctx)
-                              -> Result<std::unique_ptr<engine::Operator>> {
-                            SLUICE_ASSIGN_OR_RETURN(auto calc, engine::CalcOperator::Create(in, filter, projections,
-                                                                                            ctx.batch_capacity));
-                            return std::unique_ptr<engine::Operator>(std::move(calc));
-                          }};
+  engine::OperatorSpec op{
+      "calc",
+      [filter, projections](const engine::Schema& in,
+                            const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto calc, engine::CalcOperator::Create(in, filter, projections, ctx.batch_capacity));
+        return std::unique_ptr<engine::Operator>(std::move(calc));
+      }};
   (q->keyed ? q->after_exchange : q->before_exchange).push_back(std::move(op));
   q->plan.push_back(std::move(explain));
   q->last_calc = std::move(step);
@@ -240,7 +243,8 @@ Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
   switch (ref.kind) {
     case TableRefKind::kNamed: {
       const auto& n = ref.As<NamedTableRef>();
-      if (n.system_time) return Error(n.system_time->pos, "FOR SYSTEM_TIME AS OF (temporal joins) is not supported yet");
+      if (n.system_time)
+        return Error(n.system_time->pos, "FOR SYSTEM_TIME AS OF (temporal joins) is not supported yet");
       std::string name = n.name.parts.back().name;
       const CatalogEntry* e = catalog_->Find(name);
       if (!e) {
@@ -252,7 +256,8 @@ Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
       if (e->kind == CatalogEntry::Kind::kTable) {
         SLUICE_ASSIGN_OR_RETURN(q, PlanTable(*e, qual));
       } else {
-        if (++view_depth_ > kMaxViewDepth) return Error(n.name.pos(), "views nest too deeply (a view refers to itself?)");
+        if (++view_depth_ > kMaxViewDepth)
+          return Error(n.name.pos(), "views nest too deeply (a view refers to itself?)");
         auto saved = source_;
         if (e->source_text) source_ = e->source_text;
         auto planned = PlanQuery(*e->view_query);
@@ -283,9 +288,10 @@ Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
       }
       break;
     }
-    case TableRefKind::kJoin:
-      return Error(ref.pos, "joins are not supported by the SQL planner yet (the engine's interval join is not "
-                            "planned from SQL yet)");
+    case TableRefKind::kJoin: {
+      SLUICE_ASSIGN_OR_RETURN(q, PlanJoin(ref.As<JoinTableRef>()));
+      break;
+    }
     case TableRefKind::kUnnest: return Error(ref.pos, "UNNEST is not supported yet");
   }
   if (!ref.column_aliases.empty()) {
@@ -322,9 +328,10 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
   }
   if (ref.args.size() < 2 + intervals || ref.args[0].kind != TableArgKind::kTable ||
       ref.args[1].kind != TableArgKind::kDescriptor) {
-    return Error(ref.pos, fmt::format("{} takes (TABLE t, DESCRIPTOR(time_column), {})", fn,
-                                      intervals == 1 ? (kind == engine::WindowKind::kSession ? "gap" : "size")
-                                                     : (kind == engine::WindowKind::kHop ? "slide, size" : "step, size")));
+    return Error(ref.pos,
+                 fmt::format("{} takes (TABLE t, DESCRIPTOR(time_column), {})", fn,
+                             intervals == 1 ? (kind == engine::WindowKind::kSession ? "gap" : "size")
+                                            : (kind == engine::WindowKind::kHop ? "slide, size" : "step, size")));
   }
   const TableFunctionArg& t = ref.args[0];
   PlannedQuery q;
@@ -340,9 +347,9 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
   if (d.descriptor.size() != 1) return Error(d.pos, "DESCRIPTOR takes exactly one time column");
   auto idx = q.scope.schema.IndexOf(d.descriptor[0].name);
   if (!idx.ok()) {
-    return Error(d.descriptor[0].pos, fmt::format("DESCRIPTOR({}): column {} not found in the input; it has columns: {}",
-                                                  d.descriptor[0].name, d.descriptor[0].name,
-                                                  JoinNames(q.scope.schema)));
+    return Error(d.descriptor[0].pos,
+                 fmt::format("DESCRIPTOR({}): column {} not found in the input; it has columns: {}",
+                             d.descriptor[0].name, d.descriptor[0].name, JoinNames(q.scope.schema)));
   }
   if (*idx != q.time_column) {
     return Error(d.descriptor[0].pos,
@@ -357,7 +364,8 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
     if (v <= 0) return Error(ref.args[i].pos, "window sizes must be positive");
     ms.push_back(v);
   }
-  if (ref.args.size() > 2 + intervals) return Error(ref.args[2 + intervals].pos, "window offsets are not supported yet");
+  if (ref.args.size() > 2 + intervals)
+    return Error(ref.args[2 + intervals].pos, "window offsets are not supported yet");
   engine::WindowSpec w;
   w.kind = kind;
   switch (kind) {
@@ -401,7 +409,8 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
         (b.op == BinaryOp::kEq || b.op == BinaryOp::kLtEq || b.op == BinaryOp::kLt)) {
       int64_t v = std::atoll(b.right->As<LiteralExpr>().text.c_str());
       if (b.op != BinaryOp::kEq || v == 1) {
-        rank_filter_ = RankFilter{b.left->As<ColumnRefExpr>().name.parts.back().name, b.op == BinaryOp::kLt ? v - 1 : v};
+        rank_filter_ =
+            RankFilter{b.left->As<ColumnRefExpr>().name.parts.back().name, b.op == BinaryOp::kLt ? v - 1 : v};
       }
     }
   }
@@ -486,8 +495,9 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
 
 Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* where, PlannedQuery q) {
   if (q.keyed) {
-    return Error(select.pos, "an aggregation over an already aggregated input is not supported yet (one key-by per "
-                             "job)");
+    return Error(select.pos,
+                 "an aggregation over an already aggregated input is not supported yet (one key-by per "
+                 "job)");
   }
   bool windowed = q.pending_window.has_value();
   ExprBinder binder(source(), &q.scope);
@@ -584,7 +594,8 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   }
   if (q.time_column >= 0 && needs_time) {
     time_col = static_cast<int>(pre.size());
-    pre.push_back({ColRef(q.time_column, q.scope.schema.field(q.time_column).name), q.scope.schema.field(q.time_column).name});
+    pre.push_back(
+        {ColRef(q.time_column, q.scope.schema.field(q.time_column).name), q.scope.schema.field(q.time_column).name});
   } else if (windowed) {
     return Error(select.pos, "window aggregation needs an event-time column");
   }
@@ -616,10 +627,10 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     auto out = engine::WindowOutputSchema(q.scope.schema, ws);
     if (!out.ok()) return Error(select.pos, out.status().message());
     post.schema = *out;
-    q.after_exchange.push_back(engine::OperatorSpec{
-        "window", [ws](const engine::Schema& in, const engine::OperatorContext& ctx) {
-          return engine::CreateWindowOperator(in, ws, ctx);
-        }});
+    q.after_exchange.push_back(
+        engine::OperatorSpec{"window", [ws](const engine::Schema& in, const engine::OperatorContext& ctx) {
+                               return engine::CreateWindowOperator(in, ws, ctx);
+                             }});
     q.plan.push_back(fmt::format("WindowAggregate(window=[{}], groupBy=[{}], select=[{}], emit=[on window close])",
                                  q.pending_window_text, key_names, agg_names));
     q.pending_window.reset();
@@ -636,8 +647,8 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
           SLUICE_ASSIGN_OR_RETURN(auto op, engine::GroupAggregateOperator::Create(in, keys, specs, time_col, ctx));
           return std::unique_ptr<engine::Operator>(std::move(op));
         }});
-    q.plan.push_back(fmt::format("GroupAggregate(groupBy=[{}], select=[{}], changelog=[+I, -U, +U, -D])", key_names,
-                                 agg_names));
+    q.plan.push_back(
+        fmt::format("GroupAggregate(groupBy=[{}], select=[{}], changelog=[+I, -U, +U, -D])", key_names, agg_names));
     q.changelog = PlannedQuery::Changelog::kUpdating;
   }
   q.scope.schema = post.schema;
@@ -651,7 +662,9 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   // was grouped, by its name.
   for (int i = 0; i < num_keys; ++i) after.Substitute(key_texts[i], ColRef(i, post.schema.field(i).name));
   int first_agg = num_keys + (windowed ? 2 : 0);
-  for (size_t i = 0; i < agg_texts.size(); ++i) after.Substitute(agg_texts[i], ColRef(first_agg + static_cast<int>(i), post.schema.field(first_agg + static_cast<int>(i)).name));
+  for (size_t i = 0; i < agg_texts.size(); ++i)
+    after.Substitute(agg_texts[i],
+                     ColRef(first_agg + static_cast<int>(i), post.schema.field(first_agg + static_cast<int>(i)).name));
   if (windowed) {
     after.Substitute(QuoteIdentifier("window_start"), ColRef(num_keys, "window_start"));
     after.Substitute(QuoteIdentifier("window_end"), ColRef(num_keys + 1, "window_end"));
@@ -683,28 +696,31 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   return q;
 }
 
-Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& row_number, int64_t n,
-                                       PlannedQuery q) {
+Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& row_number, int64_t n, PlannedQuery q) {
   const auto& call = row_number.expr->As<FunctionCallExpr>();
   const WindowSpec& over = *call.over;
   if (q.keyed) return Error(call.pos, "ROW_NUMBER() over an aggregated input is not supported yet");
-  if (inner.where) return Error(inner.where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
+  if (inner.where)
+    return Error(inner.where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
   if (!inner.group_by.empty()) return Error(call.pos, "ROW_NUMBER() with GROUP BY is not supported yet");
   if (over.order_by.size() != 1) {
-    return Error(over.pos, "ROW_NUMBER() needs exactly one ORDER BY column (the event time for deduplication, a "
-                           "number for top-N)");
+    return Error(over.pos,
+                 "ROW_NUMBER() needs exactly one ORDER BY column (the event time for deduplication, a "
+                 "number for top-N)");
   }
   // The other select items must be plain columns of the input (SELECT *, or a list of columns).
   std::vector<engine::Projection> cols;
   for (const SelectItem& item : inner.items) {
     if (&item == &row_number) continue;
     if (item.expr->kind == ExprKind::kStar) {
-      for (int c = 0; c < q.scope.schema.size(); ++c) cols.push_back({ColRef(c, q.scope.schema.field(c).name), q.scope.schema.field(c).name});
+      for (int c = 0; c < q.scope.schema.size(); ++c)
+        cols.push_back({ColRef(c, q.scope.schema.field(c).name), q.scope.schema.field(c).name});
       continue;
     }
     if (item.expr->kind != ExprKind::kColumnRef) {
-      return Error(item.expr->pos, "beside ROW_NUMBER(), select plain columns only (compute expressions in a "
-                                   "subquery below it)");
+      return Error(item.expr->pos,
+                   "beside ROW_NUMBER(), select plain columns only (compute expressions in a "
+                   "subquery below it)");
     }
     ExprBinder binder(source(), &q.scope);
     SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*item.expr));
@@ -735,29 +751,31 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& ro
   q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
   if (n == 1 && order == q.time_column) {
     engine::DeduplicateSpec spec{keys, order, descending ? engine::Keep::kLast : engine::Keep::kFirst};
-    q.after_exchange.push_back(engine::OperatorSpec{
-        "deduplicate",
-        [spec](const engine::Schema& in, const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-          SLUICE_ASSIGN_OR_RETURN(auto op, engine::DeduplicateOperator::Create(in, spec, ctx));
-          return std::unique_ptr<engine::Operator>(std::move(op));
-        }});
-    q.plan.push_back(fmt::format("Deduplicate(keep=[{} row], key=[{}], order=[{}])",
-                                 descending ? "last" : "first", key_names, order_name));
+    q.after_exchange.push_back(
+        engine::OperatorSpec{"deduplicate",
+                             [spec](const engine::Schema& in,
+                                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+                               SLUICE_ASSIGN_OR_RETURN(auto op, engine::DeduplicateOperator::Create(in, spec, ctx));
+                               return std::unique_ptr<engine::Operator>(std::move(op));
+                             }});
+    q.plan.push_back(fmt::format("Deduplicate(keep=[{} row], key=[{}], order=[{}])", descending ? "last" : "first",
+                                 key_names, order_name));
     q.changelog = PlannedQuery::Changelog::kUpdating;  // an out-of-order earlier row replaces the kept one
   } else {
     if (n < 1) return Error(row_number.expr->pos, "the row-number bound must be at least 1");
     engine::DataType t = input.field(order).type;
     if (t == engine::DataType::kString || t == engine::DataType::kBool) {
-      return Error(over.order_by[0].expr->pos, fmt::format("top-N orders by a number or a timestamp, not {}",
-                                                           SqlTypeName(t)));
+      return Error(over.order_by[0].expr->pos,
+                   fmt::format("top-N orders by a number or a timestamp, not {}", SqlTypeName(t)));
     }
     engine::TopNSpec spec{keys, order, descending, static_cast<int>(n)};
-    q.after_exchange.push_back(engine::OperatorSpec{
-        "top-n",
-        [spec](const engine::Schema& in, const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-          SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
-          return std::unique_ptr<engine::Operator>(std::move(op));
-        }});
+    q.after_exchange.push_back(
+        engine::OperatorSpec{"top-n",
+                             [spec](const engine::Schema& in,
+                                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+                               SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
+                               return std::unique_ptr<engine::Operator>(std::move(op));
+                             }});
     q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{} {}], changelog=[+I, -D])", n, key_names,
                                  order_name, descending ? "DESC" : "ASC"));
     q.changelog = PlannedQuery::Changelog::kUpdating;
@@ -765,6 +783,216 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& ro
   std::vector<std::string> quals(cols.size(), "");
   SLUICE_RETURN_IF_ERROR(AddCalc(&q, engine::Expr(), cols, quals, "Calc(select=[" + ProjectionText(cols) + "])"));
   q.time_column = -1;
+  return q;
+}
+
+void Planner::ToJobSpec(const PlannedQuery& q, engine::JobSpec* spec) {
+  spec->sources = q.sources;
+  spec->before_exchange = q.before_exchange;
+  spec->key_by = q.keyed;
+  spec->key_columns = q.key_columns;
+  spec->after_exchange = q.after_exchange;
+  spec->right = q.right;
+  spec->join = q.join;
+}
+
+namespace {
+
+// 'table.exec.state.ttl' as Flink writes durations: "3600000", "90 s", "1 h", "10min", "1 d".
+Result<int64_t> ParseDurationMs(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0) return Status::InvalidArgument(fmt::format("'table.exec.state.ttl' = '{}' is not a duration", text));
+  int64_t v = std::atoll(text.substr(0, i).c_str());
+  std::string unit;
+  for (size_t j = i; j < text.size(); ++j) {
+    if (!std::isspace(static_cast<unsigned char>(text[j]))) unit += static_cast<char>(std::tolower(text[j]));
+  }
+  if (unit.empty() || unit == "ms") return v;
+  if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") return v * 1000;
+  if (unit == "min" || unit == "m" || unit == "minute" || unit == "minutes") return v * 60'000;
+  if (unit == "h" || unit == "hour" || unit == "hours") return v * 3'600'000;
+  if (unit == "d" || unit == "day" || unit == "days") return v * 86'400'000;
+  return Status::InvalidArgument(
+      fmt::format("'table.exec.state.ttl' = '{}': unknown unit '{}'; use ms, s, min, h or d", text, unit));
+}
+
+void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
+  if (e.kind == ExprKind::kBinary && e.As<BinaryExpr>().op == BinaryOp::kAnd) {
+    CollectConjuncts(*e.As<BinaryExpr>().left, out);
+    CollectConjuncts(*e.As<BinaryExpr>().right, out);
+  } else {
+    out->push_back(&e);
+  }
+}
+
+}  // namespace
+
+Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
+  if (ref.join != JoinKind::kInner) {
+    return Error(ref.pos, "only INNER JOIN is supported yet (LEFT, RIGHT, FULL, CROSS and comma joins are not)");
+  }
+  if (!ref.on)
+    return Error(ref.pos, "a join needs ON with an equality between the two sides (USING is not supported yet)");
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery left, PlanTableRef(*ref.left));
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery right, PlanTableRef(*ref.right));
+  if (left.keyed || right.keyed || left.right || right.right) {
+    return Error(ref.pos,
+                 "a join over an aggregated, ranked or joined input is not supported yet (one key-by per job)");
+  }
+  if (left.pending_window || right.pending_window) return Error(ref.pos, "window joins are not supported yet");
+  const int nl = left.scope.schema.size();
+  Scope joined = left.scope;
+  for (int i = 0; i < right.scope.schema.size(); ++i)
+    joined.Add(right.scope.qualifiers[i], right.scope.schema.field(i));
+
+  // Which side a bare column reference belongs to: 0 left, 1 right, with its index there.
+  auto side_of = [&](const Expr& e, int* side, int* index) -> bool {
+    if (e.kind != ExprKind::kColumnRef) return false;
+    ExprBinder binder(source(), &joined);
+    auto b = binder.Bind(e);
+    if (!b.ok() || b->node().kind != engine::ExprKind::kColumn) return false;
+    int i = b->node().column_index;
+    *side = i < nl ? 0 : 1;
+    *index = i < nl ? i : i - nl;
+    return true;
+  };
+  struct TimeRef {
+    int side;
+    int64_t offset;
+  };
+  auto time_ref = [&](const Expr& e) -> std::optional<TimeRef> {
+    int side, idx;
+    int64_t off = 0;
+    const Expr* col = &e;
+    if (e.kind == ExprKind::kBinary &&
+        (e.As<BinaryExpr>().op == BinaryOp::kPlus || e.As<BinaryExpr>().op == BinaryOp::kMinus)) {
+      auto ms = IntervalMillis(*e.As<BinaryExpr>().right, source());
+      if (!ms.ok()) return std::nullopt;
+      off = e.As<BinaryExpr>().op == BinaryOp::kPlus ? *ms : -*ms;
+      col = e.As<BinaryExpr>().left.get();
+    }
+    if (!side_of(*col, &side, &idx)) return std::nullopt;
+    if (idx != (side == 0 ? left.time_column : right.time_column)) return std::nullopt;
+    return TimeRef{side, off};
+  };
+  constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
+  int64_t lower = kNone, upper = kNone;  // right.ts - left.ts in [lower, upper]
+  // x op y with x = side_x.ts + ox, y = side_y.ts + oy (different sides).
+  auto constrain = [&](TimeRef x, BinaryOp op, TimeRef y) {
+    int64_t v = y.offset - x.offset;  // ts_x - ts_y op v
+    if (x.side == 0) {                // left - right op v  ⇔  right - left flip(op) -v
+      v = -v;
+      op = op == BinaryOp::kGt     ? BinaryOp::kLt
+           : op == BinaryOp::kGtEq ? BinaryOp::kLtEq
+           : op == BinaryOp::kLt   ? BinaryOp::kGt
+                                   : BinaryOp::kGtEq;
+    }
+    auto at_least = [&](int64_t b) { lower = lower == kNone ? b : std::max(lower, b); };
+    auto at_most = [&](int64_t b) { upper = upper == kNone ? b : std::min(upper, b); };
+    if (op == BinaryOp::kGtEq) at_least(v);
+    if (op == BinaryOp::kGt) at_least(v + 1);
+    if (op == BinaryOp::kLtEq) at_most(v);
+    if (op == BinaryOp::kLt) at_most(v - 1);
+  };
+  std::vector<const Expr*> conjuncts;
+  CollectConjuncts(*ref.on, &conjuncts);
+  std::vector<int> left_keys, right_keys;
+  std::string key_text;
+  std::vector<const Expr*> residual;
+  for (const Expr* c : conjuncts) {
+    if (c->kind == ExprKind::kBinary) {
+      const auto& b = c->As<BinaryExpr>();
+      int ls, li, rs, ri;
+      if (b.op == BinaryOp::kEq && side_of(*b.left, &ls, &li) && side_of(*b.right, &rs, &ri) && ls != rs) {
+        int l = ls == 0 ? li : ri, r = ls == 0 ? ri : li;
+        if (left.scope.schema.field(l).type != right.scope.schema.field(r).type) {
+          return Error(c->pos,
+                       fmt::format("join keys {} ({}) and {} ({}) have different types; CAST one side in a "
+                                   "subquery",
+                                   left.scope.schema.field(l).name, SqlTypeName(left.scope.schema.field(l).type),
+                                   right.scope.schema.field(r).name, SqlTypeName(right.scope.schema.field(r).type)));
+        }
+        left_keys.push_back(l);
+        right_keys.push_back(r);
+        auto qualified = [](const Scope& sc, int i) {
+          return sc.qualifiers[i].empty() ? sc.schema.field(i).name : sc.qualifiers[i] + "." + sc.schema.field(i).name;
+        };
+        key_text += (key_text.empty() ? "" : " AND ") + qualified(left.scope, l) + " = " + qualified(right.scope, r);
+        continue;
+      }
+      if (b.op == BinaryOp::kGt || b.op == BinaryOp::kGtEq || b.op == BinaryOp::kLt || b.op == BinaryOp::kLtEq) {
+        auto x = time_ref(*b.left), y = time_ref(*b.right);
+        if (x && y && x->side != y->side) {
+          constrain(*x, b.op, *y);
+          continue;
+        }
+      }
+    }
+    if (c->kind == ExprKind::kBetween) {
+      const auto& b = c->As<BetweenExpr>();
+      auto x = time_ref(*b.operand), lo = time_ref(*b.low), hi = time_ref(*b.high);
+      if (b.negation == Negation::kNone && b.symmetry == BetweenSymmetry::kAsymmetric && x && lo && hi &&
+          lo->side == hi->side && lo->side != x->side) {
+        constrain(*x, BinaryOp::kGtEq, *lo);
+        constrain(*x, BinaryOp::kLtEq, *hi);
+        continue;
+      }
+    }
+    residual.push_back(c);
+  }
+  if (left_keys.empty()) {
+    return Error(ref.on->pos,
+                 "a join needs at least one equality between a column of each side (e.g. a.id = b.id); "
+                 "cross joins are not supported");
+  }
+  if ((lower == kNone) != (upper == kNone)) {
+    return Error(ref.on->pos,
+                 "an interval join needs both bounds on the time attributes, e.g. b.ts BETWEEN a.ts - "
+                 "INTERVAL '1' MINUTE AND a.ts");
+  }
+  PlannedQuery q;
+  q.sources = left.sources;
+  q.before_exchange = left.before_exchange;
+  q.plan = left.plan;
+  q.keyed = true;
+  q.key_columns = left_keys;
+  q.right = engine::JobInput{right.sources, right.before_exchange, right_keys, nullptr};
+  std::string right_plan;
+  for (size_t i = right.plan.size(); i-- > 0;) right_plan += right.plan[i] + (i ? " <- " : "");
+  q.plan.push_back(fmt::format("Exchange(hash=[join keys]), right input: [{}]", right_plan));
+  if (lower != kNone) {
+    if (lower > upper) return Error(ref.on->pos, "the interval join's time bounds are empty (lower > upper)");
+    engine::IntervalJoinSpec spec{left_keys, right_keys, left.time_column, right.time_column, lower, upper};
+    q.join = [spec](const engine::Schema& l, const engine::Schema& r,
+                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+      SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::Create(l, r, spec, ctx));
+      return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
+    };
+    q.plan.push_back(fmt::format("IntervalJoin(joinType=[InnerJoin], where=[{}], right.ts - left.ts in [{}ms, {}ms])",
+                                 key_text, lower, upper));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs(catalog_->Get("table.exec.state.ttl", "0")));
+    engine::RegularJoinSpec spec{left_keys, right_keys, ttl};
+    q.join = [spec](const engine::Schema& l, const engine::Schema& r,
+                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+      SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::CreateRegular(l, r, spec, ctx));
+      return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
+    };
+    q.plan.push_back(fmt::format("Join(joinType=[InnerJoin], where=[{}], state.ttl=[{}])", key_text,
+                                 ttl ? std::to_string(ttl) + "ms" : "none"));
+  }
+  q.scope = joined;
+  q.time_column = -1;
+  if (!residual.empty()) {
+    ExprBinder binder(source(), &q.scope);
+    engine::Expr filter;
+    for (const Expr* c : residual) {
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*c));
+      filter = filter.valid() ? (filter && e) : e;
+    }
+    SLUICE_RETURN_IF_ERROR(AddCalc(&q, filter, {}, {}, "Calc(where=[" + filter.ToString() + "])"));
+  }
   return q;
 }
 

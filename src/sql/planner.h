@@ -26,6 +26,9 @@ struct PlannedQuery {
   bool keyed = false;
   std::vector<int> key_columns;
   std::vector<engine::OperatorSpec> after_exchange;
+  // A join: the second input and the two-input operator both meet in.
+  std::optional<engine::JobInput> right;
+  engine::TwoInputFactory join;
   Scope scope;
   int time_column = -1;  // the rowtime attribute of the output, if it survived
   enum class Changelog { kAppendOnly, kUpdating } changelog = Changelog::kAppendOnly;
@@ -63,6 +66,8 @@ class Planner {
       : catalog_(catalog), registry_(registry), ctx_(std::move(ctx)), source_(std::move(source)) {}
 
   Result<PlannedQuery> PlanQuery(const Query& query);
+  // Fills `spec` from `q` (all but the sink).
+  static void ToJobSpec(const PlannedQuery& q, engine::JobSpec* spec);
   // Appends a Calc step (filter and/or projections) to `q`.
   static Status AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine::Projection> projections,
                         std::vector<std::string> qualifiers, std::string explain);
@@ -75,6 +80,7 @@ class Planner {
   Result<PlannedQuery> PlanAggregate(const Select& select, const Expr* where, PlannedQuery q);
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
+  Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);
   Result<PlannedQuery> PlanRank(const Select& inner, const SelectItem& row_number, int64_t n, PlannedQuery q);
   Status Error(SourcePos pos, std::string_view message) const;
   std::string_view source() const { return *source_; }

@@ -188,14 +188,15 @@ Status Session::CreateTable(std::shared_ptr<const Statement> stmt, std::string* 
                        fmt::format("table {} needs WITH ('connector' = ...); known connectors: {}", e.name,
                                    fmt::join(registry_->Names(), ", ")));
   }
-  if (!ct.partitioned_by.empty()) return SyntaxError(src, ct.partitioned_by[0].pos, "PARTITIONED BY is not supported yet");
+  if (!ct.partitioned_by.empty())
+    return SyntaxError(src, ct.partitioned_by[0].pos, "PARTITIONED BY is not supported yet");
   PendingInsert ctas;
   if (ct.as_query) {
     Planner planner = MakePlanner();
     SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, planner.PlanQuery(*ct.as_query));
     for (const auto& f : q.scope.schema.fields()) {
-      e.columns.push_back(CatalogColumn{f.name, f.type, ColumnKind::kPhysical, "", Virtuality::kStored, nullptr,
-                                        SqlTypeName(f.type)});
+      e.columns.push_back(
+          CatalogColumn{f.name, f.type, ColumnKind::kPhysical, "", Virtuality::kStored, nullptr, SqlTypeName(f.type)});
     }
   }
   Scope physical;
@@ -235,8 +236,8 @@ Status Session::CreateTable(std::shared_ptr<const Statement> stmt, std::string* 
       if (col.name == name) found = &col;
     }
     if (!found) {
-      return SyntaxError(src, w.column.pos(), fmt::format("WATERMARK FOR {}: no column {} in table {}", name, name,
-                                                          e.name));
+      return SyntaxError(src, w.column.pos(),
+                         fmt::format("WATERMARK FOR {}: no column {} in table {}", name, name, e.name));
     }
     if (found->type != engine::DataType::kTimestamp) {
       return SyntaxError(src, w.column.pos(),
@@ -262,7 +263,8 @@ Status Session::CreateTable(std::shared_ptr<const Statement> stmt, std::string* 
   if (ct.as_query) {
     // CREATE TABLE ... AS SELECT: an INSERT of the query into the new table.
     auto p = std::make_unique<PendingInsert>();
-    SLUICE_RETURN_IF_ERROR(PlanInsert(ct.name, {}, InsertMode::kInto, *ct.as_query, ct.pos, p.get(), SinkCreation::kCreate));
+    SLUICE_RETURN_IF_ERROR(
+        PlanInsert(ct.name, {}, InsertMode::kInto, *ct.as_query, ct.pos, p.get(), SinkCreation::kCreate));
     pending_.push_back(std::move(p));
     return Status::Ok();
   }
@@ -367,8 +369,9 @@ Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identif
     engine::DataType to = desc.schema.field(targets[i]).type;
     engine::Expr e = ColRef(static_cast<int>(i), q.scope.schema.field(static_cast<int>(i)).name);
     if (from != to) {
-      bool widening = (from == engine::DataType::kInt32 && (to == engine::DataType::kInt64 || to == engine::DataType::kDouble)) ||
-                      (from == engine::DataType::kInt64 && to == engine::DataType::kDouble) || to == engine::DataType::kString;
+      bool widening =
+          (from == engine::DataType::kInt32 && (to == engine::DataType::kInt64 || to == engine::DataType::kDouble)) ||
+          (from == engine::DataType::kInt64 && to == engine::DataType::kDouble) || to == engine::DataType::kString;
       if (!widening) {
         return SyntaxError(src, query.pos,
                            fmt::format("INSERT INTO {}: column {} is {}, but the query's column {} ({}) is {}; "
@@ -389,21 +392,17 @@ Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identif
   if (!identity || !names_match) {
     std::string text;
     for (const auto& p : proj) text += (text.empty() ? "" : ", ") + p.expr.ToString() + " AS " + p.name;
-    SLUICE_RETURN_IF_ERROR(
-        Planner::AddCalc(&q, engine::Expr(), proj, std::vector<std::string>(proj.size()), "Calc(select=[" + text + "])"));
+    SLUICE_RETURN_IF_ERROR(Planner::AddCalc(&q, engine::Expr(), proj, std::vector<std::string>(proj.size()),
+                                            "Calc(select=[" + text + "])"));
   }
   pending->plan_text = q.Explain(fmt::format("Sink(table=[{}], connector=[{}], fields=[{}])", name,
-                                            desc.Option("connector"), desc.schema.ToString()));
+                                             desc.Option("connector"), desc.schema.ToString()));
   if (creation == SinkCreation::kExplainOnly) return Status::Ok();
   engine::ConnectorContext ctx = ctx_;
   ctx.parallelism = Parallelism();
   SLUICE_ASSIGN_OR_RETURN(pending->sink, registry_->CreateSink(desc, ctx));
   pending->target = name;
-  pending->spec.sources = q.sources;
-  pending->spec.before_exchange = q.before_exchange;
-  pending->spec.key_by = q.keyed;
-  pending->spec.key_columns = q.key_columns;
-  pending->spec.after_exchange = q.after_exchange;
+  Planner::ToJobSpec(q, &pending->spec);
   pending->spec.sink = pending->sink.get();
   return Status::Ok();
 }
@@ -435,11 +434,7 @@ Status Session::RunSelect(const Query& query, std::string* out) {
   }
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<engine::Sink> sink, select_sink_(q.scope.schema, q.changelog));
   engine::JobSpec spec;
-  spec.sources = q.sources;
-  spec.before_exchange = q.before_exchange;
-  spec.key_by = q.keyed;
-  spec.key_columns = q.key_columns;
-  spec.after_exchange = q.after_exchange;
+  Planner::ToJobSpec(q, &spec);
   spec.sink = sink.get();
   (void)out;
   return RunJobs({std::move(spec)});

@@ -13,7 +13,9 @@ Result<engine::Value> ParseTestValue(const std::string& text, engine::DataType t
   using engine::DataType;
   using engine::Value;
   if (text == "NULL") return Value::Null(type);
-  auto bad = [&]() { return Status::InvalidArgument(fmt::format("'{}' is not a {}", text, engine::DataTypeName(type))); };
+  auto bad = [&]() {
+    return Status::InvalidArgument(fmt::format("'{}' is not a {}", text, engine::DataTypeName(type)));
+  };
   switch (type) {
     case DataType::kInt64:
     case DataType::kInt32: {
@@ -70,7 +72,8 @@ Result<std::shared_ptr<engine::Source>> MemoryConnector::CreateSource(const engi
           engine::MemorySource::Row row;
           for (int c = 0; c < table.schema.size(); ++c) {
             auto v = ParseTestValue(text_row[c], table.schema.field(c).type);
-            if (!v.ok()) return v.status().WithContext(fmt::format("table {} column {}", table.name, table.schema.field(c).name));
+            if (!v.ok())
+              return v.status().WithContext(fmt::format("table {} column {}", table.name, table.schema.field(c).name));
             row.push_back(*v);
           }
           rows.push_back(std::move(row));
@@ -80,7 +83,8 @@ Result<std::shared_ptr<engine::Source>> MemoryConnector::CreateSource(const engi
     }
   }
   if (partitions.empty()) partitions.emplace_back();
-  auto src = engine::MemorySource::Create(table.schema, std::move(partitions), table.event_time_column, table.watermark);
+  auto src =
+      engine::MemorySource::Create(table.schema, std::move(partitions), table.event_time_column, table.watermark);
   if (!src.ok()) return src.status();
   return std::shared_ptr<engine::Source>(*src);
 }
