@@ -50,12 +50,14 @@ struct PlannedQuery {
   std::string Explain(const std::string& sink_line) const;
 };
 
-// Plans queries over a catalog. Supported: SELECT with WHERE and
-// expressions (one fused Calc), views and subqueries in FROM, window TVFs
-// (TUMBLE, HOP, CUMULATE, SESSION) with a window aggregation grouped by
-// window_start, window_end and keys, unwindowed GROUP BY (an updating
-// changelog) with HAVING, COUNT(DISTINCT), FILTER (WHERE ...). Everything
-// else fails with `line L:C: ... is not supported yet`.
+// Plans queries over a catalog onto the engine's job shape. Supported:
+// SELECT with WHERE and expressions (Calcs fused into one), views and
+// subqueries in FROM, window TVFs (TUMBLE, HOP, CUMULATE, SESSION) with a
+// window aggregation grouped by window_start, window_end and keys,
+// unwindowed GROUP BY (an updating changelog) with HAVING, COUNT(DISTINCT),
+// FILTER (WHERE ...), deduplication and top-N from ROW_NUMBER() subqueries,
+// inner interval and regular joins on equal keys. Everything else fails with
+// `line L:C: ... not supported yet` (src/sql/README.md lists it).
 //
 // Thread-safety: not thread-safe; one per statement. The catalog, the
 // registry and the source text must outlive it.

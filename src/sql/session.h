@@ -30,8 +30,8 @@ using SelectSinkFactory =
 // one engine dataflow per INSERT, started together and finished together
 // (the run ends when the last one drains its bounded sources). Options:
 // 'parallelism' (or 'parallelism.default') = worker threads per dataflow;
-// 'pipeline.name' names the job in logs; 'table.exec.state.ttl' is accepted
-// and stored but not enforced yet (the engine has no state TTL).
+// 'pipeline.name' names the job in logs; 'table.exec.state.ttl' bounds the
+// state of regular joins (other operators have no state TTL yet).
 //
 // Thread-safety: not thread-safe; one per shell or run. Cancel() may be
 // called from another thread (e.g. a signal handler thread) to stop the
