@@ -434,10 +434,10 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   std::vector<const FunctionCallExpr*> aggs;
   for (const auto& item : select.items) CollectAggregates(*item.expr, &aggs);
   if (select.having) CollectAggregates(*select.having, &aggs);
-  if (select.quantifier == SetQuantifier::kDistinct) {
-    return Error(select.pos, "SELECT DISTINCT is not supported yet; use GROUP BY over the columns");
+  if (select.quantifier == SetQuantifier::kDistinct && (!select.group_by.empty() || !aggs.empty())) {
+    return Error(select.pos, "SELECT DISTINCT with GROUP BY or aggregates is not supported yet");
   }
-  if (!select.group_by.empty() || !aggs.empty() || q.pending_window) return PlanAggregate(select, where, std::move(q));
+  if (!select.group_by.empty() || !aggs.empty() || q.pending_window || select.quantifier == SetQuantifier::kDistinct) return PlanAggregate(select, where, std::move(q));
   if (select.having) return Error(select.having->pos, "HAVING needs GROUP BY or an aggregate");
 
   ExprBinder binder(source(), &q.scope);
@@ -510,23 +510,36 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   std::vector<engine::Projection> pre;
   std::vector<std::string> key_texts;
   bool has_start = false, has_end = false;
+  // The grouping expressions: GROUP BY's, or for SELECT DISTINCT the select list.
+  std::vector<const Expr*> group_exprs;
   for (const GroupingElement& g : select.group_by) {
     if (g.kind != GroupingKind::kExpr) return Error(g.pos, "GROUPING SETS, ROLLUP and CUBE are not supported yet");
-    if (windowed && (IsColumnNamed(*g.expr, "window_start") || IsColumnNamed(*g.expr, "window_end"))) {
-      (IsColumnNamed(*g.expr, "window_start") ? has_start : has_end) = true;
+    group_exprs.push_back(g.expr.get());
+  }
+  if (select.quantifier == SetQuantifier::kDistinct) {
+    for (const SelectItem& item : select.items) {
+      if (item.expr->kind == ExprKind::kStar) {
+        return Error(item.expr->pos, "SELECT DISTINCT * is not supported yet; list the columns");
+      }
+      group_exprs.push_back(item.expr.get());
+    }
+  }
+  for (const Expr* g : group_exprs) {
+    if (windowed && (IsColumnNamed(*g, "window_start") || IsColumnNamed(*g, "window_end"))) {
+      (IsColumnNamed(*g, "window_start") ? has_start : has_end) = true;
       continue;
     }
-    if (IsColumnNamed(*g.expr, "window_time")) {
-      return Error(g.expr->pos, "GROUP BY window_time is not supported yet; group by window_start, window_end");
+    if (IsColumnNamed(*g, "window_time")) {
+      return Error(g->pos, "GROUP BY window_time is not supported yet; group by window_start, window_end");
     }
-    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*g.expr));
-    std::string name = g.expr->kind == ExprKind::kColumnRef ? g.expr->As<ColumnRefExpr>().name.parts.back().name
-                                                            : fmt::format("$k{}", pre.size());
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*g));
+    std::string name =
+        g->kind == ExprKind::kColumnRef ? g->As<ColumnRefExpr>().name.parts.back().name : fmt::format("$k{}", pre.size());
     for (const auto& p : pre) {
       if (p.name == name) name = fmt::format("$k{}", pre.size());
     }
     pre.push_back({e, name});
-    key_texts.push_back(Unparse(*g.expr));
+    key_texts.push_back(Unparse(*g));
   }
   if (windowed && !(has_start && has_end)) {
     return Error(select.pos, fmt::format("a window table function is only supported in a window aggregation: "
