@@ -4,6 +4,9 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <pthread.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -60,6 +63,42 @@ class PrintingSink : public engine::Sink {
   std::FILE* out_;
 };
 
+// Turns SIGINT/SIGTERM into Session::Cancel() while it lives: the running
+// job stops (its sinks do not commit), the command returns Cancelled. The
+// signals are blocked in every thread started after construction (the job's
+// workers inherit the mask) and taken by one waiting thread.
+class SignalCanceller {
+ public:
+  explicit SignalCanceller(sql::Session* session) : session_(session) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    thread_ = std::thread([this] {
+      timespec tick{0, 100'000'000};  // re-check done_ every 100 ms
+      while (!done_.load()) {
+        int sig = sigtimedwait(&set_, nullptr, &tick);
+        if (sig == SIGINT || sig == SIGTERM) {
+          std::fprintf(stderr, "sluice: cancelling (signal %d)\n", sig);
+          session_->Cancel();
+        }
+      }
+    });
+  }
+  ~SignalCanceller() {
+    done_.store(true);
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sql::Session* session_;
+  sigset_t set_;
+  sigset_t old_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 // Everything a session needs to live: the data-dir lock and embedded log
 // (with --data-dir), the connector registry, the session.
 struct Runtime {
@@ -108,6 +147,7 @@ Result<std::string> ReadFile(const std::string& path) {
 Status RunScriptFile(const RunFlags& flags) {
   SLUICE_ASSIGN_OR_RETURN(std::string script, ReadFile(flags.script));
   SLUICE_ASSIGN_OR_RETURN(auto rt, MakeRuntime(flags));
+  SignalCanceller canceller(rt->session.get());
   std::string out;
   Status st = rt->session->ExecuteScript(script, &out);
   std::fputs(out.c_str(), stdout);
@@ -163,10 +203,12 @@ bool EndsStatement(const std::string& buffer) {
 
 Status RunShell(const RunFlags& flags) {
   SLUICE_ASSIGN_OR_RETURN(auto rt, MakeRuntime(flags));
+  SignalCanceller canceller(rt->session.get());  // Ctrl-C stops a running SELECT, not the shell
   bool tty = ::isatty(STDIN_FILENO);
   if (tty) {
     std::printf(
-        "Sluice SQL shell (local, in-process). End statements with ';'. Ctrl-D quits.\n"
+        "Sluice SQL shell (local, in-process). End statements with ';'. Ctrl-C stops a running query, Ctrl-D "
+        "quits.\n"
         "A bare SELECT prints its rows as a changelog (+I, -U, +U, -D) until its sources end.\n");
   }
   std::string buffer;

@@ -74,6 +74,10 @@ void Session::Cancel() {
 }
 
 Status Session::ExecuteScript(std::string_view script, std::string* out) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = false;  // a Cancel() between scripts does not outlive them
+  }
   source_ = std::make_shared<const std::string>(script);
   SLUICE_ASSIGN_OR_RETURN(Script parsed, ParseScript(*source_));
   for (StatementPtr& s : parsed.statements) {
@@ -467,7 +471,7 @@ Status Session::RunJobs(std::vector<engine::JobSpec> specs) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (cancelled_) return Status::Cancelled("cancelled");
+    if (cancelled_) return Status::Cancelled("cancelled before the job started");
     for (auto& j : jobs) running_.push_back(j.get());
   }
   std::vector<Status> results(jobs.size());

@@ -51,6 +51,8 @@ class Session {
   // EXPLAIN, SET, and what each statement did) are appended to `out`. Stops
   // at the first error, whose message starts with `line L:C:`.
   Status ExecuteScript(std::string_view script, std::string* out);
+  // Stops the running job (or the next one this script starts); the script
+  // returns Cancelled. Any thread.
   void Cancel();
 
  private:

@@ -5,6 +5,7 @@ on stderr with line:column and a non-zero exit; `sluice sql -f` the same.
 Usage: sql_shell_test.py path/to/sluice
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,21 @@ FROM orders GROUP BY customer;
                               timeout=60)
         if proc.returncode == 0 or "line 1:15: table or view nowhere not found" not in proc.stderr:
             sys.exit(f"error case: exit {proc.returncode}, stderr {proc.stderr!r}")
+
+        # An unbounded pipeline runs until SIGINT, which cancels the job cleanly
+        # (whenever it arrives after the first statement's output: the handler
+        # is in place before the script starts).
+        unbounded = os.path.join(tmp, "unbounded.sql")
+        with open(unbounded, "w") as f:
+            f.write("CREATE TABLE g (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000');\n"
+                    "CREATE TABLE b (id BIGINT) WITH ('connector' = 'blackhole');\n"
+                    "INSERT INTO b SELECT id FROM g;\n")
+        p = subprocess.Popen([sluice, "run", unbounded], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p.stdout.readline()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        if p.returncode != 1 or "cancelled" not in err:
+            sys.exit(f"SIGINT: exit {p.returncode}, stderr {err!r}")
 
         proc = subprocess.run([sluice, "sql", "--help"], capture_output=True, text=True, timeout=60)
         if "not implemented yet" not in proc.stdout:
