@@ -48,15 +48,20 @@ def main():
     # dropped when its window ended at or before the watermark before it.
     expected = collections.defaultdict(lambda: [0, 0, 0])
     wm = None
+    late = 0
     for r in rows:
         start = r["ts"] - r["ts"] % WINDOW_MS
         end = start + WINDOW_MS
-        if wm is None or end > wm:
+        if wm is not None and end <= wm:
+            late += 1
+        else:
             acc = expected[(start, end, r["auction"])]
             acc[0] += 1
             acc[1] += r["price"]
             acc[2] = max(acc[2], r["price"])
         wm = max(wm if wm is not None else -2**62, r["ts"] - DELAY_MS)
+    assert late > 0, "the input should contain late rows"
+    print(f"{len(rows)} rows, {late} of them late")
     want = sorted(
         (fmt_ts(s), fmt_ts(e), a, c, total, top) for (s, e, a), (c, total, top) in expected.items())
 
