@@ -437,7 +437,8 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   if (select.quantifier == SetQuantifier::kDistinct && (!select.group_by.empty() || !aggs.empty())) {
     return Error(select.pos, "SELECT DISTINCT with GROUP BY or aggregates is not supported yet");
   }
-  if (!select.group_by.empty() || !aggs.empty() || q.pending_window || select.quantifier == SetQuantifier::kDistinct) return PlanAggregate(select, where, std::move(q));
+  if (!select.group_by.empty() || !aggs.empty() || q.pending_window || select.quantifier == SetQuantifier::kDistinct)
+    return PlanAggregate(select, where, std::move(q));
   if (select.having) return Error(select.having->pos, "HAVING needs GROUP BY or an aggregate");
 
   ExprBinder binder(source(), &q.scope);
@@ -533,8 +534,8 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
       return Error(g->pos, "GROUP BY window_time is not supported yet; group by window_start, window_end");
     }
     SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*g));
-    std::string name =
-        g->kind == ExprKind::kColumnRef ? g->As<ColumnRefExpr>().name.parts.back().name : fmt::format("$k{}", pre.size());
+    std::string name = g->kind == ExprKind::kColumnRef ? g->As<ColumnRefExpr>().name.parts.back().name
+                                                       : fmt::format("$k{}", pre.size());
     for (const auto& p : pre) {
       if (p.name == name) name = fmt::format("$k{}", pre.size());
     }
