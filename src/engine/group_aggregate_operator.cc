@@ -6,12 +6,14 @@
 
 namespace sluice::engine {
 
-Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(const Schema& input,
-                                                                               std::vector<int> key_columns,
-                                                                               std::vector<AggregateSpec> aggregates,
-                                                                               int time_column,
-                                                                               const OperatorContext& ctx) {
+Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(
+    const Schema& input, std::vector<int> key_columns, std::vector<AggregateSpec> aggregates, int time_column,
+    const OperatorContext& ctx, int64_t state_ttl_ms) {
   SLUICE_ASSIGN_OR_RETURN(AggregateLayout layout, AggregateLayout::Create(aggregates, input, time_column));
+  if (state_ttl_ms < 0) return Status::InvalidArgument("state TTL must not be negative");
+  if (state_ttl_ms > 0 && layout.has_distinct()) {
+    return Status::Unsupported("a state TTL with COUNT(DISTINCT ...) is not supported yet");
+  }
   std::vector<Field> key_fields;
   for (int c : key_columns) {
     if (c < 0 || c >= input.size()) return Status::InvalidArgument(fmt::format("key column ${} out of range", c));
@@ -19,8 +21,22 @@ Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(c
   }
   std::vector<Field> out = key_fields;
   for (int i = 0; i < layout.size(); ++i) out.push_back(layout.output_field(i));
-  return std::unique_ptr<GroupAggregateOperator>(
+  std::unique_ptr<GroupAggregateOperator> op(
       new GroupAggregateOperator(Schema(out), std::move(key_columns), std::move(layout), Schema(key_fields), ctx));
+  op->ttl_ms_ = state_ttl_ms;
+  op->clock_ = ctx.clock ? ctx.clock : SystemClock::Default();
+  return op;
+}
+
+Status GroupAggregateOperator::OnProcessingTime(int64_t now_ms) {
+  now_ms_ = now_ms;
+  while (ttl_ms_ > 0 && !expiry_.empty() && expiry_.front().first <= now_ms) {
+    const uint32_t e = expiry_.front().second;
+    const int64_t expire = expiry_.front().first;
+    expiry_.pop_front();
+    if (table_.alive(e) && last_touch_[e] + ttl_ms_ == expire) table_.Erase(e);  // untouched for the TTL
+  }
+  return Operator::OnProcessingTime(now_ms);
 }
 
 GroupAggregateOperator::GroupAggregateOperator(Schema output, std::vector<int> keys, AggregateLayout layout,
@@ -52,10 +68,11 @@ Status GroupAggregateOperator::SnapshotKeyGroup(int kg, std::string* out) const 
   SnapshotWriter w(out);
   w.Put<uint8_t>(kSnapshotVersion);
   uint32_t n = 0;
-  for (uint32_t e = 0; e < table_.size(); ++e) n += KeyGroupOf(table_.hash(e), num_key_groups_) == kg;
+  for (uint32_t e = 0; e < table_.size(); ++e)
+    n += table_.alive(e) && KeyGroupOf(table_.hash(e), num_key_groups_) == kg;
   w.Put<uint32_t>(n);
   for (uint32_t e = 0; e < table_.size(); ++e) {
-    if (KeyGroupOf(table_.hash(e), num_key_groups_) == kg) layout_.WriteEntry(table_, e, &w);
+    if (table_.alive(e) && KeyGroupOf(table_.hash(e), num_key_groups_) == kg) layout_.WriteEntry(table_, e, &w);
   }
   uint32_t m = 0;
   for (uint32_t e = 0; e < distinct_.size(); ++e) m += DistinctKeyGroup(distinct_, e, num_key_groups_) == kg;
@@ -106,6 +123,7 @@ Status GroupAggregateOperator::EmitRow(RowKind kind, uint32_t e) {
 Status GroupAggregateOperator::Process(Batch& batch) {
   const int n = batch.active_rows();
   if (n == 0) return Status::Ok();
+  if (ttl_ms_ > 0) now_ms_ = clock_->NowMillis();
   if (static_cast<int>(entries_.size()) < batch.capacity()) entries_.resize(batch.capacity());
   keys_.Encode(batch);
   // Row by row: each input row yields its own changelog rows, so the output
@@ -117,6 +135,11 @@ Status GroupAggregateOperator::Process(Batch& batch) {
     bool inserted;
     const uint32_t e = table_.FindOrInsert(keys_.key(k), keys_.hash(k), &inserted);
     entries_[k] = e;
+    if (ttl_ms_ > 0) {
+      if (last_touch_.size() <= e) last_touch_.resize(e + 1);
+      last_touch_[e] = now_ms_;
+      expiry_.emplace_back(now_ms_ + ttl_ms_, e);
+    }
     const bool had = !layout_.IsEmpty(table_, e);
     if (!had && sign < 0) continue;  // retraction of a group we do not have: nothing to retract
     if (had) SLUICE_RETURN_IF_ERROR(EmitRow(RowKind::kUpdateBefore, e));
@@ -135,7 +158,7 @@ Status GroupAggregateOperator::Process(Batch& batch) {
   }
   if (layout_.has_string_values() && table_.blob_size() > (1u << 16) &&
       table_.blob_size() > 2 * blob_after_compaction_) {
-    layout_.CompactStrings(&table_, &blob_scratch_, [](uint32_t) { return true; });
+    layout_.CompactStrings(&table_, &blob_scratch_, [&](uint32_t e) { return table_.alive(e); });
     blob_after_compaction_ = table_.blob_size();
   }
   metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);

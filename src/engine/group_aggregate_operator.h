@@ -1,9 +1,11 @@
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <vector>
 
 #include "engine/aggregate.h"
+#include "engine/clock.h"
 #include "engine/key_table.h"
 #include "engine/operator.h"
 
@@ -16,18 +18,21 @@ namespace sluice::engine {
 // FIRST_VALUE and LAST_VALUE fail with Unsupported on a retraction).
 // Output columns: the key columns, then one per aggregate.
 //
-// State grows with the number of distinct keys ever seen (a state TTL comes
-// with the state backends issue).
+// State grows with the number of distinct keys unless `state_ttl_ms` > 0:
+// then a key not updated for that long (processing time) is forgotten, as
+// with Flink's table.exec.state.ttl — no retraction is emitted, and a later
+// row for the key starts a new group (+I). Not with COUNT DISTINCT.
 //
 // Thread-safety: not thread-safe; one per worker owning a range of key groups.
 class GroupAggregateOperator : public Operator, public KeyedState {
  public:
   static Result<std::unique_ptr<GroupAggregateOperator>> Create(const Schema& input, std::vector<int> key_columns,
                                                                 std::vector<AggregateSpec> aggregates, int time_column,
-                                                                const OperatorContext& ctx);
+                                                                const OperatorContext& ctx, int64_t state_ttl_ms = 0);
   std::string name() const override { return "group-aggregate"; }
   const Schema& output_schema() const override { return output_schema_; }
   Status Process(Batch& batch) override;
+  Status OnProcessingTime(int64_t now_ms) override;
   int64_t StateBytes() const override { return table_.MemoryBytes() + distinct_.MemoryBytes(); }
   KeyedState* keyed_state() override { return this; }
   // Format: u8 version 1, u32 groups, groups (AggregateLayout::WriteEntry),
@@ -49,6 +54,12 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   Batch out_;
   std::vector<uint32_t> entries_;
   int num_key_groups_;
+  int64_t ttl_ms_ = 0;
+  const Clock* clock_ = nullptr;
+  int64_t now_ms_ = 0;
+  // (expiry time, entry): in processing-time order; stale when the key was touched since.
+  std::deque<std::pair<int64_t, uint32_t>> expiry_;
+  std::vector<int64_t> last_touch_;  // per entry
   std::vector<char> blob_scratch_;
   size_t blob_after_compaction_ = 0;
 };

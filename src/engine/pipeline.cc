@@ -125,14 +125,15 @@ Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
   } else {
     OperatorContext probe_ctx;
     probe_ctx.batch_capacity = 1;
-    auto probe = GroupAggregateOperator::Create(schema_, keys, aggregates, time_col, probe_ctx);
+    const int64_t ttl = state_ttl_ms_;
+    auto probe = GroupAggregateOperator::Create(schema_, keys, aggregates, time_col, probe_ctx, ttl);
     if (!probe.ok()) return Fail(probe.status()), *this;
     schema_ = (*probe)->output_schema();
     spec_.after_exchange.push_back(OperatorSpec{
         "group-aggregate",
-        [keys, aggregates, time_col](const Schema& in,
-                                     const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
-          SLUICE_ASSIGN_OR_RETURN(auto op, GroupAggregateOperator::Create(in, keys, aggregates, time_col, ctx));
+        [keys, aggregates, time_col, ttl](const Schema& in,
+                                          const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, GroupAggregateOperator::Create(in, keys, aggregates, time_col, ctx, ttl));
           return std::unique_ptr<Operator>(std::move(op));
         }});
     time_column_.clear();

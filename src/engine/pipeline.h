@@ -41,6 +41,11 @@ class Pipeline {
   // Event time comes from the source's declared column unless `time_column` names another.
   Pipeline& Window(WindowSpec window, std::string time_column = "");
   Pipeline& Aggregate(std::vector<AggregateSpec> aggregates);
+  // Unwindowed Aggregate() after this forgets keys idle for `ttl` (processing time).
+  Pipeline& StateTtl(std::chrono::milliseconds ttl) {
+    state_ttl_ms_ = ttl.count();
+    return *this;
+  }
   // After KeyBy: keep the first (smallest event time) or last row per key, as
   // an updating stream (+I, -U, +U).
   Pipeline& Deduplicate(Keep keep);
@@ -84,6 +89,7 @@ class Pipeline {
   std::optional<WindowSpec> window_;
   std::string window_time_column_;
   Sink* right_late_sink_ = nullptr;
+  int64_t state_ttl_ms_ = 0;
 };
 
 }  // namespace sluice::engine

@@ -23,8 +23,10 @@ void ForEachWindowEnd(const WindowSpec& w, int64_t ts, F&& f) {
   switch (w.kind) {
     case WindowKind::kTumble: f(FloorDiv(ts, w.size_ms) * w.size_ms + w.size_ms); break;
     case WindowKind::kHop: {
-      const int64_t first = FloorDiv(ts, w.slide_ms) * w.slide_ms + w.slide_ms;
-      for (int64_t e = first; e - w.size_ms <= ts; e += w.slide_ms) f(e);
+      // Windows start at multiples of the slide: [s, s + size) with s <= ts < s + size.
+      int64_t s = FloorDiv(ts, w.slide_ms) * w.slide_ms;
+      while (s - w.slide_ms + w.size_ms > ts) s -= w.slide_ms;
+      for (; s <= ts; s += w.slide_ms) f(s + w.size_ms);
       break;
     }
     case WindowKind::kCumulate: {

@@ -222,15 +222,23 @@ int64_t SlicedWindowOperator::WindowStart(int64_t end) const {
 }
 
 int64_t SlicedWindowOperator::FirstWindowEnd(int64_t s) const {
-  if (spec_.window.kind == WindowKind::kHop) return -FloorDiv(-s, slide_ms_) * slide_ms_;
+  if (spec_.window.kind == WindowKind::kHop) return NextWindowEndAfter(s - 1);
   return s;
+}
+
+// Hopping windows start at multiples of the slide, so their ends are
+// size + k * slide; tumbling and cumulative windows end at multiples of the
+// slide (size, step).
+int64_t SlicedWindowOperator::NextWindowEndAfter(int64_t t) const {
+  const int64_t offset = spec_.window.kind == WindowKind::kHop ? spec_.window.size_ms % slide_ms_ : 0;
+  return offset + (FloorDiv(t - offset, slide_ms_) + 1) * slide_ms_;
 }
 
 int64_t SlicedWindowOperator::LastWindowEnd(int64_t s) const {
   const int64_t size = spec_.window.size_ms;
   switch (spec_.window.kind) {
     case WindowKind::kTumble: return s;
-    case WindowKind::kHop: return FloorDiv(s - slice_ms_ + size, slide_ms_) * slide_ms_;
+    case WindowKind::kHop: return FloorDiv(s - slice_ms_, slide_ms_) * slide_ms_ + size;  // start aligned to slide
     default: return FloorDiv(s - 1, size) * size + size;
   }
 }
@@ -412,8 +420,8 @@ Status SlicedWindowOperator::OnProcessingTime(int64_t now_ms) {
     if (!slices_.empty()) {
       // Every open window (end above the fired horizon) that holds a slice.
       const int64_t last = LastWindowEnd(slices_.rbegin()->first);
-      int64_t e = fired_up_to_ == kMinWatermark ? FirstWindowEnd(slices_.begin()->first)
-                                                : FloorDiv(fired_up_to_, slide_ms_) * slide_ms_ + slide_ms_;
+      int64_t e =
+          fired_up_to_ == kMinWatermark ? FirstWindowEnd(slices_.begin()->first) : NextWindowEndAfter(fired_up_to_);
       e = std::max(e, FirstWindowEnd(slices_.begin()->first));
       for (; e <= last; e += slide_ms_) {
         const KeyTable* results = WindowResults(e);
@@ -433,7 +441,7 @@ Status SlicedWindowOperator::FireUpTo(int64_t t) {
     while (it != slices_.end() && done != kMinWatermark && LastWindowEnd(it->first) <= done) ++it;
     if (it == slices_.end()) break;
     int64_t e = FirstWindowEnd(it->first);
-    if (done != kMinWatermark) e = std::max(e, FloorDiv(done, slide_ms_) * slide_ms_ + slide_ms_);
+    if (done != kMinWatermark) e = std::max(e, NextWindowEndAfter(done));
     if (e > t) break;
     SLUICE_RETURN_IF_ERROR(FireWindow(e));
     done = e;
@@ -715,6 +723,67 @@ Status SessionWindowOperator::FireUpTo(int64_t t) {
     layout_.CompactStrings(&accs_, &blob_scratch_, [&](uint32_t e) { return nodes_[e].alive; });
     blob_after_compaction_ = accs_.blob_size();
   }
+  return Status::Ok();
+}
+
+Status SessionWindowOperator::SnapshotKeyGroup(int kg, std::string* out) const {
+  SnapshotWriter w(out);
+  w.Put<uint8_t>(kWindowSnapshotVersion);
+  w.Put<int64_t>(fired_up_to_);
+  auto in_group = [&](uint32_t e) {
+    return keys_table_.alive(e) && KeyGroupOf(keys_table_.hash(e), ctx_.num_key_groups) == kg;
+  };
+  uint32_t nkeys = 0;
+  for (uint32_t e = 0; e < keys_table_.size(); ++e) nkeys += in_group(e);
+  w.Put<uint32_t>(nkeys);
+  for (uint32_t e = 0; e < keys_table_.size(); ++e) {
+    if (!in_group(e)) continue;
+    w.PutBytes(keys_table_.key(e));
+    const int32_t head = *reinterpret_cast<const int32_t*>(keys_table_.payload(e)) - 1;
+    uint32_t n = 0;
+    for (int32_t m = head; m >= 0; m = nodes_[m].next) ++n;
+    w.Put<uint32_t>(n);
+    for (int32_t m = head; m >= 0; m = nodes_[m].next) {
+      w.Put<int64_t>(nodes_[m].start);
+      w.Put<int64_t>(nodes_[m].end);
+      w.Put<uint8_t>(nodes_[m].fired ? 1 : 0);
+      layout_.WriteEntry(accs_, static_cast<uint32_t>(m), &w);
+    }
+  }
+  return Status::Ok();
+}
+
+Status SessionWindowOperator::RestoreKeyGroup(int kg, std::string_view data) {
+  SnapshotReader r(data);
+  uint8_t version;
+  int64_t fired;
+  uint32_t nkeys;
+  if (!r.Get(&version) || version != kWindowSnapshotVersion || !r.Get(&fired) || !r.Get(&nkeys)) {
+    return Status::Corruption(fmt::format("session snapshot of key group {}: bad header", kg));
+  }
+  fired_up_to_ = std::max(fired_up_to_, fired);
+  KeyTable scratch(layout_.payload_bytes());
+  for (uint32_t i = 0; i < nkeys; ++i) {
+    std::string_view key;
+    uint32_t n;
+    if (!r.GetBytes(&key) || !r.Get(&n)) return Status::Corruption("session snapshot: truncated key");
+    bool inserted;
+    const uint32_t ke = keys_table_.FindOrInsert(key, HashKey(key), &inserted);
+    for (uint32_t j = 0; j < n; ++j) {
+      int64_t start, end;
+      uint8_t was_fired;
+      if (!r.Get(&start) || !r.Get(&end) || !r.Get(&was_fired)) {
+        return Status::Corruption("session snapshot: truncated session");
+      }
+      scratch.Clear();
+      SLUICE_RETURN_IF_ERROR(layout_.ReadEntry(&r, &scratch));
+      const int32_t m = NewNode(ke, start, end);
+      layout_.Merge(scratch, 0, &accs_, static_cast<uint32_t>(m));
+      nodes_[m].fired = was_fired != 0;
+      Schedule(m);
+    }
+  }
+  if (!r.done()) return Status::Corruption("session snapshot: trailing bytes");
   return Status::Ok();
 }
 

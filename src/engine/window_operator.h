@@ -137,6 +137,7 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   int64_t WindowStart(int64_t end) const;
   int64_t FirstWindowEnd(int64_t slice_end) const;  // smallest window end containing the slice
   int64_t LastWindowEnd(int64_t slice_end) const;   // largest
+  int64_t NextWindowEndAfter(int64_t t) const;      // smallest window end > t
   Slice* GetSlice(int64_t slice_end);
   // Merges the slices of window `end` for one key into single_ (entry 0); false if the key has no data.
   bool MergeKey(int64_t end, std::string_view key, uint64_t hash);
@@ -171,12 +172,19 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
 // Session windows per key: a row opens [ts, ts + gap) and merges every
 // session it overlaps; a session fires when the watermark reaches its end.
 // COUNT DISTINCT is not supported on sessions yet.
-class SessionWindowOperator : public WindowOperatorBase {
+class SessionWindowOperator : public WindowOperatorBase, public KeyedState {
  public:
   static Result<std::unique_ptr<SessionWindowOperator>> Create(const Schema& input, WindowAggregateSpec spec,
                                                                const OperatorContext& ctx);
   std::string name() const override { return "session-window"; }
   int64_t StateBytes() const override;
+  KeyedState* keyed_state() override { return this; }
+  // Format: u8 version 1, i64 fired-up-to watermark, u32 keys, each: bytes
+  // key, u32 sessions, each: i64 start, i64 end, u8 fired, then the
+  // accumulators (AggregateLayout::WriteEntry). Pending late rows: as for
+  // sliced windows, not included yet.
+  Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  protected:
   Status AddOnTime(const Batch& batch, const int32_t* ks, int count) override;

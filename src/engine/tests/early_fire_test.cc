@@ -31,7 +31,9 @@ class Collect : public Operator {
 };
 
 Batch Rows(std::vector<testing::Row> rows) { return testing::MakeBatch(kSchema, rows, 64); }
-testing::Row R(const char* k, int64_t v, int64_t ts) { return {Value::String(k), Value::Int64(v), Value::Timestamp(ts)}; }
+testing::Row R(const char* k, int64_t v, int64_t ts) {
+  return {Value::String(k), Value::Int64(v), Value::Timestamp(ts)};
+}
 
 std::vector<std::string> Strings(const CollectingSink& s) {
   std::vector<std::string> out;
@@ -57,13 +59,12 @@ TEST(EarlyFireTest, OpenWindowsEmitUpdatesOnlyWhenChanged) {
   Batch b3 = Rows({R("b", 5, 3000)});
   ASSERT_TRUE(op->Process(b3).ok());
   ASSERT_TRUE(op->OnWatermark(10000).ok());
-  EXPECT_EQ(Strings(out.sink),
-            (std::vector<std::string>{
-                "+I(a,1970-01-01 00:00:00.000,1970-01-01 00:00:10.000,1,1)",
-                "-U(a,1970-01-01 00:00:00.000,1970-01-01 00:00:10.000,1,1)",
-                "+U(a,1970-01-01 00:00:00.000,1970-01-01 00:00:10.000,2,3)",
-                "+I(b,1970-01-01 00:00:00.000,1970-01-01 00:00:10.000,1,5)",
-            }));
+  EXPECT_EQ(Strings(out.sink), (std::vector<std::string>{
+                                   "+I(a,1970-01-01 00:00:00.000,1970-01-01 00:00:10.000,1,1)",
+                                   "-U(a,1970-01-01 00:00:00.000,1970-01-01 00:00:10.000,1,1)",
+                                   "+U(a,1970-01-01 00:00:00.000,1970-01-01 00:00:10.000,2,3)",
+                                   "+I(b,1970-01-01 00:00:00.000,1970-01-01 00:00:10.000,1,5)",
+                               }));
 }
 
 // The table a changelog leaves behind.

@@ -163,6 +163,17 @@ TEST(KeyedStateTest, HoppingWindowRestoredIntoTwoInstancesContinuesExactly) {
   CheckRescale([&] { return SlicedWindowOperator::Create(kSchema, spec, ctx).value(); }, 3, 300);
 }
 
+TEST(KeyedStateTest, SessionWindowRestoredIntoTwoInstancesContinuesExactly) {
+  OperatorContext ctx;
+  ctx.num_key_groups = kKeyGroups;
+  ctx.batch_capacity = 64;
+  WindowAggregateSpec spec{{0},
+                           3,
+                           WindowSpec::Session(150ms).WithAllowedLateness(200ms),
+                           {Count(), Sum("v"), Max("name"), LastValue("name")}};
+  CheckRescale([&] { return SessionWindowOperator::Create(kSchema, spec, ctx).value(); }, 1, 100);
+}
+
 TEST(KeyedStateTest, CorruptSnapshotIsRejected) {
   OperatorContext ctx;
   auto op = GroupAggregateOperator::Create(kSchema, {0}, {Count()}, 3, ctx).value();

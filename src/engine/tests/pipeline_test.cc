@@ -211,6 +211,37 @@ TEST(GroupAggregateTest, RetractionsUpdateAndDeleteGroups) {
                                            "+U(a,1,30,30,1)", "-D(a,1,30,30,1)"}));
 }
 
+TEST(GroupAggregateTest, StateTtlForgetsIdleKeysWithoutRetraction) {
+  const Schema in({{"k", DataType::kString}, {"v", DataType::kInt64}});
+  ManualClock clock(0);
+  OperatorContext ctx;
+  ctx.clock = &clock;
+  auto op = GroupAggregateOperator::Create(in, {0}, {Count(), Sum("v")}, -1, ctx, /*state_ttl_ms=*/1000);
+  ASSERT_TRUE(op.ok());
+  CollectingSink sink;
+  SinkOperator sink_op((*op)->output_schema(), &sink);
+  (*op)->set_next(&sink_op);
+  auto feed = [&](const char* k, int64_t v) {
+    Batch b = testing::MakeBatch(in, {{Value::String(k), Value::Int64(v)}});
+    ASSERT_TRUE((*op)->Process(b).ok());
+  };
+  feed("a", 1);
+  feed("b", 1);
+  clock.Advance(600);
+  ASSERT_TRUE((*op)->OnProcessingTime(clock.NowMillis()).ok());
+  feed("a", 2);  // touches a: its TTL restarts
+  clock.Advance(600);
+  ASSERT_TRUE((*op)->OnProcessingTime(clock.NowMillis()).ok());  // b idle 1200 ms: gone; a idle 600 ms
+  feed("a", 3);
+  feed("b", 5);  // a fresh group: +I
+  std::vector<std::string> got;
+  for (const auto& r : sink.rows()) got.push_back(r.ToString());
+  EXPECT_EQ(got, (std::vector<std::string>{"+I(a,1,1)", "+I(b,1,1)", "-U(a,1,1)", "+U(a,2,3)", "-U(a,2,3)", "+U(a,3,6)",
+                                           "+I(b,1,5)"}));
+  auto distinct = GroupAggregateOperator::Create(in, {0}, {CountDistinct("v")}, -1, ctx, 1000);
+  EXPECT_EQ(distinct.status().code(), StatusCode::kUnsupported);
+}
+
 // A source that yields batches from a generator, never holding the input:
 // the rows handed out minus the rows a sink has seen is what the job holds.
 class GeneratorSource : public Source {

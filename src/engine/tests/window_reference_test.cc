@@ -411,8 +411,8 @@ void RunScenario(const Scenario& sc, int workers, int batch) {
 std::vector<Scenario> Scenarios(bool pinned) {
   std::vector<Scenario> out;
   uint32_t seed = 1234;
-  for (WindowSpec w : {WindowSpec::Tumble(1000ms), WindowSpec::Hop(1000ms, 250ms), WindowSpec::Cumulate(1000ms, 250ms),
-                       WindowSpec::Session(300ms)}) {
+  for (WindowSpec w : {WindowSpec::Tumble(1000ms), WindowSpec::Hop(1000ms, 250ms), WindowSpec::Hop(1000ms, 400ms),
+                       WindowSpec::Cumulate(1000ms, 250ms), WindowSpec::Session(300ms)}) {
     for (int64_t lateness : {0, 700}) {
       Scenario sc{w.WithAllowedLateness(std::chrono::milliseconds(lateness)), 200, 3, 60, 1500, pinned, seed++};
       out.push_back(sc);
@@ -420,6 +420,8 @@ std::vector<Scenario> Scenarios(bool pinned) {
   }
   return out;
 }
+
+#ifndef SLUICE_ENGINE_SLOW
 
 TEST(WindowReferenceTest, KeysPinnedToPartitionsMatchReferenceChangelogExactly) {
   for (const Scenario& sc : Scenarios(true)) {
@@ -441,6 +443,36 @@ TEST(WindowReferenceTest, ManyKeysAcrossKeyGroups) {
   Scenario sc{WindowSpec::Hop(2000ms, 500ms), 300, 2, 5000, 4000, true, 99};
   RunScenario(sc, 2, 512);
 }
+
+#else  // the slow suite: many seeds, shapes and configurations
+
+TEST(WindowReferenceSlowTest, ManySeedsWorkersAndBatchSizes) {
+  uint32_t seed = 5000;
+  for (int round = 0; round < 12; ++round) {
+    for (WindowSpec w : {WindowSpec::Tumble(700ms), WindowSpec::Hop(900ms, 300ms), WindowSpec::Hop(1000ms, 400ms),
+                         WindowSpec::Cumulate(1200ms, 300ms), WindowSpec::Session(150ms)}) {
+      for (int64_t lateness : {0, 400, 2000}) {
+        for (bool pinned : {true, false}) {
+          Scenario sc{w.WithAllowedLateness(std::chrono::milliseconds(lateness)),
+                      50 + 100 * (round % 4),
+                      1 + round % 4,
+                      20 + 40 * (round % 3),
+                      700,
+                      pinned,
+                      seed++};
+          for (int workers : {1, 2, 3}) {
+            for (int batch : {1, 17, 2048}) {
+              RunScenario(sc, workers, batch);
+              if (::testing::Test::HasFatalFailure()) return;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+#endif
 
 }  // namespace
 }  // namespace sluice::engine
