@@ -48,6 +48,25 @@ bool IsColumnNamed(const Expr& e, std::string_view name) {
   return parts.size() == 1 && parts[0].name == name;
 }
 
+// 'table.exec.state.ttl' as Flink writes durations: "3600000", "90 s", "1 h", "10min", "1 d".
+Result<int64_t> ParseDurationMs(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0) return Status::InvalidArgument(fmt::format("'table.exec.state.ttl' = '{}' is not a duration", text));
+  int64_t v = std::atoll(text.substr(0, i).c_str());
+  std::string unit;
+  for (size_t j = i; j < text.size(); ++j) {
+    if (!std::isspace(static_cast<unsigned char>(text[j]))) unit += static_cast<char>(std::tolower(text[j]));
+  }
+  if (unit.empty() || unit == "ms") return v;
+  if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") return v * 1000;
+  if (unit == "min" || unit == "m" || unit == "minute" || unit == "minutes") return v * 60'000;
+  if (unit == "h" || unit == "hour" || unit == "hours") return v * 3'600'000;
+  if (unit == "d" || unit == "day" || unit == "days") return v * 86'400'000;
+  return Status::InvalidArgument(
+      fmt::format("'table.exec.state.ttl' = '{}': unknown unit '{}'; use ms, s, min, h or d", text, unit));
+}
+
 }  // namespace
 
 std::string PlannedQuery::Explain(const std::string& sink_line) const {
@@ -651,18 +670,19 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   } else {
     engine::OperatorContext probe_ctx;
     probe_ctx.batch_capacity = 1;
-    auto probe = engine::GroupAggregateOperator::Create(q.scope.schema, keys, specs, time_col, probe_ctx);
+    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs(catalog_->Get("table.exec.state.ttl", "0")));
+    auto probe = engine::GroupAggregateOperator::Create(q.scope.schema, keys, specs, time_col, probe_ctx, ttl);
     if (!probe.ok()) return Error(select.pos, probe.status().message());
     post.schema = (*probe)->output_schema();
     q.after_exchange.push_back(engine::OperatorSpec{
         "group-aggregate",
-        [keys, specs, time_col](const engine::Schema& in,
-                                const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-          SLUICE_ASSIGN_OR_RETURN(auto op, engine::GroupAggregateOperator::Create(in, keys, specs, time_col, ctx));
+        [keys, specs, time_col, ttl](const engine::Schema& in,
+                                     const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::GroupAggregateOperator::Create(in, keys, specs, time_col, ctx, ttl));
           return std::unique_ptr<engine::Operator>(std::move(op));
         }});
-    q.plan.push_back(
-        fmt::format("GroupAggregate(groupBy=[{}], select=[{}], changelog=[+I, -U, +U, -D])", key_names, agg_names));
+    q.plan.push_back(fmt::format("GroupAggregate(groupBy=[{}], select=[{}], changelog=[+I, -U, +U, -D]{})", key_names,
+                                 agg_names, ttl ? fmt::format(", state.ttl=[{}ms]", ttl) : ""));
     q.changelog = PlannedQuery::Changelog::kUpdating;
   }
   q.scope.schema = post.schema;
@@ -811,25 +831,6 @@ void Planner::ToJobSpec(const PlannedQuery& q, engine::JobSpec* spec) {
 }
 
 namespace {
-
-// 'table.exec.state.ttl' as Flink writes durations: "3600000", "90 s", "1 h", "10min", "1 d".
-Result<int64_t> ParseDurationMs(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0) return Status::InvalidArgument(fmt::format("'table.exec.state.ttl' = '{}' is not a duration", text));
-  int64_t v = std::atoll(text.substr(0, i).c_str());
-  std::string unit;
-  for (size_t j = i; j < text.size(); ++j) {
-    if (!std::isspace(static_cast<unsigned char>(text[j]))) unit += static_cast<char>(std::tolower(text[j]));
-  }
-  if (unit.empty() || unit == "ms") return v;
-  if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") return v * 1000;
-  if (unit == "min" || unit == "m" || unit == "minute" || unit == "minutes") return v * 60'000;
-  if (unit == "h" || unit == "hour" || unit == "hours") return v * 3'600'000;
-  if (unit == "d" || unit == "day" || unit == "days") return v * 86'400'000;
-  return Status::InvalidArgument(
-      fmt::format("'table.exec.state.ttl' = '{}': unknown unit '{}'; use ms, s, min, h or d", text, unit));
-}
 
 void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
   if (e.kind == ExprKind::kBinary && e.As<BinaryExpr>().op == BinaryOp::kAnd) {

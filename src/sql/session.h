@@ -31,7 +31,7 @@ using SelectSinkFactory =
 // (the run ends when the last one drains its bounded sources). Options:
 // 'parallelism' (or 'parallelism.default') = worker threads per dataflow;
 // 'pipeline.name' names the job in logs; 'table.exec.state.ttl' bounds the
-// state of regular joins (other operators have no state TTL yet).
+// state of regular joins and GROUP BY (dedup and top-N have no TTL yet).
 //
 // Thread-safety: not thread-safe; one per shell or run. Cancel() may be
 // called from another thread (e.g. a signal handler thread) to stop the
