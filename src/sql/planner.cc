@@ -161,7 +161,6 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
 Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::string& qualifier) {
   const std::string& text = table.source_text ? *table.source_text : *source_;
   engine::TableDescriptor desc = table.Descriptor(CatalogEntry::Use::kSource);
-  std::vector<int> physical = table.ConnectorColumns(CatalogEntry::Use::kSource);
   engine::WatermarkStrategy wm;
   std::string wm_text;
   if (!table.rowtime.empty()) {
@@ -225,7 +224,6 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
       if (idx != static_cast<int>(order.size())) reordered = true;
       order.push_back({ColRef(idx, c.name), c.name});
     }
-    (void)physical;
     if (reordered) {
       std::vector<std::string> quals(order.size(), qualifier);
       SLUICE_RETURN_IF_ERROR(

@@ -156,7 +156,7 @@ Status Session::ExecuteStatement(std::shared_ptr<const Statement> stmt, std::str
     case StatementKind::kExplain: return Explain(stmt->As<ExplainStatement>(), out);
     case StatementKind::kQuery: {
       SLUICE_RETURN_IF_ERROR(RunPending(out));
-      return RunSelect(*stmt->As<QueryStatement>().query, out);
+      return RunSelect(*stmt->As<QueryStatement>().query);
     }
     case StatementKind::kInsert: {
       auto p = std::make_unique<PendingInsert>();
@@ -428,7 +428,7 @@ Status Session::Explain(const ExplainStatement& e, std::string* out) {
   return SyntaxError(*source_, inner.pos, "EXPLAIN supports SELECT and INSERT INTO statements");
 }
 
-Status Session::RunSelect(const Query& query, std::string* out) {
+Status Session::RunSelect(const Query& query) {
   Planner planner = MakePlanner();
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, planner.PlanQuery(query));
   if (!select_sink_) {
@@ -440,7 +440,6 @@ Status Session::RunSelect(const Query& query, std::string* out) {
   engine::JobSpec spec;
   Planner::ToJobSpec(q, &spec);
   spec.sink = sink.get();
-  (void)out;
   return RunJobs({std::move(spec)});
 }
 

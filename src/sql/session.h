@@ -69,7 +69,7 @@ class Session {
                     SinkCreation creation = SinkCreation::kCreate);
   Status PlanInsert(const QualifiedName& table, const std::vector<Identifier>& columns, InsertMode mode,
                     const Query& query, SourcePos pos, PendingInsert* pending, SinkCreation creation);
-  Status RunSelect(const Query& query, std::string* out);
+  Status RunSelect(const Query& query);
   Status RunPending(std::string* out);
   Status RunJobs(std::vector<engine::JobSpec> specs);
   Planner MakePlanner() const;
