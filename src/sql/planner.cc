@@ -271,7 +271,14 @@ Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
       }
       std::string qual = alias.empty() ? name : alias;
       if (e->kind == CatalogEntry::Kind::kTable) {
-        SLUICE_ASSIGN_OR_RETURN(q, PlanTable(*e, qual));
+        auto planned = PlanTable(*e, qual);
+        if (!planned.ok()) {
+          // Connector errors (a missing option, a file that is not there) get the table's position.
+          const std::string& m = planned.status().message();
+          if (m.rfind("line ", 0) == 0) return planned.status();
+          return Error(n.name.pos(), fmt::format("cannot read table {}: {}", name, m));
+        }
+        q = std::move(*planned);
       } else {
         if (++view_depth_ > kMaxViewDepth)
           return Error(n.name.pos(), "views nest too deeply (a view refers to itself?)");

@@ -404,7 +404,11 @@ Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identif
   if (creation == SinkCreation::kExplainOnly) return Status::Ok();
   engine::ConnectorContext ctx = ctx_;
   ctx.parallelism = Parallelism();
-  SLUICE_ASSIGN_OR_RETURN(pending->sink, registry_->CreateSink(desc, ctx));
+  auto sink = registry_->CreateSink(desc, ctx);
+  if (!sink.ok()) {
+    return SyntaxError(src, table.pos(), fmt::format("cannot write table {}: {}", name, sink.status().message()));
+  }
+  pending->sink = *sink;
   pending->target = name;
   Planner::ToJobSpec(q, &pending->spec);
   pending->spec.sink = pending->sink.get();
