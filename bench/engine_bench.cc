@@ -7,6 +7,7 @@
 #include <memory>
 #include <numeric>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "engine/calc_operator.h"
@@ -438,6 +439,10 @@ Status RunEngineBench(Context& ctx) {
     SLUICE_ASSIGN_OR_RETURN(double two, JobThroughput(d, 2));
     r.Add({"job tumble 10s, 1 worker (threads+exchange)", one, "rows/s", "engine operator, 1 thread", tumble_rate});
     r.Add({"job tumble 10s, 2 workers", two, "rows/s", "job, 1 worker", one});
+    r.Note(
+        fmt::format("a worker runs two threads (sources+exchange, keyed operators), so 1 worker already uses 2 of "
+                    "this machine's {} hardware threads",
+                    std::thread::hardware_concurrency()));
   }
   return Status::Ok();
 }

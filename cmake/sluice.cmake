@@ -13,4 +13,13 @@ function(sluice_unit_tests module)
     TEST_PREFIX "${module}."
     PROPERTIES LABELS "${labels}"
     DISCOVERY_TIMEOUT 30)
+  if(ARG_LABELS)
+    # gtest_discover_tests flattens PROPERTIES into one list, so a second label
+    # ("unit;slow") would be lost. Set the labels from a CTest include file
+    # that runs after the discovered tests are defined (<target>_TESTS).
+    set(label_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_labels.cmake)
+    file(WRITE ${label_file}
+      "if(${target}_TESTS)\n  set_tests_properties(\${${target}_TESTS} PROPERTIES LABELS \"${labels}\")\nendif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${label_file})
+  endif()
 endfunction()

@@ -68,8 +68,7 @@ Result<std::unique_ptr<IntervalJoinOperator>> IntervalJoinOperator::CreateRegula
   }
   is.left_time = lt;
   is.right_time = rt;
-  SLUICE_ASSIGN_OR_RETURN(auto probe, Create(l, r, is, ctx));
-  (void)probe;
+  SLUICE_RETURN_IF_ERROR(Create(l, r, is, ctx).status());  // the same key and bound checks
   std::vector<Field> fields = left.fields();
   for (const Field& f : right.fields()) {
     Field g = f;

@@ -68,7 +68,6 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
   job->spec_ = std::move(spec);
   job->config_ = config;
   job->source_schema_ = schema;
-  (void)schema;
   const int n = config.workers;
   for (int w = 0; w < n; ++w) job->workers_.push_back(std::make_unique<Worker>());
   for (int w = 0; w < n; ++w) SLUICE_RETURN_IF_ERROR(job->BuildWorker(w));

@@ -641,14 +641,12 @@ Status SessionWindowOperator::AddRow(const Batch& batch, int k, int64_t w) {
   }
   int32_t target;
   bool same_fired_window = false;
-  bool any_fired = false;
   if (scratch_nodes_.empty()) {
     target = NewNode(ke, lo, hi);
   } else {
     for (int32_t n : scratch_nodes_) {
       lo = std::min(lo, nodes_[n].start);
       hi = std::max(hi, nodes_[n].end);
-      any_fired |= nodes_[n].fired;
     }
     target = scratch_nodes_[0];
     same_fired_window =
@@ -674,7 +672,6 @@ Status SessionWindowOperator::AddRow(const Batch& batch, int k, int64_t w) {
     SLUICE_RETURN_IF_ERROR(EmitSession(same_fired_window ? RowKind::kUpdateAfter : RowKind::kInsert, target));
     nodes_[target].fired = true;
   }
-  (void)any_fired;
   Schedule(target);
   return Status::Ok();
 }

@@ -82,6 +82,32 @@ TEST(PipelineTest, FilterProjectMatchesReferenceForAnyWorkersAndBatchSize) {
   }
 }
 
+TEST(PipelineTest, UnionReadsEverySource) {
+  auto a = MemorySource::Create(kBids, RandomBids(1, 2, 500, 10), "ts", {}, 64).value();
+  auto b = MemorySource::Create(kBids, RandomBids(2, 3, 300, 10), "ts", {}, 64).value();
+  CollectingSink sink;
+  auto job = Pipeline()
+                 .From(a)
+                 .Union(b)
+                 .KeyBy({"auction"})
+                 .Aggregate({Count()})
+                 .To(&sink)
+                 .Build(JobConfig{2, 128, 64, 2, nullptr});
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE((*job)->Run().ok());
+  // The last row per auction holds its final count: all of them sum to the input size.
+  std::map<int64_t, int64_t> last;
+  for (const auto& r : sink.rows()) {
+    if (r.kind != RowKind::kUpdateBefore) last[r.values[0].i] = r.values[1].i;
+  }
+  int64_t total = 0;
+  for (auto& [k, n] : last) total += n;
+  EXPECT_EQ(total, 2 * 500 + 3 * 300);
+  const Schema other({{"x", DataType::kInt64}});
+  auto c = MemorySource::Create(other, {{}}, "", {}).value();
+  EXPECT_FALSE(Pipeline().From(a).Union(c).To(&sink).Build().ok());
+}
+
 TEST(PipelineTest, UnknownColumnIsReportedByBuild) {
   auto source = MemorySource::Create(kBids, {{}}, "ts", {}).value();
   CollectingSink sink;
@@ -106,6 +132,8 @@ TEST(PipelineTest, JsonLinesSourceReadsTypesAndCountsBadLines) {
     f << "\n";
     f << R"({"auction": 2, "bidder": "bob", "price": 300, "ts": "2024-01-01T00:00:09Z"})"
       << "\n";
+    f << R"({"auction": 3, "bidder": "cy", "price": 7})"
+      << "\n";  // no event time: dropped, counted
   }
   auto source = JsonFileSource::Create({path}, kBids, "ts", WatermarkStrategy::BoundedDelay(1s));
   ASSERT_TRUE(source.ok()) << source.status().ToString();
@@ -129,7 +157,7 @@ TEST(PipelineTest, JsonLinesSourceReadsTypesAndCountsBadLines) {
                                                 Value::Int64(1), Value::Int64(300), Value::Int64(1)}));
   int64_t dropped = 0;
   for (const auto& m : (*job)->Metrics()) dropped += m.dropped_rows;
-  EXPECT_EQ(dropped, 2);
+  EXPECT_EQ(dropped, 3);  // two unreadable lines, one row without event time
   std::filesystem::remove_all(dir);
 }
 
@@ -462,6 +490,25 @@ TEST(PipelineTest, MetricsCountRowsPerOperator) {
 
 namespace sluice::engine {
 namespace {
+
+// Cancels the job from its sink on the first batch.
+class CancellingSink : public Sink {
+ public:
+  Status Write(const Batch&) override {
+    if (job) job->Cancel();
+    return Status::Ok();
+  }
+  Job* job = nullptr;
+};
+
+TEST(PipelineTest, CancelStopsAnUnfinishedJob) {
+  auto source = std::make_shared<GeneratorSource>(int64_t{1} << 40, 256);  // effectively endless
+  CancellingSink sink;
+  auto job = Pipeline().From(source).KeyBy({"auction"}).To(&sink).Build(JobConfig{2, 128, 256, 2, nullptr});
+  ASSERT_TRUE(job.ok());
+  sink.job = job->get();
+  EXPECT_EQ((*job)->Run().code(), StatusCode::kCancelled);
+}
 
 TEST(PipelineTest, StateBeyondTheConfiguredLimitFailsTheJob) {
   // Every row a new key in an unwindowed GROUP BY: state only grows.
