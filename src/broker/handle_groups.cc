@@ -1,6 +1,8 @@
 // Consumer groups: coordinator lookup, membership (delegated to the
 // GroupCoordinator) and committed offsets (stored durably by the log).
 
+#include <asio/post.hpp>
+
 #include <map>
 #include <set>
 
@@ -75,34 +77,44 @@ Status KafkaHandler::HandleOffsetCommit(const RequestPtr& req) {
   ErrorCode group_error = oc.group_id.empty()
                               ? ErrorCode::kInvalidGroupId
                               : coordinator_.ValidateOffsetCommit(oc.group_id, oc.generation_id, oc.member_id);
-  std::vector<OffsetTopicResult> results;
-  for (const auto& t : oc.topics) {
-    OffsetTopicResult tr;
-    tr.name = std::string(t.name);
-    for (const auto& p : t.partitions) {
-      OffsetPartitionResult pr;
-      pr.index = p.index;
-      if (group_error != ErrorCode::kNone) {
-        pr.error = group_error;
-      } else if (!log_.GetPartition(t.name, PartitionId{p.index}).ok()) {
-        pr.error = ErrorCode::kUnknownTopicOrPartition;
-      } else {
-        Status s = log_.group_offsets().Commit(oc.group_id, t.name, PartitionId{p.index}, Offset{p.offset},
-                                               p.metadata.value_or(""));
-        pr.error = ErrorCodeFor(s, ErrorCode::kKafkaStorageError);
+  // The commit waits for its fsync: do it on the blocking pool and answer
+  // from there (`req` keeps the request bytes alive; Reply posts to the
+  // connection's strand).
+  asio::post(blocking_pool_, [this, req, oc = std::move(oc), group_error] {
+    std::vector<OffsetTopicResult> results;
+    for (const auto& t : oc.topics) {
+      OffsetTopicResult tr;
+      tr.name = std::string(t.name);
+      for (const auto& p : t.partitions) {
+        OffsetPartitionResult pr;
+        pr.index = p.index;
+        if (group_error != ErrorCode::kNone) {
+          pr.error = group_error;
+        } else if (!log_.GetPartition(t.name, PartitionId{p.index}).ok()) {
+          pr.error = ErrorCode::kUnknownTopicOrPartition;
+        } else {
+          Status s = log_.group_offsets().Commit(oc.group_id, t.name, PartitionId{p.index}, Offset{p.offset},
+                                                 p.metadata.value_or(""));
+          pr.error = ErrorCodeFor(s, ErrorCode::kKafkaStorageError);
+        }
+        tr.partitions.push_back(std::move(pr));
       }
-      tr.partitions.push_back(std::move(pr));
+      results.push_back(std::move(tr));
     }
-    results.push_back(std::move(tr));
-  }
-  int16_t v = req->version();
-  req->Reply([&](WireWriter& w) { EncodeOffsetCommitResponse(w, v, results); });
+    int16_t v = req->version();
+    req->Reply([&](WireWriter& w) { EncodeOffsetCommitResponse(w, v, results); });
+  });
   return Status::Ok();
 }
 
 Status KafkaHandler::HandleOffsetFetch(const RequestPtr& req) {
   OffsetFetchRequest of = DecodeOffsetFetchRequest(req->reader, req->version());
   if (!req->reader.ok()) return req->DecodeError();
+  asio::post(blocking_pool_, [this, req, of = std::move(of)] { AnswerOffsetFetch(req, of); });
+  return Status::Ok();
+}
+
+void KafkaHandler::AnswerOffsetFetch(const RequestPtr& req, const OffsetFetchRequest& of) {
   std::vector<OffsetTopicResult> results;
   auto& offsets = log_.group_offsets();
   if (!of.topics) {
@@ -132,7 +144,6 @@ Status KafkaHandler::HandleOffsetFetch(const RequestPtr& req) {
   }
   int16_t v = req->version();
   req->Reply([&](WireWriter& w) { EncodeOffsetFetchResponse(w, v, ErrorCode::kNone, results); });
-  return Status::Ok();
 }
 
 Status KafkaHandler::HandleDescribeGroups(const RequestPtr& req) {

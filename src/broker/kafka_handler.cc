@@ -19,7 +19,7 @@ Status KafkaHandler::Request::DecodeError() const {
 KafkaHandler::KafkaHandler(BrokerOptions options, log::Log& log, GroupCoordinator& coordinator)
     : options_(std::move(options)), log_(log), coordinator_(coordinator) {}
 
-KafkaHandler::~KafkaHandler() = default;
+KafkaHandler::~KafkaHandler() { blocking_pool_.join(); }
 
 Status KafkaHandler::Handle(std::vector<uint8_t> frame, const RequestContext& ctx, Responder respond) {
   auto req = std::make_shared<Request>(std::move(frame), ctx, std::move(respond));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <asio/any_io_executor.hpp>
+#include <asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,8 @@ class Log;
 }
 
 namespace sluice::broker {
+
+struct OffsetFetchRequest;
 
 struct BrokerOptions {
   int32_t node_id = 0;
@@ -86,6 +89,7 @@ class KafkaHandler {
   Status HandleLeaveGroup(const RequestPtr& req);
   Status HandleOffsetCommit(const RequestPtr& req);
   Status HandleOffsetFetch(const RequestPtr& req);
+  void AnswerOffsetFetch(const RequestPtr& req, const OffsetFetchRequest& of);
   Status HandleDescribeGroups(const RequestPtr& req);
   Status HandleListGroups(const RequestPtr& req);
   Status HandleCreateTopics(const RequestPtr& req);
@@ -94,6 +98,10 @@ class KafkaHandler {
   BrokerOptions options_;
   log::Log& log_;
   GroupCoordinator& coordinator_;
+  // Committed offsets are fsynced before a commit is acknowledged, so
+  // OffsetCommit runs here, off the network threads. One thread: OffsetFetch
+  // goes through it too, so a fetch never overtakes an earlier commit.
+  asio::thread_pool blocking_pool_{1};
 };
 
 }  // namespace sluice::broker

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
@@ -33,7 +34,18 @@ struct ServerFlags {
   int io_threads = 2;
 };
 
+// Idle Kafka connections cost a file descriptor each; many systems start
+// processes with a soft limit of 1024. Raise it to the hard limit.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) SLUICE_LOG_WARN("server", "could not raise the open-file limit");
+  }
+}
+
 Status RunServer(const ServerFlags& flags) {
+  RaiseFileLimit();
   SLUICE_ASSIGN_OR_RETURN(ListenAddress http_addr, ParseListenAddress(flags.http_listen));
   SLUICE_ASSIGN_OR_RETURN(ListenAddress kafka_addr, ParseListenAddress(flags.kafka_listen));
   if (flags.default_partitions < 1) return Status::InvalidArgument("--default-partitions must be at least 1");

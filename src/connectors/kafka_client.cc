@@ -18,8 +18,8 @@ Result<KafkaHandle> NewKafkaClient(rd_kafka_type_t type, const std::string& boot
                                    const std::map<std::string, std::string>& props) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::map<std::string, std::string> all = {{"bootstrap.servers", bootstrap}, {"client.id", "sluice-engine"},
-                                            {"log_level", "3"}};
+  std::map<std::string, std::string> all = {
+      {"bootstrap.servers", bootstrap}, {"client.id", "sluice-engine"}, {"log_level", "3"}};
   for (const auto& [k, v] : props) all[k] = v;
   for (const auto& [k, v] : all) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
@@ -37,8 +37,9 @@ Result<KafkaHandle> NewKafkaClient(rd_kafka_type_t type, const std::string& boot
 
 Result<int> KafkaPartitionCount(const std::string& bootstrap, const std::string& topic, const std::string& table) {
   // A consumer handle: its metadata request must not auto-create the topic.
-  SLUICE_ASSIGN_OR_RETURN(KafkaHandle rk, NewKafkaClient(RD_KAFKA_CONSUMER, bootstrap,
-                                                         {{"allow.auto.create.topics", "false"}, {"group.id", "sluice-metadata"}}));
+  SLUICE_ASSIGN_OR_RETURN(KafkaHandle rk,
+                          NewKafkaClient(RD_KAFKA_CONSUMER, bootstrap,
+                                         {{"allow.auto.create.topics", "false"}, {"group.id", "sluice-metadata"}}));
   rd_kafka_topic_t* t = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   rd_kafka_resp_err_t e = rd_kafka_metadata(rk.get(), 0, t, &md, 10000);

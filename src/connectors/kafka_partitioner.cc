@@ -23,9 +23,7 @@ int32_t KafkaMurmur2(std::string_view key) {
   switch (length % 4) {
     case 3: h ^= uint32_t{data[(length & ~3u) + 2]} << 16; [[fallthrough]];
     case 2: h ^= uint32_t{data[(length & ~3u) + 1]} << 8; [[fallthrough]];
-    case 1:
-      h ^= data[length & ~3u];
-      h *= m;
+    case 1: h ^= data[length & ~3u]; h *= m;
   }
   h ^= h >> 13;
   h *= m;

@@ -81,15 +81,16 @@ class KafkaTopicSource : public engine::Source {
   int num_splits() const override { return partitions_; }
 
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override {
-    std::map<std::string, std::string> props = {{"enable.partition.eof", "true"},
-                                                {"enable.auto.commit", "false"},
-                                                {"auto.offset.reset", "earliest"}};
+    std::map<std::string, std::string> props = {
+        {"enable.partition.eof", "true"}, {"enable.auto.commit", "false"}, {"auto.offset.reset", "earliest"}};
     props["group.id"] = options_.group_id.empty() ? "sluice-" + table_.name : options_.group_id;
     SLUICE_ASSIGN_OR_RETURN(KafkaHandle rk, NewKafkaClient(RD_KAFKA_CONSUMER, options_.bootstrap, props));
     rd_kafka_poll_set_consumer(rk.get());
     int64_t low = 0, high = 0;
-    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk.get(), options_.topic.c_str(), split, &low, &high, 10000);
-    if (e) return KafkaStatus(e, fmt::format("read offsets of {}[{}] at {}", options_.topic, split, options_.bootstrap));
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(rk.get(), options_.topic.c_str(), split, &low, &high, 10000);
+    if (e)
+      return KafkaStatus(e, fmt::format("read offsets of {}[{}] at {}", options_.topic, split, options_.bootstrap));
     int64_t start = RD_KAFKA_OFFSET_BEGINNING;
     switch (options_.startup) {
       case StartupMode::kEarliest: start = RD_KAFKA_OFFSET_BEGINNING; break;

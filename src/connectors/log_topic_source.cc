@@ -141,9 +141,10 @@ Result<std::shared_ptr<engine::Source>> NewLogTopicSource(const engine::TableDes
                                                           log::Log* log) {
   auto config = log->DescribeTopic(options.topic);
   if (!config.ok()) {
-    return Status::NotFound(fmt::format("table {}: topic '{}' does not exist (create it with `sluice topic create "
-                                        "{}` or produce to it first)",
-                                        table.name, options.topic, options.topic));
+    return Status::NotFound(
+        fmt::format("table {}: topic '{}' does not exist (create it with `sluice topic create "
+                    "{}` or produce to it first)",
+                    table.name, options.topic, options.topic));
   }
   int time_column = -1;
   if (!table.event_time_column.empty()) {

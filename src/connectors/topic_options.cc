@@ -9,7 +9,9 @@ using engine::DataType;
 Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, bool is_kafka_connector,
                                          bool embedded_available, const std::string& default_bootstrap) {
   TopicOptions o;
-  auto bad = [&](const std::string& what) { return Status::InvalidArgument(fmt::format("table {}: {}", t.name, what)); };
+  auto bad = [&](const std::string& what) {
+    return Status::InvalidArgument(fmt::format("table {}: {}", t.name, what));
+  };
   SLUICE_ASSIGN_OR_RETURN(o.topic, t.RequiredOption("topic"));
   o.bootstrap = t.Option("properties.bootstrap.servers");
   if (o.bootstrap.empty()) {
@@ -34,9 +36,10 @@ Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, bool 
       return bad("'scan.startup.mode' = 'timestamp' needs 'scan.startup.timestamp-millis' (epoch milliseconds)");
     }
   } else {
-    return bad(fmt::format("'scan.startup.mode' = '{}' is not one of 'earliest-offset', 'latest-offset', "
-                           "'group-offsets', 'timestamp'",
-                           mode));
+    return bad(
+        fmt::format("'scan.startup.mode' = '{}' is not one of 'earliest-offset', 'latest-offset', "
+                    "'group-offsets', 'timestamp'",
+                    mode));
   }
   std::string bounded = t.Option("scan.bounded.mode", "unbounded");
   if (bounded == "unbounded") {
@@ -72,9 +75,10 @@ Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, bool 
       SLUICE_RETURN_IF_ERROR(want(type == DataType::kString, "STRING"));
       o.metadata[c] = MetadataKind::kTopic;
     } else {
-      return bad(fmt::format("unknown metadata key '{}' for column {}; available: partition, offset, timestamp, "
-                             "key, topic",
-                             key, t.schema.field(c).name));
+      return bad(
+          fmt::format("unknown metadata key '{}' for column {}; available: partition, offset, timestamp, "
+                      "key, topic",
+                      key, t.schema.field(c).name));
     }
   }
 
@@ -92,7 +96,8 @@ Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, bool 
   std::string key_format = t.Option("key.format", "json");
   if (key_format != "json" && key_format != "raw") return bad("'key.format' must be 'json' or 'raw'");
   o.raw_key = key_format == "raw";
-  if (o.raw_key && o.key_columns.size() != 1) return bad("'key.format' = 'raw' needs exactly one field in 'key.fields'");
+  if (o.raw_key && o.key_columns.size() != 1)
+    return bad("'key.format' = 'raw' needs exactly one field in 'key.fields'");
   return o;
 }
 

@@ -17,8 +17,8 @@ Result<TopicRowEncoder> TopicRowEncoder::ForTable(const engine::TableDescriptor&
   return e;
 }
 
-Status TopicRowEncoder::Encode(const engine::Batch& batch, int row, std::string* value, std::string* key,
-                               bool* has_key, int64_t* timestamp_ms) const {
+Status TopicRowEncoder::Encode(const engine::Batch& batch, int row, std::string* value, std::string* key, bool* has_key,
+                               int64_t* timestamp_ms) const {
   if (batch.row_kind(row) != engine::RowKind::kInsert) {
     return Status::InvalidArgument(fmt::format(
         "table {}: a topic sink is append-only, but the query produces updates ({}); write an append-only query "
@@ -51,9 +51,9 @@ Status TopicRowEncoder::Encode(const engine::Batch& batch, int row, std::string*
   if (timestamp_column_ >= 0 && batch.column(timestamp_column_).IsValid(row)) {
     *timestamp_ms = batch.column(timestamp_column_).data<int64_t>()[row];
   } else {
-    *timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+    *timestamp_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
   }
   return Status::Ok();
 }

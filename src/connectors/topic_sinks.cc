@@ -85,9 +85,12 @@ class KafkaTopicSink : public engine::Sink {
     sink->encoder_ = std::make_unique<TopicRowEncoder>(std::move(encoder));
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    const std::pair<const char*, std::string> props[] = {
-        {"bootstrap.servers", sink->options_->bootstrap}, {"client.id", "sluice-engine"}, {"acks", "all"},
-        {"partitioner", "murmur2_random"}, {"linger.ms", "5"}, {"log_level", "3"}};
+    const std::pair<const char*, std::string> props[] = {{"bootstrap.servers", sink->options_->bootstrap},
+                                                         {"client.id", "sluice-engine"},
+                                                         {"acks", "all"},
+                                                         {"partitioner", "murmur2_random"},
+                                                         {"linger.ms", "5"},
+                                                         {"log_level", "3"}};
     for (const auto& [k, v] : props) {
       if (rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
         rd_kafka_conf_destroy(conf);
@@ -114,11 +117,11 @@ class KafkaTopicSink : public engine::Sink {
       int64_t ts = 0;
       SLUICE_RETURN_IF_ERROR(encoder_->Encode(batch, row, &value, &key, &has_key, &ts));
       while (true) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            rk_.get(), RD_KAFKA_V_TOPIC(options_->topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_VALUE(value.data(), value.size()),
-            RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, has_key ? key.size() : 0), RD_KAFKA_V_TIMESTAMP(ts),
-            RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e =
+            rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(options_->topic.c_str()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(value.data(), value.size()),
+                              RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, has_key ? key.size() : 0),
+                              RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
           rd_kafka_poll(rk_.get(), 50);  // backpressure: wait for deliveries
           continue;
@@ -179,7 +182,8 @@ Result<std::shared_ptr<engine::Sink>> NewLogTopicSink(const engine::TableDescrip
   }
   auto owned = std::make_shared<const TopicOptions>(std::move(options));
   SLUICE_ASSIGN_OR_RETURN(TopicRowEncoder encoder, TopicRowEncoder::ForTable(table, owned.get()));
-  return std::shared_ptr<engine::Sink>(std::make_shared<LogTopicSink>(owned, std::move(encoder), std::move(partitions)));
+  return std::shared_ptr<engine::Sink>(
+      std::make_shared<LogTopicSink>(owned, std::move(encoder), std::move(partitions)));
 }
 
 Result<std::shared_ptr<engine::Sink>> NewKafkaTopicSink(const engine::TableDescriptor& table, TopicOptions options) {

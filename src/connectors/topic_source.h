@@ -16,8 +16,7 @@ namespace sluice::connectors {
 
 Result<std::shared_ptr<engine::Source>> NewLogTopicSource(const engine::TableDescriptor& table, TopicOptions options,
                                                           log::Log* log);
-Result<std::shared_ptr<engine::Source>> NewKafkaTopicSource(const engine::TableDescriptor& table,
-                                                            TopicOptions options);
+Result<std::shared_ptr<engine::Source>> NewKafkaTopicSource(const engine::TableDescriptor& table, TopicOptions options);
 
 Result<std::shared_ptr<engine::Sink>> NewLogTopicSink(const engine::TableDescriptor& table, TopicOptions options,
                                                       log::Log* log);

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "log/partition.h"
+#include "log/partition_reader.h"
 #include "log/record_batch.h"
 
 namespace sluice::log {
@@ -83,52 +84,36 @@ GroupOffsets::GroupOffsets(std::shared_ptr<Partition> store, const Clock* clock)
     : store_(std::move(store)), clock_(clock) {}
 
 Status GroupOffsets::Load() {
-  Offset next = store_->log_start_offset();
-  RecordIterator it;
+  PartitionReader reader(store_, store_->log_start_offset());
   Record rec;
-  std::string buf;
-  while (next < store_->high_watermark()) {
-    buf.clear();
-    SLUICE_ASSIGN_OR_RETURN(auto r, store_->Read(next, 1 << 20, &buf));
-    if (r.bytes == 0) break;
-    std::span<const uint8_t> rest(reinterpret_cast<const uint8_t*>(buf.data()), buf.size());
-    while (!rest.empty()) {
-      SLUICE_ASSIGN_OR_RETURN(auto view, RecordBatchView::Parse(rest));
-      SLUICE_RETURN_IF_ERROR(it.Reset(view));
-      while (it.Next(&rec)) {
-        if (!rec.key) continue;
-        Reader k(*rec.key);
-        int16_t kv;
-        std::string group, topic;
-        int32_t partition;
-        if (!k.I16(&kv) || kv > kOffsetCommitKeyVersion || !k.String(&group) || !k.String(&topic) ||
-            !k.I32(&partition)) {
-          continue;  // group metadata (key version 2) or an unknown record: not ours to apply
-        }
-        if (!rec.value) {
-          Apply(group, topic, partition, std::nullopt, rec.offset.value());
-          continue;
-        }
-        Reader v(*rec.value);
-        int16_t vv;
-        int64_t offset, commit_time;
-        int32_t epoch;
-        CommittedOffset c;
-        if (!v.I16(&vv) || vv != kOffsetCommitValueVersion || !v.I64(&offset) || !v.I32(&epoch) ||
-            !v.String(&c.metadata) || !v.I64(&commit_time)) {
-          return Status::Corruption(
-              fmt::format("__consumer_offsets: malformed offset commit at offset {}", rec.offset.value()));
-        }
-        c.offset = Offset{offset};
-        c.commit_time_ms = commit_time;
-        Apply(group, topic, partition, std::move(c), rec.offset.value());
-      }
-      SLUICE_RETURN_IF_ERROR(it.status());
-      next = Offset{view.header().last_offset().value() + 1};
-      rest = rest.subspan(view.header().total_size());
+  while (reader.Next(&rec)) {
+    if (!rec.key) continue;
+    Reader k(*rec.key);
+    int16_t kv;
+    std::string group, topic;
+    int32_t partition;
+    if (!k.I16(&kv) || kv > kOffsetCommitKeyVersion || !k.String(&group) || !k.String(&topic) || !k.I32(&partition)) {
+      continue;  // group metadata (key version 2) or an unknown record: not ours to apply
     }
+    if (!rec.value) {
+      Apply(group, topic, partition, std::nullopt, rec.offset.value());
+      continue;
+    }
+    Reader v(*rec.value);
+    int16_t vv;
+    int64_t offset, commit_time;
+    int32_t epoch;
+    CommittedOffset c;
+    if (!v.I16(&vv) || vv != kOffsetCommitValueVersion || !v.I64(&offset) || !v.I32(&epoch) || !v.String(&c.metadata) ||
+        !v.I64(&commit_time)) {
+      return Status::Corruption(
+          fmt::format("__consumer_offsets: malformed offset commit at offset {}", rec.offset.value()));
+    }
+    c.offset = Offset{offset};
+    c.commit_time_ms = commit_time;
+    Apply(group, topic, partition, std::move(c), rec.offset.value());
   }
-  return Status::Ok();
+  return reader.status();
 }
 
 void GroupOffsets::Apply(std::string_view group, const std::string& topic, int32_t partition,

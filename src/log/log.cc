@@ -1,6 +1,7 @@
 #include "log/log.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -77,7 +78,7 @@ Status Log::ValidateTopicName(std::string_view name) {
 Log::Log(std::filesystem::path data_dir, LogOptions options)
     : data_dir_(std::move(data_dir)),
       topics_dir_(data_dir_ / "topics"),
-      options_(std::move(options)),
+      options_(options),
       clock_(options_.clock ? options_.clock : SystemClock::Get()),
       flusher_(options_.flusher_threads) {}
 
@@ -101,7 +102,18 @@ Log::~Log() {
 }
 
 Result<std::unique_ptr<Log>> Log::Open(const std::filesystem::path& data_dir, LogOptions options) {
-  std::unique_ptr<Log> log(new Log(data_dir, std::move(options)));
+  // Every segment keeps its descriptor open (readers pin segments, retention
+  // unlinks under them), so lift the soft descriptor limit to the hard one.
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    rlim_t wanted = lim.rlim_max;
+    lim.rlim_cur = wanted;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      SLUICE_LOG_WARN("log", "cannot raise the open-file limit to {}; many segments may exhaust it",
+                      static_cast<uint64_t>(wanted));
+    }
+  }
+  std::unique_ptr<Log> log(new Log(data_dir, options));
   SLUICE_RETURN_IF_ERROR(log->Load().WithContext("opening log in " + data_dir.string()));
   if (log->options_.retention_check_interval.count() > 0) {
     log->retention_thread_ = std::thread([l = log.get()] { l->RetentionLoop(); });
@@ -191,10 +203,52 @@ Status Log::CreateTopic(std::string_view name, const TopicConfig& config) {
   }
   std::string n(name);
   SLUICE_RETURN_IF_ERROR(CreateTopicFiles(n, config));
-  SLUICE_ASSIGN_OR_RETURN(Topic topic, OpenTopic(n, config));
+  auto opened = OpenTopic(n, config);
+  if (!opened.ok()) {
+    // Do not leave a half-made topic to be found at the next open.
+    std::error_code ec;
+    std::filesystem::remove_all(topics_dir_ / n, ec);
+    return opened.status();
+  }
+  Topic topic = std::move(opened).value();
   std::unique_lock lock(mu_);
   topics_.emplace(n, std::move(topic));
   SLUICE_LOG_INFO("log", "created topic {} ({} partitions)", n, config.partitions);
+  return Status::Ok();
+}
+
+Status Log::AddPartitions(std::string_view name, int32_t partitions) {
+  std::lock_guard admin(admin_mu_);
+  TopicConfig config;
+  {
+    std::shared_lock lock(mu_);
+    auto it = topics_.find(name);
+    if (it == topics_.end()) return Status::NotFound(fmt::format("topic {:?} does not exist", name));
+    config = it->second.config;
+  }
+  if (IsInternalTopic(name)) {
+    return Status::InvalidArgument(fmt::format("{} is an internal topic; its partitions are fixed", name));
+  }
+  if (partitions <= config.partitions) {
+    return Status::InvalidArgument(fmt::format("topic {:?} has {} partitions; the new count must be larger, got {}",
+                                               name, config.partitions, partitions));
+  }
+  int32_t old_count = config.partitions;
+  config.partitions = partitions;
+  SLUICE_RETURN_IF_ERROR(config.Validate());
+  auto dir = topics_dir_ / std::string(name);
+  SLUICE_RETURN_IF_ERROR(WriteFileAtomically(dir / kTopicConfigFile, SerializeConfig(config)));
+  std::vector<std::shared_ptr<Partition>> added;
+  for (int32_t i = old_count; i < partitions; ++i) {
+    SLUICE_ASSIGN_OR_RETURN(
+        auto p, Partition::Open(dir / std::to_string(i), std::string(name), PartitionId{i}, config, &flusher_, clock_));
+    added.push_back(std::move(p));
+  }
+  SLUICE_RETURN_IF_ERROR(FsyncDirectory(dir));
+  std::unique_lock lock(mu_);
+  auto& t = topics_.find(name)->second;
+  t.config.partitions = partitions;
+  for (auto& p : added) t.partitions.push_back(std::move(p));
   return Status::Ok();
 }
 

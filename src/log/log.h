@@ -49,7 +49,8 @@ struct LogOptions {
 // Thread-safety: thread-safe. Topic create/delete take an exclusive lock on
 // the topic map; look-ups take it shared. Partition I/O never holds it.
 // Lifetime: one per data dir per process (the caller holds the dir's lock
-// file). Destruction stops the background threads and closes (fsyncs) every
+// file). Open raises the process's soft open-file limit to its hard limit:
+// every segment keeps a descriptor open. Destruction stops the background threads and closes (fsyncs) every
 // partition.
 // Durability: create and delete are crash-safe (staged, renamed, fsynced):
 // after a crash a topic either exists whole or not at all.
@@ -63,6 +64,10 @@ class Log {
   // Names as Kafka: [a-zA-Z0-9._-]{1,249}, not "." or "..". kAlreadyExists,
   // kInvalidArgument (bad name or config).
   Status CreateTopic(std::string_view name, const TopicConfig& config);
+  // Grows a topic to `partitions` partitions (Kafka's CreatePartitions);
+  // kInvalidArgument if that is not more than it has. Crash-safe: the config
+  // is rewritten atomically first and missing partitions are created at open.
+  Status AddPartitions(std::string_view name, int32_t partitions);
   // kNotFound if absent. Readers in flight keep their partitions alive; the
   // files go at once. Committed offsets of the topic are forgotten.
   Status DeleteTopic(std::string_view name);

@@ -19,6 +19,8 @@ namespace {
 constexpr std::string_view kLogSuffix = ".log";
 constexpr std::string_view kCleanedSuffix = ".cleaned";
 constexpr size_t kBaseDigits = 20;
+// Kafka's producer.id.expiration.ms default: a producer silent this long is forgotten.
+constexpr int64_t kProducerExpirationMs = 24 * 3600 * 1000;
 
 bool ParseSegmentName(const std::string& name, int64_t* base) {
   if (name.size() != kBaseDigits + kLogSuffix.size() || !name.ends_with(kLogSuffix)) return false;
@@ -29,6 +31,20 @@ bool ParseSegmentName(const std::string& name, int64_t* base) {
   }
   *base = v;
   return true;
+}
+
+// Walks every record of an uncompressed batch; no allocation.
+Status ValidateRecords(const RecordBatchView& view) {
+  thread_local RecordIterator it;
+  SLUICE_RETURN_IF_ERROR(it.Reset(view));
+  Record r;
+  int32_t n = 0;
+  while (it.Next(&r)) ++n;
+  SLUICE_RETURN_IF_ERROR(it.status());
+  if (n != view.header().record_count) {
+    return Status::Corruption(fmt::format("batch holds {} records, its header says {}", n, view.header().record_count));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -68,6 +84,14 @@ Status Partition::Load() {
   }
   if (ec) return Status::IoError(fmt::format("list {}: {}", dir_.string(), ec.message()));
   std::sort(bases.begin(), bases.end());
+  // Indexes whose log is gone (a removal interrupted between the files).
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    auto ext = entry.path().extension();
+    if (ext != ".index" && ext != ".timeindex") continue;
+    auto log_file = entry.path();
+    log_file.replace_extension(".log");
+    if (!std::filesystem::exists(log_file)) std::filesystem::remove(entry.path(), ec);
+  }
   const int64_t now = clock_->NowMs();
   if (bases.empty()) {
     SLUICE_ASSIGN_OR_RETURN(auto seg, Segment::Create(dir_, Offset{0}, config_.index_interval_bytes, now));
@@ -93,6 +117,22 @@ Status Partition::Load() {
   }
   hw_.store(hw);
   durable_ = hw;
+  // Producer state: the snapshot taken when the active segment was created,
+  // then the active segment replayed. Older snapshots are no longer needed.
+  auto snapshot = Segment::FilePath(dir_, active_->base(), ".producers");
+  Status loaded = producers_.Load(snapshot, active_->base());
+  if (!loaded.ok() && loaded.code() != StatusCode::kNotFound) {
+    SLUICE_LOG_WARN("log", "partition {}-{}: ignoring producer snapshot: {}", topic_, id_.value(), loaded.ToString());
+  }
+  SLUICE_RETURN_IF_ERROR(active_->ForEachBatch([&](uint64_t, std::span<const uint8_t> bytes) {
+    producers_.Record(DecodeBatchHeader(bytes.data()), now);
+    return Status::Ok();
+  }));
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    if (entry.path().extension() == ".producers" && entry.path() != snapshot) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
   UpdateLogStart();
   if (recovery_.truncated_bytes > 0) {
     SLUICE_LOG_WARN("log", "partition {}-{}: recovery truncated {} bytes from offset {} ({})", topic_, id_.value(),
@@ -109,6 +149,12 @@ void Partition::UpdateLogStart() {
 Status Partition::RollLocked(int64_t now_ms) {
   SLUICE_RETURN_IF_ERROR(active_->Seal());
   Offset base{hw_.load(std::memory_order_relaxed)};
+  // Producer state as of the new segment's base; only an optimisation for
+  // the next open, so a failure is reported but does not stop the roll.
+  Status snap = producers_.Save(Segment::FilePath(dir_, base, ".producers"), base);
+  if (!snap.ok()) SLUICE_LOG_WARN("log", "partition {}-{}: {}", topic_, id_.value(), snap.ToString());
+  std::error_code ec;
+  std::filesystem::remove(Segment::FilePath(dir_, active_->base(), ".producers"), ec);
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<Segment> seg,
                           Segment::Create(dir_, base, config_.index_interval_bytes, now_ms));
   SLUICE_RETURN_IF_ERROR(FsyncDirectory(dir_));
@@ -133,6 +179,7 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
   placements.clear();
   size_t pos = 0;
   int64_t records = 0;
+  bool idempotent = false;
   while (pos < batches.size()) {
     auto view = RecordBatchView::Parse(batches.subspan(pos));
     if (!view.ok()) {
@@ -153,19 +200,43 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
     }
     Status crc = view->VerifyCrc();
     if (!crc.ok()) return crc.WithContext(fmt::format("append to {}-{}, batch at byte {}", topic_, id_.value(), pos));
+    if (h.compression() == Compression::kNone) {
+      // Cheap for uncompressed batches: check the records' framing so that a
+      // broken client's batch is refused here rather than served to every
+      // consumer. Compressed batches are stored unopened (decompressing
+      // every produce would cost more than the append itself).
+      Status records_ok = ValidateRecords(*view);
+      if (!records_ok.ok()) {
+        return records_ok.WithContext(fmt::format("append to {}-{}, batch at byte {}", topic_, id_.value(), pos));
+      }
+    }
     // `last` holds lastOffsetDelta until offsets are assigned below.
     placements.push_back({static_cast<uint32_t>(pos), static_cast<uint32_t>(h.total_size()), Offset{0},
                           Offset{h.last_offset_delta}, h.max_timestamp});
     records += int64_t{h.last_offset_delta} + 1;
+    idempotent |= h.producer_id >= 0 && h.base_sequence >= 0;
     pos += h.total_size();
   }
   AppendResult result{};
+  result.log_append_time_ms = -1;
+  if (config_.timestamp_type == TopicConfig::TimestampKind::kLogAppendTime) {
+    // Stamped before the lock: the CRC is recomputed, which may take a while.
+    result.log_append_time_ms = clock_->NowMs();
+    for (auto& p : placements) {
+      SetLogAppendTime(batches.subspan(p.position, p.size), result.log_append_time_ms);
+      p.max_timestamp = result.log_append_time_ms;
+    }
+  }
   {
     std::lock_guard lock(append_mu_);
     if (deleted_.load(std::memory_order_relaxed)) {
       return Status::NotFound(fmt::format("topic {} was deleted", topic_));
     }
     const int64_t now = clock_->NowMs();
+    if (idempotent && placements.size() == 1) {
+      auto dup = producers_.FindDuplicate(DecodeBatchHeader(batches.data()));
+      if (dup) return AppendResult{dup->first, dup->second, -1};
+    }
     int64_t next = hw_.load(std::memory_order_relaxed);
     if (!active_->empty()) {
       bool full = active_->size() + batches.size() > static_cast<uint64_t>(config_.segment_bytes);
@@ -182,10 +253,14 @@ Result<AppendResult> Partition::Append(std::span<uint8_t> batches) {
       next += delta + 1;
     }
     SLUICE_RETURN_IF_ERROR(active_->Append(batches, placements, now));
+    if (idempotent) {
+      for (const auto& p : placements) producers_.Record(DecodeBatchHeader(batches.data() + p.position), now);
+    }
     result.last_offset = Offset{next - 1};
-    result.log_append_time_ms = -1;
     hw_.store(next, std::memory_order_seq_cst);
   }
+  appended_bytes_.fetch_add(batches.size(), std::memory_order_relaxed);
+  appended_batches_.fetch_add(placements.size(), std::memory_order_relaxed);
   NotifyAppended();
   return result;
 }
@@ -276,30 +351,28 @@ void Partition::SyncFromFlusher() {
 }
 
 Status Partition::SyncNow() {
-  std::lock_guard sync_lock(sync_mu_);
-  std::shared_ptr<Segment> seg;
-  int64_t target;
-  {
-    std::lock_guard lock(append_mu_);
-    seg = active_;
-    target = hw_.load(std::memory_order_relaxed);
-  }
   std::vector<Waiter> ready;
   Status s;
   {
-    std::lock_guard lock(durable_mu_);
-    s = sync_failure_;
-  }
-  bool needed = false;
-  if (s.ok()) {
-    std::lock_guard lock(durable_mu_);
-    needed = target > durable_;
-  }
-  if (s.ok() && needed && !deleted_.load()) {
-    s = seg->Sync();
-    if (!s.ok()) SLUICE_LOG_ERROR("log", "partition {}-{}: {}", topic_, id_.value(), s.ToString());
-  }
-  {
+    std::lock_guard sync_lock(sync_mu_);
+    std::shared_ptr<Segment> seg;
+    int64_t target;
+    {
+      std::lock_guard lock(append_mu_);
+      seg = active_;
+      target = hw_.load(std::memory_order_relaxed);
+    }
+    bool needed = false;
+    {
+      std::lock_guard lock(durable_mu_);
+      s = sync_failure_;
+      needed = target > durable_;
+    }
+    if (s.ok() && needed && !deleted_.load()) {
+      s = seg->Sync();
+      fsync_count_.fetch_add(1, std::memory_order_relaxed);
+      if (!s.ok()) SLUICE_LOG_ERROR("log", "partition {}-{}: {}", topic_, id_.value(), s.ToString());
+    }
     std::lock_guard lock(durable_mu_);
     if (s.ok()) {
       durable_ = std::max(durable_, target);
@@ -313,6 +386,7 @@ Status Partition::SyncNow() {
       ready.swap(waiters_);
     }
   }
+  // Outside every lock: a callback may append, wait or sync again.
   for (auto& w : ready) w.done(s);
   return s;
 }
@@ -344,6 +418,7 @@ Result<ReadResult> Partition::Read(Offset from, size_t max_bytes, std::string* o
     SLUICE_ASSIGN_OR_RETURN(size_t n, seg->Read(from, max_bytes, out));
     if (n > 0) {
       r.bytes = n;
+      read_bytes_.fetch_add(n, std::memory_order_relaxed);
       break;
     }
     seg = SegmentAfter(seg->base());
@@ -372,6 +447,11 @@ int64_t Partition::size_bytes() const {
   int64_t total = 0;
   for (const auto& [base, s] : segments_) total += static_cast<int64_t>(s->size());
   return total;
+}
+
+Offset Partition::durable_offset() const {
+  std::lock_guard lock(durable_mu_);
+  return Offset{durable_};
 }
 
 size_t Partition::segment_count() const {
@@ -404,22 +484,37 @@ void Partition::MarkDeleted() {
 Result<int> Partition::EnforceRetention() {
   std::lock_guard compact_lock(compact_mu_);
   const int64_t now = clock_->NowMs();
+  {
+    std::lock_guard lock(append_mu_);
+    producers_.ExpireBefore(now - kProducerExpirationMs);
+  }
+  auto expired = [&](const Segment& s) {
+    return config_.retention_ms.count() >= 0 && s.retention_timestamp() < now - config_.retention_ms.count();
+  };
   int removed = 0;
   for (;;) {
     std::shared_ptr<Segment> victim;
     {
       std::lock_guard lock(append_mu_);
       if (deleted_.load()) break;
-      std::unique_lock seg_lock(segments_mu_);
-      auto first = segments_.begin()->second;
-      if (first == active_) break;
+      std::shared_ptr<Segment> first;
       int64_t total = 0;
-      for (const auto& [base, s] : segments_) total += static_cast<int64_t>(s->size());
-      bool expired =
-          config_.retention_ms.count() >= 0 && first->retention_timestamp() < now - config_.retention_ms.count();
+      {
+        std::shared_lock seg_lock(segments_mu_);
+        first = segments_.begin()->second;
+        for (const auto& [base, s] : segments_) total += static_cast<int64_t>(s->size());
+      }
+      if (first == active_) {
+        // As Kafka: a whole partition past retention.ms is rolled so that its
+        // last segment can go too; the log start then equals the high watermark.
+        if (active_->empty() || !expired(*active_)) break;
+        SLUICE_RETURN_IF_ERROR(RollLocked(now));
+        continue;
+      }
       bool oversize =
           config_.retention_bytes >= 0 && total - static_cast<int64_t>(first->size()) >= config_.retention_bytes;
-      if (!expired && !oversize) break;
+      if (!expired(*first) && !oversize) break;
+      std::unique_lock seg_lock(segments_mu_);
       segments_.erase(segments_.begin());
       log_start_.store(segments_.begin()->first, std::memory_order_release);
       victim = std::move(first);
@@ -433,8 +528,30 @@ Result<int> Partition::EnforceRetention() {
   return removed;
 }
 
+Status Partition::RemoveEmptySealedSegments() {
+  // Compaction can empty a segment. Drop such files, except the first one,
+  // which holds the log start offset in its name.
+  std::vector<std::shared_ptr<Segment>> doomed;
+  {
+    std::lock_guard lock(append_mu_);
+    std::unique_lock seg_lock(segments_mu_);
+    for (auto it = std::next(segments_.begin()); it != segments_.end();) {
+      if (it->second != active_ && it->second->empty()) {
+        doomed.push_back(it->second);
+        it = segments_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& s : doomed) SLUICE_RETURN_IF_ERROR(s->RemoveFiles());
+  if (!doomed.empty()) SLUICE_RETURN_IF_ERROR(FsyncDirectory(dir_));
+  return Status::Ok();
+}
+
 Result<int64_t> Partition::Compact() {
   std::lock_guard compact_lock(compact_mu_);
+  if (deleted_.load()) return int64_t{0};
   std::vector<std::shared_ptr<Segment>> segs;
   std::shared_ptr<Segment> active;
   {
@@ -449,14 +566,21 @@ Result<int64_t> Partition::Compact() {
   RecordIterator it;
   Record rec;
   for (const auto& s : segs) {
-    SLUICE_RETURN_IF_ERROR(s->ForEachBatch([&](uint64_t, std::span<const uint8_t> bytes) -> Status {
-      SLUICE_ASSIGN_OR_RETURN(auto view, RecordBatchView::Parse(bytes));
-      if (view.header().is_control()) return Status::Ok();
-      SLUICE_RETURN_IF_ERROR(it.Reset(view));
-      while (it.Next(&rec)) {
-        if (rec.key) newest[std::string(*rec.key)] = rec.offset.value();
+    SLUICE_RETURN_IF_ERROR(s->ForEachBatch([&](uint64_t position, std::span<const uint8_t> bytes) -> Status {
+      auto view = RecordBatchView::Parse(bytes);
+      if (!view.ok() || view->header().is_control()) return Status::Ok();
+      if (it.Reset(*view).ok()) {
+        while (it.Next(&rec)) {
+          if (rec.key) newest[std::string(*rec.key)] = rec.offset.value();
+        }
       }
-      return it.status();
+      if (!it.status().ok()) {
+        // A batch whose records do not decode (stored as the producer sent
+        // it) is kept as it is; it must not stop compaction of the rest.
+        SLUICE_LOG_WARN("log", "compaction of {}-{}: keeping undecodable batch at byte {} of {}: {}", topic_,
+                        id_.value(), position, s->log_path().filename().string(), it.status().message());
+      }
+      return Status::Ok();
     }));
   }
   // Pass 2: rewrite each sealed segment that has something to drop.
@@ -471,23 +595,24 @@ Result<int64_t> Partition::Compact() {
     RecordBatchBuilder builder;
     std::vector<bool> keep;
     SLUICE_RETURN_IF_ERROR(s->ForEachBatch([&](uint64_t, std::span<const uint8_t> bytes) -> Status {
-      SLUICE_ASSIGN_OR_RETURN(auto view, RecordBatchView::Parse(bytes));
-      const auto& h = view.header();
-      if (h.is_control()) {
+      auto parsed = RecordBatchView::Parse(bytes);
+      if (!parsed.ok() || parsed->header().is_control()) {
         cleaned.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
         return Status::Ok();
       }
+      const RecordBatchView& view = *parsed;
+      const auto& h = view.header();
       keep.clear();
-      SLUICE_RETURN_IF_ERROR(it.Reset(view));
       int kept = 0;
-      while (it.Next(&rec)) {
-        bool k = !rec.key || (newest[std::string(*rec.key)] == rec.offset.value() &&
-                              !(rec.value == std::nullopt && tombstones_expire));
-        keep.push_back(k);
-        kept += k;
+      if (it.Reset(view).ok()) {
+        while (it.Next(&rec)) {
+          bool k = !rec.key || (newest[std::string(*rec.key)] == rec.offset.value() &&
+                                !(rec.value == std::nullopt && tombstones_expire));
+          keep.push_back(k);
+          kept += k;
+        }
       }
-      SLUICE_RETURN_IF_ERROR(it.status());
-      if (kept == static_cast<int>(keep.size())) {
+      if (!it.status().ok() || kept == static_cast<int>(keep.size())) {
         cleaned.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
         return Status::Ok();
       }
@@ -536,6 +661,7 @@ Result<int64_t> Partition::Compact() {
   }
   if (removed_total > 0) {
     SLUICE_LOG_INFO("log", "compaction: {}-{} removed {} records", topic_, id_.value(), removed_total);
+    SLUICE_RETURN_IF_ERROR(RemoveEmptySealedSegments());
   }
   return removed_total;
 }

@@ -17,6 +17,7 @@
 #include "common/ids.h"
 #include "common/result.h"
 #include "log/clock.h"
+#include "log/producer_state.h"
 #include "log/segment.h"
 #include "log/topic_config.h"
 
@@ -27,7 +28,7 @@ class Flusher;
 struct AppendResult {
   Offset base_offset;
   Offset last_offset;
-  int64_t log_append_time_ms;  // -1: the topic keeps producers' CreateTime (Kafka's convention)
+  int64_t log_append_time_ms;  // the stamp of a LogAppendTime topic; -1 for CreateTime (Kafka's convention)
 };
 
 struct ReadResult {
@@ -61,11 +62,15 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   // `batches`: one or more concatenated RecordBatch v2 exactly as a producer
   // sent them. Each is validated (kResourceExhausted above max.message.bytes,
-  // kCorruption for a bad CRC or malformed bytes, kUnsupported for another
-  // magic, kInvalidArgument for maxTimestamp < baseTimestamp), gets its
-  // baseOffset rewritten in place, and is stored byte for byte. All or
-  // nothing. Returns once the bytes are in the page cache (readable); call
-  // WhenDurable before acknowledging under fsync=always.
+  // kCorruption for a bad CRC or malformed bytes — records included for
+  // uncompressed batches — kUnsupported for another magic,
+  // kInvalidArgument for maxTimestamp < baseTimestamp), gets its
+  // baseOffset rewritten in place (LogAppendTime topics: maxTimestamp and
+  // CRC too), and is stored byte for byte. All or nothing. Also kNotFound
+  // once the topic was deleted, kUnavailable after Close, kIoError. Returns once the bytes are in the page cache
+  // (readable); call WhenDurable before acknowledging under fsync=always. A single batch of an idempotent producer that
+  // repeats one of its last five batches (same producerId, epoch, baseSequence) is a retry: nothing is written and the
+  // original offsets are returned (see ProducerStateTable).
   Result<AppendResult> Append(std::span<uint8_t> batches);
   // Calls `done` once offset `last` is durable under the topic's policy:
   // after the (group) fsync covering it for kAlways; right away for kInterval
@@ -98,6 +103,16 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   int64_t size_bytes() const;
   size_t segment_count() const;
+  // Offsets below this are on disk (fsynced). Metrics and tests.
+  Offset durable_offset() const;
+  // fdatasync calls made for this partition (group commit makes this far
+  // smaller than the number of acknowledged appends).
+  uint64_t fsync_count() const { return fsync_count_.load(std::memory_order_relaxed); }
+  // Totals since open, for /metrics: bytes and batches stored by Append,
+  // bytes handed out by Read.
+  uint64_t appended_bytes() const { return appended_bytes_.load(std::memory_order_relaxed); }
+  uint64_t appended_batches() const { return appended_batches_.load(std::memory_order_relaxed); }
+  uint64_t read_bytes() const { return read_bytes_.load(std::memory_order_relaxed); }
   const std::string& topic() const { return topic_; }
   PartitionId id() const { return id_; }
   const TopicConfig& config() const { return config_; }
@@ -132,6 +147,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   Status SyncNow();
   void NotifyAppended();
   void UpdateLogStart();
+  Status RemoveEmptySealedSegments();
 
   const std::filesystem::path dir_;
   const std::string topic_;
@@ -145,6 +161,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   std::shared_ptr<Segment> active_;
   mutable std::shared_mutex segments_mu_;                 // guards segments_ (readers take it shared)
   std::map<int64_t, std::shared_ptr<Segment>> segments_;  // by base offset
+  ProducerStateTable producers_;                          // guarded by append_mu_
   std::atomic<int64_t> hw_{0};
   std::atomic<int64_t> log_start_{0};
   std::atomic<bool> closed_{false};
@@ -152,7 +169,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
 
   // Durability.
   std::mutex sync_mu_;  // one fsync of this partition at a time
-  std::mutex durable_mu_;
+  mutable std::mutex durable_mu_;
   int64_t durable_ = 0;  // offsets below are durable
   Status sync_failure_;  // sticky: after a failed fsync nothing is acknowledged
   struct Waiter {
@@ -161,6 +178,10 @@ class Partition : public std::enable_shared_from_this<Partition> {
   };
   std::vector<Waiter> waiters_;
   std::atomic<bool> sync_queued_{false};
+  std::atomic<uint64_t> fsync_count_{0};
+  std::atomic<uint64_t> appended_bytes_{0};
+  std::atomic<uint64_t> appended_batches_{0};
+  mutable std::atomic<uint64_t> read_bytes_{0};
 
   // Readers waiting for data and append listeners.
   mutable std::mutex data_mu_;

@@ -81,6 +81,13 @@ void AppendVarint(std::string* out, int64_t v) {
 }
 
 bool ReadVarint(const uint8_t** p, const uint8_t* end, int max_bytes, int64_t* out) {
+  // Most lengths and deltas fit in one byte.
+  if (*p < end && !(**p & 0x80)) {
+    uint64_t b = **p;
+    ++*p;
+    *out = static_cast<int64_t>(b >> 1) ^ -static_cast<int64_t>(b & 1);
+    return true;
+  }
   uint64_t u = 0;
   const uint8_t* q = *p;
   for (int i = 0; i < max_bytes; ++i) {
@@ -252,7 +259,9 @@ bool RecordIterator::Next(Record* out) {
   }
   out->offset_delta = static_cast<int32_t>(offset_delta);
   out->offset = Offset{header_.base_offset + offset_delta};
-  out->timestamp = header_.base_timestamp + ts_delta;
+  // Under LogAppendTime every record carries the time the log stamped on the batch.
+  out->timestamp = header_.timestamp_type() == TimestampType::kLogAppendTime ? header_.max_timestamp
+                                                                             : header_.base_timestamp + ts_delta;
   out->header_count = static_cast<int32_t>(header_count);
   out->headers_bytes = std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(rec_end - p));
   pos_ = rec_end;

@@ -122,7 +122,7 @@ struct RecordHeader {
 struct Record {
   Offset offset;
   int32_t offset_delta = 0;
-  int64_t timestamp = 0;  // absolute, ms
+  int64_t timestamp = 0;  // absolute, ms (the batch's maxTimestamp under LogAppendTime)
   int8_t attributes = 0;
   std::optional<std::string_view> key;    // nullopt = null key
   std::optional<std::string_view> value;  // nullopt = tombstone

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <optional>
 
 namespace sluice::log {
 namespace {
@@ -11,6 +12,32 @@ bool ParseInt64(const std::string& s, int64_t* out) {
   const char* end = s.data() + s.size();
   auto [p, ec] = std::from_chars(s.data(), end, *out);
   return ec == std::errc() && p == end && !s.empty();
+}
+
+// Kafka topic configs without effect here (no replicas, no preallocation,
+// compaction runs whole-partition passes).
+constexpr std::string_view kInertKafkaKeys[] = {
+    "min.insync.replicas",
+    "unclean.leader.election.enable",
+    "preallocate",
+    "segment.index.bytes",
+    "segment.jitter.ms",
+    "file.delete.delay.ms",
+    "min.cleanable.dirty.ratio",
+    "min.compaction.lag.ms",
+    "max.compaction.lag.ms",
+    "message.downconversion.enable",
+    "message.timestamp.difference.max.ms",
+    "message.format.version",
+    "follower.replication.throttled.replicas",
+    "leader.replication.throttled.replicas",
+};
+
+bool IsInert(const std::string& key) {
+  for (auto k : kInertKafkaKeys) {
+    if (k == key) return true;
+  }
+  return false;
 }
 
 Status Bad(const std::string& key, const std::string& value, std::string_view want) {
@@ -22,9 +49,19 @@ Status Bad(const std::string& key, const std::string& value, std::string_view wa
 Result<TopicConfig> TopicConfig::FromConfigs(int32_t partitions, const std::map<std::string, std::string>& configs) {
   TopicConfig c;
   c.partitions = partitions;
+  std::optional<int64_t> flush_messages, flush_ms;
   for (const auto& [key, value] : configs) {
     int64_t n = 0;
-    if (key == "fsync") {
+    if (IsInert(key)) {
+      c.inert[key] = value;
+    } else if (key == "compression.type") {
+      // The log stores batches as producers compressed them: only "producer" holds.
+      if (value != "producer") return Bad(key, value, "\"producer\" (batches are stored as producers send them)");
+      c.inert[key] = value;
+    } else if (key == "flush.messages" || key == "flush.ms") {
+      if (!ParseInt64(value, &n) || n < 1) return Bad(key, value, "a positive integer");
+      (key == "flush.ms" ? flush_ms : flush_messages) = n;
+    } else if (key == "fsync") {
       if (value == "always") {
         c.fsync = FsyncPolicy::kAlways;
       } else if (value == "never") {
@@ -34,6 +71,14 @@ Result<TopicConfig> TopicConfig::FromConfigs(int32_t partitions, const std::map<
         c.fsync_interval = std::chrono::milliseconds(n);
       } else {
         return Bad(key, value, "\"always\", \"never\" or \"interval:<ms>\" with ms > 0");
+      }
+    } else if (key == "message.timestamp.type") {
+      if (value == "CreateTime") {
+        c.timestamp_type = TimestampKind::kCreateTime;
+      } else if (value == "LogAppendTime") {
+        c.timestamp_type = TimestampKind::kLogAppendTime;
+      } else {
+        return Bad(key, value, "\"CreateTime\" or \"LogAppendTime\"");
       }
     } else if (key == "cleanup.policy") {
       if (value == "delete") {
@@ -58,8 +103,17 @@ Result<TopicConfig> TopicConfig::FromConfigs(int32_t partitions, const std::map<
     } else {
       return Status::InvalidArgument(fmt::format(
           "unknown topic config {:?}; known: fsync, segment.bytes, segment.ms, retention.ms, retention.bytes, "
-          "cleanup.policy, max.message.bytes, delete.retention.ms, index.interval.bytes",
+          "cleanup.policy, max.message.bytes, delete.retention.ms, index.interval.bytes, "
+          "message.timestamp.type, flush.messages, flush.ms, and Kafka's replication-only keys",
           key));
+    }
+  }
+  if (configs.find("fsync") == configs.end()) {
+    if (flush_messages == 1) {
+      c.fsync = FsyncPolicy::kAlways;
+    } else if (flush_ms && *flush_ms < INT64_MAX) {
+      c.fsync = FsyncPolicy::kInterval;
+      c.fsync_interval = std::chrono::milliseconds(*flush_ms);
     }
   }
   SLUICE_RETURN_IF_ERROR(c.Validate());
@@ -86,7 +140,7 @@ Status TopicConfig::Validate() const {
 }
 
 std::map<std::string, std::string> TopicConfig::ToConfigs() const {
-  std::map<std::string, std::string> m;
+  std::map<std::string, std::string> m = inert;
   switch (fsync) {
     case FsyncPolicy::kAlways: m["fsync"] = "always"; break;
     case FsyncPolicy::kNever: m["fsync"] = "never"; break;
@@ -100,6 +154,7 @@ std::map<std::string, std::string> TopicConfig::ToConfigs() const {
   m["max.message.bytes"] = std::to_string(max_message_bytes);
   m["delete.retention.ms"] = std::to_string(delete_retention_ms.count());
   m["index.interval.bytes"] = std::to_string(index_interval_bytes);
+  m["message.timestamp.type"] = timestamp_type == TimestampKind::kLogAppendTime ? "LogAppendTime" : "CreateTime";
   return m;
 }
 

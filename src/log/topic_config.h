@@ -37,11 +37,24 @@ struct TopicConfig {
   // segment is cleaned, so that consumers catch up with the delete.
   std::chrono::milliseconds delete_retention_ms{std::chrono::hours(24)};
   int32_t index_interval_bytes = 4096;  // bytes of log between two index entries
+  // Kafka's message.timestamp.type: keep producers' timestamps (CreateTime) or
+  // overwrite each batch's maxTimestamp with the broker's clock on append
+  // (LogAppendTime; the batch CRC is recomputed).
+  enum class TimestampKind { kCreateTime, kLogAppendTime };
+  TimestampKind timestamp_type = TimestampKind::kCreateTime;
+  // Kafka topic configs that mean nothing on a single node without
+  // replication (min.insync.replicas, preallocate, …): accepted so that
+  // Kafka tooling can create topics, kept verbatim and reported back, no effect.
+  std::map<std::string, std::string> inert;
 
   // Keys (Kafka's names where Kafka has one): "fsync" ("always" |
   // "interval:<ms>" | "never"), "segment.bytes", "segment.ms", "retention.ms",
   // "retention.bytes", "cleanup.policy" ("delete" | "compact"),
-  // "max.message.bytes", "delete.retention.ms", "index.interval.bytes".
+  // "max.message.bytes", "delete.retention.ms", "index.interval.bytes",
+  // "message.timestamp.type" ("CreateTime" | "LogAppendTime"); Kafka's
+  // "flush.messages" (1 = always, else never) and "flush.ms" (interval) map
+  // onto fsync when "fsync" is absent; the inert Kafka keys listed in
+  // topic_config.cc are accepted and kept.
   // kInvalidArgument naming the key for unknown keys and bad values.
   static Result<TopicConfig> FromConfigs(int32_t partitions, const std::map<std::string, std::string>& configs);
   // Every key above with its value, so that FromConfigs(ToConfigs()) round-trips.

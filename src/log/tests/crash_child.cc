@@ -2,6 +2,8 @@
 // to topic "crash" (fsync=always) from several threads, and after each
 // acknowledgement (WaitDurable returned OK) writes one line to stdout:
 //   <base offset> <last offset> <crc>
+// and after each durable consumer-offset commit (group "g", partition = thread):
+//   C <thread> <offset>
 // It never exits on its own; the test SIGKILLs it at a random moment.
 #include <unistd.h>
 
@@ -63,10 +65,19 @@ int main(int argc, char** argv) {
         }
         uint32_t crc = DecodeBatchHeader(reinterpret_cast<const uint8_t*>(batch.data())).crc;
         if (!partition->WaitDurable(r->last_offset).ok()) std::abort();
-        std::lock_guard lock(out_mu);
-        std::printf("%lld %lld %u\n", static_cast<long long>(r->base_offset.value()),
-                    static_cast<long long>(r->last_offset.value()), crc);
-        std::fflush(stdout);
+        {
+          std::lock_guard lock(out_mu);
+          std::printf("%lld %lld %u\n", static_cast<long long>(r->base_offset.value()),
+                      static_cast<long long>(r->last_offset.value()), crc);
+          std::fflush(stdout);
+        }
+        // Every 16th batch, commit a consumer offset and report it once durable.
+        if (seq % 16 == 0) {
+          if (!(*log)->group_offsets().Commit("g", "crash", PartitionId{t}, r->last_offset, "m").ok()) std::abort();
+          std::lock_guard lock(out_mu);
+          std::printf("C %d %lld\n", t, static_cast<long long>(r->last_offset.value()));
+          std::fflush(stdout);
+        }
       }
     });
   }

@@ -50,7 +50,8 @@ TEST(CrashTest, AcknowledgedBatchesSurviveSigkillAndOffsetsStayContiguous) {
   std::printf("crash test seed %u, %d iterations\n", seed, SLUICE_CRASH_ITERATIONS);
   std::mt19937 rng(seed);
   testing::TempDir dir;
-  std::map<int64_t, Ack> acked;  // base -> ack, over every iteration
+  std::map<int64_t, Ack> acked;      // base -> ack, over every iteration
+  std::map<int, int64_t> committed;  // thread -> highest durable committed offset
   for (int iter = 0; iter < SLUICE_CRASH_ITERATIONS; ++iter) {
     int fd = -1;
     pid_t pid = Spawn(dir.path(), seed + iter, &fd);
@@ -58,15 +59,26 @@ TEST(CrashTest, AcknowledgedBatchesSurviveSigkillAndOffsetsStayContiguous) {
     FILE* in = ::fdopen(fd, "r");
     // The random moment: after a random number of acknowledgements
     // (sometimes none: the kill may land during open and recovery).
-    int kill_after = static_cast<int>(rng() % 400);
-    long long base, last;
-    unsigned crc;
-    for (int n = 0; n < kill_after && std::fscanf(in, "%lld %lld %u", &base, &last, &crc) == 3; ++n) {
-      acked[base] = {last, crc};
+    int kill_after = static_cast<int>(rng() % 200);
+    auto read_line = [&]() -> bool {
+      char line[128];
+      if (!std::fgets(line, sizeof(line), in)) return false;
+      long long base, last;
+      unsigned crc;
+      int thread;
+      if (std::sscanf(line, "C %d %lld", &thread, &last) == 2) {
+        committed[thread] = std::max(committed[thread], static_cast<int64_t>(last));
+      } else if (std::sscanf(line, "%lld %lld %u", &base, &last, &crc) == 3) {
+        acked[base] = {last, crc};
+      }
+      return true;
+    };
+    for (int n = 0; n < kill_after && read_line(); ++n) {
     }
     ::kill(pid, SIGKILL);
     // Acknowledgements already in the pipe were sent before the kill: they count too.
-    while (std::fscanf(in, "%lld %lld %u", &base, &last, &crc) == 3) acked[base] = {last, crc};
+    while (read_line()) {
+    }
     std::fclose(in);
     int status;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
@@ -96,6 +108,11 @@ TEST(CrashTest, AcknowledgedBatchesSurviveSigkillAndOffsetsStayContiguous) {
         next = h.last_offset().value() + 1;
       }
     }
+    for (const auto& [thread, offset] : committed) {
+      auto c = (*log)->group_offsets().Fetch("g", "crash", PartitionId{thread});
+      ASSERT_TRUE(c.has_value()) << "committed offset of thread " << thread << " lost in iteration " << iter;
+      EXPECT_GE(c->offset.value(), offset) << "committed offset went back, iteration " << iter;
+    }
     for (const auto& [b, ack] : acked) {
       auto it = present.find(b);
       ASSERT_NE(it, present.end()) << "acknowledged batch at " << b << " lost in iteration " << iter;
@@ -103,7 +120,7 @@ TEST(CrashTest, AcknowledgedBatchesSurviveSigkillAndOffsetsStayContiguous) {
       EXPECT_EQ(it->second.second, ack.crc) << "acknowledged batch at " << b << " changed";
     }
   }
-  std::printf("%zu acknowledged batches verified\n", acked.size());
+  std::printf("%zu acknowledged batches and %zu committed offsets verified\n", acked.size(), committed.size());
 }
 
 }  // namespace

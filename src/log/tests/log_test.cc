@@ -58,6 +58,23 @@ TEST_F(LogTest, TopicsAndConfigsPersistAcrossReopen) {
   EXPECT_EQ(log->GetPartition("nope", PartitionId{0}).status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(LogTest, AddPartitionsGrowsATopicDurably) {
+  {
+    auto log = Open();
+    ASSERT_TRUE(log->CreateTopic("t", {}).ok());
+    EXPECT_EQ(log->AddPartitions("t", 1).code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(log->AddPartitions("nope", 3).code(), StatusCode::kNotFound);
+    ASSERT_TRUE(log->AddPartitions("t", 3).ok());
+    auto p = log->GetPartition("t", PartitionId{2});
+    ASSERT_TRUE(p.ok());
+    std::string b = MakeBatch(1);
+    ASSERT_TRUE((*p)->Append(Span(b)).ok());
+  }
+  auto log = Open();
+  EXPECT_EQ(log->DescribeTopic("t")->partitions, 3);
+  EXPECT_EQ((*log->GetPartition("t", PartitionId{2}))->high_watermark().value(), 1);
+}
+
 TEST_F(LogTest, TopicNamesFollowKafkaRules) {
   auto log = Open();
   for (const std::string& bad :

@@ -144,6 +144,11 @@ TEST(RecordBatch, LogAppendTimeRewriteKeepsCrcValid) {
   EXPECT_EQ(v->header().timestamp_type(), TimestampType::kLogAppendTime);
   EXPECT_EQ(v->header().max_timestamp, 5555);
   EXPECT_TRUE(v->VerifyCrc().ok());
+  RecordIterator it;
+  ASSERT_TRUE(it.Reset(*v).ok());
+  Record r;
+  while (it.Next(&r)) EXPECT_EQ(r.timestamp, 5555);
+  EXPECT_TRUE(it.status().ok());
 }
 
 TEST(RecordBatch, FlippedPayloadByteFailsCrc) {

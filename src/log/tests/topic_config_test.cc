@@ -11,7 +11,8 @@ TEST(TopicConfig, ParsesKafkaStyleKeys) {
                                         {"retention.ms", "60000"},
                                         {"retention.bytes", "-1"},
                                         {"cleanup.policy", "compact"},
-                                        {"max.message.bytes", "2000"}});
+                                        {"max.message.bytes", "2000"},
+                                        {"message.timestamp.type", "LogAppendTime"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->partitions, 3);
   EXPECT_EQ(c->fsync, FsyncPolicy::kInterval);
@@ -20,6 +21,7 @@ TEST(TopicConfig, ParsesKafkaStyleKeys) {
   EXPECT_EQ(c->retention_ms.count(), 60000);
   EXPECT_EQ(c->cleanup, CleanupPolicy::kCompact);
   EXPECT_EQ(c->max_message_bytes, 2000);
+  EXPECT_EQ(c->timestamp_type, TopicConfig::TimestampKind::kLogAppendTime);
 }
 
 TEST(TopicConfig, RoundTripsThroughConfigs) {
@@ -30,6 +32,23 @@ TEST(TopicConfig, RoundTripsThroughConfigs) {
   auto back = TopicConfig::FromConfigs(4, c.ToConfigs());
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->ToConfigs(), c.ToConfigs());
+}
+
+TEST(TopicConfig, KafkaFlushSettingsMapOntoFsyncAndReplicationKeysAreKept) {
+  auto always = TopicConfig::FromConfigs(1, {{"flush.messages", "1"}, {"min.insync.replicas", "2"}});
+  ASSERT_TRUE(always.ok()) << always.status().ToString();
+  EXPECT_EQ(always->fsync, FsyncPolicy::kAlways);
+  EXPECT_EQ(always->ToConfigs().at("min.insync.replicas"), "2");
+  auto interval = TopicConfig::FromConfigs(1, {{"flush.ms", "250"}});
+  ASSERT_TRUE(interval.ok());
+  EXPECT_EQ(interval->fsync, FsyncPolicy::kInterval);
+  EXPECT_EQ(interval->fsync_interval.count(), 250);
+  auto explicit_wins = TopicConfig::FromConfigs(1, {{"flush.ms", "250"}, {"fsync", "never"}});
+  EXPECT_EQ(explicit_wins->fsync, FsyncPolicy::kNever);
+  EXPECT_EQ(TopicConfig::FromConfigs(1, {{"compression.type", "zstd"}}).status().code(), StatusCode::kInvalidArgument);
+  auto round = TopicConfig::FromConfigs(1, always->ToConfigs());
+  ASSERT_TRUE(round.ok());
+  EXPECT_EQ(round->ToConfigs(), always->ToConfigs());
 }
 
 TEST(TopicConfig, DefaultIsFsyncNever) { EXPECT_EQ(TopicConfig{}.fsync, FsyncPolicy::kNever); }
