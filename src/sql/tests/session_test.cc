@@ -55,11 +55,10 @@ TEST_F(SessionTest, OutputCallbackReceivesEachStatementsTextWhenItIsDone) {
 
 TEST_F(SessionTest, BareSelectWithoutAResultSinkSaysWhereResultsCanGo) {
   std::string out;
-  Status st = session_.ExecuteScript(
-      "CREATE TABLE t (a BIGINT) WITH ('connector' = 'memory');\nSELECT a FROM t;", &out);
+  Status st =
+      session_.ExecuteScript("CREATE TABLE t (a BIGINT) WITH ('connector' = 'memory');\nSELECT a FROM t;", &out);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("line 2:1: a bare SELECT has nowhere to print here"), std::string::npos)
-      << st.message();
+  EXPECT_NE(st.message().find("line 2:1: a bare SELECT has nowhere to print here"), std::string::npos) << st.message();
 }
 
 TEST_F(SessionTest, CancelBeforeAJobStartsCancelsOnlyTheCurrentScript) {
