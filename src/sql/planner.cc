@@ -234,7 +234,15 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
 }
 
 Result<PlannedQuery> Planner::PlanQuery(const Query& query) {
-  if (!query.with.empty()) return Error(query.pos, "WITH is not supported yet; use CREATE TEMPORARY VIEW");
+  // WITH names are visible in the body (and in later WITH entries), like views.
+  size_t ctes_before = ctes_.size();
+  for (const CommonTableExpr& cte : query.with) ctes_.push_back(&cte);
+  auto planned = PlanQueryBody(query);
+  ctes_.resize(ctes_before);
+  return planned;
+}
+
+Result<PlannedQuery> Planner::PlanQueryBody(const Query& query) {
   if (!query.order_by.empty()) {
     return Error(query.order_by[0].expr->pos,
                  "ORDER BY is not supported yet on streams; use a window aggregation or top-N");
@@ -263,6 +271,36 @@ Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
       if (n.system_time)
         return Error(n.system_time->pos, "FOR SYSTEM_TIME AS OF (temporal joins) is not supported yet");
       std::string name = n.name.parts.back().name;
+      const CommonTableExpr* cte = nullptr;
+      size_t cte_index = 0;
+      for (size_t i = ctes_.size(); i-- > 0 && n.name.parts.size() == 1;) {
+        if (ctes_[i]->name.name == name) {
+          cte = ctes_[i];
+          cte_index = i;
+          break;
+        }
+      }
+      if (cte) {
+        // A WITH entry sees only the entries before it.
+        std::vector<const CommonTableExpr*> saved = ctes_;
+        ctes_.resize(cte_index);
+        auto planned = PlanQuery(*cte->query);
+        ctes_ = std::move(saved);
+        SLUICE_RETURN_IF_ERROR(planned.status());
+        q = std::move(*planned);
+        std::string qual = alias.empty() ? name : alias;
+        for (auto& qual_i : q.scope.qualifiers) qual_i = qual;
+        if (!cte->columns.empty()) {
+          std::vector<engine::Field> f = q.scope.schema.fields();
+          if (cte->columns.size() != f.size()) {
+            return Error(cte->name.pos, fmt::format("WITH {} names {} columns, its query has {}", name,
+                                                    cte->columns.size(), f.size()));
+          }
+          for (size_t i = 0; i < f.size(); ++i) f[i].name = cte->columns[i].name;
+          q.scope.schema = engine::Schema(f);
+        }
+        break;
+      }
       const CatalogEntry* e = catalog_->Find(name);
       if (!e) {
         return Error(n.name.pos(), fmt::format("table or view {} not found; create it with CREATE TABLE first "
@@ -283,9 +321,12 @@ Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
         if (++view_depth_ > kMaxViewDepth)
           return Error(n.name.pos(), "views nest too deeply (a view refers to itself?)");
         auto saved = source_;
+        std::vector<const CommonTableExpr*> saved_ctes = std::move(ctes_);
+        ctes_.clear();  // a view sees the catalog, not the WITH names around its use
         if (e->source_text) source_ = e->source_text;
         auto planned = PlanQuery(*e->view_query);
         source_ = saved;
+        ctes_ = std::move(saved_ctes);
         --view_depth_;
         if (!planned.ok()) return planned.status().WithContext(fmt::format("in view {}", name));
         q = std::move(*planned);

@@ -77,6 +77,7 @@ class Planner {
   Result<PlannedQuery> PlanTable(const CatalogEntry& table, const std::string& qualifier);
 
  private:
+  Result<PlannedQuery> PlanQueryBody(const Query& query);
   Result<PlannedQuery> PlanBody(const QueryBody& body);
   Result<PlannedQuery> PlanSelect(const Select& select);
   Result<PlannedQuery> PlanAggregate(const Select& select, const Expr* where, PlannedQuery q);
@@ -92,6 +93,8 @@ class Planner {
   engine::ConnectorContext ctx_;
   std::shared_ptr<const std::string> source_;
   int view_depth_ = 0;
+  // WITH names visible while a query is planned, innermost last.
+  std::vector<const CommonTableExpr*> ctes_;
   // The outer query's filter on a ROW_NUMBER() column while its subquery is
   // planned: `rn = 1` (n = 1) or `rn <= n`.
   struct RankFilter {
