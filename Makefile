@@ -9,7 +9,7 @@ DATA_DIR       ?= ./sluice-data
 # `make check` skips suites labelled slow; `make test` (and CI) runs them all.
 CTEST_FLAGS    ?=
 
-.PHONY: all deps configure build test check run bench asan format tidy clean
+.PHONY: all deps configure build test check run bench asan fuzz format tidy clean
 
 all: build
 
@@ -50,3 +50,9 @@ tidy: configure
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+
+# libFuzzer targets (clang): build-fuzz/src/{log,broker,sql}/*_fuzzer
+fuzz: deps
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_FUZZ=ON \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ $(CMAKE_FLAGS)
+	cmake --build build-fuzz -j $(JOBS) --target record_batch_fuzzer kafka_request_fuzzer sql_parser_fuzzer

@@ -3,8 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "broker/kafka_handler.h"
 #include "broker/kafka_request.h"
+#include "broker/messages/describe_log_dirs.h"
 #include "broker/messages/list_offsets.h"
 #include "broker/messages/metadata.h"
 #include "broker/messages/topic_admin_messages.h"
@@ -153,6 +156,34 @@ Status KafkaHandler::HandleDeleteTopics(const RequestPtr& req) {
   }
   int16_t v = req->version();
   req->Reply([&](WireWriter& w) { EncodeDeleteTopicsResponse(w, v, results); });
+  return Status::Ok();
+}
+
+Status KafkaHandler::HandleDescribeLogDirs(const RequestPtr& req) {
+  DescribeLogDirsRequest dl = DecodeDescribeLogDirsRequest(req->reader, req->version());
+  if (!req->reader.ok()) return req->DecodeError();
+  LogDirResult dir;
+  dir.log_dir = log_.data_dir().string();
+  auto add_topic = [&](const std::string& name, const std::vector<int32_t>* only) {
+    auto config = log_.DescribeTopic(name);
+    if (!config.ok()) return;  // Kafka leaves unknown partitions out
+    LogDirTopic t;
+    t.name = name;
+    for (int32_t p = 0; p < config->partitions; ++p) {
+      if (only && std::find(only->begin(), only->end(), p) == only->end()) continue;
+      auto part = log_.GetPartition(name, PartitionId{p});
+      if (part.ok()) t.partitions.push_back({p, (*part)->size_bytes()});
+    }
+    dir.topics.push_back(std::move(t));
+  };
+  if (!dl.topics) {
+    for (const auto& name : log_.ListTopics()) add_topic(name, nullptr);
+  } else {
+    for (const auto& t : *dl.topics) add_topic(t.name, &t.partitions);
+  }
+  std::vector<LogDirResult> results{std::move(dir)};
+  int16_t v = req->version();
+  req->Reply([&](WireWriter& w) { EncodeDescribeLogDirsResponse(w, v, results); });
   return Status::Ok();
 }
 

@@ -53,6 +53,7 @@ Status KafkaHandler::Handle(std::vector<uint8_t> frame, const RequestContext& ct
     case ApiKey::kListGroups: return HandleListGroups(req);
     case ApiKey::kCreateTopics: return HandleCreateTopics(req);
     case ApiKey::kDeleteTopics: return HandleDeleteTopics(req);
+    case ApiKey::kDescribeLogDirs: return HandleDescribeLogDirs(req);
     default: break;
   }
   return Status::Internal(fmt::format("API {} is advertised but has no handler", h.api_key));

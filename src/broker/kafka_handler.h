@@ -94,6 +94,7 @@ class KafkaHandler {
   Status HandleListGroups(const RequestPtr& req);
   Status HandleCreateTopics(const RequestPtr& req);
   Status HandleDeleteTopics(const RequestPtr& req);
+  Status HandleDescribeLogDirs(const RequestPtr& req);
 
   BrokerOptions options_;
   log::Log& log_;

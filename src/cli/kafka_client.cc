@@ -24,28 +24,9 @@ Status KafkaError(rd_kafka_resp_err_t err, const std::string& what) {
 
 Result<RdKafkaHandle> CreateClient(rd_kafka_type_t type, const ClientOptions& options,
                                    const std::map<std::string, std::string>& extra) {
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::map<std::string, std::string> all = {
-      {"bootstrap.servers", options.bootstrap},
-      {"client.id", "sluice-cli"},
-      // Connection failures are reported by the command itself; librdkafka's
-      // own log lines would repeat them on every retry.
-      {"log_level", "3"},
-  };
-  for (const auto& [k, v] : extra) all[k] = v;
-  for (const auto& [k, v] : all) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return Status::InvalidArgument(fmt::format("Kafka client property {}={}: {}", k, v, err));
-    }
-  }
-  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof(err));
-  if (!rk) {
-    rd_kafka_conf_destroy(conf);
-    return Status::InvalidArgument(std::string("cannot create Kafka client: ") + err);
-  }
-  return RdKafkaHandle(rk);
+  std::map<std::string, std::string> props = {{"client.id", "sluice-cli"}};
+  for (const auto& [k, v] : extra) props[k] = v;
+  return connectors::NewKafkaClient(type, options.bootstrap, props);
 }
 
 Result<std::vector<TopicInfo>> ListTopics(rd_kafka_t* rk, const ClientOptions& options) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "connectors/kafka_client.h"
 
 namespace sluice::cli {
 
@@ -18,10 +19,7 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};
 };
 
-struct RdKafkaDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
-};
-using RdKafkaHandle = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
+using RdKafkaHandle = connectors::KafkaHandle;
 
 // Creates a librdkafka producer or consumer with `extra` configuration on top
 // of the bootstrap servers. Errors name the offending property.

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Sluice: a streaming data platform (Kafka-compatible log + Flink-style SQL engine) in one binary"};
   app.set_version_flag("--version,-V", std::string("sluice ") + sluice::Version());
   app.require_subcommand(1);
+  // Global options (--log-level) are accepted after the subcommand too.
+  app.fallthrough();
 
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();

@@ -2,12 +2,15 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 
+#include "broker/messages/describe_log_dirs.h"
 #include "cli/client_commands.h"
 #include "cli/exit_codes.h"
 #include "cli/group_offsets_query.h"
 #include "cli/kafka_client.h"
+#include "cli/raw_kafka_request.h"
 
 namespace sluice::cli {
 namespace {
@@ -98,17 +101,49 @@ Status List(const TopicFlags& f) {
   return Status::Ok();
 }
 
+// Bytes per partition from DescribeLogDirs (empty when the broker does not
+// answer it: sizes are then shown as unknown).
+std::map<int32_t, int64_t> PartitionSizes(const TopicFlags& f, const TopicInfo& topic) {
+  broker::DescribeLogDirsRequest req;
+  req.topics.emplace();
+  req.topics->push_back({f.name, {}});
+  for (const auto& p : topic.partitions) req.topics->back().partitions.push_back(p.id);
+  std::string body;
+  broker::WireWriter w(&body);
+  broker::EncodeDescribeLogDirsRequest(w, 1, req);
+  std::map<int32_t, int64_t> sizes;
+  auto resp = SendKafkaRequest(f.client.bootstrap, 35, 1, body, f.client.timeout);
+  if (!resp.ok()) return sizes;
+  broker::WireReader r(*resp);
+  for (const auto& dir : broker::DecodeDescribeLogDirsResponse(r, 1)) {
+    for (const auto& t : dir.topics) {
+      if (t.name != f.name) continue;
+      for (const auto& p : t.partitions) sizes[p.index] += p.size_bytes;
+    }
+  }
+  if (!r.ok()) sizes.clear();
+  return sizes;
+}
+
 Status Describe(const TopicFlags& f) {
   SLUICE_ASSIGN_OR_RETURN(auto rk, CreateClient(RD_KAFKA_PRODUCER, f.client));
   SLUICE_ASSIGN_OR_RETURN(TopicInfo t, DescribeTopic(rk.get(), f.name, f.client));
-  int64_t total = 0;
+  std::map<int32_t, int64_t> sizes = PartitionSizes(f, t);
+  int64_t total = 0, total_bytes = 0;
   fmt::print("topic {}: {} partition(s)\n", t.name, t.partitions.size());
-  fmt::print("{:>9}  {:>14}  {:>14}  {:>12}\n", "partition", "start offset", "end offset", "records");
+  fmt::print("{:>9}  {:>14}  {:>14}  {:>12}  {:>14}\n", "partition", "start offset", "end offset", "records", "bytes");
   for (const auto& p : t.partitions) {
-    fmt::print("{:>9}  {:>14}  {:>14}  {:>12}\n", p.id, p.low, p.high, p.high - p.low);
+    auto it = sizes.find(p.id);
+    std::string bytes = it == sizes.end() ? "?" : std::to_string(it->second);
+    fmt::print("{:>9}  {:>14}  {:>14}  {:>12}  {:>14}\n", p.id, p.low, p.high, p.high - p.low, bytes);
     total += p.high - p.low;
+    if (it != sizes.end()) total_bytes += it->second;
   }
-  fmt::print("{} record(s) retained\n", total);
+  if (sizes.empty()) {
+    fmt::print("{} record(s) retained (sizes unknown: the broker did not answer DescribeLogDirs)\n", total);
+  } else {
+    fmt::print("{} record(s), {} bytes retained\n", total, total_bytes);
+  }
   SLUICE_ASSIGN_OR_RETURN(auto lags, GroupLagsForTopic(f.client, t));
   if (lags.empty()) {
     fmt::print("no consumer group has committed offsets on {}\n", t.name);

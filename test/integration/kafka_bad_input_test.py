@@ -6,7 +6,7 @@ import socket
 import struct
 import sys
 
-from sluice_server import SluiceServer, run
+from sluice_server import SluiceServer, recv_exact, run
 
 SLUICE = sys.argv[1]
 
@@ -22,14 +22,6 @@ def read_response(sock):
     return recv_exact(sock, size)
 
 
-def recv_exact(sock, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("closed")
-        buf += chunk
-    return buf
 
 
 def connect(server):

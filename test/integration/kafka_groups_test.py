@@ -67,6 +67,9 @@ with SluiceServer(SLUICE) as s:
     lines = "".join(f'{{"user": {i % 13}, "n": {i}}}\n' for i in range(400))
     run([SLUICE, "produce", "orders", "--key-field", "user", "--bootstrap", s.bootstrap], input=lines)
 
+    desc = run([SLUICE, "topic", "describe", "orders", "--bootstrap", s.bootstrap]).stdout
+    assert "400 record(s)," in desc and "bytes retained" in desc, desc
+
     a = GroupMember(s.bootstrap, "g1", "orders")
     wait_for(lambda: a.partitions() == set(range(PARTITIONS)), "first member to own every partition")
     b = GroupMember(s.bootstrap, "g1", "orders")

@@ -8,7 +8,7 @@ import socket
 import struct
 import sys
 
-from sluice_server import SluiceServer, run
+from sluice_server import SluiceServer, recv_exact, run
 
 SLUICE = sys.argv[1]
 N = 1000
@@ -26,14 +26,6 @@ def api_versions(sock, correlation):
     return struct.unpack(">ih", body[:6])
 
 
-def recv_exact(sock, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("closed")
-        buf += chunk
-    return buf
 
 
 with SluiceServer(SLUICE) as s:

@@ -92,3 +92,14 @@ def run(args, input=None, timeout=60, check=True):
     if check and p.returncode != 0:
         raise AssertionError(f"{args} exited {p.returncode}\nstdout: {p.stdout[-2000:]}\nstderr: {p.stderr[-2000:]}")
     return p
+
+
+def recv_exact(sock, n):
+    """Reads exactly n bytes from a socket or raises ConnectionError."""
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("closed")
+        buf += chunk
+    return buf

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "broker/messages/api_versions.h"
+#include "broker/messages/describe_log_dirs.h"
 #include "broker/messages/fetch.h"
 #include "broker/messages/group_messages.h"
 #include "broker/messages/list_offsets.h"
@@ -40,6 +41,7 @@ void FuzzKafkaRequestDecoder(const uint8_t* data, size_t size) {
     case ApiKey::kOffsetFetch: (void)DecodeOffsetFetchRequest(r, v); break;
     case ApiKey::kCreateTopics: (void)DecodeCreateTopicsRequest(r, v); break;
     case ApiKey::kDeleteTopics: (void)DecodeDeleteTopicsRequest(r, v); break;
+    case ApiKey::kDescribeLogDirs: (void)DecodeDescribeLogDirsRequest(r, v); break;
     default: break;
   }
 }

@@ -24,6 +24,7 @@ constexpr ApiVersionRange kApis[] = {
     {ApiKey::kApiVersions, 0, 3, 3, "ApiVersions"},
     {ApiKey::kCreateTopics, 0, 4, kNone, "CreateTopics"},
     {ApiKey::kDeleteTopics, 0, 3, kNone, "DeleteTopics"},
+    {ApiKey::kDescribeLogDirs, 0, 1, kNone, "DescribeLogDirs"},
 };
 
 }  // namespace

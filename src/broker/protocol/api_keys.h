@@ -28,6 +28,7 @@ enum class ApiKey : int16_t {
   kCreateTopics = 19,
   kDeleteTopics = 20,
   kInitProducerId = 22,
+  kDescribeLogDirs = 35,
 };
 
 // The versions of one API that the server implements.
