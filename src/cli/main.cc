@@ -9,6 +9,7 @@
 #include "cli/bench_command.h"
 #include "cli/client_commands.h"
 #include "cli/server_command.h"
+#include "cli/sql_commands.h"
 #include "common/logging.h"
 #include "common/version.h"
 
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
   sluice::cli::AddProduceCommand(app, &exit_code);
   sluice::cli::AddConsumeCommand(app, &exit_code);
   sluice::cli::AddGroupCommands(app, &exit_code);
+  sluice::cli::AddRunCommand(app, &exit_code);
+  sluice::cli::AddSqlCommand(app, &exit_code);
   sluice::cli::AddBenchCommand(app, &exit_code);
 
   try {

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "broker/broker.h"
+#include "cli/data_dir_lock.h"
 #include "cli/exit_codes.h"
 #include "cli/listen_address.h"
 #include "common/logging.h"
@@ -31,30 +32,6 @@ struct ServerFlags {
   int default_partitions = 1;
   bool auto_create_topics = true;
   int io_threads = 2;
-};
-
-// Holds an exclusive flock on <data-dir>/LOCK so that two servers never
-// share one data directory. Released when the process exits, even on kill -9.
-class DataDirLock {
- public:
-  static Result<std::unique_ptr<DataDirLock>> Acquire(const std::filesystem::path& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return Status::IoError("cannot create data dir " + dir.string() + ": " + ec.message());
-    auto path = dir / "LOCK";
-    int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::IoErrorFromErrno("open", path.string(), errno);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      return Status::Unavailable("data dir " + dir.string() + " is in use by another sluice process");
-    }
-    return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
-  }
-  ~DataDirLock() { ::close(fd_); }
-
- private:
-  explicit DataDirLock(int fd) : fd_(fd) {}
-  int fd_;
 };
 
 // Idle Kafka connections cost a file descriptor each; many systems start

@@ -65,7 +65,8 @@ std::string Expr::ToString() const {
   if (!node_) return "NULL";
   const ExprNode& n = *node_;
   switch (n.kind) {
-    case ExprKind::kColumn: return n.column_index >= 0 ? fmt::format("${}", n.column_index) : n.column_name;
+    case ExprKind::kColumn:
+      return n.column_index >= 0 && n.column_name.empty() ? fmt::format("${}", n.column_index) : n.column_name;
     case ExprKind::kLiteral:
       return n.literal.type == DataType::kString && !n.literal.is_null ? fmt::format("'{}'", n.literal.s)
                                                                        : n.literal.ToString();

@@ -68,7 +68,7 @@ class Expr {
 
 struct ExprNode {
   ExprKind kind = ExprKind::kLiteral;
-  int column_index = -1;                // kColumn: when >= 0, wins over the name
+  int column_index = -1;                // kColumn: when >= 0, wins over the name (which then only labels it)
   std::string column_name;              // kColumn
   Value literal;                        // kLiteral
   Fn fn = Fn::kAdd;                     // kCall

@@ -114,7 +114,8 @@ inline bool KeyBytesEqual(const char* a, const char* b, size_t n) {
     std::memcpy(&b1, b + n - 8, 8);
     return ((a0 ^ b0) | (a1 ^ b1)) == 0;
   }
-  return std::memcmp(a, b, n) == 0;
+  // n == 0: a global aggregate's empty key, whose bytes may be a null pointer (memcmp must not see it).
+  return n == 0 || std::memcmp(a, b, n) == 0;
 }
 
 }  // namespace

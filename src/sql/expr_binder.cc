@@ -1,0 +1,441 @@
+#include "sql/expr_binder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+
+#include "sql/syntax_error.h"
+#include "sql/unparser.h"
+
+namespace sluice::sql {
+
+namespace {
+
+using engine::Call;
+using engine::Fn;
+using engine::Lit;
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string FunctionName(const FunctionCallExpr& call) {
+  return call.name.parts.empty() ? "" : Upper(call.name.parts.back().name);
+}
+
+constexpr const char* kSupportedFunctions =
+    "UPPER, LOWER, SUBSTRING, SUBSTR, CONCAT, CHAR_LENGTH, COALESCE, ABS, MOD, IF, TO_TIMESTAMP, TO_TIMESTAMP_LTZ";
+
+int64_t UnitMillis(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kMillisecond: return 1;
+    case TimeUnit::kSecond: return 1000;
+    case TimeUnit::kMinute: return 60'000;
+    case TimeUnit::kHour: return 3'600'000;
+    case TimeUnit::kDay: return 86'400'000;
+    case TimeUnit::kWeek: return 7 * 86'400'000LL;
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+Result<engine::DataType> ToEngineType(const DataType& type, std::string_view source) {
+  using engine::DataType;
+  switch (type.kind) {
+    case TypeKind::kBigInt: return DataType::kInt64;
+    case TypeKind::kInt:
+    case TypeKind::kSmallInt:
+    case TypeKind::kTinyInt: return DataType::kInt32;
+    case TypeKind::kDouble:
+    case TypeKind::kFloat:
+    case TypeKind::kDecimal: return DataType::kDouble;
+    case TypeKind::kBoolean: return DataType::kBool;
+    case TypeKind::kString:
+    case TypeKind::kVarchar:
+    case TypeKind::kChar: return DataType::kString;
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampLtz: return DataType::kTimestamp;
+    default: break;
+  }
+  return SyntaxError(source, type.pos,
+                     fmt::format("type {} is not supported yet; use BIGINT, INT, DOUBLE, BOOLEAN, STRING, "
+                                 "TIMESTAMP(3) or TIMESTAMP_LTZ(3)",
+                                 Unparse(type)));
+}
+
+std::string SqlTypeName(engine::DataType type) {
+  switch (type) {
+    case engine::DataType::kInt64: return "BIGINT";
+    case engine::DataType::kInt32: return "INT";
+    case engine::DataType::kDouble: return "DOUBLE";
+    case engine::DataType::kBool: return "BOOLEAN";
+    case engine::DataType::kString: return "STRING";
+    case engine::DataType::kTimestamp: return "TIMESTAMP(3)";
+  }
+  return "?";
+}
+
+engine::Expr ColRef(int index, std::string name) {
+  engine::ExprNode n;
+  n.kind = engine::ExprKind::kColumn;
+  n.column_index = index;
+  n.column_name = std::move(name);
+  return engine::Expr(std::make_shared<const engine::ExprNode>(std::move(n)));
+}
+
+bool IsAggregateCall(const Expr& e) {
+  if (e.kind != ExprKind::kFunctionCall) return false;
+  const auto& call = e.As<FunctionCallExpr>();
+  if (call.over) return false;
+  std::string n = FunctionName(call);
+  return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "FIRST_VALUE" ||
+         n == "LAST_VALUE";
+}
+
+void CollectAggregates(const Expr& e, std::vector<const FunctionCallExpr*>* out) {
+  if (IsAggregateCall(e)) {
+    out->push_back(&e.As<FunctionCallExpr>());
+    return;
+  }
+  auto visit = [&](const ExprPtr& p) {
+    if (p) CollectAggregates(*p, out);
+  };
+  switch (e.kind) {
+    case ExprKind::kUnary: visit(e.As<UnaryExpr>().operand); break;
+    case ExprKind::kBinary:
+      visit(e.As<BinaryExpr>().left);
+      visit(e.As<BinaryExpr>().right);
+      break;
+    case ExprKind::kIsPredicate: visit(e.As<IsPredicateExpr>().operand); break;
+    case ExprKind::kIn:
+      visit(e.As<InExpr>().operand);
+      for (const auto& x : e.As<InExpr>().list) visit(x);
+      break;
+    case ExprKind::kBetween:
+      visit(e.As<BetweenExpr>().operand);
+      visit(e.As<BetweenExpr>().low);
+      visit(e.As<BetweenExpr>().high);
+      break;
+    case ExprKind::kLike:
+      visit(e.As<LikeExpr>().operand);
+      visit(e.As<LikeExpr>().pattern);
+      break;
+    case ExprKind::kCase: {
+      const auto& c = e.As<CaseExpr>();
+      visit(c.operand);
+      for (const auto& w : c.whens) {
+        visit(w.condition);
+        visit(w.result);
+      }
+      visit(c.else_result);
+      break;
+    }
+    case ExprKind::kCast: visit(e.As<CastExpr>().operand); break;
+    case ExprKind::kFunctionCall:
+      for (const auto& a : e.As<FunctionCallExpr>().args) visit(a);
+      break;
+    default: break;
+  }
+}
+
+Result<int64_t> IntervalMillis(const Expr& e, std::string_view source) {
+  if (e.kind != ExprKind::kLiteral || e.As<LiteralExpr>().literal_kind != LiteralKind::kInterval) {
+    return SyntaxError(source, e.pos, "expected an INTERVAL literal such as INTERVAL '10' SECOND");
+  }
+  const auto& lit = e.As<LiteralExpr>();
+  int64_t unit = UnitMillis(lit.interval.start);
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(lit.text.data(), lit.text.data() + lit.text.size(), v);
+  if (unit == 0 || lit.interval.end || ec != std::errc() || p != lit.text.data() + lit.text.size()) {
+    return SyntaxError(source, e.pos,
+                       fmt::format("INTERVAL '{}' is not supported yet; write a whole number of MILLISECOND, "
+                                   "SECOND, MINUTE, HOUR, DAY or WEEK, e.g. INTERVAL '90' SECOND",
+                                   lit.text));
+  }
+  return (lit.interval_sign == Sign::kNegative ? -v : v) * unit;
+}
+
+Status ExprBinder::Error(SourcePos pos, std::string_view message) const { return SyntaxError(source_, pos, message); }
+
+Result<engine::DataType> ExprBinder::TypeOf(const engine::Expr& expr, const Expr& at) {
+  auto t = engine::ExprType(expr, scope_->schema);
+  if (!t.ok()) return Error(at.pos, fmt::format("type error in {}: {}", Unparse(at), t.status().message()));
+  return *t;
+}
+
+Result<engine::Expr> ExprBinder::Bind(const Expr& e) {
+  SLUICE_ASSIGN_OR_RETURN(engine::Expr out, BindInner(e));
+  SLUICE_RETURN_IF_ERROR(TypeOf(out, e).status());
+  return out;
+}
+
+Result<std::pair<engine::Expr, engine::DataType>> ExprBinder::BindTyped(const Expr& e) {
+  SLUICE_ASSIGN_OR_RETURN(engine::Expr out, BindInner(e));
+  SLUICE_ASSIGN_OR_RETURN(engine::DataType t, TypeOf(out, e));
+  return std::make_pair(out, t);
+}
+
+Result<engine::Expr> ExprBinder::BindLiteral(const LiteralExpr& lit) {
+  switch (lit.literal_kind) {
+    case LiteralKind::kNull: return Lit(engine::Value::Null(engine::DataType::kInt32));
+    case LiteralKind::kBoolean: return Lit(Upper(lit.text) == "TRUE");
+    case LiteralKind::kInteger: {
+      int64_t v = 0;
+      auto [p, ec] = std::from_chars(lit.text.data(), lit.text.data() + lit.text.size(), v);
+      if (ec != std::errc())
+        return Error(lit.pos, fmt::format("integer literal {} is out of range for BIGINT", lit.text));
+      if (v <= std::numeric_limits<int32_t>::max()) return Lit(static_cast<int>(v));
+      return Lit(v);
+    }
+    case LiteralKind::kDecimal:
+    case LiteralKind::kDouble: return Lit(std::strtod(lit.text.c_str(), nullptr));
+    case LiteralKind::kString: return Lit(lit.text);
+    case LiteralKind::kInterval: {
+      SLUICE_ASSIGN_OR_RETURN(int64_t ms, IntervalMillis(lit, source_));
+      return Lit(ms);
+    }
+    case LiteralKind::kTimestamp: {
+      int64_t ms = 0;
+      if (!engine::ParseTimestamp(lit.text, &ms)) {
+        return Error(lit.pos, fmt::format("TIMESTAMP '{}' is not a valid timestamp; write 'yyyy-MM-dd HH:mm:ss[.SSS]'",
+                                          lit.text));
+      }
+      return engine::LitTimestamp(ms);
+    }
+    default: break;
+  }
+  return Error(lit.pos, fmt::format("literal {} is not supported yet", Unparse(lit)));
+}
+
+Result<engine::Expr> ExprBinder::BindInner(const Expr& e) {
+  if (!substitutions_.empty()) {
+    auto it = substitutions_.find(Unparse(e));
+    if (it != substitutions_.end()) return it->second;
+  }
+  switch (e.kind) {
+    case ExprKind::kLiteral: return BindLiteral(e.As<LiteralExpr>());
+    case ExprKind::kColumnRef: {
+      const QualifiedName& name = e.As<ColumnRefExpr>().name;
+      if (name.parts.size() > 2) {
+        return Error(e.pos, fmt::format("nested field access {} is not supported yet", Unparse(e)));
+      }
+      std::string qualifier = name.parts.size() == 2 ? name.parts[0].name : "";
+      const std::string& col = name.parts.back().name;
+      int found = -1;
+      for (int i = 0; i < scope_->schema.size(); ++i) {
+        if (scope_->schema.field(i).name != col) continue;
+        if (!qualifier.empty() && scope_->qualifiers[i] != qualifier) continue;
+        if (found >= 0) {
+          return Error(e.pos, fmt::format("column {} is ambiguous; qualify it with its table name", col));
+        }
+        found = i;
+      }
+      if (found < 0) {
+        if (mode_ == Mode::kAfterAggregate) {
+          return Error(e.pos, fmt::format("column {} is neither grouped nor aggregated; add it to GROUP BY or use it "
+                                          "inside an aggregate such as MAX({})",
+                                          Unparse(e), Unparse(e)));
+        }
+        std::string names;
+        for (const auto& f : scope_->schema.fields()) {
+          if (f.name.empty() || f.name[0] == '$') continue;
+          names += names.empty() ? f.name : ", " + f.name;
+        }
+        return Error(e.pos, fmt::format("column {} not found; the input has columns: {}", Unparse(e), names));
+      }
+      return ColRef(found, scope_->schema.field(found).name);
+    }
+    case ExprKind::kStar: return Error(e.pos, "* is only allowed in the SELECT list and in COUNT(*)");
+    case ExprKind::kUnary: {
+      const auto& u = e.As<UnaryExpr>();
+      if (u.op == UnaryOp::kMinus && u.operand->kind == ExprKind::kLiteral &&
+          u.operand->As<LiteralExpr>().literal_kind == LiteralKind::kInteger) {
+        std::string text = "-" + u.operand->As<LiteralExpr>().text;
+        int64_t v = 0;
+        auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec == std::errc()) {
+          if (v >= std::numeric_limits<int32_t>::min()) return Lit(static_cast<int>(v));
+          return Lit(v);
+        }
+      }
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*u.operand));
+      if (u.op == UnaryOp::kMinus) return -x;
+      if (u.op == UnaryOp::kNot) return !x;
+      return x;
+    }
+    case ExprKind::kBinary: {
+      const auto& b = e.As<BinaryExpr>();
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr l, BindInner(*b.left));
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr r, BindInner(*b.right));
+      switch (b.op) {
+        case BinaryOp::kOr: return l || r;
+        case BinaryOp::kAnd: return l && r;
+        case BinaryOp::kEq: return l == r;
+        case BinaryOp::kNotEq: return l != r;
+        case BinaryOp::kLt: return l < r;
+        case BinaryOp::kLtEq: return l <= r;
+        case BinaryOp::kGt: return l > r;
+        case BinaryOp::kGtEq: return l >= r;
+        case BinaryOp::kPlus: return l + r;
+        case BinaryOp::kMinus: return l - r;
+        case BinaryOp::kMultiply: return l * r;
+        case BinaryOp::kDivide: return l / r;
+        case BinaryOp::kModulo: return l % r;
+        case BinaryOp::kConcat: return engine::Concat({l, r});
+        case BinaryOp::kIsDistinctFrom:
+        case BinaryOp::kIsNotDistinctFrom: {
+          // a IS DISTINCT FROM b: NULL-safe inequality.
+          engine::Expr both_null = engine::IsNull(l) && engine::IsNull(r);
+          engine::Expr one_null = engine::IsNull(l) || engine::IsNull(r);
+          engine::Expr same = engine::Case({{both_null, Lit(true)}, {one_null, Lit(false)}}, l == r);
+          return b.op == BinaryOp::kIsNotDistinctFrom ? same : !same;
+        }
+      }
+      break;
+    }
+    case ExprKind::kIsPredicate: {
+      const auto& p = e.As<IsPredicateExpr>();
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*p.operand));
+      engine::Expr r;
+      switch (p.target) {
+        case IsTarget::kNull:
+        case IsTarget::kUnknown: r = engine::IsNull(x); break;
+        case IsTarget::kTrue: r = engine::Coalesce({x, Lit(false)}); break;
+        case IsTarget::kFalse: r = engine::Coalesce({!x, Lit(false)}); break;
+      }
+      return p.negation == Negation::kNot ? !r : r;
+    }
+    case ExprKind::kIn: {
+      const auto& in = e.As<InExpr>();
+      if (in.subquery) return Error(e.pos, "IN (SELECT ...) is not supported yet; use a join");
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*in.operand));
+      engine::Expr any;
+      for (const auto& item : in.list) {
+        SLUICE_ASSIGN_OR_RETURN(engine::Expr v, BindInner(*item));
+        any = any.valid() ? (any || (x == v)) : (x == v);
+      }
+      return in.negation == Negation::kNot ? !any : any;
+    }
+    case ExprKind::kBetween: {
+      const auto& b = e.As<BetweenExpr>();
+      if (b.symmetry == BetweenSymmetry::kSymmetric) return Error(e.pos, "BETWEEN SYMMETRIC is not supported yet");
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*b.operand));
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr lo, BindInner(*b.low));
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr hi, BindInner(*b.high));
+      engine::Expr r = (x >= lo) && (x <= hi);
+      return b.negation == Negation::kNot ? !r : r;
+    }
+    case ExprKind::kCase: {
+      const auto& c = e.As<CaseExpr>();
+      engine::Expr operand;
+      if (c.operand) {
+        SLUICE_ASSIGN_OR_RETURN(operand, BindInner(*c.operand));
+      }
+      std::vector<std::pair<engine::Expr, engine::Expr>> whens;
+      for (const auto& w : c.whens) {
+        SLUICE_ASSIGN_OR_RETURN(engine::Expr cond, BindInner(*w.condition));
+        SLUICE_ASSIGN_OR_RETURN(engine::Expr res, BindInner(*w.result));
+        whens.emplace_back(operand.valid() ? (operand == cond) : cond, res);
+      }
+      engine::Expr otherwise;
+      if (c.else_result) {
+        SLUICE_ASSIGN_OR_RETURN(otherwise, BindInner(*c.else_result));
+      }
+      return engine::Case(std::move(whens), otherwise);
+    }
+    case ExprKind::kCast: {
+      const auto& c = e.As<CastExpr>();
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*c.operand));
+      SLUICE_ASSIGN_OR_RETURN(engine::DataType to, ToEngineType(c.type, source_));
+      return engine::Cast(x, to);
+    }
+    case ExprKind::kFunctionCall: return BindCall(e.As<FunctionCallExpr>());
+    case ExprKind::kLike: return Error(e.pos, "LIKE is not supported yet (the engine has no pattern matching)");
+    case ExprKind::kTrim: return Error(e.pos, "TRIM is not supported yet");
+    case ExprKind::kExtract: return Error(e.pos, "EXTRACT is not supported yet");
+    case ExprKind::kSubquery:
+    case ExprKind::kExists: return Error(e.pos, "subqueries in expressions are not supported yet; use a join");
+    default: break;
+  }
+  return Error(e.pos, fmt::format("expression {} is not supported yet", Unparse(e)));
+}
+
+Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
+  std::string name = FunctionName(call);
+  if (IsAggregateCall(call)) {
+    return Error(call.pos, fmt::format("aggregate {} is not allowed here; aggregates go in the SELECT list or HAVING "
+                                       "of a query with GROUP BY",
+                                       Unparse(call)));
+  }
+  if (call.over) {
+    return Error(call.pos, fmt::format("{} OVER (...) is only supported as ROW_NUMBER() in a subquery filtered on "
+                                       "the row number (deduplication and top-N)",
+                                       name));
+  }
+  std::vector<engine::Expr> args;
+  for (const auto& a : call.args) {
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*a));
+    args.push_back(std::move(x));
+  }
+  auto arity = [&](size_t lo, size_t hi) -> Status {
+    if (args.size() < lo || args.size() > hi) {
+      return Error(call.pos, lo == hi ? fmt::format("{} takes {} argument(s), got {}", name, lo, args.size())
+                                      : fmt::format("{} takes {} to {} arguments, got {}", name, lo, hi, args.size()));
+    }
+    return Status::Ok();
+  };
+  if (name == "UPPER" || name == "LOWER" || name == "CHAR_LENGTH" || name == "CHARACTER_LENGTH") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 1));
+    if (name == "UPPER") return engine::Upper(args[0]);
+    if (name == "LOWER") return engine::Lower(args[0]);
+    return engine::CharLength(args[0]);
+  }
+  if (name == "SUBSTRING" || name == "SUBSTR") {
+    SLUICE_RETURN_IF_ERROR(arity(2, 3));
+    return engine::Substring(args[0], args[1], args.size() == 3 ? args[2] : engine::Expr());
+  }
+  if (name == "CONCAT") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 64));
+    return engine::Concat(args);
+  }
+  if (name == "COALESCE") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 64));
+    return engine::Coalesce(args);
+  }
+  if (name == "ABS") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 1));
+    return engine::Case({{args[0] < Lit(0), -args[0]}}, args[0]);
+  }
+  if (name == "MOD") {
+    SLUICE_RETURN_IF_ERROR(arity(2, 2));
+    return args[0] % args[1];
+  }
+  if (name == "IF") {
+    SLUICE_RETURN_IF_ERROR(arity(3, 3));
+    return engine::Case({{args[0], args[1]}}, args[2]);
+  }
+  if (name == "TO_TIMESTAMP") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 1));
+    return engine::Cast(args[0], engine::DataType::kTimestamp);
+  }
+  if (name == "TO_TIMESTAMP_LTZ") {
+    SLUICE_RETURN_IF_ERROR(arity(2, 2));
+    const Expr& p = *call.args[1];
+    if (p.kind != ExprKind::kLiteral || (p.As<LiteralExpr>().text != "3" && p.As<LiteralExpr>().text != "0")) {
+      return Error(p.pos, "TO_TIMESTAMP_LTZ's precision must be 0 (seconds) or 3 (milliseconds)");
+    }
+    engine::Expr ms = p.As<LiteralExpr>().text == "3" ? engine::Cast(args[0], engine::DataType::kInt64)
+                                                      : engine::Cast(args[0], engine::DataType::kInt64) * Lit(1000);
+    return engine::Cast(ms, engine::DataType::kTimestamp);
+  }
+  return Error(call.pos, fmt::format("function {} is not supported yet; the supported scalar functions are {}", name,
+                                     kSupportedFunctions));
+}
+
+}  // namespace sluice::sql

@@ -1,0 +1,1060 @@
+#include "sql/planner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+#include <map>
+
+#include "engine/group_aggregate_operator.h"
+#include "engine/interval_join_operator.h"
+#include "engine/rank_operators.h"
+#include "engine/window_operator.h"
+#include "sql/computed_source.h"
+#include "sql/syntax_error.h"
+#include "sql/unparser.h"
+
+namespace sluice::sql {
+
+namespace {
+
+constexpr int kMaxViewDepth = 32;
+
+std::string UpperName(const QualifiedName& n) {
+  std::string s = n.parts.empty() ? "" : n.parts.back().name;
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string JoinNames(const engine::Schema& s) {
+  std::string out;
+  for (const auto& f : s.fields()) out += (out.empty() ? "" : ", ") + f.name;
+  return out;
+}
+
+std::string ProjectionText(const std::vector<engine::Projection>& ps) {
+  std::string out;
+  for (const auto& p : ps) {
+    std::string e = p.expr.ToString();
+    out += (out.empty() ? "" : ", ") + (e == p.name ? e : fmt::format("{} AS {}", e, p.name));
+  }
+  return out;
+}
+
+bool IsColumnNamed(const Expr& e, std::string_view name) {
+  if (e.kind != ExprKind::kColumnRef) return false;
+  const auto& parts = e.As<ColumnRefExpr>().name.parts;
+  return parts.size() == 1 && parts[0].name == name;
+}
+
+// 'table.exec.state.ttl' as Flink writes durations: "3600000", "90 s", "1 h", "10min", "1 d".
+Result<int64_t> ParseDurationMs(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0) return Status::InvalidArgument(fmt::format("'table.exec.state.ttl' = '{}' is not a duration", text));
+  int64_t v = std::atoll(text.substr(0, i).c_str());
+  std::string unit;
+  for (size_t j = i; j < text.size(); ++j) {
+    if (!std::isspace(static_cast<unsigned char>(text[j]))) unit += static_cast<char>(std::tolower(text[j]));
+  }
+  if (unit.empty() || unit == "ms") return v;
+  if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") return v * 1000;
+  if (unit == "min" || unit == "m" || unit == "minute" || unit == "minutes") return v * 60'000;
+  if (unit == "h" || unit == "hour" || unit == "hours") return v * 3'600'000;
+  if (unit == "d" || unit == "day" || unit == "days") return v * 86'400'000;
+  return Status::InvalidArgument(
+      fmt::format("'table.exec.state.ttl' = '{}': unknown unit '{}'; use ms, s, min, h or d", text, unit));
+}
+
+}  // namespace
+
+std::string PlannedQuery::Explain(const std::string& sink_line) const {
+  std::vector<std::string> lines = plan;
+  lines.push_back(sink_line);
+  std::string out = "== Physical Plan ==\n";
+  int depth = 0;
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it, ++depth) {
+    out += depth == 0 ? *it : std::string(3 * (depth - 1), ' ') + "+- " + *it;
+    out += "\n";
+  }
+  return out;
+}
+
+Status Planner::Error(SourcePos pos, std::string_view message) const { return SyntaxError(source(), pos, message); }
+
+namespace {
+
+// `e` with every column reference i replaced by projections[i].expr.
+engine::Expr Inline(const engine::Expr& e, const std::vector<engine::Projection>& projections) {
+  const engine::ExprNode& n = e.node();
+  if (n.kind == engine::ExprKind::kColumn && n.column_index >= 0) return projections[n.column_index].expr;
+  if (n.args.empty()) return e;
+  engine::ExprNode copy = n;
+  for (engine::Expr& a : copy.args) {
+    if (a.valid()) a = Inline(a, projections);
+  }
+  return engine::Expr(std::make_shared<const engine::ExprNode>(std::move(copy)));
+}
+
+}  // namespace
+
+Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine::Projection> projections,
+                        std::vector<std::string> qualifiers, std::string explain) {
+  if (q->last_calc) {
+    // Fuse with the Calc just before: inline its projections into ours.
+    PlannedQuery::CalcStep prev = std::move(*q->last_calc);
+    q->last_calc.reset();
+    const std::vector<engine::Projection>& p = prev.projections;
+    engine::Expr f = filter.valid() && !p.empty() ? Inline(filter, p) : filter;
+    engine::Expr combined_filter = prev.filter.valid() ? (f.valid() ? prev.filter && f : prev.filter) : f;
+    std::vector<engine::Projection> combined = projections.empty() ? p : projections;
+    if (!projections.empty() && !p.empty()) {
+      for (auto& x : combined) x.expr = Inline(x.expr, p);
+    }
+    if (projections.empty()) qualifiers = q->scope.qualifiers;
+    (q->keyed ? q->after_exchange : q->before_exchange).pop_back();
+    q->plan.pop_back();
+    q->scope = prev.input;
+    q->time_column = prev.input_time_column;
+    std::string text = "Calc(";
+    if (!combined.empty()) text += "select=[" + ProjectionText(combined) + "]";
+    if (combined_filter.valid()) {
+      text += (combined.empty() ? "" : ", ") + std::string("where=[") + combined_filter.ToString() + "]";
+    }
+    text += ")";
+    return AddCalc(q, combined_filter, std::move(combined), std::move(qualifiers), std::move(text));
+  }
+  PlannedQuery::CalcStep step{filter, projections, q->scope, q->time_column};
+  auto probe = engine::CalcOperator::Create(q->scope.schema, filter, projections, 1);
+  if (!probe.ok()) return probe.status();
+  int new_time = -1;
+  if (projections.empty()) {
+    new_time = q->time_column;
+    qualifiers = q->scope.qualifiers;
+  } else {
+    for (size_t i = 0; i < projections.size(); ++i) {
+      const auto& n = projections[i].expr.node();
+      if (n.kind == engine::ExprKind::kColumn && n.column_index >= 0 && n.column_index == q->time_column &&
+          new_time < 0) {
+        new_time = static_cast<int>(i);
+      }
+    }
+  }
+  q->scope.schema = (*probe)->output_schema();
+  q->scope.qualifiers = std::move(qualifiers);
+  q->scope.qualifiers.resize(q->scope.schema.size());
+  q->time_column = new_time;
+  engine::OperatorSpec op{
+      "calc",
+      [filter, projections](const engine::Schema& in,
+                            const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto calc, engine::CalcOperator::Create(in, filter, projections, ctx.batch_capacity));
+        return std::unique_ptr<engine::Operator>(std::move(calc));
+      }};
+  (q->keyed ? q->after_exchange : q->before_exchange).push_back(std::move(op));
+  q->plan.push_back(std::move(explain));
+  q->last_calc = std::move(step);
+  return Status::Ok();
+}
+
+Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::string& qualifier) {
+  const std::string& text = table.source_text ? *table.source_text : *source_;
+  engine::TableDescriptor desc = table.Descriptor(CatalogEntry::Use::kSource);
+  engine::WatermarkStrategy wm;
+  std::string wm_text;
+  if (!table.rowtime.empty()) {
+    const Expr* w = table.watermark_expr;
+    if (IsColumnNamed(*w, table.rowtime)) {
+      wm.max_out_of_orderness_ms = 0;
+    } else if (w->kind == ExprKind::kBinary && w->As<BinaryExpr>().op == BinaryOp::kMinus &&
+               IsColumnNamed(*w->As<BinaryExpr>().left, table.rowtime)) {
+      SLUICE_ASSIGN_OR_RETURN(wm.max_out_of_orderness_ms, IntervalMillis(*w->As<BinaryExpr>().right, text));
+    } else {
+      return SyntaxError(text, w->pos,
+                         fmt::format("WATERMARK FOR {} AS {} is not supported yet; write {} - INTERVAL 'n' SECOND "
+                                     "(bounded out-of-orderness)",
+                                     table.rowtime, Unparse(*w), table.rowtime));
+    }
+    wm_text = fmt::format(", watermark=[{} - {}ms]", table.rowtime, wm.max_out_of_orderness_ms);
+  }
+  std::vector<engine::Projection> computed;
+  if (table.has_computed_columns()) {
+    Scope phys;
+    for (int i = 0; i < desc.schema.size(); ++i) phys.Add("", desc.schema.field(i));
+    ExprBinder binder(text, &phys);
+    for (const CatalogColumn& c : table.columns) {
+      if (c.kind != ColumnKind::kComputed) continue;
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*c.computed));
+      computed.push_back({e, c.name});
+    }
+  } else if (!table.rowtime.empty()) {
+    desc.event_time_column = table.rowtime;
+    desc.watermark = wm;
+  }
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<engine::Source> src, registry_->CreateSource(desc, ctx_));
+  if (!computed.empty()) {
+    int time_col = -1;
+    int n_phys = desc.schema.size();
+    for (int i = 0, k = 0; i < static_cast<int>(table.columns.size()); ++i) {
+      if (table.columns[i].kind == ColumnKind::kComputed) {
+        if (table.columns[i].name == table.rowtime) time_col = n_phys + k;
+        ++k;
+      } else if (table.columns[i].name == table.rowtime) {
+        auto idx = desc.schema.IndexOf(table.rowtime);
+        if (idx.ok()) time_col = *idx;
+      }
+    }
+    SLUICE_ASSIGN_OR_RETURN(src, ComputedSource::Create(src, computed, time_col, wm));
+  }
+  PlannedQuery q;
+  q.sources.push_back(src);
+  for (const auto& f : src->schema().fields()) q.scope.Add(qualifier, f);
+  q.time_column = src->event_time_column();
+  q.plan.push_back(fmt::format("TableSourceScan(table=[{}], connector=[{}], fields=[{}]{})", table.name,
+                               desc.Option("connector"), JoinNames(desc.schema), wm_text));
+  if (!computed.empty()) {
+    q.plan.push_back(fmt::format("ComputedColumns(fields=[{}]) (fused into the scan)", ProjectionText(computed)));
+    // Put the columns back in their declared order when computed ones sit in between.
+    std::vector<engine::Projection> order;
+    bool reordered = false;
+    int phys_i = 0, comp_i = 0;
+    for (const CatalogColumn& c : table.columns) {
+      int idx = c.kind == ColumnKind::kComputed ? desc.schema.size() + comp_i++ : phys_i++;
+      if (idx != static_cast<int>(order.size())) reordered = true;
+      order.push_back({ColRef(idx, c.name), c.name});
+    }
+    if (reordered) {
+      std::vector<std::string> quals(order.size(), qualifier);
+      SLUICE_RETURN_IF_ERROR(
+          AddCalc(&q, engine::Expr(), order, quals, fmt::format("Calc(select=[{}])", ProjectionText(order))));
+    }
+  }
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanQuery(const Query& query) {
+  // WITH names are visible in the body (and in later WITH entries), like views.
+  size_t ctes_before = ctes_.size();
+  for (const CommonTableExpr& cte : query.with) ctes_.push_back(&cte);
+  auto planned = PlanQueryBody(query);
+  ctes_.resize(ctes_before);
+  return planned;
+}
+
+Result<PlannedQuery> Planner::PlanQueryBody(const Query& query) {
+  if (!query.order_by.empty()) {
+    return Error(query.order_by[0].expr->pos,
+                 "ORDER BY is not supported yet on streams; use a window aggregation or top-N");
+  }
+  if (query.limit) return Error(query.limit->pos, "LIMIT is not supported yet");
+  return PlanBody(*query.body);
+}
+
+Result<PlannedQuery> Planner::PlanBody(const QueryBody& body) {
+  switch (body.kind) {
+    case QueryBodyKind::kSelect: return PlanSelect(body.As<Select>());
+    case QueryBodyKind::kNested: return PlanQuery(*body.As<NestedQuery>().query);
+    case QueryBodyKind::kSetOperation:
+      return Error(body.pos, "UNION, INTERSECT and EXCEPT are not supported by the SQL planner yet");
+    case QueryBodyKind::kValues: return Error(body.pos, "VALUES is not supported yet; read rows from a table");
+  }
+  return Error(body.pos, "unsupported query");
+}
+
+Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
+  std::string alias = ref.alias ? ref.alias->name : "";
+  PlannedQuery q;
+  switch (ref.kind) {
+    case TableRefKind::kNamed: {
+      const auto& n = ref.As<NamedTableRef>();
+      if (n.system_time)
+        return Error(n.system_time->pos, "FOR SYSTEM_TIME AS OF (temporal joins) is not supported yet");
+      std::string name = n.name.parts.back().name;
+      const CommonTableExpr* cte = nullptr;
+      size_t cte_index = 0;
+      for (size_t i = ctes_.size(); i-- > 0 && n.name.parts.size() == 1;) {
+        if (ctes_[i]->name.name == name) {
+          cte = ctes_[i];
+          cte_index = i;
+          break;
+        }
+      }
+      if (cte) {
+        // A WITH entry sees only the entries before it.
+        std::vector<const CommonTableExpr*> saved = ctes_;
+        ctes_.resize(cte_index);
+        auto planned = PlanQuery(*cte->query);
+        ctes_ = std::move(saved);
+        SLUICE_RETURN_IF_ERROR(planned.status());
+        q = std::move(*planned);
+        std::string qual = alias.empty() ? name : alias;
+        for (auto& qual_i : q.scope.qualifiers) qual_i = qual;
+        if (!cte->columns.empty()) {
+          std::vector<engine::Field> f = q.scope.schema.fields();
+          if (cte->columns.size() != f.size()) {
+            return Error(cte->name.pos, fmt::format("WITH {} names {} columns, its query has {}", name,
+                                                    cte->columns.size(), f.size()));
+          }
+          for (size_t i = 0; i < f.size(); ++i) f[i].name = cte->columns[i].name;
+          q.scope.schema = engine::Schema(f);
+        }
+        break;
+      }
+      const CatalogEntry* e = catalog_->Find(name);
+      if (!e) {
+        return Error(n.name.pos(), fmt::format("table or view {} not found; create it with CREATE TABLE first "
+                                               "(SHOW TABLES lists the known ones)",
+                                               name));
+      }
+      std::string qual = alias.empty() ? name : alias;
+      if (e->kind == CatalogEntry::Kind::kTable) {
+        auto planned = PlanTable(*e, qual);
+        if (!planned.ok()) {
+          // Connector errors (a missing option, a file that is not there) get the table's position.
+          const std::string& m = planned.status().message();
+          if (m.rfind("line ", 0) == 0) return planned.status();
+          return Error(n.name.pos(), fmt::format("cannot read table {}: {}", name, m));
+        }
+        q = std::move(*planned);
+      } else {
+        if (++view_depth_ > kMaxViewDepth)
+          return Error(n.name.pos(), "views nest too deeply (a view refers to itself?)");
+        auto saved = source_;
+        std::vector<const CommonTableExpr*> saved_ctes = std::move(ctes_);
+        ctes_.clear();  // a view sees the catalog, not the WITH names around its use
+        if (e->source_text) source_ = e->source_text;
+        auto planned = PlanQuery(*e->view_query);
+        source_ = saved;
+        ctes_ = std::move(saved_ctes);
+        --view_depth_;
+        if (!planned.ok()) return planned.status().WithContext(fmt::format("in view {}", name));
+        q = std::move(*planned);
+        for (auto& qual_i : q.scope.qualifiers) qual_i = qual;
+        if (!e->view_columns.empty()) {
+          std::vector<engine::Field> f = q.scope.schema.fields();
+          for (size_t i = 0; i < f.size() && i < e->view_columns.size(); ++i) f[i].name = e->view_columns[i];
+          q.scope.schema = engine::Schema(f);
+        }
+      }
+      break;
+    }
+    case TableRefKind::kSubquery: {
+      const auto& s = ref.As<SubqueryTableRef>();
+      if (s.laterality == Laterality::kLateral) return Error(ref.pos, "LATERAL subqueries are not supported yet");
+      SLUICE_ASSIGN_OR_RETURN(q, PlanQuery(*s.query));
+      for (auto& qual_i : q.scope.qualifiers) qual_i = alias;
+      break;
+    }
+    case TableRefKind::kTableFunction: {
+      SLUICE_ASSIGN_OR_RETURN(q, PlanWindowTvf(ref.As<TableFunctionRef>()));
+      if (!alias.empty()) {
+        for (auto& qual_i : q.scope.qualifiers) qual_i = alias;
+      }
+      break;
+    }
+    case TableRefKind::kJoin: {
+      SLUICE_ASSIGN_OR_RETURN(q, PlanJoin(ref.As<JoinTableRef>()));
+      break;
+    }
+    case TableRefKind::kUnnest: return Error(ref.pos, "UNNEST is not supported yet");
+  }
+  if (!ref.column_aliases.empty()) {
+    std::vector<engine::Field> f = q.scope.schema.fields();
+    if (ref.column_aliases.size() != f.size()) {
+      return Error(ref.pos, fmt::format("{} column aliases given for {} columns", ref.column_aliases.size(), f.size()));
+    }
+    for (size_t i = 0; i < f.size(); ++i) f[i].name = ref.column_aliases[i].name;
+    q.scope.schema = engine::Schema(f);
+  }
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
+  std::string fn = UpperName(ref.function);
+  engine::WindowKind kind;
+  size_t intervals;
+  if (fn == "TUMBLE") {
+    kind = engine::WindowKind::kTumble;
+    intervals = 1;
+  } else if (fn == "HOP") {
+    kind = engine::WindowKind::kHop;
+    intervals = 2;
+  } else if (fn == "CUMULATE") {
+    kind = engine::WindowKind::kCumulate;
+    intervals = 2;
+  } else if (fn == "SESSION") {
+    kind = engine::WindowKind::kSession;
+    intervals = 1;
+  } else {
+    return Error(ref.pos, fmt::format("table function {} is not supported; the window table functions are TUMBLE, "
+                                      "HOP, CUMULATE and SESSION",
+                                      fn));
+  }
+  if (ref.args.size() < 2 + intervals || ref.args[0].kind != TableArgKind::kTable ||
+      ref.args[1].kind != TableArgKind::kDescriptor) {
+    return Error(ref.pos,
+                 fmt::format("{} takes (TABLE t, DESCRIPTOR(time_column), {})", fn,
+                             intervals == 1 ? (kind == engine::WindowKind::kSession ? "gap" : "size")
+                                            : (kind == engine::WindowKind::kHop ? "slide, size" : "step, size")));
+  }
+  const TableFunctionArg& t = ref.args[0];
+  PlannedQuery q;
+  if (t.subquery) {
+    SLUICE_ASSIGN_OR_RETURN(q, PlanQuery(*t.subquery));
+  } else {
+    auto named = std::make_unique<NamedTableRef>(t.pos);
+    for (const auto& p : t.table.parts) named->name.parts.push_back(p);
+    SLUICE_ASSIGN_OR_RETURN(q, PlanTableRef(*named));
+  }
+  if (q.keyed) return Error(t.pos, "a window table function over an aggregated input is not supported yet");
+  const TableFunctionArg& d = ref.args[1];
+  if (d.descriptor.size() != 1) return Error(d.pos, "DESCRIPTOR takes exactly one time column");
+  auto idx = q.scope.schema.IndexOf(d.descriptor[0].name);
+  if (!idx.ok()) {
+    return Error(d.descriptor[0].pos,
+                 fmt::format("DESCRIPTOR({}): column {} not found in the input; it has columns: {}",
+                             d.descriptor[0].name, d.descriptor[0].name, JoinNames(q.scope.schema)));
+  }
+  if (*idx != q.time_column) {
+    return Error(d.descriptor[0].pos,
+                 fmt::format("DESCRIPTOR({}) must name the input's event-time attribute (declare it with WATERMARK "
+                             "FOR {} AS ... in CREATE TABLE)",
+                             d.descriptor[0].name, d.descriptor[0].name));
+  }
+  std::vector<int64_t> ms;
+  for (size_t i = 2; i < 2 + intervals; ++i) {
+    if (ref.args[i].kind != TableArgKind::kExpr) return Error(ref.args[i].pos, "expected an INTERVAL");
+    SLUICE_ASSIGN_OR_RETURN(int64_t v, IntervalMillis(*ref.args[i].expr, source()));
+    if (v <= 0) return Error(ref.args[i].pos, "window sizes must be positive");
+    ms.push_back(v);
+  }
+  if (ref.args.size() > 2 + intervals)
+    return Error(ref.args[2 + intervals].pos, "window offsets are not supported yet");
+  engine::WindowSpec w;
+  w.kind = kind;
+  switch (kind) {
+    case engine::WindowKind::kTumble: w.size_ms = w.slide_ms = ms[0]; break;
+    case engine::WindowKind::kHop:
+    case engine::WindowKind::kCumulate:
+      w.slide_ms = ms[0];
+      w.size_ms = ms[1];
+      if (w.size_ms % w.slide_ms != 0 && kind == engine::WindowKind::kCumulate) {
+        return Error(ref.args[3].pos, "CUMULATE's max size must be a multiple of its step");
+      }
+      break;
+    case engine::WindowKind::kSession: w.gap_ms = ms[0]; break;
+  }
+  if (!t.partition_by.empty() && kind != engine::WindowKind::kSession) {
+    return Error(t.partition_by[0]->pos, "PARTITION BY is only for SESSION windows");
+  }
+  q.pending_window = w;
+  q.pending_window_text = fmt::format("{}], time=[{}", w.ToString(), d.descriptor[0].name);
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
+  if (!select.from) return Error(select.pos, "SELECT without FROM is not supported yet");
+  if (!select.windows.empty()) return Error(select.pos, "WINDOW clauses are not supported yet");
+  // Deduplication / top-N: SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rn FROM t) WHERE rn <= N.
+  // The outer WHERE is offered to the subquery; a ROW_NUMBER() there consumes it.
+  const SelectItem* row_number = nullptr;
+  for (const SelectItem& item : select.items) {
+    if (item.expr->kind == ExprKind::kFunctionCall && item.expr->As<FunctionCallExpr>().over &&
+        UpperName(item.expr->As<FunctionCallExpr>().name) == "ROW_NUMBER") {
+      row_number = &item;
+    }
+  }
+  std::optional<RankFilter> offered = std::move(rank_filter_);
+  rank_filter_.reset();
+  if (select.where && select.where->kind == ExprKind::kBinary && select.from->kind == TableRefKind::kSubquery) {
+    const auto& b = select.where->As<BinaryExpr>();
+    if (b.left->kind == ExprKind::kColumnRef && b.right->kind == ExprKind::kLiteral &&
+        b.right->As<LiteralExpr>().literal_kind == LiteralKind::kInteger &&
+        (b.op == BinaryOp::kEq || b.op == BinaryOp::kLtEq || b.op == BinaryOp::kLt)) {
+      int64_t v = std::atoll(b.right->As<LiteralExpr>().text.c_str());
+      if (b.op != BinaryOp::kEq || v == 1) {
+        rank_filter_ =
+            RankFilter{b.left->As<ColumnRefExpr>().name.parts.back().name, b.op == BinaryOp::kLt ? v - 1 : v};
+      }
+    }
+  }
+  rank_filter_consumed_ = false;
+  auto planned_from = PlanTableRef(*select.from);
+  rank_filter_.reset();
+  const Expr* where = select.where.get();
+  if (rank_filter_consumed_) where = nullptr;
+  rank_filter_consumed_ = false;
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, std::move(planned_from));
+  if (row_number) {
+    if (!offered || !row_number->alias || offered->column != row_number->alias->name) {
+      return Error(row_number->expr->pos,
+                   "ROW_NUMBER() is only supported in a subquery whose outer query filters it with rn = 1 "
+                   "(deduplication) or rn <= N (top-N): SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
+                   "k ORDER BY ts) AS rn FROM t) WHERE rn = 1");
+    }
+    rank_filter_consumed_ = true;
+    return PlanRank(select, *row_number, offered->n, std::move(q));
+  }
+  std::vector<const FunctionCallExpr*> aggs;
+  for (const auto& item : select.items) CollectAggregates(*item.expr, &aggs);
+  if (select.having) CollectAggregates(*select.having, &aggs);
+  if (select.quantifier == SetQuantifier::kDistinct && (!select.group_by.empty() || !aggs.empty())) {
+    return Error(select.pos, "SELECT DISTINCT with GROUP BY or aggregates is not supported yet");
+  }
+  if (!select.group_by.empty() || !aggs.empty() || q.pending_window || select.quantifier == SetQuantifier::kDistinct)
+    return PlanAggregate(select, where, std::move(q));
+  if (select.having) return Error(select.having->pos, "HAVING needs GROUP BY or an aggregate");
+
+  ExprBinder binder(source(), &q.scope);
+  engine::Expr filter;
+  if (where) {
+    SLUICE_ASSIGN_OR_RETURN(auto f, binder.BindTyped(*where));
+    if (f.second != engine::DataType::kBool) {
+      return Error(where->pos, fmt::format("WHERE needs a BOOLEAN condition, got {}", SqlTypeName(f.second)));
+    }
+    filter = f.first;
+  }
+  std::vector<engine::Projection> projections;
+  std::vector<std::string> quals;
+  bool identity = true;
+  for (size_t i = 0; i < select.items.size(); ++i) {
+    const SelectItem& item = select.items[i];
+    if (item.expr->kind == ExprKind::kStar) {
+      const auto& star = item.expr->As<StarExpr>();
+      std::string qual = star.qualifier.parts.empty() ? "" : star.qualifier.parts.back().name;
+      for (int c = 0; c < q.scope.schema.size(); ++c) {
+        if (!qual.empty() && q.scope.qualifiers[c] != qual) continue;
+        if (static_cast<int>(projections.size()) != c) identity = false;
+        projections.push_back({ColRef(c, q.scope.schema.field(c).name), q.scope.schema.field(c).name});
+        quals.push_back(q.scope.qualifiers[c]);
+      }
+      continue;
+    }
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*item.expr));
+    std::string name;
+    if (item.alias) {
+      name = item.alias->name;
+    } else if (item.expr->kind == ExprKind::kColumnRef) {
+      name = item.expr->As<ColumnRefExpr>().name.parts.back().name;
+    } else {
+      name = fmt::format("EXPR${}", i);
+    }
+    const auto& n = e.node();
+    if (!(n.kind == engine::ExprKind::kColumn && n.column_index == static_cast<int>(projections.size()) &&
+          name == q.scope.schema.field(n.column_index).name)) {
+      identity = false;
+    }
+    projections.push_back({e, name});
+    quals.push_back("");
+  }
+  if (identity && static_cast<int>(projections.size()) == q.scope.schema.size()) projections.clear();
+  if (!filter.valid() && projections.empty()) return q;
+  std::string text = "Calc(";
+  if (!projections.empty()) text += "select=[" + ProjectionText(projections) + "]";
+  if (filter.valid()) text += (projections.empty() ? "" : ", ") + std::string("where=[") + filter.ToString() + "]";
+  text += ")";
+  if (projections.empty()) quals = q.scope.qualifiers;
+  SLUICE_RETURN_IF_ERROR(AddCalc(&q, filter, projections, quals, text));
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* where, PlannedQuery q) {
+  if (q.keyed) {
+    return Error(select.pos,
+                 "an aggregation over an already aggregated input is not supported yet (one key-by per "
+                 "job)");
+  }
+  bool windowed = q.pending_window.has_value();
+  ExprBinder binder(source(), &q.scope);
+  engine::Expr filter;
+  if (where) {
+    SLUICE_ASSIGN_OR_RETURN(filter, binder.Bind(*where));
+  }
+
+  // Pre-aggregation projection: group keys, aggregate arguments, event time.
+  std::vector<engine::Projection> pre;
+  std::vector<std::string> key_texts;
+  bool has_start = false, has_end = false;
+  // The grouping expressions: GROUP BY's, or for SELECT DISTINCT the select list.
+  std::vector<const Expr*> group_exprs;
+  for (const GroupingElement& g : select.group_by) {
+    if (g.kind != GroupingKind::kExpr) return Error(g.pos, "GROUPING SETS, ROLLUP and CUBE are not supported yet");
+    group_exprs.push_back(g.expr.get());
+  }
+  if (select.quantifier == SetQuantifier::kDistinct) {
+    for (const SelectItem& item : select.items) {
+      if (item.expr->kind == ExprKind::kStar) {
+        return Error(item.expr->pos, "SELECT DISTINCT * is not supported yet; list the columns");
+      }
+      group_exprs.push_back(item.expr.get());
+    }
+  }
+  for (const Expr* g : group_exprs) {
+    if (windowed && (IsColumnNamed(*g, "window_start") || IsColumnNamed(*g, "window_end"))) {
+      (IsColumnNamed(*g, "window_start") ? has_start : has_end) = true;
+      continue;
+    }
+    if (IsColumnNamed(*g, "window_time")) {
+      return Error(g->pos, "GROUP BY window_time is not supported yet; group by window_start, window_end");
+    }
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*g));
+    std::string name = g->kind == ExprKind::kColumnRef ? g->As<ColumnRefExpr>().name.parts.back().name
+                                                       : fmt::format("$k{}", pre.size());
+    for (const auto& p : pre) {
+      if (p.name == name) name = fmt::format("$k{}", pre.size());
+    }
+    pre.push_back({e, name});
+    key_texts.push_back(Unparse(*g));
+  }
+  if (windowed && !(has_start && has_end)) {
+    return Error(select.pos, fmt::format("a window table function is only supported in a window aggregation: "
+                                         "GROUP BY window_start, window_end[, keys] (window {})",
+                                         q.pending_window_text));
+  }
+  const int num_keys = static_cast<int>(pre.size());
+  std::vector<const FunctionCallExpr*> calls;
+  for (const auto& item : select.items) CollectAggregates(*item.expr, &calls);
+  if (select.having) CollectAggregates(*select.having, &calls);
+  std::vector<std::string> agg_texts;
+  std::vector<engine::AggregateSpec> specs;
+  for (const FunctionCallExpr* call : calls) {
+    std::string text = Unparse(*call);
+    if (std::find(agg_texts.begin(), agg_texts.end(), text) != agg_texts.end()) continue;
+    std::string fn = UpperName(call->name);
+    engine::AggregateSpec spec;
+    bool distinct = call->quantifier == SetQuantifier::kDistinct;
+    if (fn == "COUNT") {
+      spec.kind = distinct ? engine::AggKind::kCountDistinct : engine::AggKind::kCount;
+    } else if (distinct) {
+      return Error(call->pos, fmt::format("{}(DISTINCT ...) is not supported yet; only COUNT(DISTINCT x) is", fn));
+    } else if (fn == "SUM") {
+      spec.kind = engine::AggKind::kSum;
+    } else if (fn == "AVG") {
+      spec.kind = engine::AggKind::kAvg;
+    } else if (fn == "MIN") {
+      spec.kind = engine::AggKind::kMin;
+    } else if (fn == "MAX") {
+      spec.kind = engine::AggKind::kMax;
+    } else if (fn == "FIRST_VALUE") {
+      spec.kind = engine::AggKind::kFirstValue;
+    } else {
+      spec.kind = engine::AggKind::kLastValue;
+    }
+    bool star = call->args.size() == 1 && call->args[0]->kind == ExprKind::kStar;
+    if (call->args.empty() || star) {
+      if (fn != "COUNT") return Error(call->pos, fmt::format("{} needs an argument", fn));
+    } else if (call->args.size() != 1) {
+      return Error(call->pos, fmt::format("{} takes one argument", fn));
+    }
+    engine::Expr arg;
+    if (!star && !call->args.empty()) {
+      std::vector<const FunctionCallExpr*> nested;
+      CollectAggregates(*call->args[0], &nested);
+      if (!nested.empty()) return Error(nested[0]->pos, "aggregates cannot be nested");
+      SLUICE_ASSIGN_OR_RETURN(arg, binder.Bind(*call->args[0]));
+    }
+    if (call->filter) {
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr cond, binder.Bind(*call->filter));
+      arg = engine::Case({{cond, arg.valid() ? arg : engine::Lit(1)}});
+    }
+    if (arg.valid()) {
+      spec.arg_index = static_cast<int>(pre.size());
+      pre.push_back({arg, fmt::format("$a{}", specs.size())});
+    }
+    spec.output_name = fmt::format("$agg{}", specs.size());
+    specs.push_back(spec);
+    agg_texts.push_back(text);
+  }
+  int time_col = -1;
+  bool needs_time = windowed;
+  for (const auto& s : specs) {
+    if (s.kind == engine::AggKind::kFirstValue || s.kind == engine::AggKind::kLastValue) needs_time = true;
+  }
+  if (q.time_column >= 0 && needs_time) {
+    time_col = static_cast<int>(pre.size());
+    pre.push_back(
+        {ColRef(q.time_column, q.scope.schema.field(q.time_column).name), q.scope.schema.field(q.time_column).name});
+  } else if (windowed) {
+    return Error(select.pos, "window aggregation needs an event-time column");
+  }
+  std::string pre_text = "Calc(select=[" + ProjectionText(pre) + "]";
+  if (filter.valid()) pre_text += ", where=[" + filter.ToString() + "]";
+  pre_text += ")";
+  SLUICE_RETURN_IF_ERROR(AddCalc(&q, filter, pre, std::vector<std::string>(pre.size()), pre_text));
+  q.time_column = time_col;
+
+  std::vector<int> keys;
+  std::string key_names;
+  for (int i = 0; i < num_keys; ++i) {
+    keys.push_back(i);
+    key_names += (i ? ", " : "") + pre[i].name;
+  }
+  q.keyed = true;
+  q.key_columns = keys;
+  q.last_calc.reset();
+  q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
+  std::string agg_names;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto& s = specs[i];
+    std::string arg = s.arg_index >= 0 ? pre[s.arg_index].name : "*";
+    agg_names += fmt::format("{}{}({}) AS {}", i ? ", " : "", engine::AggKindName(s.kind), arg, s.output_name);
+  }
+  Scope post;
+  if (windowed) {
+    engine::WindowAggregateSpec ws{keys, time_col, *q.pending_window, specs};
+    auto out = engine::WindowOutputSchema(q.scope.schema, ws);
+    if (!out.ok()) return Error(select.pos, out.status().message());
+    post.schema = *out;
+    q.after_exchange.push_back(
+        engine::OperatorSpec{"window", [ws](const engine::Schema& in, const engine::OperatorContext& ctx) {
+                               return engine::CreateWindowOperator(in, ws, ctx);
+                             }});
+    q.plan.push_back(fmt::format("WindowAggregate(window=[{}], groupBy=[{}], select=[{}], emit=[on window close])",
+                                 q.pending_window_text, key_names, agg_names));
+    q.pending_window.reset();
+  } else {
+    engine::OperatorContext probe_ctx;
+    probe_ctx.batch_capacity = 1;
+    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs(catalog_->Get("table.exec.state.ttl", "0")));
+    auto probe = engine::GroupAggregateOperator::Create(q.scope.schema, keys, specs, time_col, probe_ctx, ttl);
+    if (!probe.ok()) return Error(select.pos, probe.status().message());
+    post.schema = (*probe)->output_schema();
+    q.after_exchange.push_back(engine::OperatorSpec{
+        "group-aggregate",
+        [keys, specs, time_col, ttl](const engine::Schema& in,
+                                     const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::GroupAggregateOperator::Create(in, keys, specs, time_col, ctx, ttl));
+          return std::unique_ptr<engine::Operator>(std::move(op));
+        }});
+    q.plan.push_back(fmt::format("GroupAggregate(groupBy=[{}], select=[{}], changelog=[+I, -U, +U, -D]{})", key_names,
+                                 agg_names, ttl ? fmt::format(", state.ttl=[{}ms]", ttl) : ""));
+    q.changelog = PlannedQuery::Changelog::kUpdating;
+  }
+  q.scope.schema = post.schema;
+  q.scope.qualifiers.assign(post.schema.size(), "");
+  post.qualifiers = q.scope.qualifiers;
+  q.time_column = -1;
+
+  // Post-aggregation Calc: the SELECT list and HAVING over keys and aggregates.
+  ExprBinder after(source(), &post, ExprBinder::Mode::kAfterAggregate);
+  // Key columns are reachable by their expression text and, when a column
+  // was grouped, by its name.
+  for (int i = 0; i < num_keys; ++i) after.Substitute(key_texts[i], ColRef(i, post.schema.field(i).name));
+  int first_agg = num_keys + (windowed ? 2 : 0);
+  for (size_t i = 0; i < agg_texts.size(); ++i)
+    after.Substitute(agg_texts[i],
+                     ColRef(first_agg + static_cast<int>(i), post.schema.field(first_agg + static_cast<int>(i)).name));
+  if (windowed) {
+    after.Substitute(QuoteIdentifier("window_start"), ColRef(num_keys, "window_start"));
+    after.Substitute(QuoteIdentifier("window_end"), ColRef(num_keys + 1, "window_end"));
+    after.Substitute(QuoteIdentifier("window_time"), ColRef(num_keys + 1, "window_end") - engine::Lit(int64_t{1}));
+  }
+  engine::Expr having;
+  if (select.having) {
+    SLUICE_ASSIGN_OR_RETURN(having, after.Bind(*select.having));
+  }
+  std::vector<engine::Projection> projections;
+  for (size_t i = 0; i < select.items.size(); ++i) {
+    const SelectItem& item = select.items[i];
+    if (item.expr->kind == ExprKind::kStar) return Error(item.expr->pos, "SELECT * is not allowed with GROUP BY");
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, after.Bind(*item.expr));
+    std::string name;
+    if (item.alias) {
+      name = item.alias->name;
+    } else if (item.expr->kind == ExprKind::kColumnRef) {
+      name = item.expr->As<ColumnRefExpr>().name.parts.back().name;
+    } else {
+      name = fmt::format("EXPR${}", i);
+    }
+    projections.push_back({e, name});
+  }
+  std::string text = "Calc(select=[" + ProjectionText(projections) + "]";
+  if (having.valid()) text += ", where=[" + having.ToString() + "]";
+  text += ")";
+  SLUICE_RETURN_IF_ERROR(AddCalc(&q, having, projections, std::vector<std::string>(projections.size()), text));
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& row_number, int64_t n, PlannedQuery q) {
+  const auto& call = row_number.expr->As<FunctionCallExpr>();
+  const WindowSpec& over = *call.over;
+  if (q.keyed) return Error(call.pos, "ROW_NUMBER() over an aggregated input is not supported yet");
+  if (inner.where)
+    return Error(inner.where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
+  if (!inner.group_by.empty()) return Error(call.pos, "ROW_NUMBER() with GROUP BY is not supported yet");
+  if (over.order_by.size() != 1) {
+    return Error(over.pos,
+                 "ROW_NUMBER() needs exactly one ORDER BY column (the event time for deduplication, a "
+                 "number for top-N)");
+  }
+  // The other select items must be plain columns of the input (SELECT *, or a list of columns).
+  std::vector<engine::Projection> cols;
+  for (const SelectItem& item : inner.items) {
+    if (&item == &row_number) continue;
+    if (item.expr->kind == ExprKind::kStar) {
+      for (int c = 0; c < q.scope.schema.size(); ++c)
+        cols.push_back({ColRef(c, q.scope.schema.field(c).name), q.scope.schema.field(c).name});
+      continue;
+    }
+    if (item.expr->kind != ExprKind::kColumnRef) {
+      return Error(item.expr->pos,
+                   "beside ROW_NUMBER(), select plain columns only (compute expressions in a "
+                   "subquery below it)");
+    }
+    ExprBinder binder(source(), &q.scope);
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*item.expr));
+    cols.push_back({e, item.alias ? item.alias->name : item.expr->As<ColumnRefExpr>().name.parts.back().name});
+  }
+  ExprBinder binder(source(), &q.scope);
+  auto column_of = [&](const Expr& e) -> Result<int> {
+    if (e.kind != ExprKind::kColumnRef) {
+      return Error(e.pos, "PARTITION BY and ORDER BY of ROW_NUMBER() take columns, not expressions");
+    }
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr b, binder.Bind(e));
+    return b.node().column_index;
+  };
+  std::vector<int> keys;
+  std::string key_names;
+  for (const auto& p : over.partition_by) {
+    SLUICE_ASSIGN_OR_RETURN(int k, column_of(*p));
+    keys.push_back(k);
+    key_names += (key_names.empty() ? "" : ", ") + q.scope.schema.field(k).name;
+  }
+  SLUICE_ASSIGN_OR_RETURN(int order, column_of(*over.order_by[0].expr));
+  bool descending = over.order_by[0].direction == SortDirection::kDescending;
+  std::string order_name = q.scope.schema.field(order).name;
+  engine::Schema input = q.scope.schema;
+  q.keyed = true;
+  q.key_columns = keys;
+  q.last_calc.reset();
+  q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
+  if (n == 1 && order == q.time_column) {
+    engine::DeduplicateSpec spec{keys, order, descending ? engine::Keep::kLast : engine::Keep::kFirst};
+    q.after_exchange.push_back(
+        engine::OperatorSpec{"deduplicate",
+                             [spec](const engine::Schema& in,
+                                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+                               SLUICE_ASSIGN_OR_RETURN(auto op, engine::DeduplicateOperator::Create(in, spec, ctx));
+                               return std::unique_ptr<engine::Operator>(std::move(op));
+                             }});
+    q.plan.push_back(fmt::format("Deduplicate(keep=[{} row], key=[{}], order=[{}])", descending ? "last" : "first",
+                                 key_names, order_name));
+    q.changelog = PlannedQuery::Changelog::kUpdating;  // an out-of-order earlier row replaces the kept one
+  } else {
+    if (n < 1) return Error(row_number.expr->pos, "the row-number bound must be at least 1");
+    engine::DataType t = input.field(order).type;
+    if (t == engine::DataType::kString || t == engine::DataType::kBool) {
+      return Error(over.order_by[0].expr->pos,
+                   fmt::format("top-N orders by a number or a timestamp, not {}", SqlTypeName(t)));
+    }
+    engine::TopNSpec spec{keys, order, descending, static_cast<int>(n)};
+    q.after_exchange.push_back(
+        engine::OperatorSpec{"top-n",
+                             [spec](const engine::Schema& in,
+                                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+                               SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
+                               return std::unique_ptr<engine::Operator>(std::move(op));
+                             }});
+    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{} {}], changelog=[+I, -D])", n, key_names,
+                                 order_name, descending ? "DESC" : "ASC"));
+    q.changelog = PlannedQuery::Changelog::kUpdating;
+  }
+  std::vector<std::string> quals(cols.size(), "");
+  SLUICE_RETURN_IF_ERROR(AddCalc(&q, engine::Expr(), cols, quals, "Calc(select=[" + ProjectionText(cols) + "])"));
+  q.time_column = -1;
+  return q;
+}
+
+void Planner::ToJobSpec(const PlannedQuery& q, engine::JobSpec* spec) {
+  spec->sources = q.sources;
+  spec->before_exchange = q.before_exchange;
+  spec->key_by = q.keyed;
+  spec->key_columns = q.key_columns;
+  spec->after_exchange = q.after_exchange;
+  spec->right = q.right;
+  spec->join = q.join;
+}
+
+namespace {
+
+void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
+  if (e.kind == ExprKind::kBinary && e.As<BinaryExpr>().op == BinaryOp::kAnd) {
+    CollectConjuncts(*e.As<BinaryExpr>().left, out);
+    CollectConjuncts(*e.As<BinaryExpr>().right, out);
+  } else {
+    out->push_back(&e);
+  }
+}
+
+}  // namespace
+
+Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
+  if (ref.join != JoinKind::kInner) {
+    return Error(ref.pos, "only INNER JOIN is supported yet (LEFT, RIGHT, FULL, CROSS and comma joins are not)");
+  }
+  if (!ref.on)
+    return Error(ref.pos, "a join needs ON with an equality between the two sides (USING is not supported yet)");
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery left, PlanTableRef(*ref.left));
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery right, PlanTableRef(*ref.right));
+  if (left.keyed || right.keyed || left.right || right.right) {
+    return Error(ref.pos,
+                 "a join over an aggregated, ranked or joined input is not supported yet (one key-by per job)");
+  }
+  if (left.pending_window || right.pending_window) return Error(ref.pos, "window joins are not supported yet");
+  const int nl = left.scope.schema.size();
+  Scope joined = left.scope;
+  for (int i = 0; i < right.scope.schema.size(); ++i)
+    joined.Add(right.scope.qualifiers[i], right.scope.schema.field(i));
+
+  // Which side a bare column reference belongs to: 0 left, 1 right, with its index there.
+  auto side_of = [&](const Expr& e, int* side, int* index) -> bool {
+    if (e.kind != ExprKind::kColumnRef) return false;
+    ExprBinder binder(source(), &joined);
+    auto b = binder.Bind(e);
+    if (!b.ok() || b->node().kind != engine::ExprKind::kColumn) return false;
+    int i = b->node().column_index;
+    *side = i < nl ? 0 : 1;
+    *index = i < nl ? i : i - nl;
+    return true;
+  };
+  struct TimeRef {
+    int side;
+    int64_t offset;
+  };
+  auto time_ref = [&](const Expr& e) -> std::optional<TimeRef> {
+    int side, idx;
+    int64_t off = 0;
+    const Expr* col = &e;
+    if (e.kind == ExprKind::kBinary &&
+        (e.As<BinaryExpr>().op == BinaryOp::kPlus || e.As<BinaryExpr>().op == BinaryOp::kMinus)) {
+      auto ms = IntervalMillis(*e.As<BinaryExpr>().right, source());
+      if (!ms.ok()) return std::nullopt;
+      off = e.As<BinaryExpr>().op == BinaryOp::kPlus ? *ms : -*ms;
+      col = e.As<BinaryExpr>().left.get();
+    }
+    if (!side_of(*col, &side, &idx)) return std::nullopt;
+    if (idx != (side == 0 ? left.time_column : right.time_column)) return std::nullopt;
+    return TimeRef{side, off};
+  };
+  constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
+  int64_t lower = kNone, upper = kNone;  // right.ts - left.ts in [lower, upper]
+  // x op y with x = side_x.ts + ox, y = side_y.ts + oy (different sides).
+  auto constrain = [&](TimeRef x, BinaryOp op, TimeRef y) {
+    int64_t v = y.offset - x.offset;  // ts_x - ts_y op v
+    if (x.side == 0) {                // left - right op v  ⇔  right - left flip(op) -v
+      v = -v;
+      op = op == BinaryOp::kGt     ? BinaryOp::kLt
+           : op == BinaryOp::kGtEq ? BinaryOp::kLtEq
+           : op == BinaryOp::kLt   ? BinaryOp::kGt
+                                   : BinaryOp::kGtEq;
+    }
+    auto at_least = [&](int64_t b) { lower = lower == kNone ? b : std::max(lower, b); };
+    auto at_most = [&](int64_t b) { upper = upper == kNone ? b : std::min(upper, b); };
+    if (op == BinaryOp::kGtEq) at_least(v);
+    if (op == BinaryOp::kGt) at_least(v + 1);
+    if (op == BinaryOp::kLtEq) at_most(v);
+    if (op == BinaryOp::kLt) at_most(v - 1);
+  };
+  std::vector<const Expr*> conjuncts;
+  CollectConjuncts(*ref.on, &conjuncts);
+  std::vector<int> left_keys, right_keys;
+  std::string key_text;
+  std::vector<const Expr*> residual;
+  for (const Expr* c : conjuncts) {
+    if (c->kind == ExprKind::kBinary) {
+      const auto& b = c->As<BinaryExpr>();
+      int ls, li, rs, ri;
+      if (b.op == BinaryOp::kEq && side_of(*b.left, &ls, &li) && side_of(*b.right, &rs, &ri) && ls != rs) {
+        int l = ls == 0 ? li : ri, r = ls == 0 ? ri : li;
+        if (left.scope.schema.field(l).type != right.scope.schema.field(r).type) {
+          return Error(c->pos,
+                       fmt::format("join keys {} ({}) and {} ({}) have different types; CAST one side in a "
+                                   "subquery",
+                                   left.scope.schema.field(l).name, SqlTypeName(left.scope.schema.field(l).type),
+                                   right.scope.schema.field(r).name, SqlTypeName(right.scope.schema.field(r).type)));
+        }
+        left_keys.push_back(l);
+        right_keys.push_back(r);
+        auto qualified = [](const Scope& sc, int i) {
+          return sc.qualifiers[i].empty() ? sc.schema.field(i).name : sc.qualifiers[i] + "." + sc.schema.field(i).name;
+        };
+        key_text += (key_text.empty() ? "" : " AND ") + qualified(left.scope, l) + " = " + qualified(right.scope, r);
+        continue;
+      }
+      if (b.op == BinaryOp::kGt || b.op == BinaryOp::kGtEq || b.op == BinaryOp::kLt || b.op == BinaryOp::kLtEq) {
+        auto x = time_ref(*b.left), y = time_ref(*b.right);
+        if (x && y && x->side != y->side) {
+          constrain(*x, b.op, *y);
+          continue;
+        }
+      }
+    }
+    if (c->kind == ExprKind::kBetween) {
+      const auto& b = c->As<BetweenExpr>();
+      auto x = time_ref(*b.operand), lo = time_ref(*b.low), hi = time_ref(*b.high);
+      if (b.negation == Negation::kNone && b.symmetry == BetweenSymmetry::kAsymmetric && x && lo && hi &&
+          lo->side == hi->side && lo->side != x->side) {
+        constrain(*x, BinaryOp::kGtEq, *lo);
+        constrain(*x, BinaryOp::kLtEq, *hi);
+        continue;
+      }
+    }
+    residual.push_back(c);
+  }
+  if (left_keys.empty()) {
+    return Error(ref.on->pos,
+                 "a join needs at least one equality between a column of each side (e.g. a.id = b.id); "
+                 "cross joins are not supported");
+  }
+  if ((lower == kNone) != (upper == kNone)) {
+    return Error(ref.on->pos,
+                 "an interval join needs both bounds on the time attributes, e.g. b.ts BETWEEN a.ts - "
+                 "INTERVAL '1' MINUTE AND a.ts");
+  }
+  PlannedQuery q;
+  q.sources = left.sources;
+  q.before_exchange = left.before_exchange;
+  q.plan = left.plan;
+  q.keyed = true;
+  q.key_columns = left_keys;
+  q.right = engine::JobInput{right.sources, right.before_exchange, right_keys, nullptr};
+  std::string right_plan;
+  for (size_t i = right.plan.size(); i-- > 0;) right_plan += right.plan[i] + (i ? " <- " : "");
+  q.plan.push_back(fmt::format("Exchange(hash=[join keys]), right input: [{}]", right_plan));
+  if (lower != kNone) {
+    if (lower > upper) return Error(ref.on->pos, "the interval join's time bounds are empty (lower > upper)");
+    engine::IntervalJoinSpec spec{left_keys, right_keys, left.time_column, right.time_column, lower, upper};
+    q.join = [spec](const engine::Schema& l, const engine::Schema& r,
+                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+      SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::Create(l, r, spec, ctx));
+      return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
+    };
+    q.plan.push_back(fmt::format("IntervalJoin(joinType=[InnerJoin], where=[{}], right.ts - left.ts in [{}ms, {}ms])",
+                                 key_text, lower, upper));
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs(catalog_->Get("table.exec.state.ttl", "0")));
+    engine::RegularJoinSpec spec{left_keys, right_keys, ttl};
+    q.join = [spec](const engine::Schema& l, const engine::Schema& r,
+                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+      SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::CreateRegular(l, r, spec, ctx));
+      return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
+    };
+    q.plan.push_back(fmt::format("Join(joinType=[InnerJoin], where=[{}], state.ttl=[{}])", key_text,
+                                 ttl ? std::to_string(ttl) + "ms" : "none"));
+  }
+  q.scope = joined;
+  q.time_column = -1;
+  if (!residual.empty()) {
+    ExprBinder binder(source(), &q.scope);
+    engine::Expr filter;
+    for (const Expr* c : residual) {
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*c));
+      filter = filter.valid() ? (filter && e) : e;
+    }
+    SLUICE_RETURN_IF_ERROR(AddCalc(&q, filter, {}, {}, "Calc(where=[" + filter.ToString() + "])"));
+  }
+  return q;
+}
+
+}  // namespace sluice::sql

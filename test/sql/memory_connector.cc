@@ -1,0 +1,118 @@
+#include "memory_connector.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdlib>
+
+#include "engine/expression.h"
+
+namespace sluice::sqltest {
+
+Result<engine::Value> ParseTestValue(const std::string& text, engine::DataType type) {
+  using engine::DataType;
+  using engine::Value;
+  if (text == "NULL") return Value::Null(type);
+  auto bad = [&]() {
+    return Status::InvalidArgument(fmt::format("'{}' is not a {}", text, engine::DataTypeName(type)));
+  };
+  switch (type) {
+    case DataType::kInt64:
+    case DataType::kInt32: {
+      int64_t v = 0;
+      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || p != text.data() + text.size()) return bad();
+      return type == DataType::kInt64 ? Value::Int64(v) : Value::Int32(static_cast<int32_t>(v));
+    }
+    case DataType::kDouble: {
+      char* end = nullptr;
+      double d = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size()) return bad();
+      return Value::Double(d);
+    }
+    case DataType::kBool:
+      if (text == "true" || text == "TRUE") return Value::Bool(true);
+      if (text == "false" || text == "FALSE") return Value::Bool(false);
+      return bad();
+    case DataType::kString: return Value::String(text);
+    case DataType::kTimestamp: {
+      int64_t ms = 0;
+      if (!engine::ParseTimestamp(text, &ms)) return bad();
+      return Value::Timestamp(ms);
+    }
+  }
+  return bad();
+}
+
+std::string FormatRow(const std::vector<engine::Value>& values) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + values[i].ToString();
+  return out;
+}
+
+std::string FormatChangelogRow(const engine::CollectedRow& row) {
+  return fmt::format("{}[{}]", engine::RowKindName(row.kind), FormatRow(row.values));
+}
+
+Result<std::shared_ptr<engine::Source>> MemoryConnector::CreateSource(const engine::TableDescriptor& table,
+                                                                      const engine::ConnectorContext&) {
+  std::vector<std::vector<engine::MemorySource::Row>> partitions;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = rows_.find(table.name);
+    if (it != rows_.end()) {
+      for (const auto& part : it->second) {
+        std::vector<engine::MemorySource::Row> rows;
+        for (const auto& text_row : part) {
+          if (static_cast<int>(text_row.size()) != table.schema.size()) {
+            return Status::InvalidArgument(fmt::format("table {}: a fed row has {} values, the table has {} columns {}",
+                                                       table.name, text_row.size(), table.schema.size(),
+                                                       table.schema.ToString()));
+          }
+          engine::MemorySource::Row row;
+          for (int c = 0; c < table.schema.size(); ++c) {
+            auto v = ParseTestValue(text_row[c], table.schema.field(c).type);
+            if (!v.ok())
+              return v.status().WithContext(fmt::format("table {} column {}", table.name, table.schema.field(c).name));
+            row.push_back(*v);
+          }
+          rows.push_back(std::move(row));
+        }
+        partitions.push_back(std::move(rows));
+      }
+    }
+  }
+  if (partitions.empty()) partitions.emplace_back();
+  auto src =
+      engine::MemorySource::Create(table.schema, std::move(partitions), table.event_time_column, table.watermark);
+  if (!src.ok()) return src.status();
+  return std::shared_ptr<engine::Source>(*src);
+}
+
+Result<std::shared_ptr<engine::Sink>> MemoryConnector::CreateSink(const engine::TableDescriptor& table,
+                                                                  const engine::ConnectorContext&) {
+  auto sink = std::make_shared<engine::CollectingSink>();
+  std::lock_guard<std::mutex> lock(mu_);
+  sinks_[table.name] = sink;
+  return std::shared_ptr<engine::Sink>(sink);
+}
+
+void MemoryConnector::AddRow(const std::string& table, int partition, std::vector<std::string> row) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& parts = rows_[table];
+  if (static_cast<int>(parts.size()) <= partition) parts.resize(partition + 1);
+  parts[partition].push_back(std::move(row));
+}
+
+void MemoryConnector::ClearRows(const std::string& table) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rows_.erase(table);
+}
+
+std::vector<engine::CollectedRow> MemoryConnector::SinkRows(const std::string& table) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sinks_.find(table);
+  return it == sinks_.end() ? std::vector<engine::CollectedRow>{} : it->second->rows();
+}
+
+}  // namespace sluice::sqltest
