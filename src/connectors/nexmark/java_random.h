@@ -27,9 +27,7 @@ class JavaRandom {
     return val;
   }
   int64_t NextLong() { return (static_cast<int64_t>(Next(32)) << 32) + Next(32); }
-  double NextDouble() {
-    return static_cast<double>((static_cast<int64_t>(Next(26)) << 27) + Next(27)) * 0x1.0p-53;
-  }
+  double NextDouble() { return static_cast<double>((static_cast<int64_t>(Next(26)) << 27) + Next(27)) * 0x1.0p-53; }
 
  private:
   static constexpr uint64_t kMultiplier = 0x5DEECE66DULL;

@@ -15,14 +15,14 @@ constexpr int64_t kFirstCategoryId = 10;
 constexpr int32_t kNumCategories = 5;
 constexpr int64_t kPersonIdLead = 10;
 constexpr int64_t kAuctionIdLead = 10;
-constexpr int64_t kHotSellerRatio = 100;   // "the first person in a batch of the last 100"
+constexpr int64_t kHotSellerRatio = 100;  // "the first person in a batch of the last 100"
 constexpr int64_t kHotAuctionRatio = 100;
 constexpr int64_t kHotBidderRatio = 100;
 constexpr int32_t kMinStringLength = 3;
 constexpr int32_t kHotChannelsRatio = 2;
 constexpr int32_t kChannelsNumber = 10000;
 
-constexpr std::string_view kFirstNames[] = {"Peter", "Paul",  "Luke",  "John",  "Saul",  "Vicky",
+constexpr std::string_view kFirstNames[] = {"Peter", "Paul",  "Luke",  "John",   "Saul",  "Vicky",
                                             "Kate",  "Julie", "Sarah", "Deiter", "Walter"};
 constexpr std::string_view kLastNames[] = {"Shultz", "Abrams", "Spencer", "White", "Bartels",
                                            "Walton", "Smith",  "Jones",   "Noris"};

@@ -10,16 +10,16 @@ namespace sluice::connectors::nexmark {
 // What the standard generator calls GeneratorConfig, with its defaults.
 struct GeneratorConfig {
   int64_t first_event_id = 0;
-  int64_t max_events = 0;             // 0 = unbounded
-  double events_per_second = 10000;   // event time advances by 1/rate per event
+  int64_t max_events = 0;                // 0 = unbounded
+  double events_per_second = 10000;      // event time advances by 1/rate per event
   int64_t base_time_ms = 1767225600000;  // 2026-01-01 00:00:00 UTC: fixed, so runs are reproducible
-  int64_t seed = 0;                   // 0 = the public generator's per-event seeds
+  int64_t seed = 0;                      // 0 = the public generator's per-event seeds
   int32_t person_proportion = 1;
   int32_t auction_proportion = 3;
   int32_t bid_proportion = 46;
-  int32_t hot_auction_ratio = 2;      // 1 - 1/2 = 50 % of bids on the hot auction
-  int32_t hot_bidders_ratio = 4;      // 75 % of bids by the hot bidder
-  int32_t hot_sellers_ratio = 4;      // 75 % of auctions by the hot seller
+  int32_t hot_auction_ratio = 2;  // 1 - 1/2 = 50 % of bids on the hot auction
+  int32_t hot_bidders_ratio = 4;  // 75 % of bids by the hot bidder
+  int32_t hot_sellers_ratio = 4;  // 75 % of auctions by the hot seller
   int64_t num_active_people = 1000;
   int64_t num_in_flight_auctions = 100;
   int32_t avg_person_bytes = 200;
