@@ -2,6 +2,7 @@
 
 #include "connectors/datagen_connector.h"
 #include "connectors/filesystem_connector.h"
+#include "connectors/nexmark/nexmark_connector.h"
 #include "connectors/print_connector.h"
 #include "connectors/topic_connector.h"
 
@@ -14,6 +15,7 @@ void RegisterBuiltinConnectors(engine::ConnectorRegistry& registry, const Connec
   registry.Register(NewDatagenConnector());
   registry.Register(NewTopicConnector(env.log, env.bootstrap));
   registry.Register(NewKafkaConnector());
+  registry.Register(NewNexmarkConnector());
 }
 
 }  // namespace sluice::connectors

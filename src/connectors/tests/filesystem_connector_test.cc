@@ -100,9 +100,9 @@ TEST_F(FilesystemConnectorTest, ClearErrorsForBadOptions) {
   t.options["connector"] = "hdfs";
   auto unknown = registry_.CreateSource(t, {});
   ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(
-      unknown.status().message().find("available: 'blackhole', 'datagen', 'filesystem', 'kafka', 'print', 'topic'"),
-      std::string::npos)
+  EXPECT_NE(unknown.status().message().find(
+                "available: 'blackhole', 'datagen', 'filesystem', 'kafka', 'nexmark', 'print', 'topic'"),
+            std::string::npos)
       << unknown.status().message();
 }
 

@@ -1,0 +1,14 @@
+-- Nexmark Q3: local item suggestion, a regular (updating) join.
+CREATE TABLE nexmark_q3 (
+  name VARCHAR,
+  city VARCHAR,
+  state VARCHAR,
+  id BIGINT
+) WITH ('connector' = 'blackhole');
+
+INSERT INTO nexmark_q3
+SELECT P.name, P.city, P.state, A.id
+FROM auction AS A
+  INNER JOIN person AS P ON A.seller = P.id
+WHERE A.category = 10
+  AND (P.state = 'OR' OR P.state = 'ID' OR P.state = 'CA');
