@@ -15,10 +15,31 @@ namespace nx = nexmark;
 
 // Where a column's value comes from in the event.
 enum class Field {
-  kPersonId, kName, kEmail, kCreditCard, kCity, kState, kPersonTime, kPersonExtra,
-  kAuctionId, kItemName, kDescription, kInitialBid, kReserve, kAuctionTime, kExpires, kSeller, kCategory,
+  kPersonId,
+  kName,
+  kEmail,
+  kCreditCard,
+  kCity,
+  kState,
+  kPersonTime,
+  kPersonExtra,
+  kAuctionId,
+  kItemName,
+  kDescription,
+  kInitialBid,
+  kReserve,
+  kAuctionTime,
+  kExpires,
+  kSeller,
+  kCategory,
   kAuctionExtra,
-  kBidAuction, kBidder, kPrice, kChannel, kUrl, kBidTime, kBidExtra,
+  kBidAuction,
+  kBidder,
+  kPrice,
+  kChannel,
+  kUrl,
+  kBidTime,
+  kBidExtra,
 };
 
 struct FieldInfo {
@@ -27,17 +48,24 @@ struct FieldInfo {
   DataType type;
 };
 
-constexpr FieldInfo kPersonFields[] = {
-    {"id", Field::kPersonId, DataType::kInt64},         {"name", Field::kName, DataType::kString},
-    {"emailAddress", Field::kEmail, DataType::kString}, {"creditCard", Field::kCreditCard, DataType::kString},
-    {"city", Field::kCity, DataType::kString},          {"state", Field::kState, DataType::kString},
-    {"dateTime", Field::kPersonTime, DataType::kTimestamp}, {"extra", Field::kPersonExtra, DataType::kString}};
-constexpr FieldInfo kAuctionFields[] = {
-    {"id", Field::kAuctionId, DataType::kInt64},           {"itemName", Field::kItemName, DataType::kString},
-    {"description", Field::kDescription, DataType::kString}, {"initialBid", Field::kInitialBid, DataType::kInt64},
-    {"reserve", Field::kReserve, DataType::kInt64},        {"dateTime", Field::kAuctionTime, DataType::kTimestamp},
-    {"expires", Field::kExpires, DataType::kTimestamp},    {"seller", Field::kSeller, DataType::kInt64},
-    {"category", Field::kCategory, DataType::kInt64},      {"extra", Field::kAuctionExtra, DataType::kString}};
+constexpr FieldInfo kPersonFields[] = {{"id", Field::kPersonId, DataType::kInt64},
+                                       {"name", Field::kName, DataType::kString},
+                                       {"emailAddress", Field::kEmail, DataType::kString},
+                                       {"creditCard", Field::kCreditCard, DataType::kString},
+                                       {"city", Field::kCity, DataType::kString},
+                                       {"state", Field::kState, DataType::kString},
+                                       {"dateTime", Field::kPersonTime, DataType::kTimestamp},
+                                       {"extra", Field::kPersonExtra, DataType::kString}};
+constexpr FieldInfo kAuctionFields[] = {{"id", Field::kAuctionId, DataType::kInt64},
+                                        {"itemName", Field::kItemName, DataType::kString},
+                                        {"description", Field::kDescription, DataType::kString},
+                                        {"initialBid", Field::kInitialBid, DataType::kInt64},
+                                        {"reserve", Field::kReserve, DataType::kInt64},
+                                        {"dateTime", Field::kAuctionTime, DataType::kTimestamp},
+                                        {"expires", Field::kExpires, DataType::kTimestamp},
+                                        {"seller", Field::kSeller, DataType::kInt64},
+                                        {"category", Field::kCategory, DataType::kInt64},
+                                        {"extra", Field::kAuctionExtra, DataType::kString}};
 constexpr FieldInfo kBidFields[] = {
     {"auction", Field::kBidAuction, DataType::kInt64}, {"bidder", Field::kBidder, DataType::kInt64},
     {"price", Field::kPrice, DataType::kInt64},        {"channel", Field::kChannel, DataType::kString},
@@ -117,7 +145,9 @@ class NexmarkSource : public engine::Source {
   static Result<std::shared_ptr<NexmarkSource>> Create(const engine::TableDescriptor& t) {
     auto s = std::shared_ptr<NexmarkSource>(new NexmarkSource());
     s->table_ = t;
-    auto bad = [&](const std::string& what) { return Status::InvalidArgument(fmt::format("table {}: {}", t.name, what)); };
+    auto bad = [&](const std::string& what) {
+      return Status::InvalidArgument(fmt::format("table {}: {}", t.name, what));
+    };
     std::string which = t.Option("nexmark.table", "bid");
     std::span<const FieldInfo> fields;
     if (which == "bid") {
@@ -158,9 +188,9 @@ class NexmarkSource : public engine::Source {
       if (!found) return bad(fmt::format("column {} is not a field of the {} stream ({})", f.name, which, names));
       bool ok = found->type == DataType::kString
                     ? f.type == DataType::kString
-                    : (found->type == DataType::kTimestamp ? f.type == DataType::kTimestamp
-                                                           : (f.type == DataType::kInt64 || f.type == DataType::kInt32 ||
-                                                              f.type == DataType::kDouble));
+                    : (found->type == DataType::kTimestamp
+                           ? f.type == DataType::kTimestamp
+                           : (f.type == DataType::kInt64 || f.type == DataType::kInt32 || f.type == DataType::kDouble));
       if (!ok) {
         return bad(fmt::format("column {} must be {}", f.name,
                                found->type == DataType::kString      ? "STRING"
