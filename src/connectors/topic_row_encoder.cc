@@ -5,6 +5,23 @@
 #include <chrono>
 
 namespace sluice::connectors {
+namespace {
+
+// A 'raw' key: the text of the value (a string as is, a number or boolean
+// as it prints, a timestamp as "yyyy-MM-dd HH:mm:ss.SSS"), written straight
+// into the reused key buffer.
+void AppendRawKey(const engine::Column& col, int row, std::string* key) {
+  switch (col.type()) {
+    case engine::DataType::kString: key->append(col.GetString(row)); break;
+    case engine::DataType::kInt64: fmt::format_to(std::back_inserter(*key), "{}", col.data<int64_t>()[row]); break;
+    case engine::DataType::kInt32: fmt::format_to(std::back_inserter(*key), "{}", col.data<int32_t>()[row]); break;
+    case engine::DataType::kDouble: fmt::format_to(std::back_inserter(*key), "{}", col.data<double>()[row]); break;
+    case engine::DataType::kBool: key->append(col.data<uint8_t>()[row] ? "true" : "false"); break;
+    case engine::DataType::kTimestamp: AppendTimestamp(col.data<int64_t>()[row], key); break;
+  }
+}
+
+}  // namespace
 
 Result<TopicRowEncoder> TopicRowEncoder::ForTable(const engine::TableDescriptor& table, const TopicOptions* options) {
   SLUICE_ASSIGN_OR_RETURN(RowEncoder value, RowEncoder::ForTable(table));
@@ -34,14 +51,8 @@ Status TopicRowEncoder::Encode(const engine::Batch& batch, int row, std::string*
       const auto& col = batch.column(options_->key_columns[0]);
       if (col.IsNull(row)) {
         *has_key = false;
-      } else if (col.type() == engine::DataType::kString) {
-        key->append(col.GetString(row));
       } else {
-        // The JSON text of a number or boolean is its natural raw form.
-        std::string json;
-        key_.Encode(batch, row, &json);
-        auto colon = json.find(':');
-        key->append(json.substr(colon + 1, json.size() - colon - 2));
+        AppendRawKey(col, row, key);
       }
     } else {
       key_.Encode(batch, row, key);

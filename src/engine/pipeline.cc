@@ -141,35 +141,57 @@ Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
   return *this;
 }
 
+Status Pipeline::CheckJoinable(const Pipeline& right, const char* what) const {
+  if (!right.error_.ok()) return right.error_;
+  if (spec_.key_by || spec_.right || right.spec_.key_by || right.spec_.right) {
+    return Status::Unsupported(std::string(what) + "() joins two unkeyed pipelines (From, Filter, Select)");
+  }
+  return Status::Ok();
+}
+
+Status Pipeline::ResolveJoinKeys(const Pipeline& right, const std::vector<std::string>& left_keys,
+                                 const std::vector<std::string>& right_keys, const char* what,
+                                 std::vector<int>* left_idx, std::vector<int>* right_idx) const {
+  for (const std::string& k : left_keys) {
+    auto idx = schema_.IndexOf(k);
+    if (!idx.ok()) return idx.status().WithContext(std::string(what) + " left key");
+    left_idx->push_back(*idx);
+  }
+  for (const std::string& k : right_keys) {
+    auto idx = right.schema_.IndexOf(k);
+    if (!idx.ok()) return idx.status().WithContext(std::string(what) + " right key");
+    right_idx->push_back(*idx);
+  }
+  return Status::Ok();
+}
+
+Status Pipeline::ResolveJoinTimes(const Pipeline& right, const char* what, int* left_time, int* right_time) const {
+  auto lt = schema_.IndexOf(time_column_);
+  auto rt = right.schema_.IndexOf(right.time_column_);
+  if (time_column_.empty() || right.time_column_.empty() || !lt.ok() || !rt.ok()) {
+    return Status::InvalidArgument(std::string(what) + "() needs an event-time column on both inputs");
+  }
+  *left_time = *lt;
+  *right_time = *rt;
+  return Status::Ok();
+}
+
 Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string> left_keys,
                                  std::vector<std::string> right_keys, std::chrono::milliseconds lower,
                                  std::chrono::milliseconds upper) {
   if (!error_.ok()) return *this;
-  if (!right.error_.ok()) return Fail(right.error_), *this;
-  if (spec_.key_by || spec_.right || right.spec_.key_by || right.spec_.right) {
-    return Fail(Status::Unsupported("IntervalJoin() joins two unkeyed pipelines (From, Filter, Select)")), *this;
-  }
+  if (Status st = CheckJoinable(right, "IntervalJoin"); !st.ok()) return Fail(std::move(st)), *this;
   IntervalJoinSpec js;
   JobInput in;
   in.sources = right.spec_.sources;
   in.before_exchange = right.spec_.before_exchange;
-  for (const std::string& k : left_keys) {
-    auto idx = schema_.IndexOf(k);
-    if (!idx.ok()) return Fail(idx.status().WithContext("IntervalJoin left key")), *this;
-    js.left_keys.push_back(*idx);
+  if (Status st = ResolveJoinKeys(right, left_keys, right_keys, "IntervalJoin", &js.left_keys, &js.right_keys);
+      !st.ok()) {
+    return Fail(std::move(st)), *this;
   }
-  for (const std::string& k : right_keys) {
-    auto idx = right.schema_.IndexOf(k);
-    if (!idx.ok()) return Fail(idx.status().WithContext("IntervalJoin right key")), *this;
-    js.right_keys.push_back(*idx);
+  if (Status st = ResolveJoinTimes(right, "IntervalJoin", &js.left_time, &js.right_time); !st.ok()) {
+    return Fail(std::move(st)), *this;
   }
-  auto lt = schema_.IndexOf(time_column_);
-  auto rt = right.schema_.IndexOf(right.time_column_);
-  if (time_column_.empty() || right.time_column_.empty() || !lt.ok() || !rt.ok()) {
-    return Fail(Status::InvalidArgument("IntervalJoin() needs an event-time column on both inputs")), *this;
-  }
-  js.left_time = *lt;
-  js.right_time = *rt;
   js.lower_ms = lower.count();
   js.upper_ms = upper.count();
   OperatorContext probe_ctx;
@@ -193,29 +215,16 @@ Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string>
 Pipeline& Pipeline::WindowJoin(const Pipeline& right, std::vector<std::string> left_keys,
                                std::vector<std::string> right_keys, WindowSpec window) {
   if (!error_.ok()) return *this;
-  if (!right.error_.ok()) return Fail(right.error_), *this;
-  if (spec_.key_by || spec_.right || right.spec_.key_by || right.spec_.right) {
-    return Fail(Status::Unsupported("WindowJoin() joins two unkeyed pipelines (From, Filter, Select)")), *this;
-  }
+  if (Status st = CheckJoinable(right, "WindowJoin"); !st.ok()) return Fail(std::move(st)), *this;
   WindowJoinSpec js;
   js.window = window;
-  for (const std::string& k : left_keys) {
-    auto idx = schema_.IndexOf(k);
-    if (!idx.ok()) return Fail(idx.status().WithContext("WindowJoin left key")), *this;
-    js.left_keys.push_back(*idx);
+  if (Status st = ResolveJoinKeys(right, left_keys, right_keys, "WindowJoin", &js.left_keys, &js.right_keys);
+      !st.ok()) {
+    return Fail(std::move(st)), *this;
   }
-  for (const std::string& k : right_keys) {
-    auto idx = right.schema_.IndexOf(k);
-    if (!idx.ok()) return Fail(idx.status().WithContext("WindowJoin right key")), *this;
-    js.right_keys.push_back(*idx);
+  if (Status st = ResolveJoinTimes(right, "WindowJoin", &js.left_time, &js.right_time); !st.ok()) {
+    return Fail(std::move(st)), *this;
   }
-  auto lt = schema_.IndexOf(time_column_);
-  auto rt = right.schema_.IndexOf(right.time_column_);
-  if (time_column_.empty() || right.time_column_.empty() || !lt.ok() || !rt.ok()) {
-    return Fail(Status::InvalidArgument("WindowJoin() needs an event-time column on both inputs")), *this;
-  }
-  js.left_time = *lt;
-  js.right_time = *rt;
   OperatorContext probe_ctx;
   probe_ctx.batch_capacity = 1;
   auto probe = WindowJoinOperator::Create(schema_, right.schema_, js, probe_ctx);
@@ -240,20 +249,10 @@ Pipeline& Pipeline::WindowJoin(const Pipeline& right, std::vector<std::string> l
 Pipeline& Pipeline::Join(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
                          std::chrono::milliseconds state_ttl) {
   if (!error_.ok()) return *this;
-  if (!right.error_.ok()) return Fail(right.error_), *this;
-  if (spec_.key_by || spec_.right || right.spec_.key_by || right.spec_.right) {
-    return Fail(Status::Unsupported("Join() joins two unkeyed pipelines (From, Filter, Select)")), *this;
-  }
+  if (Status st = CheckJoinable(right, "Join"); !st.ok()) return Fail(std::move(st)), *this;
   RegularJoinSpec js;
-  for (const std::string& k : left_keys) {
-    auto idx = schema_.IndexOf(k);
-    if (!idx.ok()) return Fail(idx.status().WithContext("Join left key")), *this;
-    js.left_keys.push_back(*idx);
-  }
-  for (const std::string& k : right_keys) {
-    auto idx = right.schema_.IndexOf(k);
-    if (!idx.ok()) return Fail(idx.status().WithContext("Join right key")), *this;
-    js.right_keys.push_back(*idx);
+  if (Status st = ResolveJoinKeys(right, left_keys, right_keys, "Join", &js.left_keys, &js.right_keys); !st.ok()) {
+    return Fail(std::move(st)), *this;
   }
   js.state_ttl_ms = state_ttl.count();
   OperatorContext probe_ctx;

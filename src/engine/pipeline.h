@@ -77,6 +77,14 @@ class Pipeline {
   Result<std::unique_ptr<Job>> Build(JobConfig config = {}) const;
 
  private:
+  // The three joins share their checks: both inputs unkeyed (`what` names the
+  // join in messages), keys resolved by name, and (time-based joins) both
+  // inputs' event-time columns.
+  Status CheckJoinable(const Pipeline& right, const char* what) const;
+  Status ResolveJoinKeys(const Pipeline& right, const std::vector<std::string>& left_keys,
+                         const std::vector<std::string>& right_keys, const char* what, std::vector<int>* left_idx,
+                         std::vector<int>* right_idx) const;
+  Status ResolveJoinTimes(const Pipeline& right, const char* what, int* left_time, int* right_time) const;
   void Fail(Status s) {
     if (error_.ok()) error_ = std::move(s);
   }
