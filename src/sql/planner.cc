@@ -496,10 +496,15 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
     }
   }
   rank_filter_consumed_ = false;
+  // FROM a, b WHERE ...: the WHERE is the join's condition.
+  const bool comma_join = select.from->kind == TableRefKind::kJoin &&
+                          select.from->As<JoinTableRef>().join == JoinKind::kComma && select.where;
+  if (comma_join) comma_where_ = select.where.get();
   auto planned_from = PlanTableRef(*select.from);
+  comma_where_ = nullptr;
   rank_filter_.reset();
   const Expr* where = select.where.get();
-  if (rank_filter_consumed_) where = nullptr;
+  if (rank_filter_consumed_ || comma_join) where = nullptr;
   rank_filter_consumed_ = false;
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, std::move(planned_from));
   if (row_number) {
@@ -510,7 +515,7 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
                    "k ORDER BY ts) AS rn FROM t) WHERE rn = 1");
     }
     rank_filter_consumed_ = true;
-    return PlanRank(select, *row_number, offered->n, std::move(q));
+    return PlanRank(select, where, *row_number, offered->n, std::move(q));
   }
   std::vector<const FunctionCallExpr*> aggs;
   for (const auto& item : select.items) CollectAggregates(*item.expr, &aggs);
@@ -838,7 +843,8 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   return q;
 }
 
-Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& row_number, int64_t n, PlannedQuery q) {
+Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number, int64_t n,
+                                       PlannedQuery q) {
   const auto& call = row_number.expr->As<FunctionCallExpr>();
   const WindowSpec& over = *call.over;
   if (q.changelog == PlannedQuery::Changelog::kUpdating) {
@@ -846,8 +852,8 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& ro
                  "ROW_NUMBER() over an updating input (an unwindowed GROUP BY, a deduplication or a top-N "
                  "upstream) is not supported yet");
   }
-  if (inner.where)
-    return Error(inner.where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
+  if (where)
+    return Error(where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
   if (!inner.group_by.empty()) return Error(call.pos, "ROW_NUMBER() with GROUP BY is not supported yet");
   if (over.order_by.size() != 1) {
     return Error(over.pos,
@@ -951,11 +957,17 @@ void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
 }  // namespace
 
 Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
-  if (ref.join != JoinKind::kInner) {
-    return Error(ref.pos, "only INNER JOIN is supported yet (LEFT, RIGHT, FULL, CROSS and comma joins are not)");
-  }
-  if (!ref.on)
+  // The join's condition: ON, or for FROM a, b the WHERE of that SELECT.
+  const Expr* on = ref.on.get();
+  if (ref.join == JoinKind::kComma) {
+    on = comma_where_;
+    comma_where_ = nullptr;
+    if (!on) return Error(ref.pos, "FROM a, b needs a WHERE with an equality between the two sides");
+  } else if (ref.join != JoinKind::kInner) {
+    return Error(ref.pos, "only INNER JOIN is supported yet (LEFT, RIGHT, FULL and CROSS joins are not)");
+  } else if (!on) {
     return Error(ref.pos, "a join needs ON with an equality between the two sides (USING is not supported yet)");
+  }
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery left, PlanTableRef(*ref.left));
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery right, PlanTableRef(*ref.right));
   if (left.changelog == PlannedQuery::Changelog::kUpdating || right.changelog == PlannedQuery::Changelog::kUpdating) {
@@ -1019,7 +1031,7 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     if (op == BinaryOp::kLt) at_most(v - 1);
   };
   std::vector<const Expr*> conjuncts;
-  CollectConjuncts(*ref.on, &conjuncts);
+  CollectConjuncts(*on, &conjuncts);
   std::vector<int> left_keys, right_keys;
   std::string key_text;
   std::vector<const Expr*> residual;
@@ -1065,12 +1077,12 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     residual.push_back(c);
   }
   if (left_keys.empty()) {
-    return Error(ref.on->pos,
+    return Error(on->pos,
                  "a join needs at least one equality between a column of each side (e.g. a.id = b.id); "
                  "cross joins are not supported");
   }
   if ((lower == kNone) != (upper == kNone)) {
-    return Error(ref.on->pos,
+    return Error(on->pos,
                  "an interval join needs both bounds on the time attributes, e.g. b.ts BETWEEN a.ts - "
                  "INTERVAL '1' MINUTE AND a.ts");
   }
@@ -1086,7 +1098,7 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   for (size_t i = right.plan.size(); i-- > 0;) right_plan += right.plan[i] + (i ? " <- " : "");
   q.plan.push_back(fmt::format("Exchange(hash=[join keys]), right input: [{}]", right_plan));
   if (lower != kNone) {
-    if (lower > upper) return Error(ref.on->pos, "the interval join's time bounds are empty (lower > upper)");
+    if (lower > upper) return Error(on->pos, "the interval join's time bounds are empty (lower > upper)");
     engine::IntervalJoinSpec spec{left_keys, right_keys, left.time_column, right.time_column, lower, upper};
     join_stage.join = [spec](const engine::Schema& l, const engine::Schema& r,
                              const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {

@@ -96,7 +96,9 @@ class Planner {
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
   Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);
-  Result<PlannedQuery> PlanRank(const Select& inner, const SelectItem& row_number, int64_t n, PlannedQuery q);
+  // `where`: the WHERE of `inner` not consumed by its FROM (null if none).
+  Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number, int64_t n,
+                                PlannedQuery q);
   Status Error(SourcePos pos, std::string_view message) const;
   std::string_view source() const { return *source_; }
 
@@ -115,6 +117,9 @@ class Planner {
   };
   std::optional<RankFilter> rank_filter_;
   bool rank_filter_consumed_ = false;
+  // The WHERE of a SELECT whose FROM is a comma join, for PlanJoin to use as
+  // the join condition.
+  const Expr* comma_where_ = nullptr;
 };
 
 }  // namespace sluice::sql
