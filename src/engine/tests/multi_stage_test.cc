@@ -87,8 +87,8 @@ std::string Diff(const std::multiset<std::vector<Value>>& got, const std::multis
   std::vector<std::vector<Value>> only_got, only_want;
   std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(only_got));
   std::set_difference(want.begin(), want.end(), got.begin(), got.end(), std::back_inserter(only_want));
-  std::string msg = fmt::format("{} rows only in the engine, {} only in the reference", only_got.size(),
-                                only_want.size());
+  std::string msg =
+      fmt::format("{} rows only in the engine, {} only in the reference", only_got.size(), only_want.size());
   for (size_t i = 0; i < std::min<size_t>(5, only_got.size()); ++i)
     msg += "\n  engine:    " + testing::RowToString(only_got[i]);
   for (size_t i = 0; i < std::min<size_t>(5, only_want.size()); ++i)
