@@ -855,18 +855,22 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
   if (where)
     return Error(where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
   if (!inner.group_by.empty()) return Error(call.pos, "ROW_NUMBER() with GROUP BY is not supported yet");
-  if (over.order_by.size() != 1) {
+  if (over.order_by.empty() || over.order_by.size() > 2) {
     return Error(over.pos,
-                 "ROW_NUMBER() needs exactly one ORDER BY column (the event time for deduplication, a "
-                 "number for top-N)");
+                 "ROW_NUMBER() needs one ORDER BY column (the event time for deduplication, a number for top-N), "
+                 "or two for a top-N with a tie-breaker");
   }
   // The other select items must be plain columns of the input (SELECT *, or a list of columns).
   std::vector<engine::Projection> cols;
   for (const SelectItem& item : inner.items) {
     if (&item == &row_number) continue;
     if (item.expr->kind == ExprKind::kStar) {
-      for (int c = 0; c < q.scope.schema.size(); ++c)
+      const auto& star = item.expr->As<StarExpr>();
+      const std::string qual = star.qualifier.parts.empty() ? "" : star.qualifier.parts.back().name;
+      for (int c = 0; c < q.scope.schema.size(); ++c) {
+        if (!qual.empty() && q.scope.qualifiers[c] != qual) continue;
         cols.push_back({ColRef(c, q.scope.schema.field(c).name), q.scope.schema.field(c).name});
+      }
       continue;
     }
     if (item.expr->kind != ExprKind::kColumnRef) {
@@ -896,11 +900,19 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
   SLUICE_ASSIGN_OR_RETURN(int order, column_of(*over.order_by[0].expr));
   bool descending = over.order_by[0].direction == SortDirection::kDescending;
   std::string order_name = q.scope.schema.field(order).name;
+  int then = -1;
+  bool then_descending = false;
+  if (over.order_by.size() == 2) {
+    SLUICE_ASSIGN_OR_RETURN(then, column_of(*over.order_by[1].expr));
+    then_descending = over.order_by[1].direction == SortDirection::kDescending;
+  }
+  std::string order_text = order_name + (descending ? " DESC" : " ASC");
+  if (then >= 0) order_text += ", " + q.scope.schema.field(then).name + (then_descending ? " DESC" : " ASC");
   engine::Schema input = q.scope.schema;
   q.Exchange(keys);
   q.window_columns.reset();
   q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
-  if (n == 1 && order == q.time_column) {
+  if (n == 1 && order == q.time_column && then < 0) {
     engine::DeduplicateSpec spec{keys, order, descending ? engine::Keep::kLast : engine::Keep::kFirst};
     q.operators().push_back(
         engine::OperatorSpec{"deduplicate",
@@ -914,12 +926,14 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
     q.changelog = PlannedQuery::Changelog::kUpdating;  // an out-of-order earlier row replaces the kept one
   } else {
     if (n < 1) return Error(row_number.expr->pos, "the row-number bound must be at least 1");
-    engine::DataType t = input.field(order).type;
-    if (t == engine::DataType::kString || t == engine::DataType::kBool) {
-      return Error(over.order_by[0].expr->pos,
-                   fmt::format("top-N orders by a number or a timestamp, not {}", SqlTypeName(t)));
+    for (size_t i = 0; i < over.order_by.size(); ++i) {
+      engine::DataType t = input.field(i == 0 ? order : then).type;
+      if (t == engine::DataType::kString || t == engine::DataType::kBool) {
+        return Error(over.order_by[i].expr->pos,
+                     fmt::format("top-N orders by a number or a timestamp, not {}", SqlTypeName(t)));
+      }
     }
-    engine::TopNSpec spec{keys, order, descending, static_cast<int>(n)};
+    engine::TopNSpec spec{keys, order, descending, static_cast<int>(n), then, then_descending};
     q.operators().push_back(
         engine::OperatorSpec{"top-n",
                              [spec](const engine::Schema& in,
@@ -927,8 +941,7 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
                                SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
                                return std::unique_ptr<engine::Operator>(std::move(op));
                              }});
-    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{} {}], changelog=[+I, -D])", n, key_names,
-                                 order_name, descending ? "DESC" : "ASC"));
+    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{}], changelog=[+I, -D])", n, key_names, order_text));
     q.changelog = PlannedQuery::Changelog::kUpdating;
   }
   std::vector<std::string> quals(cols.size(), "");
