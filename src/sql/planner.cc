@@ -152,7 +152,7 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
       if (windows && n.column_index == q->window_columns->start && windows->start < 0) windows->start = at;
       if (windows && n.column_index == q->window_columns->end && windows->end < 0) windows->end = at;
     }
-    if (windows && (windows->start < 0 || windows->end < 0)) windows.reset();
+    if (windows && windows->end < 0) windows.reset();  // window_start alone carries no meaning on
     q->window_columns = windows;
   }
   q->scope.schema = (*probe)->output_schema();
@@ -496,15 +496,18 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
     }
   }
   rank_filter_consumed_ = false;
-  // FROM a, b WHERE ...: the WHERE is the join's condition.
-  const bool comma_join = select.from->kind == TableRefKind::kJoin &&
-                          select.from->As<JoinTableRef>().join == JoinKind::kComma && select.where;
-  if (comma_join) comma_where_ = select.where.get();
+  // Over an inner join (FROM a JOIN b ON ..., FROM a, b) the WHERE is part of
+  // the join's condition, as Flink's optimizer treats it: its equalities
+  // become keys and its time bounds make an interval join.
+  const bool where_joins = select.where && select.from->kind == TableRefKind::kJoin &&
+                           (select.from->As<JoinTableRef>().join == JoinKind::kComma ||
+                            select.from->As<JoinTableRef>().join == JoinKind::kInner);
+  if (where_joins) join_where_ = select.where.get();
   auto planned_from = PlanTableRef(*select.from);
-  comma_where_ = nullptr;
+  join_where_ = nullptr;
   rank_filter_.reset();
   const Expr* where = select.where.get();
-  if (rank_filter_consumed_ || comma_join) where = nullptr;
+  if (rank_filter_consumed_ || where_joins) where = nullptr;
   rank_filter_consumed_ = false;
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, std::move(planned_from));
   if (row_number) {
@@ -972,10 +975,10 @@ void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
 Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   // The join's condition: ON, or for FROM a, b the WHERE of that SELECT.
   const Expr* on = ref.on.get();
+  const Expr* where = join_where_;
+  join_where_ = nullptr;  // not for joins nested in this one's inputs
   if (ref.join == JoinKind::kComma) {
-    on = comma_where_;
-    comma_where_ = nullptr;
-    if (!on) return Error(ref.pos, "FROM a, b needs a WHERE with an equality between the two sides");
+    if (!where) return Error(ref.pos, "FROM a, b needs a WHERE with an equality between the two sides");
   } else if (ref.join != JoinKind::kInner) {
     return Error(ref.pos, "only INNER JOIN is supported yet (LEFT, RIGHT, FULL and CROSS joins are not)");
   } else if (!on) {
@@ -1009,6 +1012,7 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     int side;
     int64_t offset;
   };
+  int join_time[2] = {-1, -1};  // the time column each side's bounds use
   auto time_ref = [&](const Expr& e) -> std::optional<TimeRef> {
     int side, idx;
     int64_t off = 0;
@@ -1021,7 +1025,14 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
       col = e.As<BinaryExpr>().left.get();
     }
     if (!side_of(*col, &side, &idx)) return std::nullopt;
-    if (idx != (side == 0 ? left.time_column : right.time_column)) return std::nullopt;
+    // A side's event time: its time attribute, or the window_end of a window
+    // aggregation (its rows stand at window_end - 1 and are never late, so
+    // window_end orders them as well). One column per side.
+    const PlannedQuery& in = side == 0 ? left : right;
+    const bool is_time = idx == in.time_column || (in.window_columns && idx == in.window_columns->end &&
+                                                   in.changelog == PlannedQuery::Changelog::kAppendOnly);
+    if (!is_time || (join_time[side] >= 0 && join_time[side] != idx)) return std::nullopt;
+    join_time[side] = idx;
     return TimeRef{side, off};
   };
   constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
@@ -1044,7 +1055,9 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     if (op == BinaryOp::kLt) at_most(v - 1);
   };
   std::vector<const Expr*> conjuncts;
-  CollectConjuncts(*on, &conjuncts);
+  if (on) CollectConjuncts(*on, &conjuncts);
+  if (where) CollectConjuncts(*where, &conjuncts);
+  const Expr* condition = on ? on : where;  // where errors point
   std::vector<int> left_keys, right_keys;
   std::string key_text;
   std::vector<const Expr*> residual;
@@ -1090,12 +1103,12 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     residual.push_back(c);
   }
   if (left_keys.empty()) {
-    return Error(on->pos,
+    return Error(condition->pos,
                  "a join needs at least one equality between a column of each side (e.g. a.id = b.id); "
                  "cross joins are not supported");
   }
   if ((lower == kNone) != (upper == kNone)) {
-    return Error(on->pos,
+    return Error(condition->pos,
                  "an interval join needs both bounds on the time attributes, e.g. b.ts BETWEEN a.ts - "
                  "INTERVAL '1' MINUTE AND a.ts");
   }
@@ -1111,8 +1124,8 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   for (size_t i = right.plan.size(); i-- > 0;) right_plan += right.plan[i] + (i ? " <- " : "");
   q.plan.push_back(fmt::format("Exchange(hash=[join keys]), right input: [{}]", right_plan));
   if (lower != kNone) {
-    if (lower > upper) return Error(on->pos, "the interval join's time bounds are empty (lower > upper)");
-    engine::IntervalJoinSpec spec{left_keys, right_keys, left.time_column, right.time_column, lower, upper};
+    if (lower > upper) return Error(condition->pos, "the interval join's time bounds are empty (lower > upper)");
+    engine::IntervalJoinSpec spec{left_keys, right_keys, join_time[0], join_time[1], lower, upper};
     join_stage.join = [spec](const engine::Schema& l, const engine::Schema& r,
                              const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
       SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::Create(l, r, spec, ctx));

@@ -36,7 +36,7 @@ struct PlannedQuery {
   // upstream (append-only rows, emitted when their window closed): grouping
   // by both again is a window aggregation over the same windows.
   struct WindowColumns {
-    int start = -1;
+    int start = -1;  // -1 once projected away
     int end = -1;
     std::string text;  // the window, for EXPLAIN
   };
@@ -117,9 +117,9 @@ class Planner {
   };
   std::optional<RankFilter> rank_filter_;
   bool rank_filter_consumed_ = false;
-  // The WHERE of a SELECT whose FROM is a comma join, for PlanJoin to use as
-  // the join condition.
-  const Expr* comma_where_ = nullptr;
+  // The WHERE of a SELECT whose FROM is an inner or comma join, for PlanJoin
+  // to plan as part of the join condition.
+  const Expr* join_where_ = nullptr;
 };
 
 }  // namespace sluice::sql
