@@ -13,12 +13,12 @@ namespace sluice::engine {
 
 // What travels from a producer worker to a consumer worker, in order.
 struct ChannelMessage {
-  enum class Kind : uint8_t { kData, kWatermark, kIdle, kEnd };
+  enum class Kind : uint8_t { kData, kWatermark, kIdle, kBarrier, kEnd };
   Kind kind = Kind::kData;
   uint8_t side = 0;  // which input of a two-input job (0: the only or left one, 1: right)
   int producer = 0;
   Batch* batch = nullptr;  // kData: borrowed from the producer's BatchPool for this consumer
-  int64_t watermark = 0;   // kWatermark
+  int64_t watermark = 0;   // kWatermark; kBarrier: the checkpoint id
 };
 
 // The bounded queue into one consumer worker, shared by every producer.

@@ -106,6 +106,14 @@ Status ExchangeOperator::OnWatermark(int64_t watermark) {
   return Status::Ok();
 }
 
+Status ExchangeOperator::OnBarrier(int64_t checkpoint_id) {
+  for (int d = 0; d < static_cast<int>(inboxes_.size()); ++d) {
+    SLUICE_RETURN_IF_ERROR(FlushTo(d));
+    SLUICE_RETURN_IF_ERROR(Push(d, ChannelMessage::Kind::kBarrier, nullptr, checkpoint_id));
+  }
+  return Status::Ok();
+}
+
 Status ExchangeOperator::SendIdle() {
   for (int d = 0; d < static_cast<int>(inboxes_.size()); ++d) {
     SLUICE_RETURN_IF_ERROR(FlushTo(d));

@@ -26,6 +26,8 @@ class ExchangeOperator : public Operator {
   const Schema& output_schema() const override { return schema_; }
   Status Process(Batch& batch) override;
   Status OnWatermark(int64_t watermark) override;
+  // Flushes and sends the barrier to every consumer.
+  Status OnBarrier(int64_t checkpoint_id) override;
   Status Finish() override;
   // Tells every consumer this producer has no active input for now.
   Status SendIdle();

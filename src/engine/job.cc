@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
+
+#include "common/logging.h"
+#include "engine/key_table.h"
 
 #include "engine/channel.h"
 #include "engine/exchange_operator.h"
@@ -27,6 +31,8 @@ int JobSpec::Append(const JobSpec& other) {
 // One source partition read by a source task.
 struct Job::Reader {
   int stage = 0;
+  int source_index = 0;  // within the stage
+  int split = 0;
   std::unique_ptr<SourceReader> reader;
   std::unique_ptr<Batch> batch;
   int time_column = -1;
@@ -40,6 +46,14 @@ struct Job::Reader {
   bool idle = false;
 };
 
+// A checkpoint between its trigger and the last task's acknowledgement.
+struct Job::PendingCheckpoint {
+  int64_t id = 0;
+  int64_t started_ms = 0;
+  int acks = 0;
+  std::vector<CheckpointEntry> entries;
+};
+
 struct Job::Worker {
   int index = 0;
   std::vector<Reader> readers;
@@ -47,6 +61,7 @@ struct Job::Worker {
   // Per stage: its operators, ending in an exchange or a sink operator.
   std::vector<std::vector<std::unique_ptr<Operator>>> chains;
   std::vector<ExchangeOperator*> exchanges;  // per stage: the exchange ending it, or null
+  std::vector<SinkOperator*> sink_ops;       // per stage: the sink operator ending it, or null
   // Per stage: keyed state bytes last measured by its task (for max_state_bytes).
   std::unique_ptr<std::atomic<int64_t>[]> state_bytes;
   std::thread source_task;
@@ -122,13 +137,59 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
           std::make_unique<Inbox>(static_cast<size_t>(n) * sides * (2 * config.channel_batches + 4)));
     }
   }
+  SLUICE_RETURN_IF_ERROR(job->SetUpCheckpoints());
   for (int w = 0; w < n; ++w) job->workers_.push_back(std::make_unique<Worker>());
   for (int w = 0; w < n; ++w) SLUICE_RETURN_IF_ERROR(job->BuildWorker(w));
+  if (job->restored_) {
+    // Each transactional sink publishes what the restored checkpoint covers
+    // and forgets what the crashed run wrote after it.
+    std::vector<Sink*> done;
+    for (size_t i = 0; i < stages.size(); ++i) {
+      Sink* sink = stages[i].sink;
+      if (!sink || std::find(done.begin(), done.end(), sink) != done.end()) continue;
+      done.push_back(sink);
+      std::vector<std::string> handles;
+      for (const CheckpointEntry& e : job->restored_->entries) {
+        if (e.kind == CheckpointEntry::Kind::kSinkHandle && e.stage < stages.size() && stages[e.stage].sink == sink) {
+          handles.push_back(e.data);
+        }
+      }
+      SLUICE_RETURN_IF_ERROR(sink->Recover(job->restored_->id, handles)
+                                 .WithContext(fmt::format("recovering a sink from checkpoint {}", job->restored_->id)));
+    }
+  }
   return job;
+}
+
+Status Job::SetUpCheckpoints() {
+  if (config_.checkpoint_interval_ms <= 0) return Status::Ok();
+  if (config_.checkpoint_dir.empty()) return Status::InvalidArgument("checkpoints need a directory to be stored in");
+  for (size_t i = 0; i < spec_.stages.size(); ++i) {
+    if (spec_.stages[i].sink && !spec_.stages[i].sink->transactional()) {
+      SLUICE_LOG_INFO("checkpoint",
+                      "job '{}': stage {} writes to a non-transactional sink: after a restore it may see rows twice "
+                      "(at-least-once)",
+                      config_.job_name, i);
+    }
+  }
+  store_ = std::make_unique<CheckpointStore>(config_.checkpoint_dir, config_.checkpoints_retained);
+  SLUICE_ASSIGN_OR_RETURN(restored_, store_->LoadLatest());
+  if (!restored_) return Status::Ok();
+  if (restored_->job != config_.job_name) {
+    return Status::InvalidArgument(
+        fmt::format("checkpoint {} in {} belongs to job '{}', not '{}'; use another checkpoint directory or job name",
+                    restored_->id, config_.checkpoint_dir.string(), restored_->job, config_.job_name));
+  }
+  next_checkpoint_id_ = restored_->id + 1;
+  stats_.restored_from = restored_->id;
+  SLUICE_LOG_INFO("checkpoint", "job '{}' resumes from checkpoint {} ({} entries)", config_.job_name, restored_->id,
+                  restored_->entries.size());
+  return Status::Ok();
 }
 
 Job::~Job() {
   Cancel();
+  if (checkpointer_.joinable()) checkpointer_.join();
   for (auto& w : workers_) {
     if (w->source_task.joinable()) w->source_task.join();
     for (auto& t : w->stage_tasks) {
@@ -144,6 +205,7 @@ Status Job::BuildWorker(int w) {
   const size_t num_stages = spec_.stages.size();
   worker.chains.resize(num_stages);
   worker.exchanges.assign(num_stages, nullptr);
+  worker.sink_ops.assign(num_stages, nullptr);
   worker.state_bytes = std::make_unique<std::atomic<int64_t>[]>(num_stages);
   OperatorContext ctx;
   ctx.worker = w;
@@ -155,16 +217,44 @@ Status Job::BuildWorker(int w) {
   // Source partitions: global index p over every source of every stage, p % n == w.
   int p = 0;
   for (size_t s = 0; s < num_stages; ++s) {
-    for (const auto& source : spec_.stages[s].sources) {
+    const auto& sources = spec_.stages[s].sources;
+    for (size_t si = 0; si < sources.size(); ++si) {
+      const auto& source = sources[si];
       for (int split = 0; split < source->num_splits(); ++split, ++p) {
         if (p % n != w) continue;
         Reader r;
         r.stage = static_cast<int>(s);
-        SLUICE_ASSIGN_OR_RETURN(r.reader, source->OpenSplit(split));
-        r.batch = std::make_unique<Batch>(source->schema(), config_.batch_capacity);
+        r.source_index = static_cast<int>(si);
+        r.split = split;
         r.time_column = source->event_time_column();
         r.delay = source->watermark_strategy().max_out_of_orderness_ms;
         r.idle_timeout = source->watermark_strategy().idle_timeout_ms;
+        const CheckpointEntry* saved = nullptr;
+        if (restored_) {
+          for (const CheckpointEntry& e : restored_->entries) {
+            if (e.kind == CheckpointEntry::Kind::kSourcePosition && e.stage == s && e.index == si &&
+                e.part == static_cast<uint32_t>(split)) {
+              saved = &e;
+            }
+          }
+        }
+        if (saved) {
+          // Resume where the checkpoint stood, with the partition's event-time
+          // progress, so lateness is judged as in the first run.
+          SLUICE_ASSIGN_OR_RETURN(r.reader, source->OpenSplitAt(split, saved->data));
+          r.max_ts = saved->aux;
+          r.watermark = r.max_ts == kMinWatermark ? kMinWatermark : r.max_ts - r.delay;
+        } else {
+          SLUICE_ASSIGN_OR_RETURN(r.reader, source->OpenSplit(split));
+        }
+        if (store_) {
+          auto pos = r.reader->Position();
+          if (!pos.ok()) {
+            return pos.status().WithContext(
+                fmt::format("checkpoints are on but source {} (stage {}) cannot report positions", source->name(), s));
+          }
+        }
+        r.batch = std::make_unique<Batch>(source->schema(), config_.batch_capacity);
         r.last_data_ms = config_.clock->NowMillis();
         worker.readers.push_back(std::move(r));
       }
@@ -201,9 +291,36 @@ Status Job::BuildStage(int w, int stage, const OperatorContext& base_ctx, std::v
     schema = instance->output_schema();
     chain.push_back(std::move(instance));
   }
+  for (size_t i = 0; i < chain.size(); ++i) {
+    Operator* op = chain[i].get();
+    if (store_ && op->stateful() && !op->keyed_state()) {
+      return Status::Unsupported(
+          fmt::format("checkpoints are on, but operator {} cannot snapshot its state yet", op->name()));
+    }
+    if (!restored_ || !op->keyed_state()) continue;
+    // This worker's key groups, whichever worker saved them.
+    for (const CheckpointEntry& e : restored_->entries) {
+      if (e.kind != CheckpointEntry::Kind::kKeyGroupState || e.stage != static_cast<uint32_t>(stage) || e.index != i) {
+        continue;
+      }
+      const int kg = static_cast<int>(e.part);
+      if (kg >= config_.key_groups) {
+        return Status::InvalidArgument(fmt::format(
+            "checkpoint {} has key group {}, but the job has {}; key groups must not change across a restore",
+            restored_->id, kg, config_.key_groups));
+      }
+      if (WorkerOfKeyGroup(kg, config_.key_groups, n) != w) continue;
+      SLUICE_RETURN_IF_ERROR(
+          op->keyed_state()
+              ->RestoreKeyGroup(kg, e.data)
+              .WithContext(fmt::format("restoring {} key group {} from checkpoint {}", op->name(), kg, restored_->id)));
+    }
+  }
   (*outputs)[stage] = schema;
   if (st.sink) {
-    chain.push_back(std::make_unique<SinkOperator>(schema, st.sink));
+    auto sink = std::make_unique<SinkOperator>(schema, st.sink, stage * n + w);
+    worker.sink_ops[stage] = sink.get();
+    chain.push_back(std::move(sink));
     output_schema_ = schema;
   } else {
     const int consumer = consumer_of_[stage];
@@ -244,6 +361,10 @@ void Job::Fail(const Status& s) {
 
 void Job::Cancel() {
   cancelled_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(ck_mu_);
+    ck_cv_.notify_all();
+  }
   for (auto& per_stage : inboxes_) {
     for (auto& i : per_stage) i->Cancel();
   }
@@ -292,7 +413,32 @@ void Job::SourceLoop(int w) {
     stages.push_back(SourceStage{static_cast<int>(s), worker.chains[s].front().get()});
   }
   Status s;
+  int64_t injected = 0;
   while (!cancelled_.load(std::memory_order_relaxed)) {
+    // A checkpoint: positions of every partition this task reads, then the
+    // barrier through every source stage, between two batches.
+    const int64_t trigger = trigger_.load(std::memory_order_acquire);
+    if (trigger > injected) {
+      injected = trigger;
+      std::vector<CheckpointEntry> entries;
+      for (const Reader& r : worker.readers) {
+        auto pos = r.reader->Position();
+        if (!pos.ok()) {
+          s = pos.status();
+          break;
+        }
+        entries.push_back(CheckpointEntry{CheckpointEntry::Kind::kSourcePosition, static_cast<uint32_t>(r.stage),
+                                          static_cast<uint32_t>(r.source_index), static_cast<uint32_t>(r.split),
+                                          r.max_ts, std::move(*pos)});
+      }
+      for (SourceStage& st : stages) {
+        if (!s.ok() || st.finished) continue;  // a drained stage stops checkpoints; this one will not complete
+        s = st.head->OnBarrier(trigger);
+        if (s.ok()) s = SnapshotChain(w, st.stage, &entries);
+      }
+      if (!s.ok()) break;
+      Ack(trigger, std::move(entries));
+    }
     bool progressed = false;
     const int64_t now = config_.clock->NowMillis();
     for (Reader& r : worker.readers) {
@@ -351,6 +497,7 @@ void Job::SourceLoop(int w) {
         if (st.sent_watermark != kMaxWatermark) s = st.head->OnWatermark(kMaxWatermark);
         if (s.ok()) s = st.head->Finish();
         st.finished = true;
+        StopCheckpoints();
         if (!s.ok()) break;
         continue;
       }
@@ -397,31 +544,36 @@ void Job::StageLoop(int w, int stage) {
   TwoInputOperator* join = st.inputs.size() == 2 ? static_cast<TwoInputOperator*>(head) : nullptr;
   const int n = config_.workers;
   const int sides = static_cast<int>(st.inputs.size());
-  // Per (side, producer): watermark, idle, ended.
-  std::vector<int64_t> wms(sides * n, kMinWatermark);
-  std::vector<uint8_t> idle(sides * n, 0), ended(sides * n, 0);
+  const int channels = sides * n;
+  // Per channel (side, producer): watermark, idle, ended.
+  std::vector<int64_t> wms(channels, kMinWatermark);
+  std::vector<uint8_t> idle(channels, 0), ended(channels, 0);
   int64_t current = kMinWatermark;
   int ended_count = 0;
-  Status s;
-  Inbox* inbox = inboxes_[stage][w].get();
-  int64_t last_tick = config_.clock->NowMillis();
-  while (s.ok()) {
-    // Processing-time timers fire every tick, busy or not.
-    const int64_t now = config_.clock->NowMillis();
-    if (now - last_tick >= kConsumerTick.count()) {
-      last_tick = now;
-      s = head->OnProcessingTime(now);
-      if (!s.ok()) break;
+  // Barrier alignment: once a channel delivered checkpoint `aligning`'s
+  // barrier, its later messages wait in `held` until every channel has.
+  int64_t aligning = 0;
+  std::vector<uint8_t> barrier_seen(channels, 0);
+  std::vector<ChannelMessage> held;
+  bool done = false;
+
+  auto aligned = [&] {
+    for (int c = 0; c < channels; ++c) {
+      if (!barrier_seen[c] && !ended[c]) return false;
     }
-    ChannelMessage m;
-    if (!inbox->Pop(&m, kConsumerTick)) {
-      if (inbox->cancelled()) break;
-      continue;
-    }
+    return true;
+  };
+  // Handles one message; `held` collects what must wait for alignment.
+  std::function<Status(const ChannelMessage&)> dispatch = [&](const ChannelMessage& m) -> Status {
     const int ch = m.side * n + m.producer;
+    if (aligning && barrier_seen[ch]) {
+      held.push_back(m);
+      return Status::Ok();
+    }
     switch (m.kind) {
       case ChannelMessage::Kind::kData: {
         idle[ch] = 0;
+        Status s;
         if (m.side == 0) {
           s = head->ProcessAndMeasure(*m.batch);
         } else {
@@ -435,8 +587,12 @@ void Job::StageLoop(int w, int stage) {
         }
         pools_[st.inputs[m.side].stage][m.producer * n + w]->Release(m.batch);
         if (s.ok() && config_.max_state_bytes > 0) s = CheckStateLimit(w, stage);
-        continue;
+        return s;
       }
+      case ChannelMessage::Kind::kBarrier:
+        aligning = m.watermark;
+        barrier_seen[ch] = 1;
+        break;
       case ChannelMessage::Kind::kWatermark:
         idle[ch] = 0;
         wms[ch] = std::max(wms[ch], m.watermark);
@@ -448,13 +604,31 @@ void Job::StageLoop(int w, int stage) {
         wms[ch] = kMaxWatermark;
         break;
     }
+    if (aligning && aligned()) {
+      // Every row before the barrier is in: forward it, snapshot, go on
+      // with what waited.
+      const int64_t id = aligning;
+      aligning = 0;
+      std::fill(barrier_seen.begin(), barrier_seen.end(), 0);
+      std::vector<CheckpointEntry> entries;
+      SLUICE_RETURN_IF_ERROR(head->OnBarrier(id));
+      SLUICE_RETURN_IF_ERROR(SnapshotChain(w, stage, &entries));
+      Ack(id, std::move(entries));
+      std::vector<ChannelMessage> replay;
+      replay.swap(held);
+      for (const ChannelMessage& r : replay) {
+        SLUICE_RETURN_IF_ERROR(dispatch(r));
+        if (done) return Status::Ok();
+      }
+      return Status::Ok();
+    }
     // Combined watermark: minimum over channels that are not idle. When every
     // channel is idle, the largest watermark any of them reached (as Flink's
     // watermark valve does): the progress they made before going quiet.
     int64_t combined = kMaxWatermark;
     int64_t idle_max = kMinWatermark;
     bool any = false;
-    for (int c = 0; c < sides * n; ++c) {
+    for (int c = 0; c < channels; ++c) {
       if (idle[c] && !ended[c]) {
         idle_max = std::max(idle_max, wms[c]);
         continue;
@@ -465,19 +639,148 @@ void Job::StageLoop(int w, int stage) {
     if (!any) combined = idle_max;
     if (combined > current) {
       current = combined;
-      s = head->OnWatermark(current);
+      SLUICE_RETURN_IF_ERROR(head->OnWatermark(current));
     }
-    if (s.ok() && ended_count == sides * n) {
-      s = head->Finish();
-      break;
+    if (ended_count == channels) {
+      done = true;
+      return head->Finish();
     }
+    return Status::Ok();
+  };
+
+  Status s;
+  Inbox* inbox = inboxes_[stage][w].get();
+  int64_t last_tick = config_.clock->NowMillis();
+  while (s.ok() && !done) {
+    // Processing-time timers fire every tick, busy or not.
+    const int64_t now = config_.clock->NowMillis();
+    if (now - last_tick >= kConsumerTick.count()) {
+      last_tick = now;
+      s = head->OnProcessingTime(now);
+      if (!s.ok()) break;
+    }
+    ChannelMessage m;
+    if (!inbox->Pop(&m, kConsumerTick)) {
+      if (inbox->cancelled()) break;
+      continue;
+    }
+    s = dispatch(m);
   }
   if (!s.ok() && s.code() != StatusCode::kCancelled) {
     Fail(s.WithContext(fmt::format("worker {} stage {} keyed operators", w, stage)));
   }
 }
 
+Status Job::SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out) {
+  Worker& worker = *workers_[w];
+  const int n = config_.workers;
+  const auto& chain = worker.chains[stage];
+  std::string blob;
+  for (size_t i = 0; i < chain.size(); ++i) {
+    KeyedState* state = chain[i]->keyed_state();
+    if (!state) continue;
+    for (int kg = 0; kg < config_.key_groups; ++kg) {
+      if (WorkerOfKeyGroup(kg, config_.key_groups, n) != w) continue;
+      blob.clear();
+      SLUICE_RETURN_IF_ERROR(state->SnapshotKeyGroup(kg, &blob));
+      if (blob.empty()) continue;
+      out->push_back(CheckpointEntry{CheckpointEntry::Kind::kKeyGroupState, static_cast<uint32_t>(stage),
+                                     static_cast<uint32_t>(i), static_cast<uint32_t>(kg), 0, blob});
+    }
+  }
+  if (SinkOperator* sink = worker.sink_ops[stage]) {
+    out->push_back(CheckpointEntry{CheckpointEntry::Kind::kSinkHandle, static_cast<uint32_t>(stage),
+                                   static_cast<uint32_t>(stage * n + w), 0, 0, sink->handle()});
+  }
+  return Status::Ok();
+}
+
+void Job::Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries) {
+  std::lock_guard<std::mutex> lock(ck_mu_);
+  if (!pending_ || pending_->id != checkpoint_id) return;  // aborted
+  for (auto& e : entries) pending_->entries.push_back(std::move(e));
+  ++pending_->acks;
+  ck_cv_.notify_all();
+}
+
+void Job::StopCheckpoints() {
+  std::lock_guard<std::mutex> lock(ck_mu_);
+  checkpoints_stopped_.store(true);
+  ck_cv_.notify_all();
+}
+
+void Job::CheckpointLoop() {
+  // Every task acknowledges: each worker's source task and stage tasks.
+  const int expected = config_.workers * (1 + keyed_stages_);
+  const auto interval = std::chrono::milliseconds(config_.checkpoint_interval_ms);
+  std::unique_lock<std::mutex> lock(ck_mu_);
+  auto stopped = [&] { return checkpoints_stopped_.load() || cancelled_.load(); };
+  while (true) {
+    ck_cv_.wait_for(lock, interval, stopped);
+    if (stopped()) return;
+    pending_ = std::make_unique<PendingCheckpoint>();
+    pending_->id = next_checkpoint_id_++;
+    pending_->started_ms = SystemClock::Default()->NowMillis();
+    trigger_.store(pending_->id, std::memory_order_release);
+    ck_cv_.wait(lock, [&] { return pending_->acks == expected || stopped(); });
+    if (pending_->acks != expected) {
+      SLUICE_LOG_DEBUG("checkpoint", "job '{}': checkpoint {} abandoned (the job is ending)", config_.job_name,
+                       pending_->id);
+      pending_.reset();
+      return;
+    }
+    Checkpoint c;
+    c.id = pending_->id;
+    c.created_ms = pending_->started_ms;
+    c.job = config_.job_name;
+    c.entries = std::move(pending_->entries);
+    const int64_t started = pending_->started_ms;
+    pending_.reset();
+    lock.unlock();
+    Status st = CompleteCheckpoint(std::move(c), started);
+    lock.lock();
+    if (!st.ok()) {
+      lock.unlock();
+      Fail(st.WithContext(fmt::format("job '{}': checkpoint", config_.job_name)));
+      return;
+    }
+  }
+}
+
+Status Job::CompleteCheckpoint(Checkpoint c, int64_t started_ms) {
+  int64_t bytes = 0;
+  for (const CheckpointEntry& e : c.entries) bytes += static_cast<int64_t>(e.data.size());
+  SLUICE_RETURN_IF_ERROR(store_->Write(c));
+  // Stored: the sinks may publish what it covers.
+  std::vector<Sink*> done;
+  for (const StageSpec& st : spec_.stages) {
+    Sink* sink = st.sink;
+    if (!sink || std::find(done.begin(), done.end(), sink) != done.end()) continue;
+    done.push_back(sink);
+    std::vector<std::string> handles;
+    for (const CheckpointEntry& e : c.entries) {
+      if (e.kind == CheckpointEntry::Kind::kSinkHandle && spec_.stages[e.stage].sink == sink) handles.push_back(e.data);
+    }
+    SLUICE_RETURN_IF_ERROR(sink->Commit(c.id, handles));
+  }
+  const int64_t took = SystemClock::Default()->NowMillis() - started_ms;
+  std::lock_guard<std::mutex> lock(ck_mu_);
+  ++stats_.completed;
+  stats_.last_id = c.id;
+  stats_.last_duration_ms = took;
+  stats_.last_bytes = bytes;
+  SLUICE_LOG_DEBUG("checkpoint", "job '{}': checkpoint {} stored and committed: {} entries, {} bytes, {} ms",
+                   config_.job_name, c.id, c.entries.size(), bytes, took);
+  return Status::Ok();
+}
+
+CheckpointStats Job::checkpoint_stats() const {
+  std::lock_guard<std::mutex> lock(ck_mu_);
+  return stats_;
+}
+
 Status Job::Run() {
+  if (store_) checkpointer_ = std::thread([this] { CheckpointLoop(); });
   for (int w = 0; w < config_.workers; ++w) {
     Worker& worker = *workers_[w];
     worker.source_task = std::thread([this, w] { SourceLoop(w); });
@@ -490,6 +793,8 @@ Status Job::Run() {
     w->source_task.join();
     for (auto& t : w->stage_tasks) t.join();
   }
+  StopCheckpoints();
+  if (checkpointer_.joinable()) checkpointer_.join();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!first_error_.ok()) return first_error_;

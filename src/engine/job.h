@@ -1,6 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -11,6 +13,7 @@
 
 #include "common/result.h"
 #include "engine/channel.h"
+#include "engine/checkpoint_store.h"
 #include "engine/clock.h"
 #include "engine/metrics.h"
 #include "engine/operator.h"
@@ -88,6 +91,23 @@ struct JobConfig {
   // job whose state outgrows it fails with ResourceExhausted rather than
   // exhausting the machine's memory.
   int64_t max_state_bytes = 0;
+  // Checkpoints: every `checkpoint_interval_ms` (0: none) the sources inject
+  // a barrier; the checkpoint is stored in `checkpoint_dir` and then the
+  // transactional sinks commit. A job created over a directory that holds a
+  // checkpoint resumes from the newest intact one.
+  int64_t checkpoint_interval_ms = 0;
+  std::filesystem::path checkpoint_dir;
+  int checkpoints_retained = 3;
+  std::string job_name;  // stored in checkpoints; a restore checks it
+};
+
+// What a job's checkpoints have done so far.
+struct CheckpointStats {
+  int64_t restored_from = 0;  // the checkpoint the job resumed from (0: started fresh)
+  int64_t completed = 0;
+  int64_t last_id = 0;
+  int64_t last_duration_ms = 0;  // barrier injection → stored and committed
+  int64_t last_bytes = 0;
 };
 
 // A running dataflow.
@@ -124,18 +144,29 @@ class Job {
   std::vector<OperatorMetricsSnapshot> Metrics() const;
   // Bytes held by the queues between workers (fixed at creation).
   size_t QueueMemoryBytes() const;
+  CheckpointStats checkpoint_stats() const;
 
  private:
   struct Reader;
   struct Worker;
+  struct Alignment;
+  struct PendingCheckpoint;
   Job() = default;
   Status Validate() const;
+  Status SetUpCheckpoints();
   Status BuildWorker(int w);
   Status BuildStage(int w, int stage, const OperatorContext& base_ctx, std::vector<Schema>* outputs);
   void SourceLoop(int w);
   void StageLoop(int w, int stage);
   Status CheckStateLimit(int w, int stage);
   void Fail(const Status& s);
+  // Checkpoints: the coordinator thread triggers, collects and stores them.
+  void CheckpointLoop();
+  Status CompleteCheckpoint(Checkpoint c, int64_t started_ms);
+  // Snapshot of stage `stage`'s chain on worker w after a barrier passed it.
+  Status SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out);
+  void Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries);
+  void StopCheckpoints();
 
   JobSpec spec_;
   JobConfig config_;
@@ -151,6 +182,17 @@ class Job {
   std::mutex mu_;
   Status first_error_;
   std::atomic<bool> cancelled_{false};
+
+  std::unique_ptr<CheckpointStore> store_;
+  std::optional<Checkpoint> restored_;
+  std::atomic<int64_t> trigger_{0};               // the newest checkpoint the source tasks must inject
+  std::atomic<bool> checkpoints_stopped_{false};  // a source drained (or the job ends): no more checkpoints
+  mutable std::mutex ck_mu_;
+  std::condition_variable ck_cv_;
+  std::unique_ptr<PendingCheckpoint> pending_;  // under ck_mu_
+  int64_t next_checkpoint_id_ = 1;
+  CheckpointStats stats_;  // under ck_mu_
+  std::thread checkpointer_;
 };
 
 }  // namespace sluice::engine

@@ -38,7 +38,7 @@ namespace {
 
 class MemoryReader : public SourceReader {
  public:
-  explicit MemoryReader(const std::vector<std::shared_ptr<Batch>>* batches) : batches_(batches) {}
+  MemoryReader(const std::vector<std::shared_ptr<Batch>>* batches, size_t next) : batches_(batches), next_(next) {}
   Result<ReadStatus> Read(Batch* out) override {
     if (next_ >= batches_->size()) return ReadStatus::kEndOfInput;
     const Batch& b = *(*batches_)[next_++];
@@ -48,6 +48,13 @@ class MemoryReader : public SourceReader {
     }
     CopyBatch(b, out);
     return ReadStatus::kData;
+  }
+  // Position: version byte 1, then the next batch's index (u64 LE).
+  Result<std::string> Position() const override {
+    std::string out(1, '\x01');
+    uint64_t next = next_;
+    out.append(reinterpret_cast<const char*>(&next), sizeof(next));
+    return out;
   }
 
  private:
@@ -113,7 +120,23 @@ Result<std::unique_ptr<SourceReader>> MemorySource::OpenSplit(int split) {
   if (split < 0 || split >= num_splits()) {
     return Status::OutOfRange(fmt::format("memory source has {} partitions, asked for {}", num_splits(), split));
   }
-  return std::unique_ptr<SourceReader>(new MemoryReader(&partitions_[split]));
+  return std::unique_ptr<SourceReader>(new MemoryReader(&partitions_[split], 0));
+}
+
+Result<std::unique_ptr<SourceReader>> MemorySource::OpenSplitAt(int split, std::string_view position) {
+  if (split < 0 || split >= num_splits()) {
+    return Status::OutOfRange(fmt::format("memory source has {} partitions, asked for {}", num_splits(), split));
+  }
+  uint64_t next;
+  if (position.size() != 1 + sizeof(next) || position[0] != '\x01') {
+    return Status::Corruption("memory source position: expected version 1 and 8 bytes");
+  }
+  std::memcpy(&next, position.data() + 1, sizeof(next));
+  if (next > partitions_[split].size()) {
+    return Status::OutOfRange(fmt::format("memory source position {} beyond partition {}'s {} batches", next, split,
+                                          partitions_[split].size()));
+  }
+  return std::unique_ptr<SourceReader>(new MemoryReader(&partitions_[split], next));
 }
 
 }  // namespace sluice::engine

@@ -33,6 +33,7 @@ class MemorySource : public Source {
   WatermarkStrategy watermark_strategy() const override { return strategy_; }
   int num_splits() const override { return static_cast<int>(partitions_.size()); }
   Result<std::unique_ptr<SourceReader>> OpenSplit(int split) override;
+  Result<std::unique_ptr<SourceReader>> OpenSplitAt(int split, std::string_view position) override;
 
  private:
   Schema schema_;

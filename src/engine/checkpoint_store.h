@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace sluice::engine {
+
+// One piece of a checkpoint, addressed by where it belongs in the job.
+struct CheckpointEntry {
+  enum class Kind : uint8_t {
+    kSourcePosition = 1,  // stage, index = source of the stage, part = split; aux = max event time seen
+    kKeyGroupState = 2,   // stage, index = operator in the stage's chain, part = key group
+    kSinkHandle = 3,      // stage, index = writer; what PreCommit() returned
+  };
+  Kind kind = Kind::kSourcePosition;
+  uint32_t stage = 0;
+  uint32_t index = 0;
+  uint32_t part = 0;
+  int64_t aux = 0;
+  std::string data;
+};
+
+// A consistent cut of a job: every source's position, every operator's keyed
+// state and every sink's pre-commit handle at the same checkpoint barrier.
+struct Checkpoint {
+  int64_t id = 0;
+  int64_t created_ms = 0;  // wall clock, for operators reading `sluice job`
+  std::string job;         // the job's name, checked on restore
+  std::vector<CheckpointEntry> entries;
+};
+
+// The checkpoints of one job under a directory, one file each
+// (docs/format/checkpoint.md). A checkpoint is published atomically: written
+// to a temporary file, fsynced, renamed to chk-<id>.ckpt and the directory
+// fsynced, so a crash leaves either the whole file or none. The last
+// `retain` checkpoints are kept.
+//
+// Thread-safety: not thread-safe; one writer (the job's checkpoint thread).
+class CheckpointStore {
+ public:
+  CheckpointStore(std::filesystem::path dir, int retain = 3) : dir_(std::move(dir)), retain_(retain) {}
+
+  const std::filesystem::path& dir() const { return dir_; }
+  Status Write(const Checkpoint& c);
+  // The newest checkpoint that reads back intact, or none. A checkpoint file
+  // that fails its checksum or is truncated is skipped with a warning naming
+  // it, and the one before it is used.
+  Result<std::optional<Checkpoint>> LoadLatest() const;
+  // Checkpoint ids present (intact or not), oldest first.
+  std::vector<int64_t> List() const;
+
+  static std::string Encode(const Checkpoint& c);
+  static Result<Checkpoint> Decode(std::string_view bytes);
+
+ private:
+  std::filesystem::path PathOf(int64_t id) const;
+
+  std::filesystem::path dir_;
+  int retain_;
+};
+
+}  // namespace sluice::engine

@@ -1,0 +1,304 @@
+// Checkpoints: the store's file format and its corruption handling, and the
+// exactly-once property — a job killed after some checkpoints and resumed
+// (with another worker count) commits exactly what an uninterrupted run
+// produces.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "engine/checkpoint_store.h"
+#include "engine/memory_source.h"
+#include "engine/pipeline.h"
+#include "engine/sink.h"
+#include "engine/tests/test_rows.h"
+
+namespace sluice::engine {
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+fs::path TempDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / fmt::format("sluice-{}-{}", name, ::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+Checkpoint Sample(int64_t id) {
+  Checkpoint c;
+  c.id = id;
+  c.created_ms = 1000 + id;
+  c.job = "job";
+  c.entries.push_back({CheckpointEntry::Kind::kSourcePosition, 0, 1, 2, 12345, "pos"});
+  c.entries.push_back({CheckpointEntry::Kind::kKeyGroupState, 1, 0, 77, 0, std::string(1000, 'x')});
+  c.entries.push_back({CheckpointEntry::Kind::kSinkHandle, 2, 3, 0, 0, ""});
+  return c;
+}
+
+TEST(CheckpointStoreTest, RoundTripsAndKeepsTheLastN) {
+  fs::path dir = TempDir("ckstore");
+  CheckpointStore store(dir, 2);
+  for (int64_t id = 1; id <= 4; ++id) ASSERT_TRUE(store.Write(Sample(id)).ok());
+  EXPECT_EQ(store.List(), (std::vector<int64_t>{3, 4}));
+  auto latest = store.LoadLatest();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  const Checkpoint& c = **latest;
+  EXPECT_EQ(c.id, 4);
+  EXPECT_EQ(c.job, "job");
+  ASSERT_EQ(c.entries.size(), 3u);
+  EXPECT_EQ(c.entries[0].aux, 12345);
+  EXPECT_EQ(c.entries[0].data, "pos");
+  EXPECT_EQ(c.entries[1].part, 77u);
+  EXPECT_EQ(c.entries[1].data.size(), 1000u);
+  fs::remove_all(dir);
+}
+
+TEST(CheckpointStoreTest, CorruptOrTruncatedNewestFallsBackToThePreviousOne) {
+  fs::path dir = TempDir("ckcorrupt");
+  CheckpointStore store(dir, 3);
+  ASSERT_TRUE(store.Write(Sample(1)).ok());
+  ASSERT_TRUE(store.Write(Sample(2)).ok());
+  const fs::path newest = dir / "chk-00000000000000000002.ckpt";
+  {
+    std::fstream f(newest, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(60);
+    f.put('!');  // a flipped byte: checksum mismatch
+  }
+  auto latest = store.LoadLatest();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->id, 1);
+  fs::resize_file(newest, 20);  // truncated
+  latest = store.LoadLatest();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->id, 1);
+  fs::resize_file(dir / "chk-00000000000000000001.ckpt", 3);
+  latest = store.LoadLatest();
+  ASSERT_TRUE(latest.ok());
+  EXPECT_FALSE(latest->has_value());
+  // Every prefix and every flipped byte decodes to an error, never a crash.
+  const std::string bytes = CheckpointStore::Encode(Sample(9));
+  for (size_t n = 0; n < bytes.size(); n += 7) EXPECT_FALSE(CheckpointStore::Decode(bytes.substr(0, n)).ok());
+  for (size_t i = 0; i < bytes.size(); i += 5) {
+    std::string b = bytes;
+    b[i] ^= 0x5a;
+    EXPECT_FALSE(CheckpointStore::Decode(b).ok()) << "byte " << i;
+  }
+  fs::remove_all(dir);
+}
+
+// "Durable" storage shared by the incarnations of a transactional test sink.
+struct TxnStorage {
+  std::mutex mu;
+  std::map<std::string, std::vector<CollectedRow>> staged;
+  std::set<std::string> published;
+  std::vector<CollectedRow> committed;
+};
+
+// A two-phase-commit sink over TxnStorage: rows are staged per writer at
+// PreCommit and become visible on Commit; a crash loses what was not staged.
+class TxnSink : public Sink {
+ public:
+  TxnSink(TxnStorage* storage, std::string instance) : storage_(storage), instance_(std::move(instance)) {}
+  Status Write(const Batch& batch) override { return WriteFrom(0, batch); }
+  Status WriteFrom(int writer, const Batch& batch) override {
+    std::lock_guard lock(storage_->mu);
+    auto& rows = pending_[writer];
+    for (int k = 0; k < batch.active_rows(); ++k) {
+      const int r = batch.active_row(k);
+      CollectedRow row;
+      row.kind = batch.row_kind(r);
+      for (int c = 0; c < batch.num_columns(); ++c) row.values.push_back(Value::FromColumn(batch.column(c), r));
+      rows.push_back(std::move(row));
+    }
+    return Status::Ok();
+  }
+  bool transactional() const override { return true; }
+  Result<std::string> PreCommit(int writer, int64_t id) override {
+    std::lock_guard lock(storage_->mu);
+    std::string handle = fmt::format("{}-{}-{}", instance_, id, writer);
+    storage_->staged[handle] = std::move(pending_[writer]);
+    pending_[writer].clear();
+    mine_.push_back(handle);
+    return handle;
+  }
+  Status Commit(int64_t, const std::vector<std::string>& handles) override {
+    std::lock_guard lock(storage_->mu);
+    for (const auto& h : handles) PublishLocked(h);
+    return Status::Ok();
+  }
+  Status Finish() override {
+    std::lock_guard lock(storage_->mu);
+    for (const auto& h : mine_) PublishLocked(h);
+    for (auto& [w, rows] : pending_) {
+      for (auto& r : rows) storage_->committed.push_back(std::move(r));
+      rows.clear();
+    }
+    return Status::Ok();
+  }
+
+ private:
+  void PublishLocked(const std::string& h) {
+    if (storage_->published.count(h)) return;
+    auto it = storage_->staged.find(h);
+    if (it == storage_->staged.end()) return;
+    for (const auto& r : it->second) storage_->committed.push_back(r);
+    storage_->published.insert(h);
+  }
+  TxnStorage* storage_;
+  std::string instance_;
+  std::map<int, std::vector<CollectedRow>> pending_;
+  std::vector<std::string> mine_;
+};
+
+// A memory source that takes a little time per batch, so checkpoints happen
+// while it runs.
+class SlowSource : public Source {
+ public:
+  explicit SlowSource(std::shared_ptr<MemorySource> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return "slow"; }
+  const Schema& schema() const override { return inner_->schema(); }
+  int event_time_column() const override { return inner_->event_time_column(); }
+  WatermarkStrategy watermark_strategy() const override { return inner_->watermark_strategy(); }
+  int num_splits() const override { return inner_->num_splits(); }
+  Result<std::unique_ptr<SourceReader>> OpenSplit(int split) override { return Wrap(inner_->OpenSplit(split)); }
+  Result<std::unique_ptr<SourceReader>> OpenSplitAt(int split, std::string_view position) override {
+    return Wrap(inner_->OpenSplitAt(split, position));
+  }
+
+ private:
+  class Reader : public SourceReader {
+   public:
+    explicit Reader(std::unique_ptr<SourceReader> inner) : inner_(std::move(inner)) {}
+    Result<ReadStatus> Read(Batch* out) override {
+      std::this_thread::sleep_for(200us);
+      return inner_->Read(out);
+    }
+    Result<std::string> Position() const override { return inner_->Position(); }
+
+   private:
+    std::unique_ptr<SourceReader> inner_;
+  };
+  static Result<std::unique_ptr<SourceReader>> Wrap(Result<std::unique_ptr<SourceReader>> r) {
+    if (!r.ok()) return r.status();
+    return std::unique_ptr<SourceReader>(new Reader(std::move(*r)));
+  }
+  std::shared_ptr<MemorySource> inner_;
+};
+
+const Schema kSchema({{"k", DataType::kInt64}, {"v", DataType::kInt64}, {"ts", DataType::kTimestamp}});
+
+std::shared_ptr<MemorySource> Input(uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<MemorySource::Row>> parts(3);
+  for (auto& part : parts) {
+    int64_t base = 0;
+    for (int i = 0; i < 6000; ++i) {
+      base += static_cast<int64_t>(rng() % 5);
+      int64_t ts = base - static_cast<int64_t>(rng() % 60);  // some rows late (delay 40 ms)
+      part.push_back({Value::Int64(static_cast<int64_t>(rng() % 50)), Value::Int64(static_cast<int64_t>(rng() % 100)),
+                      Value::Timestamp(ts)});
+    }
+  }
+  return *MemorySource::Create(kSchema, parts, "ts", WatermarkStrategy::BoundedDelay(40ms), 16);
+}
+
+// Two keyed stages: per key and 50 ms window COUNT and SUM, then per window
+// the number of keys and the largest sum (an updating aggregation).
+Pipeline Query(std::shared_ptr<Source> source, Sink* sink) {
+  Pipeline p;
+  p.From(std::move(source))
+      .KeyBy({"k"})
+      .Window(WindowSpec::Tumble(50ms))
+      .Aggregate({Count().As("n"), Sum("v").As("total")})
+      .KeyBy({"window_start"})
+      .Aggregate({Count().As("keys"), Max("total").As("top")})
+      .To(sink);
+  return p;
+}
+
+std::multiset<std::vector<Value>> Materialize(const std::vector<CollectedRow>& rows) {
+  std::multiset<std::vector<Value>> table;
+  for (const CollectedRow& r : rows) {
+    if (r.kind == RowKind::kInsert || r.kind == RowKind::kUpdateAfter) {
+      table.insert(r.values);
+    } else {
+      auto it = table.find(r.values);
+      EXPECT_NE(it, table.end()) << "retraction of a row never emitted: " << r.ToString();
+      if (it != table.end()) table.erase(it);
+    }
+  }
+  return table;
+}
+
+TEST(CheckpointTest, KilledJobResumesFromItsCheckpointExactlyOnce) {
+  auto input = Input(99);
+  CollectingSink reference_sink;
+  auto reference = Query(input, &reference_sink).Build(JobConfig{2, 64, 16, 2, nullptr});
+  ASSERT_TRUE(reference.ok());
+  ASSERT_TRUE((*reference)->Run().ok());
+  const auto want = Materialize(reference_sink.rows());
+  ASSERT_FALSE(want.empty());
+
+  for (auto [first_workers, second_workers] : {std::pair{2, 3}, std::pair{1, 2}, std::pair{3, 1}}) {
+    SCOPED_TRACE(fmt::format("workers {} then {}", first_workers, second_workers));
+    fs::path dir = TempDir(fmt::format("ckjob{}{}", first_workers, second_workers));
+    TxnStorage storage;
+    auto source = std::make_shared<SlowSource>(input);
+    JobConfig config{first_workers, 64, 16, 2, nullptr};
+    config.checkpoint_interval_ms = 10;
+    config.checkpoint_dir = dir;
+    config.job_name = "windows";
+    int64_t restored_from = 0;
+    {
+      TxnSink sink(&storage, "first");
+      auto job = Query(source, &sink).Build(config);
+      ASSERT_TRUE(job.ok()) << job.status().ToString();
+      std::thread runner([&] { (void)(*job)->Run(); });
+      // "Crash" once a few checkpoints are stored: nothing more is committed.
+      while ((*job)->checkpoint_stats().completed < 3) std::this_thread::sleep_for(1ms);
+      (*job)->Cancel();
+      runner.join();
+      restored_from = (*job)->checkpoint_stats().last_id;
+    }
+    {
+      TxnSink sink(&storage, "second");
+      config.workers = second_workers;
+      auto job = Query(source, &sink).Build(config);
+      ASSERT_TRUE(job.ok()) << job.status().ToString();
+      EXPECT_GE((*job)->checkpoint_stats().restored_from, restored_from);
+      Status s = (*job)->Run();
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    auto got = Materialize(storage.committed);
+    EXPECT_EQ(got, want) << got.size() << " rows committed, " << want.size() << " expected";
+    fs::remove_all(dir);
+  }
+}
+
+TEST(CheckpointTest, AJobWithAnotherNameDoesNotRestoreTheCheckpoint) {
+  fs::path dir = TempDir("ckname");
+  CheckpointStore store(dir);
+  ASSERT_TRUE(store.Write(Sample(5)).ok());  // job "job"
+  CollectingSink sink;
+  JobConfig config{1, 64, 16, 2, nullptr};
+  config.checkpoint_interval_ms = 10;
+  config.checkpoint_dir = dir;
+  config.job_name = "other";
+  auto job = Query(Input(1), &sink).Build(config);
+  ASSERT_FALSE(job.ok());
+  EXPECT_NE(job.status().message().find("belongs to job 'job'"), std::string::npos) << job.status().ToString();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+
+}  // namespace sluice::engine
