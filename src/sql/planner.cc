@@ -11,6 +11,7 @@
 #include "engine/interval_join_operator.h"
 #include "engine/rank_operators.h"
 #include "engine/window_operator.h"
+#include "sql/duration.h"
 #include "sql/computed_source.h"
 #include "sql/syntax_error.h"
 #include "sql/unparser.h"
@@ -46,25 +47,6 @@ bool IsColumnNamed(const Expr& e, std::string_view name) {
   if (e.kind != ExprKind::kColumnRef) return false;
   const auto& parts = e.As<ColumnRefExpr>().name.parts;
   return parts.size() == 1 && parts[0].name == name;
-}
-
-// 'table.exec.state.ttl' as Flink writes durations: "3600000", "90 s", "1 h", "10min", "1 d".
-Result<int64_t> ParseDurationMs(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0) return Status::InvalidArgument(fmt::format("'table.exec.state.ttl' = '{}' is not a duration", text));
-  int64_t v = std::atoll(text.substr(0, i).c_str());
-  std::string unit;
-  for (size_t j = i; j < text.size(); ++j) {
-    if (!std::isspace(static_cast<unsigned char>(text[j]))) unit += static_cast<char>(std::tolower(text[j]));
-  }
-  if (unit.empty() || unit == "ms") return v;
-  if (unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") return v * 1000;
-  if (unit == "min" || unit == "m" || unit == "minute" || unit == "minutes") return v * 60'000;
-  if (unit == "h" || unit == "hour" || unit == "hours") return v * 3'600'000;
-  if (unit == "d" || unit == "day" || unit == "days") return v * 86'400'000;
-  return Status::InvalidArgument(
-      fmt::format("'table.exec.state.ttl' = '{}': unknown unit '{}'; use ms, s, min, h or d", text, unit));
 }
 
 }  // namespace
@@ -785,7 +767,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   } else {
     engine::OperatorContext probe_ctx;
     probe_ctx.batch_capacity = 1;
-    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs(catalog_->Get("table.exec.state.ttl", "0")));
+    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs("table.exec.state.ttl", catalog_->Get("table.exec.state.ttl", "0")));
     auto probe = engine::GroupAggregateOperator::Create(q.scope.schema, keys, specs, time_col, probe_ctx, ttl);
     if (!probe.ok()) return Error(select.pos, probe.status().message());
     post.schema = (*probe)->output_schema();
@@ -1134,7 +1116,7 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     q.plan.push_back(fmt::format("IntervalJoin(joinType=[InnerJoin], where=[{}], right.ts - left.ts in [{}ms, {}ms])",
                                  key_text, lower, upper));
   } else {
-    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs(catalog_->Get("table.exec.state.ttl", "0")));
+    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs("table.exec.state.ttl", catalog_->Get("table.exec.state.ttl", "0")));
     engine::RegularJoinSpec spec{left_keys, right_keys, ttl};
     join_stage.join = [spec](const engine::Schema& l, const engine::Schema& r,
                              const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {

@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <thread>
 
 #include "common/logging.h"
+#include "sql/duration.h"
 #include "sql/expr_binder.h"
 #include "sql/parser.h"
 #include "sql/syntax_error.h"
@@ -440,7 +443,7 @@ Status Session::RunSelect(const Query& query) {
                        "results)");
   }
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<engine::Sink> sink, select_sink_(q.scope.schema, q.changelog));
-  return RunJob(Planner::ToJobSpec(q, sink.get()));
+  return RunJob(Planner::ToJobSpec(q, sink.get()), "select", /*checkpointed=*/false);
 }
 
 Status Session::RunPending(std::string* out) {
@@ -457,14 +460,39 @@ Status Session::RunPending(std::string* out) {
   std::string job_name = catalog_.Get("pipeline.name", "insert-into_" + targets);
   SLUICE_LOG_INFO("sql", "job '{}': {} INSERT(s), {} stage(s), parallelism {}", job_name, batch.size(),
                   job.stages.size(), Parallelism());
-  SLUICE_RETURN_IF_ERROR(RunJob(std::move(job)));
+  SLUICE_RETURN_IF_ERROR(RunJob(std::move(job), job_name, /*checkpointed=*/true));
   *out += fmt::format("[INFO] Job '{}' finished: wrote {}.\n", job_name, targets);
   return Status::Ok();
 }
 
-Status Session::RunJob(engine::JobSpec spec) {
+Status Session::RunJob(engine::JobSpec spec, const std::string& job_name, bool checkpointed) {
   engine::JobConfig config;
   config.workers = Parallelism();
+  config.job_name = job_name;
+  SLUICE_ASSIGN_OR_RETURN(int64_t interval,
+                          ParseDurationMs("execution.checkpointing.interval",
+                                          catalog_.Get("execution.checkpointing.interval", "0")));
+  if (checkpointed && interval > 0) {
+    // Checkpoints live under the data dir, per job name: the same script
+    // run again over the same data dir resumes where it stopped.
+    std::filesystem::path dir = catalog_.Get("execution.checkpointing.dir", "");
+    if (dir.empty()) {
+      if (ctx_.data_dir.empty()) {
+        return Status::InvalidArgument(
+            "'execution.checkpointing.interval' is set but there is nowhere to keep checkpoints: run with --data-dir "
+            "or SET 'execution.checkpointing.dir'");
+      }
+      std::string safe = job_name;
+      for (char& c : safe) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+      }
+      dir = ctx_.data_dir / "checkpoints" / safe;
+    }
+    config.checkpoint_interval_ms = interval;
+    config.checkpoint_dir = dir;
+    const std::string retained = catalog_.Get("state.checkpoints.num-retained", "3");
+    config.checkpoints_retained = std::max(1, std::atoi(retained.c_str()));
+  }
   SLUICE_ASSIGN_OR_RETURN(auto job, engine::Job::Create(std::move(spec), config));
   {
     std::lock_guard<std::mutex> lock(mu_);

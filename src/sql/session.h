@@ -71,7 +71,9 @@ class Session {
                     const Query& query, SourcePos pos, PendingInsert* pending, SinkCreation creation);
   Status RunSelect(const Query& query);
   Status RunPending(std::string* out);
-  Status RunJob(engine::JobSpec spec);
+  // Runs `spec` as job `job_name`; with `checkpointed`, under the session's
+  // 'execution.checkpointing.*' settings.
+  Status RunJob(engine::JobSpec spec, const std::string& job_name, bool checkpointed);
   Planner MakePlanner() const;
   int Parallelism() const;
 
