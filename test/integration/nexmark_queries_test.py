@@ -15,6 +15,7 @@ import collections
 import datetime
 import os
 import sys
+import sqlite3
 import tempfile
 import json
 
@@ -126,6 +127,26 @@ def reference(query, persons, auctions, bids):
     raise KeyError(query)
 
 
+def sqlite_reference(query, bids):
+    """q5 and q7 once more, as SQL in SQLite (windows spelled out by hand), to
+    check the plain-Python references themselves."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE bid (auction INT, bidder INT, price INT, t INT, extra TEXT)")
+    db.executemany("INSERT INTO bid VALUES (?, ?, ?, ?, ?)", [bid_row(b) for b in bids])
+    if query == "q5":
+        # Window starts of a bid at t: the five multiples of 2 s in (t - 10 s, t].
+        sql = """WITH k(i) AS (VALUES (0), (1), (2), (3), (4)),
+                 hb AS (SELECT auction, (t / 2000 - k.i) * 2000 AS ws FROM bid, k),
+                 ab AS (SELECT auction, count(*) AS num, ws FROM hb GROUP BY auction, ws),
+                 mb AS (SELECT max(num) AS maxn, ws FROM ab GROUP BY ws)
+                 SELECT ab.auction, ab.num FROM ab JOIN mb ON ab.ws = mb.ws AND ab.num >= mb.maxn"""
+    else:
+        sql = """WITH b1 AS (SELECT max(price) AS maxprice, t / 10000 * 10000 + 10000 AS we FROM bid GROUP BY t / 10000)
+                 SELECT b.auction, b.bidder, b.price, b.t, b.extra FROM bid b JOIN b1 ON b.price = b1.maxprice
+                 WHERE b.t BETWEEN b1.we - 10000 AND b1.we"""
+    return collections.Counter(db.execute(sql).fetchall())
+
+
 def check_q18(got, bids):
     """Dedup keeping the last bid per (bidder, auction) by dateTime: one row per
     key, and it is one of the key's bids with the latest dateTime (bids of
@@ -173,6 +194,9 @@ with tempfile.TemporaryDirectory() as d:
     ddl = open(os.path.join(ROOT, "bench", "nexmark", "ddl.sql")).read()
     assert ddl.count("'events.num' = '${EVENTS}'") == 3
     ddl = ddl.replace("'events.num' = '${EVENTS}'", f"'events.num' = '{EVENTS}', 'first-event.rate' = '{RATE}'")
+    for query in ("q5", "q7"):
+        assert reference(query, persons, auctions, bids) == sqlite_reference(query, bids), \
+            f"{query}: the Python and SQLite references disagree"
     skipped = []
     for query in QUERIES:
         text = open(os.path.join(ROOT, "bench", "nexmark", "queries", f"{query}.sql")).read()
