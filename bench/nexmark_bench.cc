@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -446,10 +448,26 @@ Status RunNexmarkBench(Context& ctx) {
     }
   }
 
+  // q13's side input, as the Flink runner's SideInputGenerator writes it:
+  // "i,i" for i in [0, 10000); q10 writes its files under the same dir.
+  const std::filesystem::path nexmark_dir = ctx.scratch_dir / "nexmark";
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(nexmark_dir / "data", ec);
+    if (ec) return Status::IoError("cannot create " + (nexmark_dir / "data").string() + ": " + ec.message());
+    std::string side;
+    for (int i = 0; i < 10000; ++i) side += fmt::format("{},{}\n", i, i);
+    std::FILE* f = std::fopen((nexmark_dir / "data" / "side_input.txt").c_str(), "w");
+    if (f == nullptr)
+      return Status::IoErrorFromErrno("fopen", (nexmark_dir / "data" / "side_input.txt").string(), errno);
+    bool written = std::fwrite(side.data(), 1, side.size(), f) == side.size();
+    if (std::fclose(f) != 0 || !written) return Status::IoError("cannot write the q13 side input");
+  }
+
   std::vector<std::string> failures;
   for (const EmbeddedQuery* q : queries) {
     std::string sql = q->sql;
-    ReplaceAll(&sql, "${NEXMARK_DIR}", (ctx.scratch_dir / "nexmark").string());
+    ReplaceAll(&sql, "${NEXMARK_DIR}", nexmark_dir.string());
     Result<QueryRun> result = RunSluiceQuery(q->name, ddl, sql, parallelism);
     if (!result.ok()) {
       failures.push_back(result.status().message());

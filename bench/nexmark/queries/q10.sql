@@ -9,7 +9,7 @@ CREATE TABLE nexmark_q10 (
   hm STRING
 ) PARTITIONED BY (dt, hm) WITH (
   'connector' = 'filesystem',
-  'path' = 'file://${NEXMARK_DIR}/data/output/bid/',
+  'path' = '${NEXMARK_DIR}/data/output/bid/',
   'format' = 'csv',
   'sink.partition-commit.trigger' = 'partition-time',
   'sink.partition-commit.delay' = '1 min',

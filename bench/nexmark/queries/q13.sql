@@ -4,7 +4,7 @@ CREATE TABLE side_input (
   `value` VARCHAR
 ) WITH (
   'connector' = 'filesystem',
-  'path' = 'file://${NEXMARK_DIR}/data/side_input.txt',
+  'path' = '${NEXMARK_DIR}/data/side_input.txt',
   'format' = 'csv'
 );
 
