@@ -371,26 +371,16 @@ std::pair<double, Summary> BestOf(int64_t events, Fn fn) {
   return {best, s};
 }
 
-}  // namespace
-
-Status RunNexmarkBench(Context& ctx) {
-  Report& r = *ctx.report;
-  const int64_t events = ctx.events > 0 ? ctx.events : (ctx.quick ? kQuickEvents : kDefaultEvents);
-  const int parallelism = ctx.parallelism > 0 ? ctx.parallelism : 1;
-  const int machine_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int cores_by_parallelism = std::min(parallelism, machine_cores);
-
-  std::vector<std::string> names;
-  if (ctx.queries.empty()) {
-    for (const auto& q : kNexmarkQueries) names.push_back(q.name);
-  } else {
-    names = ctx.queries;
+// The queries named (all when `requested` is empty), in query-number order.
+Result<std::vector<const EmbeddedQuery*>> ResolveQueries(std::vector<std::string> requested) {
+  if (requested.empty()) {
+    for (const auto& q : kNexmarkQueries) requested.push_back(q.name);
   }
-  std::sort(names.begin(), names.end(),
+  std::sort(requested.begin(), requested.end(),
             [](const std::string& a, const std::string& b) { return QueryNumber(a) < QueryNumber(b); });
-  names.erase(std::unique(names.begin(), names.end()), names.end());
+  requested.erase(std::unique(requested.begin(), requested.end()), requested.end());
   std::vector<const EmbeddedQuery*> queries;
-  for (const auto& n : names) {
+  for (const auto& n : requested) {
     const EmbeddedQuery* found = nullptr;
     std::string known;
     for (const auto& q : kNexmarkQueries) {
@@ -400,6 +390,37 @@ Status RunNexmarkBench(Context& ctx) {
     if (!found) return Status::InvalidArgument(fmt::format("no nexmark query '{}'; known: {}", n, known));
     queries.push_back(found);
   }
+  return queries;
+}
+
+// q13's side input as the Flink runner's SideInputGenerator writes it:
+// "i,i" for i in [0, 10000). q10 writes its files under the same dir.
+Status WriteSideInput(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create " + dir.string() + ": " + ec.message());
+  std::string side;
+  for (int i = 0; i < 10000; ++i) side += fmt::format("{},{}\n", i, i);
+  std::filesystem::path path = dir / "side_input.txt";
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return Status::IoErrorFromErrno("fopen", path.string(), errno);
+  bool written = std::fwrite(side.data(), 1, side.size(), f) == side.size();
+  if (std::fclose(f) != 0 || !written) return Status::IoError("cannot write " + path.string());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status RunNexmarkBench(Context& ctx) {
+  Report& r = *ctx.report;
+  const int64_t events = ctx.events > 0 ? ctx.events : (ctx.quick ? kQuickEvents : kDefaultEvents);
+  const int parallelism = ctx.parallelism > 0 ? ctx.parallelism : 1;
+  const int machine_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores_by_parallelism = std::min(parallelism, machine_cores);
+
+  SLUICE_ASSIGN_OR_RETURN(std::vector<const EmbeddedQuery*> queries, ResolveQueries(ctx.queries));
+  std::vector<std::string> names;
+  for (const EmbeddedQuery* q : queries) names.push_back(q->name);
 
   std::string ddl = kNexmarkDdl;
   ReplaceAll(&ddl, "${EVENTS}", std::to_string(events));
@@ -409,11 +430,9 @@ Status RunNexmarkBench(Context& ctx) {
       events, parallelism, machine_cores));
   r.Note(
       "per core = events/s / CPU cores actually used (process CPU time / wall time, as the Flink Nexmark runner "
-      "measures cores); loops: 1 thread over events generated into memory beforehand (generation not timed), timed by "
-      "the "
-      "thread's CPU time; "
-      "generator+loop: the generator alone's time plus the loop's, the fair peer of Sluice's in-process "
-      "source");
+      "measures cores); loops: 1 thread over events generated into memory beforehand (generation not timed), "
+      "timed by the thread's CPU time; generator+loop: the generator alone's time plus the loop's, the fair peer "
+      "of Sluice's in-process source");
 
   // The hand-written loops, over the same events held in memory.
   struct Loop {
@@ -448,21 +467,8 @@ Status RunNexmarkBench(Context& ctx) {
     }
   }
 
-  // q13's side input, as the Flink runner's SideInputGenerator writes it:
-  // "i,i" for i in [0, 10000); q10 writes its files under the same dir.
   const std::filesystem::path nexmark_dir = ctx.scratch_dir / "nexmark";
-  {
-    std::error_code ec;
-    std::filesystem::create_directories(nexmark_dir / "data", ec);
-    if (ec) return Status::IoError("cannot create " + (nexmark_dir / "data").string() + ": " + ec.message());
-    std::string side;
-    for (int i = 0; i < 10000; ++i) side += fmt::format("{},{}\n", i, i);
-    std::FILE* f = std::fopen((nexmark_dir / "data" / "side_input.txt").c_str(), "w");
-    if (f == nullptr)
-      return Status::IoErrorFromErrno("fopen", (nexmark_dir / "data" / "side_input.txt").string(), errno);
-    bool written = std::fwrite(side.data(), 1, side.size(), f) == side.size();
-    if (std::fclose(f) != 0 || !written) return Status::IoError("cannot write the q13 side input");
-  }
+  SLUICE_RETURN_IF_ERROR(WriteSideInput(nexmark_dir / "data"));
 
   std::vector<std::string> failures;
   for (const EmbeddedQuery* q : queries) {
