@@ -98,7 +98,13 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
           return Status::InvalidArgument(fmt::format("{}({}) needs a numeric column, not {}", AggKindName(s.kind),
                                                      input.field(a.arg).name, DataTypeName(a.arg_type)));
         }
-        out = s.kind == AggKind::kAvg || a.arg_type == DataType::kDouble ? DataType::kDouble : DataType::kInt64;
+        // As Flink: SUM of integers is BIGINT; AVG keeps its argument's type
+        // (integer AVG truncates toward zero, like Java's division).
+        if (a.arg_type == DataType::kDouble) {
+          out = DataType::kDouble;
+        } else {
+          out = s.kind == AggKind::kAvg ? a.arg_type : DataType::kInt64;
+        }
         break;
       default: out = a.arg_type; break;
     }
@@ -395,8 +401,16 @@ void AggregateLayout::Finalize(const KeyTable& table, uint32_t e, Batch* out, in
       case AggKind::kAvg: {
         const int64_t n = Load<int64_t>(acc + kCount);
         col.SetValidity(row, n > 0);
-        double sum = a.arg_type == DataType::kDouble ? Load<double>(acc) : static_cast<double>(Load<int64_t>(acc));
-        col.data<double>()[row] = n > 0 ? sum / static_cast<double>(n) : 0;
+        if (a.arg_type == DataType::kDouble) {
+          col.data<double>()[row] = n > 0 ? Load<double>(acc) / static_cast<double>(n) : 0;
+        } else {
+          const int64_t avg = n > 0 ? Load<int64_t>(acc) / n : 0;
+          if (col.type() == DataType::kInt32) {
+            col.data<int32_t>()[row] = static_cast<int32_t>(avg);
+          } else {
+            col.data<int64_t>()[row] = avg;
+          }
+        }
         break;
       }
       default: {

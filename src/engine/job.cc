@@ -15,9 +15,18 @@ constexpr auto kPollInterval = std::chrono::milliseconds(1);
 constexpr auto kConsumerTick = std::chrono::milliseconds(10);
 }  // namespace
 
-// One source partition read by a producer.
+int JobSpec::Append(const JobSpec& other) {
+  const int offset = static_cast<int>(stages.size());
+  for (StageSpec stage : other.stages) {
+    for (StageInput& in : stage.inputs) in.stage += offset;
+    stages.push_back(std::move(stage));
+  }
+  return offset;
+}
+
+// One source partition read by a source task.
 struct Job::Reader {
-  int side = 0;
+  int stage = 0;
   std::unique_ptr<SourceReader> reader;
   std::unique_ptr<Batch> batch;
   int time_column = -1;
@@ -35,40 +44,84 @@ struct Job::Worker {
   int index = 0;
   std::vector<Reader> readers;
   OperatorMetrics source_metrics;
-  std::vector<std::unique_ptr<Operator>> producer_chain[2];  // per input; ends in exchange or sink
-  ExchangeOperator* exchange[2] = {nullptr, nullptr};
-  std::vector<std::unique_ptr<Operator>> consumer_chain;  // ends in sink
-  std::thread producer;
-  std::thread consumer;
+  // Per stage: its operators, ending in an exchange or a sink operator.
+  std::vector<std::vector<std::unique_ptr<Operator>>> chains;
+  std::vector<ExchangeOperator*> exchanges;  // per stage: the exchange ending it, or null
+  // Per stage: keyed state bytes last measured by its task (for max_state_bytes).
+  std::unique_ptr<std::atomic<int64_t>[]> state_bytes;
+  std::thread source_task;
+  std::vector<std::thread> stage_tasks;
 };
 
+Status Job::Validate() const {
+  const auto& stages = spec_.stages;
+  if (stages.empty()) return Status::InvalidArgument("a job needs at least one stage");
+  std::vector<int> consumers(stages.size(), 0);
+  for (size_t i = 0; i < stages.size(); ++i) {
+    const StageSpec& st = stages[i];
+    if (st.sources.empty() == st.inputs.empty()) {
+      return Status::InvalidArgument(fmt::format("stage {} needs either sources or inputs (not both)", i));
+    }
+    if (st.inputs.size() > 2) return Status::InvalidArgument(fmt::format("stage {} has more than two inputs", i));
+    if (st.inputs.size() == 2 && !st.join) {
+      return Status::InvalidArgument(fmt::format("stage {}: two inputs need a two-input operator to meet in", i));
+    }
+    for (const StageInput& in : st.inputs) {
+      if (in.stage < 0 || in.stage >= static_cast<int>(i)) {
+        return Status::InvalidArgument(
+            fmt::format("stage {} reads stage {}, which does not come before it", i, in.stage));
+      }
+      if (stages[in.stage].sink) {
+        return Status::InvalidArgument(fmt::format("stage {} writes to a sink and cannot feed stage {}", in.stage, i));
+      }
+      ++consumers[in.stage];
+    }
+    for (const auto& s : st.sources) {
+      if (!(s->schema() == st.sources[0]->schema())) {
+        return Status::InvalidArgument(fmt::format("UNION of sources with different schemas: {} vs {}",
+                                                   st.sources[0]->schema().ToString(), s->schema().ToString()));
+      }
+    }
+  }
+  for (size_t i = 0; i < stages.size(); ++i) {
+    if (!stages[i].sink && consumers[i] != 1) {
+      return Status::InvalidArgument(
+          fmt::format("stage {} feeds {} stages; it needs a sink or exactly one consumer", i, consumers[i]));
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
-  if (spec.sources.empty()) return Status::InvalidArgument("a job needs at least one source");
-  if (!spec.sink) return Status::InvalidArgument("a job needs a sink");
-  if (!spec.key_by && !spec.after_exchange.empty()) {
-    return Status::InvalidArgument("keyed operators need a key-by before them");
-  }
-  if (spec.right && (!spec.key_by || !spec.join || spec.right->sources.empty())) {
-    return Status::InvalidArgument("a second input needs sources, a key-by and a two-input operator to meet in");
-  }
   if (config.workers <= 0) config.workers = std::max(1u, std::thread::hardware_concurrency());
   if (config.key_groups < config.workers) config.key_groups = config.workers;
   if (config.batch_capacity <= 0 || config.channel_batches <= 0) {
     return Status::InvalidArgument("batch capacity and channel batches must be positive");
   }
   if (!config.clock) config.clock = SystemClock::Default();
-  const Schema& schema = spec.sources[0]->schema();
-  for (const auto& s : spec.sources) {
-    if (!(s->schema() == schema)) {
-      return Status::InvalidArgument(
-          fmt::format("UNION of sources with different schemas: {} vs {}", schema.ToString(), s->schema().ToString()));
-    }
-  }
   std::unique_ptr<Job> job(new Job());
   job->spec_ = std::move(spec);
   job->config_ = config;
-  job->source_schema_ = schema;
+  SLUICE_RETURN_IF_ERROR(job->Validate());
+  const auto& stages = job->spec_.stages;
   const int n = config.workers;
+  job->consumer_of_.assign(stages.size(), -1);
+  job->side_in_consumer_.assign(stages.size(), 0);
+  job->inboxes_.resize(stages.size());
+  job->pools_.resize(stages.size());
+  for (size_t i = 0; i < stages.size(); ++i) {
+    for (size_t side = 0; side < stages[i].inputs.size(); ++side) {
+      job->consumer_of_[stages[i].inputs[side].stage] = static_cast<int>(i);
+      job->side_in_consumer_[stages[i].inputs[side].stage] = static_cast<int>(side);
+    }
+    if (!stages[i].keyed()) continue;
+    ++job->keyed_stages_;
+    const size_t sides = stages[i].inputs.size();
+    for (int c = 0; c < n; ++c) {
+      job->inboxes_[i].push_back(
+          std::make_unique<Inbox>(static_cast<size_t>(n) * sides * (2 * config.channel_batches + 4)));
+    }
+  }
   for (int w = 0; w < n; ++w) job->workers_.push_back(std::make_unique<Worker>());
   for (int w = 0; w < n; ++w) SLUICE_RETURN_IF_ERROR(job->BuildWorker(w));
   return job;
@@ -77,8 +130,10 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
 Job::~Job() {
   Cancel();
   for (auto& w : workers_) {
-    if (w->producer.joinable()) w->producer.join();
-    if (w->consumer.joinable()) w->consumer.join();
+    if (w->source_task.joinable()) w->source_task.join();
+    for (auto& t : w->stage_tasks) {
+      if (t.joinable()) t.join();
+    }
   }
 }
 
@@ -86,35 +141,27 @@ Status Job::BuildWorker(int w) {
   Worker& worker = *workers_[w];
   worker.index = w;
   const int n = config_.workers;
-  const int sides = spec_.right ? 2 : 1;
+  const size_t num_stages = spec_.stages.size();
+  worker.chains.resize(num_stages);
+  worker.exchanges.assign(num_stages, nullptr);
+  worker.state_bytes = std::make_unique<std::atomic<int64_t>[]>(num_stages);
   OperatorContext ctx;
   ctx.worker = w;
   ctx.num_workers = n;
   ctx.num_key_groups = config_.key_groups;
   ctx.batch_capacity = config_.batch_capacity;
-  ctx.late_sink = spec_.late_sink;
   ctx.clock = config_.clock;
 
-  if (w == 0 && spec_.key_by) {
-    for (int c = 0; c < n; ++c) {
-      inboxes_.push_back(std::make_unique<Inbox>(static_cast<size_t>(n) * sides * (2 * config_.channel_batches + 4)));
-    }
-  }
-  Schema side_schema[2];
-  int p = 0;  // global partition index over both inputs
-  for (int side = 0; side < sides; ++side) {
-    const auto& sources = side == 0 ? spec_.sources : spec_.right->sources;
-    const auto& before = side == 0 ? spec_.before_exchange : spec_.right->before_exchange;
-    const auto& keys = side == 0 ? spec_.key_columns : spec_.right->key_columns;
-    const Schema& source_schema = sources[0]->schema();
-    // Source partitions: global index p over all sources, p % n == w.
-    for (const auto& source : sources) {
+  // Source partitions: global index p over every source of every stage, p % n == w.
+  int p = 0;
+  for (size_t s = 0; s < num_stages; ++s) {
+    for (const auto& source : spec_.stages[s].sources) {
       for (int split = 0; split < source->num_splits(); ++split, ++p) {
         if (p % n != w) continue;
         Reader r;
-        r.side = side;
+        r.stage = static_cast<int>(s);
         SLUICE_ASSIGN_OR_RETURN(r.reader, source->OpenSplit(split));
-        r.batch = std::make_unique<Batch>(source_schema, config_.batch_capacity);
+        r.batch = std::make_unique<Batch>(source->schema(), config_.batch_capacity);
         r.time_column = source->event_time_column();
         r.delay = source->watermark_strategy().max_out_of_orderness_ms;
         r.idle_timeout = source->watermark_strategy().idle_timeout_ms;
@@ -122,63 +169,68 @@ Status Job::BuildWorker(int w) {
         worker.readers.push_back(std::move(r));
       }
     }
-    Schema schema = source_schema;
-    auto& chain = worker.producer_chain[side];
-    for (const OperatorSpec& op : before) {
-      SLUICE_ASSIGN_OR_RETURN(auto instance, op.create(schema, ctx));
-      schema = instance->output_schema();
-      chain.push_back(std::move(instance));
-    }
-    if (spec_.key_by) {
-      for (int c : keys) {
-        if (c < 0 || c >= schema.size()) {
-          return Status::InvalidArgument(fmt::format("key column ${} out of range for {}", c, schema.ToString()));
-        }
-      }
-      if (w == 0) {
-        for (int prod = 0; prod < n; ++prod) {
-          for (int cons = 0; cons < n; ++cons) {
-            pools_.push_back(std::make_unique<BatchPool>(schema, config_.batch_capacity, config_.channel_batches));
-          }
-        }
-      }
-      std::vector<Inbox*> inboxes;
-      std::vector<BatchPool*> pools;
-      for (int c = 0; c < n; ++c) {
-        inboxes.push_back(inboxes_[c].get());
-        pools.push_back(pools_[(side * n + w) * n + c].get());
-      }
-      auto exchange = std::make_unique<ExchangeOperator>(schema, keys, w, config_.key_groups, std::move(inboxes),
-                                                         std::move(pools), static_cast<uint8_t>(side));
-      worker.exchange[side] = exchange.get();
-      chain.push_back(std::move(exchange));
-    } else {
-      chain.push_back(std::make_unique<SinkOperator>(schema, spec_.sink));
-      output_schema_ = schema;
-    }
-    for (size_t i = 0; i + 1 < chain.size(); ++i) chain[i]->set_next(chain[i + 1].get());
-    side_schema[side] = schema;
   }
-  if (!spec_.key_by) return Status::Ok();
+  std::vector<Schema> outputs(num_stages);
+  for (size_t s = 0; s < num_stages; ++s) {
+    SLUICE_RETURN_IF_ERROR(BuildStage(w, static_cast<int>(s), ctx, &outputs).WithContext(fmt::format("stage {}", s)));
+  }
+  return Status::Ok();
+}
 
-  Schema schema = side_schema[0];
-  if (spec_.right) {
-    OperatorContext jctx = ctx;
-    jctx.right_late_sink = spec_.right->late_sink;
-    SLUICE_ASSIGN_OR_RETURN(auto join, spec_.join(side_schema[0], side_schema[1], jctx));
-    schema = join->output_schema();
-    worker.consumer_chain.push_back(std::move(join));
+Status Job::BuildStage(int w, int stage, const OperatorContext& base_ctx, std::vector<Schema>* outputs) {
+  Worker& worker = *workers_[w];
+  const StageSpec& st = spec_.stages[stage];
+  const int n = config_.workers;
+  auto& chain = worker.chains[stage];
+  OperatorContext ctx = base_ctx;
+  Schema schema;
+  if (!st.keyed()) {
+    schema = st.sources[0]->schema();
+  } else {
+    ctx.late_sink = st.inputs[0].late_sink;
+    schema = (*outputs)[st.inputs[0].stage];
+    if (st.inputs.size() == 2) {
+      ctx.right_late_sink = st.inputs[1].late_sink;
+      SLUICE_ASSIGN_OR_RETURN(auto join, st.join(schema, (*outputs)[st.inputs[1].stage], ctx));
+      schema = join->output_schema();
+      chain.push_back(std::move(join));
+    }
   }
-  for (const OperatorSpec& op : spec_.after_exchange) {
+  for (const OperatorSpec& op : st.operators) {
     SLUICE_ASSIGN_OR_RETURN(auto instance, op.create(schema, ctx));
     schema = instance->output_schema();
-    worker.consumer_chain.push_back(std::move(instance));
+    chain.push_back(std::move(instance));
   }
-  worker.consumer_chain.push_back(std::make_unique<SinkOperator>(schema, spec_.sink));
-  for (size_t i = 0; i + 1 < worker.consumer_chain.size(); ++i) {
-    worker.consumer_chain[i]->set_next(worker.consumer_chain[i + 1].get());
+  (*outputs)[stage] = schema;
+  if (st.sink) {
+    chain.push_back(std::make_unique<SinkOperator>(schema, st.sink));
+    output_schema_ = schema;
+  } else {
+    const int consumer = consumer_of_[stage];
+    const int side = side_in_consumer_[stage];
+    const std::vector<int>& keys = spec_.stages[consumer].inputs[side].key_columns;
+    for (int c : keys) {
+      if (c < 0 || c >= schema.size()) {
+        return Status::InvalidArgument(fmt::format("key column ${} out of range for {}", c, schema.ToString()));
+      }
+    }
+    if (w == 0) {
+      for (int i = 0; i < n * n; ++i) {
+        pools_[stage].push_back(std::make_unique<BatchPool>(schema, config_.batch_capacity, config_.channel_batches));
+      }
+    }
+    std::vector<Inbox*> inboxes;
+    std::vector<BatchPool*> pools;
+    for (int c = 0; c < n; ++c) {
+      inboxes.push_back(inboxes_[consumer][c].get());
+      pools.push_back(pools_[stage][w * n + c].get());
+    }
+    auto exchange = std::make_unique<ExchangeOperator>(schema, keys, w, config_.key_groups, std::move(inboxes),
+                                                       std::move(pools), static_cast<uint8_t>(side));
+    worker.exchanges[stage] = exchange.get();
+    chain.push_back(std::move(exchange));
   }
-  output_schema_ = schema;
+  for (size_t i = 0; i + 1 < chain.size(); ++i) chain[i]->set_next(chain[i + 1].get());
   return Status::Ok();
 }
 
@@ -192,8 +244,12 @@ void Job::Fail(const Status& s) {
 
 void Job::Cancel() {
   cancelled_.store(true);
-  for (auto& i : inboxes_) i->Cancel();
-  for (auto& p : pools_) p->Cancel();
+  for (auto& per_stage : inboxes_) {
+    for (auto& i : per_stage) i->Cancel();
+  }
+  for (auto& per_stage : pools_) {
+    for (auto& p : per_stage) p->Cancel();
+  }
 }
 
 namespace {
@@ -217,14 +273,24 @@ void TrackEventTime(Batch* b, int time_column, int64_t delay, int64_t* max_ts, i
 
 }  // namespace
 
-void Job::ProducerLoop(int w) {
+void Job::SourceLoop(int w) {
   Worker& worker = *workers_[w];
-  const int sides = spec_.right ? 2 : 1;
-  Operator* head[2] = {worker.producer_chain[0].front().get(),
-                       sides > 1 ? worker.producer_chain[1].front().get() : nullptr};
-  int64_t sent_watermark[2] = {kMinWatermark, kMinWatermark};
-  bool sent_idle[2] = {false, false};
-  bool finished[2] = {false, false};
+  // Per source stage: the watermark sent, whether idleness was announced,
+  // whether its partitions are all drained.
+  struct SourceStage {
+    int stage;
+    Operator* head;
+    int64_t sent_watermark = kMinWatermark;
+    bool sent_idle = false;
+    bool finished = false;
+  };
+  std::vector<SourceStage> stages;
+  std::vector<int> slot_of(spec_.stages.size(), -1);
+  for (size_t s = 0; s < spec_.stages.size(); ++s) {
+    if (spec_.stages[s].keyed()) continue;
+    slot_of[s] = static_cast<int>(stages.size());
+    stages.push_back(SourceStage{static_cast<int>(s), worker.chains[s].front().get()});
+  }
   Status s;
   while (!cancelled_.load(std::memory_order_relaxed)) {
     bool progressed = false;
@@ -261,67 +327,83 @@ void Job::ProducerLoop(int w) {
       worker.source_metrics.Add(
           worker.source_metrics.busy_ns,
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
-      s = head[r.side]->ProcessAndMeasure(*r.batch);
+      s = stages[slot_of[r.stage]].head->ProcessAndMeasure(*r.batch);
       if (!s.ok()) break;
     }
     if (!s.ok()) break;
-    // Per input, the producer's watermark: minimum over partitions that are
-    // neither idle nor drained.
+    // Per source stage, this task's watermark: minimum over partitions that
+    // are neither idle nor drained.
     bool all_finished = true;
-    for (int side = 0; side < sides && s.ok(); ++side) {
-      if (finished[side]) continue;
+    int64_t lowest = kMaxWatermark;
+    for (SourceStage& st : stages) {
+      if (st.finished) continue;
       bool all_ended = true;
       bool any_active = false;
       int64_t wm = kMaxWatermark;
       for (const Reader& r : worker.readers) {
-        if (r.side != side || r.ended) continue;
+        if (r.stage != st.stage || r.ended) continue;
         all_ended = false;
         if (r.idle) continue;
         any_active = true;
         wm = std::min(wm, r.watermark);
       }
       if (all_ended) {
-        if (sent_watermark[side] != kMaxWatermark) s = head[side]->OnWatermark(kMaxWatermark);
-        if (s.ok()) s = head[side]->Finish();
-        finished[side] = true;
+        if (st.sent_watermark != kMaxWatermark) s = st.head->OnWatermark(kMaxWatermark);
+        if (s.ok()) s = st.head->Finish();
+        st.finished = true;
+        if (!s.ok()) break;
         continue;
       }
       all_finished = false;
       if (!any_active) {
-        if (!sent_idle[side] && worker.exchange[side]) s = worker.exchange[side]->SendIdle();
-        sent_idle[side] = true;
-      } else if (wm > sent_watermark[side] || (sent_idle[side] && wm >= sent_watermark[side])) {
-        sent_idle[side] = false;
-        sent_watermark[side] = wm;
-        s = head[side]->OnWatermark(wm);
+        ExchangeOperator* exchange = worker.exchanges[st.stage];
+        if (!st.sent_idle && exchange) s = exchange->SendIdle();
+        st.sent_idle = true;
+      } else if (wm > st.sent_watermark || (st.sent_idle && wm >= st.sent_watermark)) {
+        st.sent_idle = false;
+        st.sent_watermark = wm;
+        s = st.head->OnWatermark(wm);
       }
+      if (!s.ok()) break;
+      lowest = std::min(lowest, st.sent_watermark);
     }
     if (!s.ok()) break;
-    worker.source_metrics.watermark.store(
-        std::min(sides > 1 ? sent_watermark[1] : kMaxWatermark, finished[0] ? kMaxWatermark : sent_watermark[0]),
-        std::memory_order_relaxed);
-    if (all_finished) {
-      worker.source_metrics.watermark.store(kMaxWatermark);
-      break;
-    }
+    worker.source_metrics.watermark.store(lowest, std::memory_order_relaxed);
+    if (all_finished) break;
     if (!progressed) std::this_thread::sleep_for(kPollInterval);
   }
   if (!s.ok() && s.code() != StatusCode::kCancelled) Fail(s.WithContext(fmt::format("worker {} sources", w)));
 }
 
-void Job::ConsumerLoop(int w) {
+Status Job::CheckStateLimit(int w, int stage) {
   Worker& worker = *workers_[w];
-  Operator* head = worker.consumer_chain.front().get();
-  TwoInputOperator* join = spec_.right ? static_cast<TwoInputOperator*>(head) : nullptr;
+  int64_t mine = 0;
+  for (const auto& op : worker.chains[stage]) mine += op->StateBytes();
+  worker.state_bytes[stage].store(mine, std::memory_order_relaxed);
+  int64_t total = 0;
+  for (size_t s = 0; s < spec_.stages.size(); ++s) total += worker.state_bytes[s].load(std::memory_order_relaxed);
+  const int64_t share = config_.max_state_bytes / config_.workers;
+  if (total <= share) return Status::Ok();
+  return Status::ResourceExhausted(
+      fmt::format("keyed state of {} bytes exceeds this worker's share {} of max_state_bytes {}; raise the limit, "
+                  "shorten windows or allowed lateness, or add a state TTL",
+                  total, share, config_.max_state_bytes));
+}
+
+void Job::StageLoop(int w, int stage) {
+  Worker& worker = *workers_[w];
+  const StageSpec& st = spec_.stages[stage];
+  Operator* head = worker.chains[stage].front().get();
+  TwoInputOperator* join = st.inputs.size() == 2 ? static_cast<TwoInputOperator*>(head) : nullptr;
   const int n = config_.workers;
-  const int sides = spec_.right ? 2 : 1;
+  const int sides = static_cast<int>(st.inputs.size());
   // Per (side, producer): watermark, idle, ended.
-  std::vector<int64_t> wms(2 * n, kMinWatermark);
-  std::vector<uint8_t> idle(2 * n, 0), ended(2 * n, 0);
+  std::vector<int64_t> wms(sides * n, kMinWatermark);
+  std::vector<uint8_t> idle(sides * n, 0), ended(sides * n, 0);
   int64_t current = kMinWatermark;
   int ended_count = 0;
   Status s;
-  Inbox* inbox = inboxes_[w].get();
+  Inbox* inbox = inboxes_[stage][w].get();
   int64_t last_tick = config_.clock->NowMillis();
   while (s.ok()) {
     // Processing-time timers fire every tick, busy or not.
@@ -351,18 +433,8 @@ void Job::ConsumerLoop(int w) {
               join->metrics().busy_ns,
               std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
         }
-        pools_[(m.side * n + m.producer) * n + w]->Release(m.batch);
-        if (s.ok() && config_.max_state_bytes > 0) {
-          int64_t state = 0;
-          for (const auto& op : worker.consumer_chain) state += op->StateBytes();
-          const int64_t share = config_.max_state_bytes / n;
-          if (state > share) {
-            s = Status::ResourceExhausted(fmt::format(
-                "keyed state of {} bytes exceeds this worker's share {} of max_state_bytes {}; raise the limit, "
-                "shorten windows or allowed lateness, or add a state TTL",
-                state, share, config_.max_state_bytes));
-          }
-        }
+        pools_[st.inputs[m.side].stage][m.producer * n + w]->Release(m.batch);
+        if (s.ok() && config_.max_state_bytes > 0) s = CheckStateLimit(w, stage);
         continue;
       }
       case ChannelMessage::Kind::kWatermark:
@@ -400,25 +472,37 @@ void Job::ConsumerLoop(int w) {
       break;
     }
   }
-  if (!s.ok() && s.code() != StatusCode::kCancelled) Fail(s.WithContext(fmt::format("worker {} keyed operators", w)));
+  if (!s.ok() && s.code() != StatusCode::kCancelled) {
+    Fail(s.WithContext(fmt::format("worker {} stage {} keyed operators", w, stage)));
+  }
 }
 
 Status Job::Run() {
   for (int w = 0; w < config_.workers; ++w) {
     Worker& worker = *workers_[w];
-    worker.producer = std::thread([this, w] { ProducerLoop(w); });
-    if (spec_.key_by) worker.consumer = std::thread([this, w] { ConsumerLoop(w); });
+    worker.source_task = std::thread([this, w] { SourceLoop(w); });
+    for (size_t s = 0; s < spec_.stages.size(); ++s) {
+      if (!spec_.stages[s].keyed()) continue;
+      worker.stage_tasks.emplace_back([this, w, s] { StageLoop(w, static_cast<int>(s)); });
+    }
   }
   for (auto& w : workers_) {
-    w->producer.join();
-    if (w->consumer.joinable()) w->consumer.join();
+    w->source_task.join();
+    for (auto& t : w->stage_tasks) t.join();
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!first_error_.ok()) return first_error_;
   }
   if (cancelled_.load()) return Status::Cancelled("job cancelled");
-  return spec_.sink->Finish();
+  // Each sink once, even when several stages write to it.
+  std::vector<Sink*> finished;
+  for (const StageSpec& st : spec_.stages) {
+    if (!st.sink || std::find(finished.begin(), finished.end(), st.sink) != finished.end()) continue;
+    finished.push_back(st.sink);
+    SLUICE_RETURN_IF_ERROR(st.sink->Finish());
+  }
+  return Status::Ok();
 }
 
 std::vector<OperatorMetricsSnapshot> Job::Metrics() const {
@@ -442,17 +526,18 @@ std::vector<OperatorMetricsSnapshot> Job::Metrics() const {
   for (const auto& w : workers_) {
     size_t slot = 0;
     add(slot++, "source", w->source_metrics);
-    for (const auto& chain : w->producer_chain) {
+    for (const auto& chain : w->chains) {
       for (const auto& op : chain) add(slot++, op->name(), const_cast<Operator&>(*op).metrics());
     }
-    for (const auto& op : w->consumer_chain) add(slot++, op->name(), const_cast<Operator&>(*op).metrics());
   }
   return out;
 }
 
 size_t Job::QueueMemoryBytes() const {
   size_t bytes = 0;
-  for (const auto& p : pools_) bytes += p->MemoryBytes();
+  for (const auto& per_stage : pools_) {
+    for (const auto& p : per_stage) bytes += p->MemoryBytes();
+  }
   return bytes;
 }
 

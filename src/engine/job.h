@@ -38,30 +38,44 @@ class TwoInputOperator : public Operator {
 using TwoInputFactory = std::function<Result<std::unique_ptr<TwoInputOperator>>(const Schema& left, const Schema& right,
                                                                                 const OperatorContext&)>;
 
-// One input of a job: its sources (several = UNION ALL of same-schema
-// inputs), the stateless operators that run fused with them, and the key
-// columns of the exchange (when the job has a key-by).
-struct JobInput {
-  std::vector<std::shared_ptr<Source>> sources;
-  std::vector<OperatorSpec> before_exchange;
-  std::vector<int> key_columns;  // empty with key_by: every row to one key group (global aggregation)
+// One input of a keyed stage: the output of an earlier stage, hash
+// partitioned by `key_columns` (indices into that output) into key groups.
+struct StageInput {
+  int stage = -1;
+  std::vector<int> key_columns;  // empty: every row to one key group (global aggregation)
   Sink* late_sink = nullptr;     // optional; rows of this input too late for the keyed operator
 };
 
-// A job as a planner (or the Pipeline builder) describes it: one input, or
-// two meeting in a two-input keyed operator (a join); an optional key-by;
-// keyed operators after it; the sink. Operators without an exchange between
-// them run fused in one task.
-struct JobSpec {
+// One stage of a job's dataflow: where its rows come from, the operators that
+// run fused on them in one task per worker, and where its output goes.
+//
+// A source stage reads `sources` (several = UNION ALL of same-schema inputs);
+// each worker's source task reads its share of their partitions. A keyed
+// stage reads one input, or two meeting in the two-input operator `join`
+// (left = inputs[0], right = inputs[1]); each worker's task owns a range of
+// key groups. A stage's output goes to `sink`, or, when that is null, into
+// exactly one input of a later stage.
+struct StageSpec {
   std::vector<std::shared_ptr<Source>> sources;
-  std::vector<OperatorSpec> before_exchange;
-  bool key_by = false;
-  std::vector<int> key_columns;   // empty with key_by: every row to one key group (global aggregation)
-  std::optional<JobInput> right;  // a second input: requires key_by and `join`
-  TwoInputFactory join;           // the operator both inputs meet in, before after_exchange
-  std::vector<OperatorSpec> after_exchange;
-  Sink* sink = nullptr;       // required; must outlive the job
-  Sink* late_sink = nullptr;  // optional; rows too late for any window
+  std::vector<StageInput> inputs;
+  TwoInputFactory join;
+  std::vector<OperatorSpec> operators;
+  Sink* sink = nullptr;  // must outlive the job
+
+  bool keyed() const { return !inputs.empty(); }
+};
+
+// A job as a planner (or the Pipeline builder) describes it: a tree of stages
+// in topological order (inputs name earlier stages), whose roots write to
+// sinks. Several roots = several pipelines (e.g. several INSERTs) run as one
+// job. A source read by two branches is two sources: every stage's output
+// feeds one consumer.
+struct JobSpec {
+  std::vector<StageSpec> stages;
+
+  // Appends `other`'s stages, re-indexing their inputs; returns the index
+  // offset they were moved by.
+  int Append(const JobSpec& other);
 };
 
 struct JobConfig {
@@ -78,16 +92,18 @@ struct JobConfig {
 
 // A running dataflow.
 //
-// Threading: `workers` workers. Worker w runs a producer thread that reads the
-// source partitions p with p % workers == w (of both inputs, for a join),
-// tracks their watermarks, runs the fused operators before the exchange and
-// partitions rows by key group; and,
-// when the job has a key-by, a consumer thread that owns the key groups
-// [w*G/N, (w+1)*G/N) and runs the keyed operators and the sink for them. The
-// two meet only through bounded queues (Inbox + BatchPool per pair): a full
-// queue blocks the producer, so pressure reaches the sources and memory stays
-// bounded by workers² × channel_batches × batch size plus operator state.
-// State is shared-nothing: each key group lives in exactly one worker.
+// Threading: `workers` workers. Worker w runs one source task that reads the
+// source partitions p with p % workers == w (over every source stage),
+// tracks their watermarks and runs each source stage's fused operators; and
+// one task per keyed stage that owns the key groups [w*G/N, (w+1)*G/N) of
+// that stage. A stage ends in an exchange (hash of key columns → key group →
+// owning worker of the next stage) or in its sink. Tasks meet only through
+// bounded queues (an Inbox per keyed stage and worker, a BatchPool per
+// producer → consumer pair): a full queue blocks its producer, so pressure
+// reaches the sources and memory stays bounded by stages × workers² ×
+// channel_batches × batch size plus operator state. State is shared-nothing:
+// each key group of a stage lives in exactly one worker. The stage graph is a
+// tree, so blocked queues cannot form a cycle.
 //
 // Thread-safety: Run() from one thread; Cancel() and Metrics() from any.
 class Job {
@@ -96,13 +112,15 @@ class Job {
   ~Job();
 
   // Runs until every source is drained (bounded inputs) or Cancel(); returns
-  // the first error of any worker.
+  // the first error of any task, else the first error of a sink's Finish().
   Status Run();
   void Cancel();
 
+  // The output schema of the last stage that writes to a sink.
   const Schema& output_schema() const { return output_schema_; }
   int workers() const { return config_.workers; }
-  // Per operator, summed over workers; in chain order.
+  // Per operator, summed over workers: the sources, then each stage's
+  // operators in stage and chain order.
   std::vector<OperatorMetricsSnapshot> Metrics() const;
   // Bytes held by the queues between workers (fixed at creation).
   size_t QueueMemoryBytes() const;
@@ -111,18 +129,25 @@ class Job {
   struct Reader;
   struct Worker;
   Job() = default;
+  Status Validate() const;
   Status BuildWorker(int w);
-  void ProducerLoop(int w);
-  void ConsumerLoop(int w);
+  Status BuildStage(int w, int stage, const OperatorContext& base_ctx, std::vector<Schema>* outputs);
+  void SourceLoop(int w);
+  void StageLoop(int w, int stage);
+  Status CheckStateLimit(int w, int stage);
   void Fail(const Status& s);
 
   JobSpec spec_;
   JobConfig config_;
-  Schema source_schema_;
   Schema output_schema_;
+  int keyed_stages_ = 0;
+  std::vector<int> consumer_of_;  // per stage: the stage its output feeds, -1 for a sink
+  std::vector<int> side_in_consumer_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::unique_ptr<Inbox>> inboxes_;
-  std::vector<std::unique_ptr<BatchPool>> pools_;  // [(side * workers + producer) * workers + consumer]
+  // Per keyed stage, per worker: the queue into that task.
+  std::vector<std::vector<std::unique_ptr<Inbox>>> inboxes_;
+  // Per stage feeding another: [producer * workers + consumer].
+  std::vector<std::vector<std::unique_ptr<BatchPool>>> pools_;
   std::mutex mu_;
   Status first_error_;
   std::atomic<bool> cancelled_{false};

@@ -10,30 +10,31 @@
 namespace sluice::engine {
 
 Pipeline& Pipeline::From(std::shared_ptr<Source> source) {
-  if (!spec_.sources.empty()) {
+  if (!spec_.stages.empty()) {
     Fail(Status::InvalidArgument("From() given twice; use Union() to read several sources"));
     return *this;
   }
   schema_ = source->schema();
   if (source->event_time_column() >= 0) time_column_ = schema_.field(source->event_time_column()).name;
-  spec_.sources.push_back(std::move(source));
+  spec_.stages.emplace_back().sources.push_back(std::move(source));
   return *this;
 }
 
 Pipeline& Pipeline::Union(std::shared_ptr<Source> source) {
-  if (spec_.sources.empty() || !spec_.before_exchange.empty() || spec_.key_by) {
+  if (spec_.stages.size() != 1 || !spec_.stages[0].operators.empty()) {
     Fail(Status::InvalidArgument("Union() must follow From() directly"));
   } else if (!(source->schema() == schema_)) {
     Fail(Status::InvalidArgument(
         fmt::format("Union() of {} with {}: schemas differ", schema_.ToString(), source->schema().ToString())));
   } else {
-    spec_.sources.push_back(std::move(source));
+    spec_.stages[0].sources.push_back(std::move(source));
   }
   return *this;
 }
 
 void Pipeline::AddCalc(Expr filter, std::vector<Projection> projections) {
   if (!error_.ok()) return;
+  if (spec_.stages.empty()) return Fail(Status::InvalidArgument("Filter() and Select() need a From() before them"));
   auto probe = CalcOperator::Create(schema_, filter, projections, 1);
   if (!probe.ok()) return Fail(probe.status());
   // Event time survives a projection that keeps the column under the same name.
@@ -54,11 +55,8 @@ void Pipeline::AddCalc(Expr filter, std::vector<Projection> projections) {
         SLUICE_ASSIGN_OR_RETURN(auto calc, CalcOperator::Create(in, filter, projections, ctx.batch_capacity));
         return std::unique_ptr<Operator>(std::move(calc));
       }};
-  if (spec_.key_by) {
-    spec_.after_exchange.push_back(std::move(op));
-  } else {
-    spec_.before_exchange.push_back(std::move(op));
-  }
+  if (!projections.empty()) keys_.reset();  // columns may have moved
+  AddOperator(std::move(op));
 }
 
 Pipeline& Pipeline::Filter(Expr predicate) {
@@ -71,20 +69,26 @@ Pipeline& Pipeline::Select(std::vector<Projection> projections) {
   return *this;
 }
 
+void Pipeline::StartKeyedStage(std::vector<int> keys) {
+  StageSpec stage;
+  stage.inputs.push_back(StageInput{static_cast<int>(spec_.stages.size()) - 1, keys, nullptr});
+  spec_.stages.push_back(std::move(stage));
+  keys_ = std::move(keys);
+}
+
 Pipeline& Pipeline::KeyBy(std::vector<std::string> columns) {
-  if (spec_.key_by) {
-    Fail(Status::Unsupported("one KeyBy per pipeline for now"));
-    return *this;
-  }
-  spec_.key_by = true;
+  if (!error_.ok()) return *this;
+  if (spec_.stages.empty()) return Fail(Status::InvalidArgument("KeyBy() needs a From() before it")), *this;
+  std::vector<int> keys;
   for (const std::string& c : columns) {
     auto idx = schema_.IndexOf(c);
     if (!idx.ok()) {
       Fail(idx.status().WithContext("KeyBy"));
       return *this;
     }
-    spec_.key_columns.push_back(*idx);
+    keys.push_back(*idx);
   }
+  StartKeyedStage(std::move(keys));
   return *this;
 }
 
@@ -99,10 +103,13 @@ Pipeline& Pipeline::Window(WindowSpec window, std::string time_column) {
 
 Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
   if (!error_.ok()) return *this;
-  if (!spec_.key_by) {
-    spec_.key_by = true;  // global aggregation: one key group
+  if (spec_.stages.empty()) return Fail(Status::InvalidArgument("Aggregate() needs a From() before it")), *this;
+  if (!keyed()) StartKeyedStage({});  // global aggregation: one key group
+  if (!keys_) {
+    return Fail(Status::InvalidArgument("Aggregate() after a join, an aggregate or a Select() needs a KeyBy() first")),
+           *this;
   }
-  std::vector<int> keys = spec_.key_columns;
+  std::vector<int> keys = *keys_;
   int time_col = -1;
   std::string tname = window_ ? window_time_column_ : time_column_;
   if (!tname.empty()) {
@@ -118,10 +125,11 @@ Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
     auto out = WindowOutputSchema(schema_, ws);
     if (!out.ok()) return Fail(out.status()), *this;
     schema_ = *out;
-    spec_.after_exchange.push_back(OperatorSpec{
+    AddOperator(OperatorSpec{
         "window", [ws](const Schema& in, const OperatorContext& ctx) { return CreateWindowOperator(in, ws, ctx); }});
     time_column_.clear();
     window_.reset();
+    keys_.reset();
   } else {
     OperatorContext probe_ctx;
     probe_ctx.batch_capacity = 1;
@@ -129,29 +137,40 @@ Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
     auto probe = GroupAggregateOperator::Create(schema_, keys, aggregates, time_col, probe_ctx, ttl);
     if (!probe.ok()) return Fail(probe.status()), *this;
     schema_ = (*probe)->output_schema();
-    spec_.after_exchange.push_back(OperatorSpec{
-        "group-aggregate",
-        [keys, aggregates, time_col, ttl](const Schema& in,
-                                          const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
-          SLUICE_ASSIGN_OR_RETURN(auto op, GroupAggregateOperator::Create(in, keys, aggregates, time_col, ctx, ttl));
-          return std::unique_ptr<Operator>(std::move(op));
-        }});
+    AddOperator(OperatorSpec{"group-aggregate",
+                             [keys, aggregates, time_col, ttl](
+                                 const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+                               SLUICE_ASSIGN_OR_RETURN(
+                                   auto op, GroupAggregateOperator::Create(in, keys, aggregates, time_col, ctx, ttl));
+                               return std::unique_ptr<Operator>(std::move(op));
+                             }});
     time_column_.clear();
+    keys_.reset();
   }
   return *this;
 }
 
-Status Pipeline::CheckJoinable(const Pipeline& right, const char* what) const {
-  if (!right.error_.ok()) return right.error_;
-  if (spec_.key_by || spec_.right || right.spec_.key_by || right.spec_.right) {
-    return Status::Unsupported(std::string(what) + "() joins two unkeyed pipelines (From, Filter, Select)");
-  }
-  return Status::Ok();
+void Pipeline::StartJoinStage(const Pipeline& right, std::vector<int> left_keys, std::vector<int> right_keys,
+                              TwoInputFactory join) {
+  const int left_stage = static_cast<int>(spec_.stages.size()) - 1;
+  JobSpec right_spec = right.SpecWithLateSinks();
+  const int right_stage = spec_.Append(right_spec) + static_cast<int>(right_spec.stages.size()) - 1;
+  StageSpec stage;
+  stage.inputs.push_back(StageInput{left_stage, std::move(left_keys), nullptr});
+  stage.inputs.push_back(StageInput{right_stage, std::move(right_keys), nullptr});
+  stage.join = std::move(join);
+  join_stage_ = static_cast<int>(spec_.stages.size());
+  spec_.stages.push_back(std::move(stage));
+  keys_.reset();
 }
 
 Status Pipeline::ResolveJoinKeys(const Pipeline& right, const std::vector<std::string>& left_keys,
                                  const std::vector<std::string>& right_keys, const char* what,
                                  std::vector<int>* left_idx, std::vector<int>* right_idx) const {
+  if (!right.error_.ok()) return right.error_;
+  if (spec_.stages.empty() || right.spec_.stages.empty()) {
+    return Status::InvalidArgument(std::string(what) + "() needs a From() on both inputs");
+  }
   for (const std::string& k : left_keys) {
     auto idx = schema_.IndexOf(k);
     if (!idx.ok()) return idx.status().WithContext(std::string(what) + " left key");
@@ -180,11 +199,7 @@ Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string>
                                  std::vector<std::string> right_keys, std::chrono::milliseconds lower,
                                  std::chrono::milliseconds upper) {
   if (!error_.ok()) return *this;
-  if (Status st = CheckJoinable(right, "IntervalJoin"); !st.ok()) return Fail(std::move(st)), *this;
   IntervalJoinSpec js;
-  JobInput in;
-  in.sources = right.spec_.sources;
-  in.before_exchange = right.spec_.before_exchange;
   if (Status st = ResolveJoinKeys(right, left_keys, right_keys, "IntervalJoin", &js.left_keys, &js.right_keys);
       !st.ok()) {
     return Fail(std::move(st)), *this;
@@ -198,16 +213,12 @@ Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string>
   probe_ctx.batch_capacity = 1;
   auto probe = IntervalJoinOperator::Create(schema_, right.schema_, js, probe_ctx);
   if (!probe.ok()) return Fail(probe.status()), *this;
-  in.key_columns = js.right_keys;
-  in.late_sink = spec_.right ? spec_.right->late_sink : nullptr;
-  spec_.key_by = true;
-  spec_.key_columns = js.left_keys;
-  spec_.right = std::move(in);
-  spec_.join = [js](const Schema& l, const Schema& r,
-                    const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
-    SLUICE_ASSIGN_OR_RETURN(auto op, IntervalJoinOperator::Create(l, r, js, ctx));
-    return std::unique_ptr<TwoInputOperator>(std::move(op));
-  };
+  StartJoinStage(
+      right, js.left_keys, js.right_keys,
+      [js](const Schema& l, const Schema& r, const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto op, IntervalJoinOperator::Create(l, r, js, ctx));
+        return std::unique_ptr<TwoInputOperator>(std::move(op));
+      });
   schema_ = (*probe)->output_schema();
   return *this;
 }
@@ -215,7 +226,6 @@ Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string>
 Pipeline& Pipeline::WindowJoin(const Pipeline& right, std::vector<std::string> left_keys,
                                std::vector<std::string> right_keys, WindowSpec window) {
   if (!error_.ok()) return *this;
-  if (Status st = CheckJoinable(right, "WindowJoin"); !st.ok()) return Fail(std::move(st)), *this;
   WindowJoinSpec js;
   js.window = window;
   if (Status st = ResolveJoinKeys(right, left_keys, right_keys, "WindowJoin", &js.left_keys, &js.right_keys);
@@ -229,18 +239,12 @@ Pipeline& Pipeline::WindowJoin(const Pipeline& right, std::vector<std::string> l
   probe_ctx.batch_capacity = 1;
   auto probe = WindowJoinOperator::Create(schema_, right.schema_, js, probe_ctx);
   if (!probe.ok()) return Fail(probe.status()), *this;
-  JobInput in;
-  in.sources = right.spec_.sources;
-  in.before_exchange = right.spec_.before_exchange;
-  in.key_columns = js.right_keys;
-  spec_.key_by = true;
-  spec_.key_columns = js.left_keys;
-  spec_.right = std::move(in);
-  spec_.join = [js](const Schema& l, const Schema& r,
-                    const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
-    SLUICE_ASSIGN_OR_RETURN(auto op, WindowJoinOperator::Create(l, r, js, ctx));
-    return std::unique_ptr<TwoInputOperator>(std::move(op));
-  };
+  StartJoinStage(
+      right, js.left_keys, js.right_keys,
+      [js](const Schema& l, const Schema& r, const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto op, WindowJoinOperator::Create(l, r, js, ctx));
+        return std::unique_ptr<TwoInputOperator>(std::move(op));
+      });
   schema_ = (*probe)->output_schema();
   time_column_.clear();
   return *this;
@@ -249,7 +253,6 @@ Pipeline& Pipeline::WindowJoin(const Pipeline& right, std::vector<std::string> l
 Pipeline& Pipeline::Join(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
                          std::chrono::milliseconds state_ttl) {
   if (!error_.ok()) return *this;
-  if (Status st = CheckJoinable(right, "Join"); !st.ok()) return Fail(std::move(st)), *this;
   RegularJoinSpec js;
   if (Status st = ResolveJoinKeys(right, left_keys, right_keys, "Join", &js.left_keys, &js.right_keys); !st.ok()) {
     return Fail(std::move(st)), *this;
@@ -259,18 +262,12 @@ Pipeline& Pipeline::Join(const Pipeline& right, std::vector<std::string> left_ke
   probe_ctx.batch_capacity = 1;
   auto probe = IntervalJoinOperator::CreateRegular(schema_, right.schema_, js, probe_ctx);
   if (!probe.ok()) return Fail(probe.status()), *this;
-  JobInput in;
-  in.sources = right.spec_.sources;
-  in.before_exchange = right.spec_.before_exchange;
-  in.key_columns = js.right_keys;
-  spec_.key_by = true;
-  spec_.key_columns = js.left_keys;
-  spec_.right = std::move(in);
-  spec_.join = [js](const Schema& l, const Schema& r,
-                    const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
-    SLUICE_ASSIGN_OR_RETURN(auto op, IntervalJoinOperator::CreateRegular(l, r, js, ctx));
-    return std::unique_ptr<TwoInputOperator>(std::move(op));
-  };
+  StartJoinStage(
+      right, js.left_keys, js.right_keys,
+      [js](const Schema& l, const Schema& r, const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto op, IntervalJoinOperator::CreateRegular(l, r, js, ctx));
+        return std::unique_ptr<TwoInputOperator>(std::move(op));
+      });
   schema_ = (*probe)->output_schema();
   time_column_.clear();  // a regular join's output carries no event-time order
   return *this;
@@ -283,31 +280,31 @@ Pipeline& Pipeline::RightLateDataTo(Sink* sink) {
 
 Pipeline& Pipeline::Deduplicate(Keep keep) {
   if (!error_.ok()) return *this;
-  if (!spec_.key_by) return Fail(Status::InvalidArgument("Deduplicate() needs a KeyBy() before it")), *this;
+  if (!keyed() || !keys_) return Fail(Status::InvalidArgument("Deduplicate() needs a KeyBy() before it")), *this;
   auto t = schema_.IndexOf(time_column_);
   if (time_column_.empty() || !t.ok()) {
     return Fail(Status::InvalidArgument("Deduplicate() orders by event time: the input has none")), *this;
   }
-  DeduplicateSpec ds{spec_.key_columns, *t, keep};
-  spec_.after_exchange.push_back(OperatorSpec{
-      "deduplicate", [ds](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
-        SLUICE_ASSIGN_OR_RETURN(auto op, DeduplicateOperator::Create(in, ds, ctx));
-        return std::unique_ptr<Operator>(std::move(op));
-      }});
+  DeduplicateSpec ds{*keys_, *t, keep};
+  AddOperator(OperatorSpec{"deduplicate",
+                           [ds](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+                             SLUICE_ASSIGN_OR_RETURN(auto op, DeduplicateOperator::Create(in, ds, ctx));
+                             return std::unique_ptr<Operator>(std::move(op));
+                           }});
   return *this;
 }
 
 Pipeline& Pipeline::TopN(const std::string& order_column, int n, bool descending) {
   if (!error_.ok()) return *this;
-  if (!spec_.key_by) return Fail(Status::InvalidArgument("TopN() needs a KeyBy() before it")), *this;
+  if (!keyed() || !keys_) return Fail(Status::InvalidArgument("TopN() needs a KeyBy() before it")), *this;
   auto o = schema_.IndexOf(order_column);
   if (!o.ok()) return Fail(o.status().WithContext("TopN")), *this;
-  TopNSpec ts{spec_.key_columns, *o, descending, n};
+  TopNSpec ts{*keys_, *o, descending, n};
   OperatorContext probe;
   probe.batch_capacity = 1;
   auto check = TopNOperator::Create(schema_, ts, probe);
   if (!check.ok()) return Fail(check.status()), *this;
-  spec_.after_exchange.push_back(
+  AddOperator(
       OperatorSpec{"top-n", [ts](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
                      SLUICE_ASSIGN_OR_RETURN(auto op, TopNOperator::Create(in, ts, ctx));
                      return std::unique_ptr<Operator>(std::move(op));
@@ -316,20 +313,33 @@ Pipeline& Pipeline::TopN(const std::string& order_column, int n, bool descending
 }
 
 Pipeline& Pipeline::To(Sink* sink) {
-  spec_.sink = sink;
+  sink_ = sink;
   return *this;
 }
 
 Pipeline& Pipeline::LateDataTo(Sink* sink) {
-  spec_.late_sink = sink;
+  late_sink_ = sink;
   return *this;
+}
+
+JobSpec Pipeline::SpecWithLateSinks() const {
+  JobSpec spec = spec_;
+  for (StageSpec& stage : spec.stages) {
+    // Only rows straight from a source carry lateness; later stages' inputs
+    // are never late, so naming the sink on every input is harmless.
+    if (stage.keyed() && !stage.inputs[0].late_sink) stage.inputs[0].late_sink = late_sink_;
+  }
+  if (join_stage_ >= 0) spec.stages[join_stage_].inputs[1].late_sink = right_late_sink_;
+  return spec;
 }
 
 Result<JobSpec> Pipeline::BuildSpec() const {
   if (!error_.ok()) return error_;
+  if (spec_.stages.empty()) return Status::InvalidArgument("a pipeline needs a From()");
   if (window_) return Status::InvalidArgument("Window() must be followed by Aggregate()");
-  JobSpec spec = spec_;
-  if (spec.right) spec.right->late_sink = right_late_sink_;
+  if (!sink_) return Status::InvalidArgument("a pipeline needs a sink: call To()");
+  JobSpec spec = SpecWithLateSinks();
+  spec.stages.back().sink = sink_;
   return spec;
 }
 

@@ -26,9 +26,12 @@ namespace sluice::engine {
 //     .To(&sink)
 //     .Build();
 //
-// Steps before KeyBy run fused in the source task; KeyBy is the exchange;
-// Window + Aggregate (or Aggregate alone: an updating GROUP BY) run keyed.
-// Errors (unknown columns, type errors) are kept and returned by Build().
+// Steps before KeyBy run fused in the source task; each KeyBy is an exchange
+// that starts a new stage; Window + Aggregate (or Aggregate alone: an
+// updating GROUP BY) run keyed. A pipeline may key, aggregate and key again
+// (aggregate over aggregate), and join pipelines that are themselves keyed
+// or aggregated. Errors (unknown columns, type errors) are kept and returned
+// by Build().
 //
 // Thread-safety: not thread-safe; a builder.
 class Pipeline {
@@ -52,18 +55,16 @@ class Pipeline {
   // After KeyBy: the N rows with the largest (descending) or smallest values
   // of `order_column` per key, as +I / -D.
   Pipeline& TopN(const std::string& order_column, int n, bool descending = true);
-  // Event-time interval join with another pipeline (From + Filter/Select
-  // only): rows with equal keys and right.ts BETWEEN left.ts + lower AND
+  // Event-time interval join with another pipeline: rows with equal keys and right.ts BETWEEN left.ts + lower AND
   // left.ts + upper. Output: left columns, then right columns.
   Pipeline& IntervalJoin(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
                          std::chrono::milliseconds lower, std::chrono::milliseconds upper);
-  // Window join with another pipeline (From + Filter/Select only): pairs of
+  // Window join with another pipeline: pairs of
   // rows with equal keys in the same window, emitted when the window closes.
   // Output: window_start, window_end, left columns, right columns.
   Pipeline& WindowJoin(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
                        WindowSpec window);
-  // Regular equi-join with another pipeline (From + Filter/Select only);
-  // each side's rows are kept for `state_ttl` of processing time (0: forever).
+  // Regular equi-join with another pipeline; each side's rows are kept for `state_ttl` of processing time (0: forever).
   Pipeline& Join(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
                  std::chrono::milliseconds state_ttl = std::chrono::milliseconds(0));
   // Late rows of the right input of a join.
@@ -77,10 +78,9 @@ class Pipeline {
   Result<std::unique_ptr<Job>> Build(JobConfig config = {}) const;
 
  private:
-  // The three joins share their checks: both inputs unkeyed (`what` names the
-  // join in messages), keys resolved by name, and (time-based joins) both
-  // inputs' event-time columns.
-  Status CheckJoinable(const Pipeline& right, const char* what) const;
+  // The three joins share their set-up: keys resolved by name (`what` names
+  // the join in messages), (time-based joins) both inputs' event-time
+  // columns, and the stage both inputs meet in.
   Status ResolveJoinKeys(const Pipeline& right, const std::vector<std::string>& left_keys,
                          const std::vector<std::string>& right_keys, const char* what, std::vector<int>* left_idx,
                          std::vector<int>* right_idx) const;
@@ -89,9 +89,25 @@ class Pipeline {
     if (error_.ok()) error_ = std::move(s);
   }
   void AddCalc(Expr filter, std::vector<Projection> projections);
+  void AddOperator(OperatorSpec op) { spec_.stages.back().operators.push_back(std::move(op)); }
+  bool keyed() const { return !spec_.stages.empty() && spec_.stages.back().keyed(); }
+  // Starts a stage fed by the current one, exchanged by `keys`.
+  void StartKeyedStage(std::vector<int> keys);
+  // Starts the stage where this pipeline (left) and `right` meet in `join`.
+  void StartJoinStage(const Pipeline& right, std::vector<int> left_keys, std::vector<int> right_keys,
+                      TwoInputFactory join);
+  // This pipeline's spec with its late-data sinks in place.
+  JobSpec SpecWithLateSinks() const;
 
   Status error_;
-  JobSpec spec_;
+  JobSpec spec_;  // the current stage is the last one
+  // Key columns of the current stage (indices into schema_), while its
+  // operators keep them in place: KeyBy sets them; aggregates and joins,
+  // which reshape rows, clear them.
+  std::optional<std::vector<int>> keys_;
+  int join_stage_ = -1;  // the last join's stage, whose right input RightLateDataTo names
+  Sink* sink_ = nullptr;
+  Sink* late_sink_ = nullptr;
   Schema schema_;
   std::string time_column_;
   std::optional<WindowSpec> window_;

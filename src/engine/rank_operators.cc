@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 namespace sluice::engine {
@@ -131,7 +132,7 @@ Status DeduplicateOperator::Process(Batch& batch) {
 // ---------------------------------------------------------------------------
 
 namespace {
-constexpr int kTopNSlot = 16;  // f64 order value, u32 offset, u32 length
+constexpr int kTopNSlot = 24;  // f64 order value, f64 tie-breaker value, u32 offset, u32 length
 }
 
 Result<std::unique_ptr<TopNOperator>> TopNOperator::Create(const Schema& input, TopNSpec spec,
@@ -141,6 +142,11 @@ Result<std::unique_ptr<TopNOperator>> TopNOperator::Create(const Schema& input, 
       !(IsNumeric(input.field(spec.order_column).type) ||
         input.field(spec.order_column).type == DataType::kTimestamp)) {
     return Status::InvalidArgument("top-n orders by a numeric or TIMESTAMP column");
+  }
+  if (spec.then_column >= input.size() ||
+      (spec.then_column >= 0 && !(IsNumeric(input.field(spec.then_column).type) ||
+                                  input.field(spec.then_column).type == DataType::kTimestamp))) {
+    return Status::InvalidArgument("top-n breaks ties by a numeric or TIMESTAMP column");
   }
   if (spec.n <= 0 || spec.n > 1000) return Status::InvalidArgument("top-n needs 1 <= N <= 1000");
   return std::unique_ptr<TopNOperator>(new TopNOperator(input, std::move(spec), ctx));
@@ -154,8 +160,8 @@ TopNOperator::TopNOperator(const Schema& input, TopNSpec spec, const OperatorCon
       table_(8 + kTopNSlot * spec_.n),
       out_(input, ctx.batch_capacity) {}
 
-double TopNOperator::OrderValue(const Batch& b, int row) const {
-  const Column& c = b.column(spec_.order_column);
+double TopNOperator::OrderValue(const Batch& b, int column, int row) const {
+  const Column& c = b.column(column);
   switch (c.type()) {
     case DataType::kDouble: return c.data<double>()[row];
     case DataType::kInt32: return c.data<int32_t>()[row];
@@ -187,19 +193,31 @@ Status TopNOperator::Process(Batch& batch) {
       return Status::Unsupported("top-n over an updating input is not supported yet");
     }
     if (ocol.IsNull(r)) continue;  // NULL never ranks
-    const double v = OrderValue(batch, r);
+    const double v = OrderValue(batch, spec_.order_column, r);
+    // A NULL tie-breaker ranks last among its ties.
+    const bool has_then = spec_.then_column >= 0;
+    const double t = !has_then ? 0
+                     : batch.column(spec_.then_column).IsNull(r)
+                         ? (spec_.then_descending ? -std::numeric_limits<double>::infinity()
+                                                  : std::numeric_limits<double>::infinity())
+                         : OrderValue(batch, spec_.then_column, r);
     bool inserted;
     const uint32_t e = table_.FindOrInsert(keys_.key(k), keys_.hash(k), &inserted);
     uint8_t* p = table_.payload(e);
     uint32_t count;
     std::memcpy(&count, p, 4);
     // Slots are kept sorted best first; a newcomer goes after rows it ties with.
-    auto better = [&](double a, double b) { return spec_.descending ? a > b : a < b; };
+    auto better = [&](double a, double a_then, double b, double b_then) {
+      if (a != b) return spec_.descending ? a > b : a < b;
+      if (!has_then || a_then == b_then) return false;
+      return spec_.then_descending ? a_then > b_then : a_then < b_then;
+    };
     uint32_t pos = count;
     for (uint32_t i = 0; i < count; ++i) {
-      double held;
+      double held, held_then;
       std::memcpy(&held, p + 8 + i * kTopNSlot, 8);
-      if (better(v, held)) {
+      std::memcpy(&held_then, p + 8 + i * kTopNSlot + 8, 8);
+      if (better(v, t, held, held_then)) {
         pos = i;
         break;
       }
@@ -208,8 +226,8 @@ Status TopNOperator::Process(Batch& batch) {
     if (count == static_cast<uint32_t>(spec_.n)) {
       uint8_t* last = p + 8 + (count - 1) * kTopNSlot;
       uint32_t off, len;
-      std::memcpy(&off, last + 8, 4);
-      std::memcpy(&len, last + 12, 4);
+      std::memcpy(&off, last + 16, 4);
+      std::memcpy(&len, last + 20, 4);
       SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kDelete, table_.LoadBytes(off, len)));
       garbage_ += len;
       --count;
@@ -222,8 +240,9 @@ Status TopNOperator::Process(Batch& batch) {
     std::memmove(p + 8 + (pos + 1) * kTopNSlot, p + 8 + pos * kTopNSlot, (count - pos) * kTopNSlot);
     uint8_t* slot = p + 8 + pos * kTopNSlot;
     std::memcpy(slot, &v, 8);
-    std::memcpy(slot + 8, &off, 4);
-    std::memcpy(slot + 12, &len, 4);
+    std::memcpy(slot + 8, &t, 8);
+    std::memcpy(slot + 16, &off, 4);
+    std::memcpy(slot + 20, &len, 4);
     ++count;
     std::memcpy(p, &count, 4);
   }
@@ -234,8 +253,8 @@ Status TopNOperator::Process(Batch& batch) {
       std::memcpy(&count, p, 4);
       for (uint32_t i = 0; i < count; ++i) {
         uint32_t len;
-        std::memcpy(&len, p + 8 + i * kTopNSlot + 12, 4);
-        visit(p + 8 + i * kTopNSlot + 8, len);
+        std::memcpy(&len, p + 8 + i * kTopNSlot + 20, 4);
+        visit(p + 8 + i * kTopNSlot + 16, len);
       }
     });
     garbage_ = 0;

@@ -30,6 +30,10 @@ struct TopNSpec {
   int order_column = -1;  // BIGINT, INT, DOUBLE or TIMESTAMP
   bool descending = true;
   int n = 1;
+  // Optional tie-breaker: rows equal on order_column rank by this column
+  // (ORDER BY price DESC, ts ASC). -1: ties keep arrival order.
+  int then_column = -1;
+  bool then_descending = false;
 };
 
 // Both operators keep whole rows per key, encoded as bytes in their table's
@@ -72,7 +76,7 @@ class TopNOperator : public Operator {
  private:
   TopNOperator(const Schema& input, TopNSpec spec, const OperatorContext& ctx);
   Status EmitStored(RowKind kind, std::string_view row);
-  double OrderValue(const Batch& b, int row) const;
+  double OrderValue(const Batch& b, int column, int row) const;
 
   Schema schema_;
   TopNSpec spec_;

@@ -69,6 +69,13 @@ Result<int64_t> ParseDurationMs(const std::string& text) {
 
 }  // namespace
 
+void PlannedQuery::Exchange(std::vector<int> keys) {
+  engine::StageSpec stage;
+  stage.inputs.push_back(engine::StageInput{static_cast<int>(graph.stages.size()) - 1, std::move(keys), nullptr});
+  graph.stages.push_back(std::move(stage));
+  last_calc.reset();  // a Calc does not fuse across an exchange
+}
+
 std::string PlannedQuery::Explain(const std::string& sink_line) const {
   std::vector<std::string> lines = plan;
   lines.push_back(sink_line);
@@ -113,10 +120,11 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
       for (auto& x : combined) x.expr = Inline(x.expr, p);
     }
     if (projections.empty()) qualifiers = q->scope.qualifiers;
-    (q->keyed ? q->after_exchange : q->before_exchange).pop_back();
+    q->operators().pop_back();
     q->plan.pop_back();
     q->scope = prev.input;
     q->time_column = prev.input_time_column;
+    q->window_columns = prev.input_window_columns;
     std::string text = "Calc(";
     if (!combined.empty()) text += "select=[" + ProjectionText(combined) + "]";
     if (combined_filter.valid()) {
@@ -125,7 +133,7 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
     text += ")";
     return AddCalc(q, combined_filter, std::move(combined), std::move(qualifiers), std::move(text));
   }
-  PlannedQuery::CalcStep step{filter, projections, q->scope, q->time_column};
+  PlannedQuery::CalcStep step{filter, projections, q->scope, q->time_column, q->window_columns};
   auto probe = engine::CalcOperator::Create(q->scope.schema, filter, projections, 1);
   if (!probe.ok()) return probe.status();
   int new_time = -1;
@@ -133,13 +141,19 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
     new_time = q->time_column;
     qualifiers = q->scope.qualifiers;
   } else {
+    // The time attribute and window columns survive when projected as they are.
+    std::optional<PlannedQuery::WindowColumns> windows;
+    if (q->window_columns) windows = PlannedQuery::WindowColumns{-1, -1, q->window_columns->text};
     for (size_t i = 0; i < projections.size(); ++i) {
       const auto& n = projections[i].expr.node();
-      if (n.kind == engine::ExprKind::kColumn && n.column_index >= 0 && n.column_index == q->time_column &&
-          new_time < 0) {
-        new_time = static_cast<int>(i);
-      }
+      if (n.kind != engine::ExprKind::kColumn || n.column_index < 0) continue;
+      const int at = static_cast<int>(i);
+      if (n.column_index == q->time_column && new_time < 0) new_time = at;
+      if (windows && n.column_index == q->window_columns->start && windows->start < 0) windows->start = at;
+      if (windows && n.column_index == q->window_columns->end && windows->end < 0) windows->end = at;
     }
+    if (windows && windows->end < 0) windows.reset();  // window_start alone carries no meaning on
+    q->window_columns = windows;
   }
   q->scope.schema = (*probe)->output_schema();
   q->scope.qualifiers = std::move(qualifiers);
@@ -152,7 +166,7 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
         SLUICE_ASSIGN_OR_RETURN(auto calc, engine::CalcOperator::Create(in, filter, projections, ctx.batch_capacity));
         return std::unique_ptr<engine::Operator>(std::move(calc));
       }};
-  (q->keyed ? q->after_exchange : q->before_exchange).push_back(std::move(op));
+  q->operators().push_back(std::move(op));
   q->plan.push_back(std::move(explain));
   q->last_calc = std::move(step);
   return Status::Ok();
@@ -208,7 +222,7 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
     SLUICE_ASSIGN_OR_RETURN(src, ComputedSource::Create(src, computed, time_col, wm));
   }
   PlannedQuery q;
-  q.sources.push_back(src);
+  q.graph.stages.emplace_back().sources.push_back(src);
   for (const auto& f : src->schema().fields()) q.scope.Add(qualifier, f);
   q.time_column = src->event_time_column();
   q.plan.push_back(fmt::format("TableSourceScan(table=[{}], connector=[{}], fields=[{}]{})", table.name,
@@ -407,7 +421,9 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
     for (const auto& p : t.table.parts) named->name.parts.push_back(p);
     SLUICE_ASSIGN_OR_RETURN(q, PlanTableRef(*named));
   }
-  if (q.keyed) return Error(t.pos, "a window table function over an aggregated input is not supported yet");
+  if (q.changelog == PlannedQuery::Changelog::kUpdating) {
+    return Error(t.pos, "a window table function over an updating input is not supported");
+  }
   const TableFunctionArg& d = ref.args[1];
   if (d.descriptor.size() != 1) return Error(d.pos, "DESCRIPTOR takes exactly one time column");
   auto idx = q.scope.schema.IndexOf(d.descriptor[0].name);
@@ -480,10 +496,18 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
     }
   }
   rank_filter_consumed_ = false;
+  // Over an inner join (FROM a JOIN b ON ..., FROM a, b) the WHERE is part of
+  // the join's condition, as Flink's optimizer treats it: its equalities
+  // become keys and its time bounds make an interval join.
+  const bool where_joins = select.where && select.from->kind == TableRefKind::kJoin &&
+                           (select.from->As<JoinTableRef>().join == JoinKind::kComma ||
+                            select.from->As<JoinTableRef>().join == JoinKind::kInner);
+  if (where_joins) join_where_ = select.where.get();
   auto planned_from = PlanTableRef(*select.from);
+  join_where_ = nullptr;
   rank_filter_.reset();
   const Expr* where = select.where.get();
-  if (rank_filter_consumed_) where = nullptr;
+  if (rank_filter_consumed_ || where_joins) where = nullptr;
   rank_filter_consumed_ = false;
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, std::move(planned_from));
   if (row_number) {
@@ -494,7 +518,7 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
                    "k ORDER BY ts) AS rn FROM t) WHERE rn = 1");
     }
     rank_filter_consumed_ = true;
-    return PlanRank(select, *row_number, offered->n, std::move(q));
+    return PlanRank(select, where, *row_number, offered->n, std::move(q));
   }
   std::vector<const FunctionCallExpr*> aggs;
   for (const auto& item : select.items) CollectAggregates(*item.expr, &aggs);
@@ -560,12 +584,11 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
 }
 
 Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* where, PlannedQuery q) {
-  if (q.keyed) {
-    return Error(select.pos,
-                 "an aggregation over an already aggregated input is not supported yet (one key-by per "
-                 "job)");
-  }
   bool windowed = q.pending_window.has_value();
+  const bool updating_input = q.changelog == PlannedQuery::Changelog::kUpdating;
+  if (windowed && updating_input) {
+    return Error(select.pos, "a window aggregation over an updating input is not supported");
+  }
   ExprBinder binder(source(), &q.scope);
   engine::Expr filter;
   if (where) {
@@ -590,6 +613,25 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
       group_exprs.push_back(item.expr.get());
     }
   }
+  // Grouping by the window_start and window_end columns of a window
+  // aggregation upstream aggregates the same windows again: each of its rows
+  // stands at window_end - 1 in event time and arrives before the watermark
+  // passes window_end, so a 1 ms tumbling window on that time, keyed by the
+  // grouping columns (both window columns among them), fires each window's
+  // group exactly once, when the window closes.
+  bool rewindow = false;
+  if (!windowed && q.window_columns && !updating_input) {
+    bool start = false, end = false;
+    for (const Expr* g : group_exprs) {
+      if (g->kind != ExprKind::kColumnRef) continue;
+      auto b = binder.Bind(*g);
+      if (!b.ok() || b->node().kind != engine::ExprKind::kColumn) continue;
+      start = start || b->node().column_index == q.window_columns->start;
+      end = end || b->node().column_index == q.window_columns->end;
+    }
+    rewindow = start && end;
+  }
+  const std::optional<PlannedQuery::WindowColumns> input_windows = q.window_columns;
   for (const Expr* g : group_exprs) {
     if (windowed && (IsColumnNamed(*g, "window_start") || IsColumnNamed(*g, "window_end"))) {
       (IsColumnNamed(*g, "window_start") ? has_start : has_end) = true;
@@ -603,6 +645,10 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
                                                        : fmt::format("$k{}", pre.size());
     for (const auto& p : pre) {
       if (p.name == name) name = fmt::format("$k{}", pre.size());
+    }
+    // The window operator names its own window_start / window_end columns.
+    if (rewindow && (name == "window_start" || name == "window_end" || name == "window_time")) {
+      name = fmt::format("$k{}", pre.size());
     }
     pre.push_back({e, name});
     key_texts.push_back(Unparse(*g));
@@ -663,6 +709,13 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
       pre.push_back({arg, fmt::format("$a{}", specs.size())});
     }
     spec.output_name = fmt::format("$agg{}", specs.size());
+    if (updating_input && !windowed && !rewindow && spec.kind != engine::AggKind::kCount &&
+        spec.kind != engine::AggKind::kCountDistinct && spec.kind != engine::AggKind::kSum &&
+        spec.kind != engine::AggKind::kAvg) {
+      return Error(call->pos, fmt::format("{} over an updating input (an unwindowed GROUP BY, a deduplication or a "
+                                          "top-N upstream) is not supported yet; COUNT, SUM and AVG are",
+                                          fn));
+    }
     specs.push_back(spec);
     agg_texts.push_back(text);
   }
@@ -671,7 +724,14 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   for (const auto& s : specs) {
     if (s.kind == engine::AggKind::kFirstValue || s.kind == engine::AggKind::kLastValue) needs_time = true;
   }
-  if (q.time_column >= 0 && needs_time) {
+  if (rewindow) {
+    time_col = static_cast<int>(pre.size());
+    const int end = input_windows->end;
+    pre.push_back({ColRef(end, q.scope.schema.field(end).name) - engine::Lit(int64_t{1}), "$window_time"});
+    q.pending_window = engine::WindowSpec::Tumble(std::chrono::milliseconds(1));
+    q.pending_window_text = input_windows->text;
+    windowed = true;
+  } else if (q.time_column >= 0 && needs_time) {
     time_col = static_cast<int>(pre.size());
     pre.push_back(
         {ColRef(q.time_column, q.scope.schema.field(q.time_column).name), q.scope.schema.field(q.time_column).name});
@@ -690,9 +750,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     keys.push_back(i);
     key_names += (i ? ", " : "") + pre[i].name;
   }
-  q.keyed = true;
-  q.key_columns = keys;
-  q.last_calc.reset();
+  q.Exchange(keys);
   q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
   std::string agg_names;
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -706,12 +764,23 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     auto out = engine::WindowOutputSchema(q.scope.schema, ws);
     if (!out.ok()) return Error(select.pos, out.status().message());
     post.schema = *out;
-    q.after_exchange.push_back(
+    q.operators().push_back(
         engine::OperatorSpec{"window", [ws](const engine::Schema& in, const engine::OperatorContext& ctx) {
                                return engine::CreateWindowOperator(in, ws, ctx);
                              }});
-    q.plan.push_back(fmt::format("WindowAggregate(window=[{}], groupBy=[{}], select=[{}], emit=[on window close])",
-                                 q.pending_window_text, key_names, agg_names));
+    q.plan.push_back(fmt::format("WindowAggregate(window=[{}], groupBy=[{}], select=[{}], emit=[on window close]{})",
+                                 q.pending_window_text, key_names, agg_names,
+                                 rewindow ? ", windows=[of the input]" : ""));
+    // The output's window columns: the regrouped ones, or the window operator's.
+    q.window_columns = PlannedQuery::WindowColumns{num_keys, num_keys + 1, q.pending_window_text};
+    if (rewindow) {
+      for (int i = 0; i < num_keys; ++i) {
+        const auto& n = pre[i].expr.node();
+        if (n.kind != engine::ExprKind::kColumn) continue;
+        if (n.column_index == input_windows->start) q.window_columns->start = i;
+        if (n.column_index == input_windows->end) q.window_columns->end = i;
+      }
+    }
     q.pending_window.reset();
   } else {
     engine::OperatorContext probe_ctx;
@@ -720,7 +789,8 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     auto probe = engine::GroupAggregateOperator::Create(q.scope.schema, keys, specs, time_col, probe_ctx, ttl);
     if (!probe.ok()) return Error(select.pos, probe.status().message());
     post.schema = (*probe)->output_schema();
-    q.after_exchange.push_back(engine::OperatorSpec{
+    q.window_columns.reset();
+    q.operators().push_back(engine::OperatorSpec{
         "group-aggregate",
         [keys, specs, time_col, ttl](const engine::Schema& in,
                                      const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
@@ -745,7 +815,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   for (size_t i = 0; i < agg_texts.size(); ++i)
     after.Substitute(agg_texts[i],
                      ColRef(first_agg + static_cast<int>(i), post.schema.field(first_agg + static_cast<int>(i)).name));
-  if (windowed) {
+  if (windowed && !rewindow) {
     after.Substitute(QuoteIdentifier("window_start"), ColRef(num_keys, "window_start"));
     after.Substitute(QuoteIdentifier("window_end"), ColRef(num_keys + 1, "window_end"));
     after.Substitute(QuoteIdentifier("window_time"), ColRef(num_keys + 1, "window_end") - engine::Lit(int64_t{1}));
@@ -776,25 +846,34 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   return q;
 }
 
-Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& row_number, int64_t n, PlannedQuery q) {
+Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number, int64_t n,
+                                       PlannedQuery q) {
   const auto& call = row_number.expr->As<FunctionCallExpr>();
   const WindowSpec& over = *call.over;
-  if (q.keyed) return Error(call.pos, "ROW_NUMBER() over an aggregated input is not supported yet");
-  if (inner.where)
-    return Error(inner.where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
+  if (q.changelog == PlannedQuery::Changelog::kUpdating) {
+    return Error(call.pos,
+                 "ROW_NUMBER() over an updating input (an unwindowed GROUP BY, a deduplication or a top-N "
+                 "upstream) is not supported yet");
+  }
+  if (where)
+    return Error(where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
   if (!inner.group_by.empty()) return Error(call.pos, "ROW_NUMBER() with GROUP BY is not supported yet");
-  if (over.order_by.size() != 1) {
+  if (over.order_by.empty() || over.order_by.size() > 2) {
     return Error(over.pos,
-                 "ROW_NUMBER() needs exactly one ORDER BY column (the event time for deduplication, a "
-                 "number for top-N)");
+                 "ROW_NUMBER() needs one ORDER BY column (the event time for deduplication, a number for top-N), "
+                 "or two for a top-N with a tie-breaker");
   }
   // The other select items must be plain columns of the input (SELECT *, or a list of columns).
   std::vector<engine::Projection> cols;
   for (const SelectItem& item : inner.items) {
     if (&item == &row_number) continue;
     if (item.expr->kind == ExprKind::kStar) {
-      for (int c = 0; c < q.scope.schema.size(); ++c)
+      const auto& star = item.expr->As<StarExpr>();
+      const std::string qual = star.qualifier.parts.empty() ? "" : star.qualifier.parts.back().name;
+      for (int c = 0; c < q.scope.schema.size(); ++c) {
+        if (!qual.empty() && q.scope.qualifiers[c] != qual) continue;
         cols.push_back({ColRef(c, q.scope.schema.field(c).name), q.scope.schema.field(c).name});
+      }
       continue;
     }
     if (item.expr->kind != ExprKind::kColumnRef) {
@@ -824,14 +903,21 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& ro
   SLUICE_ASSIGN_OR_RETURN(int order, column_of(*over.order_by[0].expr));
   bool descending = over.order_by[0].direction == SortDirection::kDescending;
   std::string order_name = q.scope.schema.field(order).name;
+  int then = -1;
+  bool then_descending = false;
+  if (over.order_by.size() == 2) {
+    SLUICE_ASSIGN_OR_RETURN(then, column_of(*over.order_by[1].expr));
+    then_descending = over.order_by[1].direction == SortDirection::kDescending;
+  }
+  std::string order_text = order_name + (descending ? " DESC" : " ASC");
+  if (then >= 0) order_text += ", " + q.scope.schema.field(then).name + (then_descending ? " DESC" : " ASC");
   engine::Schema input = q.scope.schema;
-  q.keyed = true;
-  q.key_columns = keys;
-  q.last_calc.reset();
+  q.Exchange(keys);
+  q.window_columns.reset();
   q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
-  if (n == 1 && order == q.time_column) {
+  if (n == 1 && order == q.time_column && then < 0) {
     engine::DeduplicateSpec spec{keys, order, descending ? engine::Keep::kLast : engine::Keep::kFirst};
-    q.after_exchange.push_back(
+    q.operators().push_back(
         engine::OperatorSpec{"deduplicate",
                              [spec](const engine::Schema& in,
                                     const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
@@ -843,21 +929,22 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& ro
     q.changelog = PlannedQuery::Changelog::kUpdating;  // an out-of-order earlier row replaces the kept one
   } else {
     if (n < 1) return Error(row_number.expr->pos, "the row-number bound must be at least 1");
-    engine::DataType t = input.field(order).type;
-    if (t == engine::DataType::kString || t == engine::DataType::kBool) {
-      return Error(over.order_by[0].expr->pos,
-                   fmt::format("top-N orders by a number or a timestamp, not {}", SqlTypeName(t)));
+    for (size_t i = 0; i < over.order_by.size(); ++i) {
+      engine::DataType t = input.field(i == 0 ? order : then).type;
+      if (t == engine::DataType::kString || t == engine::DataType::kBool) {
+        return Error(over.order_by[i].expr->pos,
+                     fmt::format("top-N orders by a number or a timestamp, not {}", SqlTypeName(t)));
+      }
     }
-    engine::TopNSpec spec{keys, order, descending, static_cast<int>(n)};
-    q.after_exchange.push_back(
+    engine::TopNSpec spec{keys, order, descending, static_cast<int>(n), then, then_descending};
+    q.operators().push_back(
         engine::OperatorSpec{"top-n",
                              [spec](const engine::Schema& in,
                                     const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
                                SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
                                return std::unique_ptr<engine::Operator>(std::move(op));
                              }});
-    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{} {}], changelog=[+I, -D])", n, key_names,
-                                 order_name, descending ? "DESC" : "ASC"));
+    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{}], changelog=[+I, -D])", n, key_names, order_text));
     q.changelog = PlannedQuery::Changelog::kUpdating;
   }
   std::vector<std::string> quals(cols.size(), "");
@@ -866,14 +953,10 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const SelectItem& ro
   return q;
 }
 
-void Planner::ToJobSpec(const PlannedQuery& q, engine::JobSpec* spec) {
-  spec->sources = q.sources;
-  spec->before_exchange = q.before_exchange;
-  spec->key_by = q.keyed;
-  spec->key_columns = q.key_columns;
-  spec->after_exchange = q.after_exchange;
-  spec->right = q.right;
-  spec->join = q.join;
+engine::JobSpec Planner::ToJobSpec(const PlannedQuery& q, engine::Sink* sink) {
+  engine::JobSpec spec = q.graph;
+  spec.stages.back().sink = sink;
+  return spec;
 }
 
 namespace {
@@ -890,16 +973,23 @@ void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
 }  // namespace
 
 Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
-  if (ref.join != JoinKind::kInner) {
-    return Error(ref.pos, "only INNER JOIN is supported yet (LEFT, RIGHT, FULL, CROSS and comma joins are not)");
-  }
-  if (!ref.on)
+  // The join's condition: ON, or for FROM a, b the WHERE of that SELECT.
+  const Expr* on = ref.on.get();
+  const Expr* where = join_where_;
+  join_where_ = nullptr;  // not for joins nested in this one's inputs
+  if (ref.join == JoinKind::kComma) {
+    if (!where) return Error(ref.pos, "FROM a, b needs a WHERE with an equality between the two sides");
+  } else if (ref.join != JoinKind::kInner) {
+    return Error(ref.pos, "only INNER JOIN is supported yet (LEFT, RIGHT, FULL and CROSS joins are not)");
+  } else if (!on) {
     return Error(ref.pos, "a join needs ON with an equality between the two sides (USING is not supported yet)");
+  }
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery left, PlanTableRef(*ref.left));
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery right, PlanTableRef(*ref.right));
-  if (left.keyed || right.keyed || left.right || right.right) {
+  if (left.changelog == PlannedQuery::Changelog::kUpdating || right.changelog == PlannedQuery::Changelog::kUpdating) {
     return Error(ref.pos,
-                 "a join over an aggregated, ranked or joined input is not supported yet (one key-by per job)");
+                 "a join over an updating input (an unwindowed GROUP BY, a deduplication or a top-N upstream) is "
+                 "not supported yet");
   }
   if (left.pending_window || right.pending_window) return Error(ref.pos, "window joins are not supported yet");
   const int nl = left.scope.schema.size();
@@ -922,6 +1012,7 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     int side;
     int64_t offset;
   };
+  int join_time[2] = {-1, -1};  // the time column each side's bounds use
   auto time_ref = [&](const Expr& e) -> std::optional<TimeRef> {
     int side, idx;
     int64_t off = 0;
@@ -934,7 +1025,14 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
       col = e.As<BinaryExpr>().left.get();
     }
     if (!side_of(*col, &side, &idx)) return std::nullopt;
-    if (idx != (side == 0 ? left.time_column : right.time_column)) return std::nullopt;
+    // A side's event time: its time attribute, or the window_end of a window
+    // aggregation (its rows stand at window_end - 1 and are never late, so
+    // window_end orders them as well). One column per side.
+    const PlannedQuery& in = side == 0 ? left : right;
+    const bool is_time = idx == in.time_column || (in.window_columns && idx == in.window_columns->end &&
+                                                   in.changelog == PlannedQuery::Changelog::kAppendOnly);
+    if (!is_time || (join_time[side] >= 0 && join_time[side] != idx)) return std::nullopt;
+    join_time[side] = idx;
     return TimeRef{side, off};
   };
   constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
@@ -957,7 +1055,9 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     if (op == BinaryOp::kLt) at_most(v - 1);
   };
   std::vector<const Expr*> conjuncts;
-  CollectConjuncts(*ref.on, &conjuncts);
+  if (on) CollectConjuncts(*on, &conjuncts);
+  if (where) CollectConjuncts(*where, &conjuncts);
+  const Expr* condition = on ? on : where;  // where errors point
   std::vector<int> left_keys, right_keys;
   std::string key_text;
   std::vector<const Expr*> residual;
@@ -1003,30 +1103,31 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     residual.push_back(c);
   }
   if (left_keys.empty()) {
-    return Error(ref.on->pos,
+    return Error(condition->pos,
                  "a join needs at least one equality between a column of each side (e.g. a.id = b.id); "
                  "cross joins are not supported");
   }
   if ((lower == kNone) != (upper == kNone)) {
-    return Error(ref.on->pos,
+    return Error(condition->pos,
                  "an interval join needs both bounds on the time attributes, e.g. b.ts BETWEEN a.ts - "
                  "INTERVAL '1' MINUTE AND a.ts");
   }
   PlannedQuery q;
-  q.sources = left.sources;
-  q.before_exchange = left.before_exchange;
+  q.graph = left.graph;
+  const int left_stage = static_cast<int>(q.graph.stages.size()) - 1;
+  const int right_stage = q.graph.Append(right.graph) + static_cast<int>(right.graph.stages.size()) - 1;
+  engine::StageSpec join_stage;
+  join_stage.inputs.push_back(engine::StageInput{left_stage, left_keys, nullptr});
+  join_stage.inputs.push_back(engine::StageInput{right_stage, right_keys, nullptr});
   q.plan = left.plan;
-  q.keyed = true;
-  q.key_columns = left_keys;
-  q.right = engine::JobInput{right.sources, right.before_exchange, right_keys, nullptr};
   std::string right_plan;
   for (size_t i = right.plan.size(); i-- > 0;) right_plan += right.plan[i] + (i ? " <- " : "");
   q.plan.push_back(fmt::format("Exchange(hash=[join keys]), right input: [{}]", right_plan));
   if (lower != kNone) {
-    if (lower > upper) return Error(ref.on->pos, "the interval join's time bounds are empty (lower > upper)");
-    engine::IntervalJoinSpec spec{left_keys, right_keys, left.time_column, right.time_column, lower, upper};
-    q.join = [spec](const engine::Schema& l, const engine::Schema& r,
-                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+    if (lower > upper) return Error(condition->pos, "the interval join's time bounds are empty (lower > upper)");
+    engine::IntervalJoinSpec spec{left_keys, right_keys, join_time[0], join_time[1], lower, upper};
+    join_stage.join = [spec](const engine::Schema& l, const engine::Schema& r,
+                             const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
       SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::Create(l, r, spec, ctx));
       return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
     };
@@ -1035,14 +1136,15 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   } else {
     SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs(catalog_->Get("table.exec.state.ttl", "0")));
     engine::RegularJoinSpec spec{left_keys, right_keys, ttl};
-    q.join = [spec](const engine::Schema& l, const engine::Schema& r,
-                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+    join_stage.join = [spec](const engine::Schema& l, const engine::Schema& r,
+                             const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
       SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::CreateRegular(l, r, spec, ctx));
       return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
     };
     q.plan.push_back(fmt::format("Join(joinType=[InnerJoin], where=[{}], state.ttl=[{}])", key_text,
                                  ttl ? std::to_string(ttl) + "ms" : "none"));
   }
+  q.graph.stages.push_back(std::move(join_stage));
   q.scope = joined;
   q.time_column = -1;
   if (!residual.empty()) {

@@ -17,22 +17,30 @@
 
 namespace sluice::sql {
 
-// A query planned onto the engine's job shape, without its sink yet: the
-// sources, the stateless operators fused with them, an optional key-by and
-// the keyed operators after it. `scope` names the output columns.
+// A query planned onto the engine's job shape, without its sink yet: a tree
+// of stages whose last one is where the query's rows are now (its sink is
+// set by whoever runs it). `scope` names the output columns.
 struct PlannedQuery {
-  std::vector<std::shared_ptr<engine::Source>> sources;
-  std::vector<engine::OperatorSpec> before_exchange;
-  bool keyed = false;
-  std::vector<int> key_columns;
-  std::vector<engine::OperatorSpec> after_exchange;
-  // A join: the second input and the two-input operator both meet in.
-  std::optional<engine::JobInput> right;
-  engine::TwoInputFactory join;
+  engine::JobSpec graph;
+
+  bool keyed() const { return graph.stages.back().keyed(); }
+  std::vector<engine::OperatorSpec>& operators() { return graph.stages.back().operators; }
+  // Starts a keyed stage fed by the current one, hash-partitioned by `keys`.
+  void Exchange(std::vector<int> keys);
+
   Scope scope;
   int time_column = -1;  // the rowtime attribute of the output, if it survived
   enum class Changelog { kAppendOnly, kUpdating } changelog = Changelog::kAppendOnly;
   std::vector<std::string> plan;  // physical plan, one operator per line, source first
+  // The columns holding window_start and window_end of a window aggregation
+  // upstream (append-only rows, emitted when their window closed): grouping
+  // by both again is a window aggregation over the same windows.
+  struct WindowColumns {
+    int start = -1;  // -1 once projected away
+    int end = -1;
+    std::string text;  // the window, for EXPLAIN
+  };
+  std::optional<WindowColumns> window_columns;
   // When the last operator is a Calc: what it computes over which input, so
   // that the next Calc fuses into it (one Calc instead of two).
   struct CalcStep {
@@ -40,6 +48,7 @@ struct PlannedQuery {
     std::vector<engine::Projection> projections;
     Scope input;
     int input_time_column = -1;
+    std::optional<WindowColumns> input_window_columns;
   };
   std::optional<CalcStep> last_calc;
   // A window TVF read but not yet aggregated (TABLE(TUMBLE(...)) in FROM).
@@ -54,9 +63,12 @@ struct PlannedQuery {
 // SELECT with WHERE and expressions (Calcs fused into one), views and
 // subqueries in FROM, window TVFs (TUMBLE, HOP, CUMULATE, SESSION) with a
 // window aggregation grouped by window_start, window_end and keys,
-// unwindowed GROUP BY (an updating changelog) with HAVING, COUNT(DISTINCT),
-// FILTER (WHERE ...), deduplication and top-N from ROW_NUMBER() subqueries,
-// inner interval and regular joins on equal keys. Everything else fails with
+// window aggregations over window aggregations (grouped by the same
+// window_start, window_end), unwindowed GROUP BY (an updating changelog) with
+// HAVING, COUNT(DISTINCT), FILTER (WHERE ...), deduplication and top-N from
+// ROW_NUMBER() subqueries, inner interval and regular joins on equal keys,
+// over any append-only input (aggregated, joined or ranked inputs included:
+// every key-by starts a new stage). Everything else fails with
 // `line L:C: ... not supported yet` (src/sql/README.md lists it).
 //
 // Thread-safety: not thread-safe; one per statement. The catalog, the
@@ -68,8 +80,8 @@ class Planner {
       : catalog_(catalog), registry_(registry), ctx_(std::move(ctx)), source_(std::move(source)) {}
 
   Result<PlannedQuery> PlanQuery(const Query& query);
-  // Fills `spec` from `q` (all but the sink).
-  static void ToJobSpec(const PlannedQuery& q, engine::JobSpec* spec);
+  // The job that runs `q` into `sink`.
+  static engine::JobSpec ToJobSpec(const PlannedQuery& q, engine::Sink* sink);
   // Appends a Calc step (filter and/or projections) to `q`.
   static Status AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine::Projection> projections,
                         std::vector<std::string> qualifiers, std::string explain);
@@ -84,7 +96,9 @@ class Planner {
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
   Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);
-  Result<PlannedQuery> PlanRank(const Select& inner, const SelectItem& row_number, int64_t n, PlannedQuery q);
+  // `where`: the WHERE of `inner` not consumed by its FROM (null if none).
+  Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number, int64_t n,
+                                PlannedQuery q);
   Status Error(SourcePos pos, std::string_view message) const;
   std::string_view source() const { return *source_; }
 
@@ -103,6 +117,9 @@ class Planner {
   };
   std::optional<RankFilter> rank_filter_;
   bool rank_filter_consumed_ = false;
+  // The WHERE of a SELECT whose FROM is an inner or comma join, for PlanJoin
+  // to plan as part of the join condition.
+  const Expr* join_where_ = nullptr;
 };
 
 }  // namespace sluice::sql

@@ -410,8 +410,7 @@ Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identif
   }
   pending->sink = *sink;
   pending->target = name;
-  Planner::ToJobSpec(q, &pending->spec);
-  pending->spec.sink = pending->sink.get();
+  pending->spec = Planner::ToJobSpec(q, pending->sink.get());
   return Status::Ok();
 }
 
@@ -441,69 +440,43 @@ Status Session::RunSelect(const Query& query) {
                        "results)");
   }
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<engine::Sink> sink, select_sink_(q.scope.schema, q.changelog));
-  engine::JobSpec spec;
-  Planner::ToJobSpec(q, &spec);
-  spec.sink = sink.get();
-  return RunJobs({std::move(spec)});
+  return RunJob(Planner::ToJobSpec(q, sink.get()));
 }
 
 Status Session::RunPending(std::string* out) {
   if (pending_.empty()) return Status::Ok();
   std::vector<std::unique_ptr<PendingInsert>> batch = std::move(pending_);
   pending_.clear();
-  std::vector<engine::JobSpec> specs;
+  // Several INSERTs run as one job: one dataflow per INSERT, side by side.
+  engine::JobSpec job;
   std::string targets;
   for (auto& p : batch) {
-    specs.push_back(p->spec);
+    job.Append(p->spec);
     targets += (targets.empty() ? "" : ", ") + p->target;
   }
   std::string job_name = catalog_.Get("pipeline.name", "insert-into_" + targets);
-  SLUICE_LOG_INFO("sql", "job '{}': {} dataflow(s), parallelism {}", job_name, specs.size(), Parallelism());
-  SLUICE_RETURN_IF_ERROR(RunJobs(std::move(specs)));
+  SLUICE_LOG_INFO("sql", "job '{}': {} INSERT(s), {} stage(s), parallelism {}", job_name, batch.size(),
+                  job.stages.size(), Parallelism());
+  SLUICE_RETURN_IF_ERROR(RunJob(std::move(job)));
   *out += fmt::format("[INFO] Job '{}' finished: wrote {}.\n", job_name, targets);
   return Status::Ok();
 }
 
-Status Session::RunJobs(std::vector<engine::JobSpec> specs) {
+Status Session::RunJob(engine::JobSpec spec) {
   engine::JobConfig config;
   config.workers = Parallelism();
-  std::vector<std::unique_ptr<engine::Job>> jobs;
-  for (auto& s : specs) {
-    SLUICE_ASSIGN_OR_RETURN(auto job, engine::Job::Create(std::move(s), config));
-    jobs.push_back(std::move(job));
-  }
+  SLUICE_ASSIGN_OR_RETURN(auto job, engine::Job::Create(std::move(spec), config));
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_) return Status::Cancelled("cancelled before the job started");
-    for (auto& j : jobs) running_.push_back(j.get());
+    running_.push_back(job.get());
   }
-  std::vector<Status> results(jobs.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < jobs.size(); ++i) {
-    threads.emplace_back([&, i] {
-      results[i] = jobs[i]->Run();
-      if (!results[i].ok()) {
-        for (auto& j : jobs) j->Cancel();
-      }
-    });
-  }
-  results[0] = jobs[0]->Run();
-  if (!results[0].ok()) {
-    for (auto& j : jobs) j->Cancel();
-  }
-  for (auto& t : threads) t.join();
+  Status result = job->Run();
   {
     std::lock_guard<std::mutex> lock(mu_);
     running_.clear();
   }
-  // The first real error, not the cancellations it caused.
-  for (const Status& s : results) {
-    if (!s.ok() && s.code() != StatusCode::kCancelled) return s;
-  }
-  for (const Status& s : results) {
-    if (!s.ok()) return s;
-  }
-  return Status::Ok();
+  return result;
 }
 
 }  // namespace sluice::sql

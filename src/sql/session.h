@@ -71,7 +71,7 @@ class Session {
                     const Query& query, SourcePos pos, PendingInsert* pending, SinkCreation creation);
   Status RunSelect(const Query& query);
   Status RunPending(std::string* out);
-  Status RunJobs(std::vector<engine::JobSpec> specs);
+  Status RunJob(engine::JobSpec spec);
   Planner MakePlanner() const;
   int Parallelism() const;
 

@@ -112,7 +112,7 @@ std::vector<Value> Aggregates(const std::vector<const Ev*>& rows, bool distinct_
           Value::Int64(distinct_as_count ? n : static_cast<int64_t>(distinct.size())),
           first ? Value::Int64(first->second) : Value::Null(DataType::kInt64),
           last ? Value::Int64(last->second) : Value::Null(DataType::kInt64),
-          n ? Value::Double(static_cast<double>(sum) / static_cast<double>(n)) : Value::Null(DataType::kDouble)};
+          n ? Value::Int64(sum / n) : Value::Null(DataType::kInt64)};  // AVG(BIGINT) is BIGINT, truncated
 }
 
 std::vector<AggregateSpec> AggSpecs(bool with_distinct) {
