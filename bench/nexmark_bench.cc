@@ -130,6 +130,7 @@ class CountingBlackhole : public engine::ConnectorFactory {
 
 struct QueryRun {
   std::optional<std::string> unsupported;  // the planner's (or DDL's) error when the query does not plan
+  int scans = 0;                           // source scans in the plan: each generates every event
   double seconds = 0;
   double cpu_seconds = 0;
   int64_t net_rows = 0;
@@ -161,10 +162,14 @@ Result<QueryRun> RunSluiceQuery(const std::string& name, const std::string& ddl,
     sql::Session planning(&registry, cctx);
     SLUICE_RETURN_IF_ERROR(planning.ExecuteScript(ddl, &out).WithContext("bench/nexmark/ddl.sql"));
     SLUICE_ASSIGN_OR_RETURN(std::string explain, ExplainVersion(name, query));
+    out.clear();
     Status st = planning.ExecuteScript(explain, &out);
     if (!st.ok()) {
       run.unsupported = st.message();
       return run;
+    }
+    for (size_t at = out.find("TableSourceScan("); at != std::string::npos; at = out.find("TableSourceScan(", at + 1)) {
+      ++run.scans;
     }
   }
   sql::Session session(&registry, cctx);
@@ -496,10 +501,11 @@ Status RunNexmarkBench(Context& ctx) {
     double cores = std::max(run.cpu_seconds / run.seconds, 1e-3);
     double per_core = rate / cores;
     r.Add({fmt::format("{} sluice p={}", q->name, parallelism), rate, "events/s", std::nullopt, std::nullopt});
-    r.Note(fmt::format(
-        "{}: {} result rows, {:.2f} s wall, {:.2f} CPU cores used; per core of parallelism "
-        "(min(P, {}) = {}): {:.3g} events/s",
-        q->name, run.net_rows, run.seconds, cores, machine_cores, cores_by_parallelism, rate / cores_by_parallelism));
+    r.Note(
+        fmt::format("{}: {} result rows, {:.2f} s wall, {:.2f} CPU cores used, {} source scan(s) (each "
+                    "generates all events); per core of parallelism (min(P, {}) = {}): {:.3g} events/s",
+                    q->name, run.net_rows, run.seconds, cores, run.scans, machine_cores, cores_by_parallelism,
+                    rate / cores_by_parallelism));
     auto loop = loops.find(q->name);
     if (loop == loops.end()) {
       r.Add({fmt::format("{} sluice per core", q->name), per_core, "events/s", std::nullopt, std::nullopt});
