@@ -35,6 +35,7 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   Status OnProcessingTime(int64_t now_ms) override;
   int64_t StateBytes() const override { return table_.MemoryBytes() + distinct_.MemoryBytes(); }
   KeyedState* keyed_state() override { return this; }
+  bool stateful() const override { return true; }
   // Format: u8 version 1, u32 groups, groups (AggregateLayout::WriteEntry),
   // u32 distinct values, each as key bytes + 12-byte refcount payload.
   Status SnapshotKeyGroup(int kg, std::string* out) const override;

@@ -53,6 +53,7 @@ class IntervalJoinOperator : public TwoInputOperator {
   static Result<std::unique_ptr<IntervalJoinOperator>> CreateRegular(const Schema& left, const Schema& right,
                                                                      RegularJoinSpec spec, const OperatorContext& ctx);
 
+  bool stateful() const override { return true; }
   std::string name() const override { return regular_ ? "join" : "interval-join"; }
   const Schema& output_schema() const override { return output_schema_; }
   Status Process(Batch& batch) override { return ProcessSide(0, batch); }

@@ -52,8 +52,15 @@ class Operator {
   virtual Status OnProcessingTime(int64_t now_ms) { return next_ ? next_->OnProcessingTime(now_ms) : Status::Ok(); }
   // End of input, after a final watermark of kMaxWatermark.
   virtual Status Finish() { return next_ ? next_->Finish() : Status::Ok(); }
+  // Checkpoint `checkpoint_id`'s barrier: every row before it has been
+  // processed. Forward it; exchanges send it on, sinks pre-commit. The task
+  // snapshots the chain's keyed state once this returns.
+  virtual Status OnBarrier(int64_t checkpoint_id) { return next_ ? next_->OnBarrier(checkpoint_id) : Status::Ok(); }
   // The operator's keyed state, or null for stateless operators.
   virtual KeyedState* keyed_state() { return nullptr; }
+  // Whether the operator keeps state across batches. A stateful operator
+  // without keyed_state() cannot be checkpointed yet.
+  virtual bool stateful() const { return false; }
   // Bytes of keyed state this instance holds.
   virtual int64_t StateBytes() const { return 0; }
 

@@ -45,6 +45,7 @@ class DeduplicateOperator : public Operator {
  public:
   static Result<std::unique_ptr<DeduplicateOperator>> Create(const Schema& input, DeduplicateSpec spec,
                                                              const OperatorContext& ctx);
+  bool stateful() const override { return true; }
   std::string name() const override { return "deduplicate"; }
   const Schema& output_schema() const override { return schema_; }
   Status Process(Batch& batch) override;
@@ -68,6 +69,7 @@ class DeduplicateOperator : public Operator {
 class TopNOperator : public Operator {
  public:
   static Result<std::unique_ptr<TopNOperator>> Create(const Schema& input, TopNSpec spec, const OperatorContext& ctx);
+  bool stateful() const override { return true; }
   std::string name() const override { return "top-n"; }
   const Schema& output_schema() const override { return schema_; }
   Status Process(Batch& batch) override;

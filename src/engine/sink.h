@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "common/status.h"
 #include "engine/batch.h"
 #include "engine/operator.h"
@@ -17,13 +18,55 @@ namespace sluice::engine {
 // Thread-safety: Write() is called concurrently by every worker of the job;
 // implementations must be thread-safe. A slow Write() blocks its worker, and
 // through the bounded queues, the sources (backpressure).
+//
+// Exactly-once (two-phase commit tied to checkpoints): a transactional sink
+// keeps what each writer gives it invisible (staged, in-progress) until the
+// checkpoint covering it completes. Per checkpoint: each writer's task calls
+// PreCommit() when the checkpoint's barrier reaches it (after its last
+// pre-barrier WriteFrom()); once the checkpoint is stored, the job calls
+// Commit() with every writer's handle. After a crash the job restores the
+// last stored checkpoint and calls Recover() with its handles: the sink
+// commits them (again, idempotently) and discards whatever was written after
+// them. Non-transactional sinks see rows at once (at-least-once after a
+// restore).
 class Sink {
  public:
   virtual ~Sink() = default;
   // The live rows of `batch`, with their row kinds (+I, -U, +U, -D).
   virtual Status Write(const Batch& batch) = 0;
-  // Called once, after every worker has written its last batch.
+  // Called once, after every worker has written its last batch; a
+  // transactional sink makes everything written visible.
   virtual Status Finish() { return Status::Ok(); }
+
+  // The engine writes through this: `writer` identifies the task (unique per
+  // stage and worker of the job, small and dense). Transactional sinks keep
+  // per-writer state; others need not override it.
+  virtual Status WriteFrom(int writer, const Batch& batch) {
+    (void)writer;
+    return Write(batch);
+  }
+  virtual bool transactional() const { return false; }
+  // Makes `writer`'s rows since its previous PreCommit() durable but still
+  // invisible; returns what Commit() needs to publish them (stored in the
+  // checkpoint, so its format is durable).
+  virtual Result<std::string> PreCommit(int writer, int64_t checkpoint_id) {
+    (void)writer;
+    (void)checkpoint_id;
+    return std::string();
+  }
+  // Checkpoint `checkpoint_id` is stored: publish `handles` (one per writer).
+  // Idempotent: publishing what is already published is a no-op.
+  virtual Status Commit(int64_t checkpoint_id, const std::vector<std::string>& handles) {
+    (void)checkpoint_id;
+    (void)handles;
+    return Status::Ok();
+  }
+  // The job resumes from checkpoint `checkpoint_id` whose handles these are:
+  // Commit() them, and discard what any writer wrote after them. Called once,
+  // before the first WriteFrom().
+  virtual Status Recover(int64_t checkpoint_id, const std::vector<std::string>& handles) {
+    return Commit(checkpoint_id, handles);
+  }
 };
 
 // One result row as collected for inspection.
@@ -55,25 +98,35 @@ class CollectingSink : public Sink {
   bool finished_ = false;
 };
 
-// The last operator of a chain: hands batches to a Sink.
+// The last operator of a chain: hands batches to a Sink as writer `writer`,
+// and pre-commits the sink at checkpoint barriers.
 class SinkOperator : public Operator {
  public:
-  SinkOperator(Schema schema, Sink* sink) : schema_(std::move(schema)), sink_(sink) {}
+  SinkOperator(Schema schema, Sink* sink, int writer = 0) : schema_(std::move(schema)), sink_(sink), writer_(writer) {}
   std::string name() const override { return "sink"; }
   const Schema& output_schema() const override { return schema_; }
   Status Process(Batch& batch) override {
     metrics().Add(metrics().rows_out, batch.active_rows());
-    return sink_->Write(batch);
+    return sink_->WriteFrom(writer_, batch);
   }
   Status OnWatermark(int64_t watermark) override {
     metrics().watermark.store(watermark, std::memory_order_relaxed);
     return Status::Ok();
   }
+  Status OnBarrier(int64_t checkpoint_id) override {
+    SLUICE_ASSIGN_OR_RETURN(handle_, sink_->PreCommit(writer_, checkpoint_id));
+    return Status::Ok();
+  }
   Status Finish() override { return Status::Ok(); }
+  Sink* sink() const { return sink_; }
+  // What the last PreCommit() returned.
+  const std::string& handle() const { return handle_; }
 
  private:
   Schema schema_;
   Sink* sink_;
+  int writer_;
+  std::string handle_;
 };
 
 }  // namespace sluice::engine

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "engine/batch.h"
@@ -41,6 +42,15 @@ class SourceReader {
   virtual Result<ReadStatus> Read(Batch* out) = 0;
   // Rows skipped as unreadable (bad JSON, wrong types), for the metrics.
   virtual int64_t bad_records() const { return 0; }
+  // Where reading stands: just after the last row Read() returned (rows a
+  // reader prefetched but did not return are not covered). Opaque bytes that
+  // OpenSplitAt() of the same source and split resumes from; a checkpoint
+  // stores them, so their format is durable (document it in the connector,
+  // version it). Unsupported: the source cannot resume, and a job that must
+  // checkpoint fails to start.
+  virtual Result<std::string> Position() const {
+    return Status::Unsupported("this source cannot report a position to resume from");
+  }
 };
 
 // A table of rows arriving over time, split into partitions that are read in
@@ -57,6 +67,15 @@ class Source {
   virtual WatermarkStrategy watermark_strategy() const = 0;
   virtual int num_splits() const = 0;
   virtual Result<std::unique_ptr<SourceReader>> OpenSplit(int split) = 0;
+  // Opens `split` to resume just after `position` (from Position() of a
+  // reader of the same split, possibly in an earlier process). Replaying
+  // from there must yield the same rows in the same order as the first run
+  // did (for a log: same offsets; for files: same bytes).
+  virtual Result<std::unique_ptr<SourceReader>> OpenSplitAt(int split, std::string_view position) {
+    (void)split;
+    (void)position;
+    return Status::Unsupported("source " + name() + " cannot resume from a checkpointed position");
+  }
 };
 
 }  // namespace sluice::engine

@@ -36,6 +36,7 @@ class WindowJoinOperator : public TwoInputOperator {
  public:
   static Result<std::unique_ptr<WindowJoinOperator>> Create(const Schema& left, const Schema& right,
                                                             WindowJoinSpec spec, const OperatorContext& ctx);
+  bool stateful() const override { return true; }
   std::string name() const override { return "window-join"; }
   const Schema& output_schema() const override { return output_schema_; }
   Status Process(Batch& batch) override { return ProcessSide(0, batch); }

@@ -62,6 +62,7 @@ class WindowOperatorBase : public Operator {
   const Schema& output_schema() const override { return output_schema_; }
   Status Process(Batch& batch) override;
   Status OnWatermark(int64_t watermark) override;
+  bool stateful() const override { return true; }
 
  protected:
   WindowOperatorBase(const Schema& input, WindowAggregateSpec spec, AggregateLayout layout, const OperatorContext& ctx);
