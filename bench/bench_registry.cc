@@ -4,6 +4,7 @@
 #include "bench/engine_bench.h"
 #include "bench/log_bench.h"
 #include "bench/machine_bench.h"
+#include "bench/nexmark_bench.h"
 
 namespace sluice::bench {
 
@@ -15,6 +16,7 @@ const std::vector<Suite>& AllSuites() {
       {"log", "append/read throughput per fsync policy, fsync=always latency with group commit", RunLogBench},
       {"broker", "Kafka protocol through librdkafka beside Redis Streams at matching durability", RunBrokerBench},
       {"engine", "operators and windows per core beside hand-written loops; 1 vs 2 workers", RunEngineBench},
+      {"nexmark", "Nexmark queries per core beside hand-written loops and Flink's published figures", RunNexmarkBench},
   };
   return kSuites;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -11,10 +12,15 @@ namespace sluice::bench {
 
 // What every suite is given: where to print, where it may write scratch files
 // (removed afterwards), and whether to run a short version (CI smoke runs).
+// The last three are the workload flags of `sluice bench SUITE` (only the
+// nexmark suite reads them today); empty/0 = the suite's default.
 struct Context {
   Report* report = nullptr;
   std::filesystem::path scratch_dir;
   bool quick = false;
+  std::vector<std::string> queries;  // --queries q0,q5
+  int64_t events = 0;                // --events N
+  int parallelism = 0;               // --parallelism P
 };
 
 using SuiteFn = Status (*)(Context& ctx);

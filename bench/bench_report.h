@@ -31,6 +31,7 @@ class Report {
   // A line of context (machine, parameters). Table mode only; JSON stays pure.
   void Note(const std::string& text);
   const std::vector<Measurement>& measurements() const { return measurements_; }
+  OutputFormat format() const { return format_; }
 
  private:
   void PrintHeaderOnce();

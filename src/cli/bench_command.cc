@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "bench/bench_registry.h"
 #include "cli/exit_codes.h"
@@ -18,7 +20,23 @@ struct BenchFlags {
   bool json = false;
   bool quick = false;
   std::string dir;
+  std::string queries;
+  int64_t events = 0;
+  int parallelism = 0;
 };
+
+std::vector<std::string> SplitList(const std::string& csv) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= csv.size()) {
+    size_t end = csv.find(',', start);
+    if (end == std::string::npos) end = csv.size();
+    std::string item = csv.substr(start, end - start);
+    if (!item.empty()) out.push_back(item);
+    start = end + 1;
+  }
+  return out;
+}
 
 Status RunBench(const BenchFlags& flags) {
   const auto& suites = bench::AllSuites();
@@ -41,7 +59,7 @@ Status RunBench(const BenchFlags& flags) {
   Status result;
   for (const bench::Suite* s : chosen) {
     bench::Report report(s->name, flags.json ? bench::OutputFormat::kJsonLines : bench::OutputFormat::kTable);
-    bench::Context ctx{&report, scratch, flags.quick};
+    bench::Context ctx{&report, scratch, flags.quick, SplitList(flags.queries), flags.events, flags.parallelism};
     Status st = s->run(ctx);
     if (!st.ok()) {
       result = st.WithContext("suite " + s->name);
@@ -63,6 +81,12 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--json", flags->json, "One JSON object per measurement per line");
   cmd->add_flag("--quick", flags->quick, "Short run (smoke test): smaller sizes, fewer repetitions");
   cmd->add_option("--dir", flags->dir, "Where scratch files go (default: the system temp dir)");
+  cmd->add_option("--queries", flags->queries, "nexmark: the queries to run, e.g. q0,q5,q7 (default: all)");
+  cmd->add_option("--events", flags->events,
+                  "nexmark: events to generate per query (default: 10000000; --quick: 100000)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  cmd->add_option("--parallelism", flags->parallelism, "nexmark: worker threads per query (default: 1)")
+      ->check(CLI::Range(1, 1024));
   cmd->callback([flags, exit_code] { *exit_code = ReportError(RunBench(*flags)); });
 }
 

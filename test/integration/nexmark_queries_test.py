@@ -1,62 +1,289 @@
 #!/usr/bin/env python3
-"""The runnable Nexmark queries (bench/nexmark/queries) over the 'nexmark'
-connector give the same rows as an independent computation over the same
-events written by `sluice gen nexmark` (one generator behind both)."""
+"""The Nexmark queries of bench/nexmark/queries, run by `sluice run` over the
+'nexmark' connector, give the same final result (after every window fired) as
+an independent computation in plain Python over the same events, written by
+`sluice gen nexmark` (one generator behind both).
+
+Each query file declares its sink as 'blackhole' (the Flink corpus's form);
+the test swaps it for a 'print' sink and applies the printed changelog
+(+I/+U add a row, -U/-D take one away) to get the final table.
+
+A query listed in MAY_BE_UNSUPPORTED may be rejected by the planner (EXPLAIN
+fails): it is then reported as skipped. Every other query must plan, and any
+query that plans must produce exactly the reference result."""
 import collections
-import glob
-import json
+import datetime
 import os
 import sys
+import sqlite3
 import tempfile
+import json
 
 from sluice_server import run
 
 SLUICE = sys.argv[1]
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-EVENTS = 50_000
+EVENTS = 10_000
+# Events per second of event time: 10 000 events span 50 s, so q5 sees ~30
+# hop windows and q7 six tumbling windows (the default 10 000/s would give 1 s).
+RATE = 200
+QUERIES = ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q18", "q20"]
+# Queries the planner may still reject (skipped, with its message); empty
+# since multi-stage plans landed: every query above must plan.
+MAY_BE_UNSUPPORTED = set()
 
-SINKS = {
-    "q0": "auction BIGINT, bidder BIGINT, price BIGINT, dateTime TIMESTAMP(3), extra STRING",
-    "q1": "auction BIGINT, bidder BIGINT, price DOUBLE, dateTime TIMESTAMP(3), extra STRING",
-    "q2": "auction BIGINT, price BIGINT",
+# Column kinds of each query's sink, in order: i = BIGINT, f = DECIMAL/DOUBLE,
+# s = STRING, t = TIMESTAMP(3).
+KINDS = {
+    "q0": "iiits",
+    "q1": "iifts",
+    "q2": "ii",
+    "q3": "sssi",
+    "q4": "ii",
+    "q5": "ii",
+    "q7": "iiits",
+    "q8": "ist",
+    "q9": "issiittiis" + "iiits",
+    "q18": "iiissts",
+    "q20": "iiissts" + "ssiittiis",
 }
 
 
-def reference(query, bids):
+def ms(ts):
+    """'yyyy-MM-dd HH:mm:ss.SSS' (UTC) -> epoch milliseconds."""
+    t = datetime.datetime.strptime(ts, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc)
+    return int(round(t.timestamp() * 1000))
+
+
+def value(kind, text):
+    if text == "null":
+        return None
+    if kind == "i":
+        return int(text)
+    if kind == "f":
+        return round(float(text), 3)
+    if kind == "t":
+        return ms(text.replace("T", " "))
+    return text
+
+
+def bid_row(b):
+    return (b["auction"], b["bidder"], b["price"], ms(b["dateTime"]), b["extra"])
+
+
+def reference(query, persons, auctions, bids):
+    """The query's final result as a Counter of rows, computed directly."""
     if query == "q0":
-        return [(b["auction"], b["bidder"], b["price"], b["dateTime"], b["extra"]) for b in bids]
+        return collections.Counter(bid_row(b) for b in bids)
     if query == "q1":
-        return [(b["auction"], b["bidder"], round(0.908 * b["price"], 6), b["dateTime"], b["extra"]) for b in bids]
+        return collections.Counter((b["auction"], b["bidder"], round(0.908 * b["price"], 3), ms(b["dateTime"]),
+                                    b["extra"]) for b in bids)
     if query == "q2":
-        return [(b["auction"], b["price"]) for b in bids if b["auction"] % 123 == 0]
+        return collections.Counter((b["auction"], b["price"]) for b in bids if b["auction"] % 123 == 0)
+    if query == "q3":
+        by_id = {p["id"]: p for p in persons}
+        rows = collections.Counter()
+        for a in auctions:
+            p = by_id.get(a["seller"])
+            if a["category"] == 10 and p is not None and p["state"] in ("OR", "ID", "CA"):
+                rows[(p["name"], p["city"], p["state"], a["id"])] += 1
+        return rows
+    if query == "q4":
+        # Per auction the highest price of its bids within [dateTime, expires]; per category the
+        # average of those, BIGINT AVG truncating as in Flink.
+        final = {}
+        for a, b in winning_candidates(auctions, bids):
+            final[a["id"]] = (a["category"], b["price"])
+        per_category = collections.defaultdict(list)
+        for category, price in final.values():
+            per_category[category].append(price)
+        return collections.Counter((c, sum(p) // len(p)) for c, p in per_category.items())
+    if query == "q8":
+        # Persons and sellers of auctions per 10 s tumbling window, joined on id and window.
+        people = {(p["id"], p["name"], ms(p["dateTime"]) // 10_000 * 10_000) for p in persons}
+        sellers = {(a["seller"], ms(a["dateTime"]) // 10_000 * 10_000) for a in auctions}
+        return collections.Counter((i, n, w) for i, n, w in people if (i, w) in sellers)
+    if query == "q5":
+        # HOP(2 s slide, 10 s size): a bid at t is in the windows [s, s + 10 s) with s a multiple of 2 s.
+        counts = collections.defaultdict(collections.Counter)
+        for b in bids:
+            t = ms(b["dateTime"])
+            for start in range((t // 2000 - 4) * 2000, t + 1, 2000):
+                if start <= t < start + 10_000:
+                    counts[start][b["auction"]] += 1
+        rows = collections.Counter()
+        for per_auction in counts.values():
+            top = max(per_auction.values())
+            for auction, n in per_auction.items():
+                if n == top:
+                    rows[(auction, n)] += 1
+        return rows
+    if query == "q7":
+        # TUMBLE(10 s) max price; bids with that price and dateTime BETWEEN window_end - 10 s AND window_end.
+        max_price = {}
+        for b in bids:
+            w = ms(b["dateTime"]) // 10_000 * 10_000 + 10_000
+            max_price[w] = max(max_price.get(w, b["price"]), b["price"])
+        rows = collections.Counter()
+        for b in bids:
+            t = ms(b["dateTime"])
+            for end, top in max_price.items():
+                if b["price"] == top and end - 10_000 <= t <= end:
+                    rows[bid_row(b)] += 1
+        return rows
+    if query == "q20":
+        by_id = {a["id"]: a for a in auctions if a["category"] == 10}
+        rows = collections.Counter()
+        for b in bids:
+            a = by_id.get(b["auction"])
+            if a is None:
+                continue
+            rows[(b["auction"], b["bidder"], b["price"], b["channel"], b["url"], ms(b["dateTime"]), b["extra"],
+                  a["itemName"], a["description"], a["initialBid"], a["reserve"], ms(a["dateTime"]),
+                  ms(a["expires"]), a["seller"], a["category"], a["extra"])] += 1
+        return rows
     raise KeyError(query)
 
 
-def normalise(query, row):
-    if query == "q1":
-        row = dict(row, price=round(row["price"], 6))
-    cols = [c.split()[0] for c in SINKS[query].split(", ")]
-    return tuple(row[c] for c in cols)
+def in_time(a, b):
+    return ms(a["dateTime"]) <= ms(b["dateTime"]) <= ms(a["expires"])
+
+
+def winning_candidates(auctions, bids):
+    """Per auction with bids within [dateTime, expires]: (auction, bid) for
+    the bids with the highest price and, among those, the earliest dateTime."""
+    by_id = {a["id"]: a for a in auctions}
+    best = {}
+    for b in bids:
+        a = by_id.get(b["auction"])
+        if a is None or not in_time(a, b):
+            continue
+        key = (b["price"], -ms(b["dateTime"]))
+        cur = best.get(a["id"])
+        if cur is None or key > cur[0]:
+            best[a["id"]] = (key, [b])
+        elif key == cur[0]:
+            cur[1].append(b)
+    return [(by_id[i], b) for i, (_, bs) in best.items() for b in bs]
+
+
+def check_q9(got, auctions, bids):
+    """Winning bid per auction (highest price, then earliest): one row per
+    auction that has a bid in time, and it is one of its winning bids (same
+    price and millisecond tie; SQL leaves the choice open)."""
+    want = collections.defaultdict(set)
+    for a, b in winning_candidates(auctions, bids):
+        want[a["id"]].add((a["id"], a["itemName"], a["description"], a["initialBid"], a["reserve"],
+                           ms(a["dateTime"]), ms(a["expires"]), a["seller"], a["category"], a["extra"])
+                          + bid_row(b))
+    ids = collections.Counter(r[0] for r in got.elements())
+    assert set(ids) == set(want), f"q9: {len(set(want) - set(ids))} auctions missing, " \
+                                  f"{len(set(ids) - set(want))} unexpected"
+    assert all(n == 1 for n in ids.values()), "q9: more than one row for an auction"
+    for r in got:
+        assert r in want[r[0]], f"q9: {r[:1] + r[10:13]} is not a winning bid of its auction"
+
+
+def sqlite_reference(query, bids):
+    """q5 and q7 once more, as SQL in SQLite (windows spelled out by hand), to
+    check the plain-Python references themselves."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE bid (auction INT, bidder INT, price INT, t INT, extra TEXT)")
+    db.executemany("INSERT INTO bid VALUES (?, ?, ?, ?, ?)", [bid_row(b) for b in bids])
+    if query == "q5":
+        # Window starts of a bid at t: the five multiples of 2 s in (t - 10 s, t].
+        sql = """WITH k(i) AS (VALUES (0), (1), (2), (3), (4)),
+                 hb AS (SELECT auction, (t / 2000 - k.i) * 2000 AS ws FROM bid, k),
+                 ab AS (SELECT auction, count(*) AS num, ws FROM hb GROUP BY auction, ws),
+                 mb AS (SELECT max(num) AS maxn, ws FROM ab GROUP BY ws)
+                 SELECT ab.auction, ab.num FROM ab JOIN mb ON ab.ws = mb.ws AND ab.num >= mb.maxn"""
+    else:
+        sql = """WITH b1 AS (SELECT max(price) AS maxprice, t / 10000 * 10000 + 10000 AS we FROM bid GROUP BY t / 10000)
+                 SELECT b.auction, b.bidder, b.price, b.t, b.extra FROM bid b JOIN b1 ON b.price = b1.maxprice
+                 WHERE b.t BETWEEN b1.we - 10000 AND b1.we"""
+    return collections.Counter(db.execute(sql).fetchall())
+
+
+def check_q18(got, bids):
+    """Dedup keeping the last bid per (bidder, auction) by dateTime: one row per
+    key, and it is one of the key's bids with the latest dateTime (bids of
+    the same millisecond tie; SQL leaves the choice among them open)."""
+    latest = {}
+    for b in bids:
+        row = (b["auction"], b["bidder"], b["price"], b["channel"], b["url"], ms(b["dateTime"]), b["extra"])
+        key = (b["bidder"], b["auction"])
+        best = latest.get(key)
+        if best is None or row[5] > best[0]:
+            latest[key] = (row[5], {row})
+        elif row[5] == best[0]:
+            best[1].add(row)
+    keys = collections.Counter((r[1], r[0]) for r in got.elements())
+    assert set(keys) == set(latest), f"q18: {len(set(latest) - set(keys))} keys missing, " \
+                                     f"{len(set(keys) - set(latest))} unexpected"
+    assert all(n == 1 for n in keys.values()), "q18: more than one row for a key"
+    for r in got:
+        assert r in latest[(r[1], r[0])][1], f"q18: {r} is not a latest bid of its key"
+
+
+def final_table(query, stdout):
+    """Applies the 'ROW> +I[...]' changelog the print sink wrote."""
+    kinds = KINDS[query]
+    rows = collections.Counter()
+    for line in stdout.splitlines():
+        if not line.startswith("ROW> "):
+            continue
+        op, body = line[5:7], line[8:-1]
+        fields = body.split(", ")
+        assert len(fields) == len(kinds), f"{query}: cannot split {line!r} into {len(kinds)} columns"
+        row = tuple(value(k, f) for k, f in zip(kinds, fields))
+        rows[row] += 1 if op in ("+I", "+U") else -1
+    assert all(n >= 0 for n in rows.values()), f"{query}: the changelog retracts rows it never inserted"
+    return +rows
 
 
 with tempfile.TemporaryDirectory() as d:
     events_file = os.path.join(d, "events.jsonl")
-    run([SLUICE, "gen", "nexmark", "--events", str(EVENTS), "--out", events_file])
-    bids = [json.loads(l)["bid"] for l in open(events_file) if l.startswith('{"event_type":2')]
-    ddl = open(os.path.join(ROOT, "bench", "nexmark", "ddl.sql")).read().replace("${EVENTS}", str(EVENTS))
-    for query in ("q0", "q1", "q2"):
-        out = os.path.join(d, query)
-        sql = ddl + f"\nCREATE TABLE nexmark_sink ({SINKS[query]}) WITH ('connector' = 'filesystem', " \
-                    f"'path' = '{out}', 'format' = 'json');\n"
-        sql += open(os.path.join(ROOT, "bench", "nexmark", "queries", f"{query}.sql")).read()
+    run([SLUICE, "gen", "nexmark", "--events", str(EVENTS), "--rate", str(RATE), "--out", events_file])
+    persons, auctions, bids = [], [], []
+    for line in open(events_file):
+        e = json.loads(line)
+        [persons, auctions, bids][e["event_type"]].append(e[["person", "auction", "bid"][e["event_type"]]])
+    ddl = open(os.path.join(ROOT, "bench", "nexmark", "ddl.sql")).read()
+    assert ddl.count("'events.num' = '${EVENTS}'") == 3
+    ddl = ddl.replace("'events.num' = '${EVENTS}'", f"'events.num' = '{EVENTS}', 'first-event.rate' = '{RATE}'")
+    for query in ("q5", "q7"):
+        assert reference(query, persons, auctions, bids) == sqlite_reference(query, bids), \
+            f"{query}: the Python and SQLite references disagree"
+    skipped = []
+    for query in QUERIES:
+        text = open(os.path.join(ROOT, "bench", "nexmark", "queries", f"{query}.sql")).read()
+        assert text.count("'connector' = 'blackhole'") == 1, f"{query}: expected one blackhole sink"
+        text = text.replace("'connector' = 'blackhole'", "'connector' = 'print', 'print-identifier' = 'ROW'")
+        insert = text.upper().find("\nINSERT INTO")
+        assert insert >= 0, f"{query}: no INSERT INTO"
+        explain = os.path.join(d, f"{query}-explain.sql")
+        open(explain, "w").write(ddl + text[:insert + 1] + "EXPLAIN " + text[insert + 1:])
+        planned = run([SLUICE, "run", explain], timeout=60, check=False)
+        if planned.returncode != 0:
+            assert query in MAY_BE_UNSUPPORTED, f"{query} no longer plans:\n{planned.stderr[-2000:]}"
+            reason = next((l for l in planned.stderr.splitlines() if l.startswith("sluice:")), planned.stderr)
+            print(f"skipped: {query} not supported yet: {reason}")
+            skipped.append(query)
+            continue
         path = os.path.join(d, f"{query}.sql")
-        open(path, "w").write(sql)
-        run([SLUICE, "run", path, "--parallelism", "2"], timeout=300)
-        got = collections.Counter()
-        for f in glob.glob(os.path.join(out, "part-*")):
-            for line in open(f):
-                got[normalise(query, json.loads(line))] += 1
-        want = collections.Counter(reference(query, bids))
-        assert got == want, f"{query}: {sum((got - want).values())} extra, {sum((want - got).values())} missing rows"
+        open(path, "w").write(ddl + text)
+        out = run([SLUICE, "run", path, "--parallelism", "2"], timeout=120).stdout
+        got = final_table(query, out)
+        if query in ("q9", "q18"):
+            check_q9(got, auctions, bids) if query == "q9" else check_q18(got, bids)
+            assert sum(got.values()) > 0, f"{query}: empty result; the test proves nothing"
+            print(f"ok: {query} = reference ({sum(got.values())} rows)")
+            continue
+        want = reference(query, persons, auctions, bids)
+        assert sum(want.values()) > 0, f"{query}: the reference is empty; the test proves nothing"
+        if got != want:
+            extra, missing = got - want, want - got
+            raise AssertionError(f"{query}: {sum(extra.values())} extra rows (e.g. {list(extra)[:2]}), "
+                                 f"{sum(missing.values())} missing (e.g. {list(missing)[:2]})")
         print(f"ok: {query} = reference ({sum(want.values())} rows)")
-print("ok")
+print(f"ok ({len(QUERIES) - len(skipped)} queries checked, skipped as not supported yet: {skipped or 'none'})")

@@ -1,3 +1,5 @@
--- q2 (selection): bids on a sample of auctions (those whose id is a multiple of 123).
-INSERT INTO nexmark_sink
+-- Nexmark Q2: selection, the bids on every 123rd auction.
+CREATE TABLE nexmark_q2 (auction BIGINT, price BIGINT) WITH ('connector' = 'blackhole');
+
+INSERT INTO nexmark_q2
 SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0;

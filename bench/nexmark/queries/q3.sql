@@ -1,4 +1,4 @@
--- Nexmark Q3: local item suggestion, a regular (updating) join.
+-- Nexmark Q3: local item suggestion, sellers in OR, ID or CA with auctions in category 10 (a join).
 CREATE TABLE nexmark_q3 (
   name VARCHAR,
   city VARCHAR,
