@@ -19,6 +19,7 @@ ALLOWED = {
     "sql": {"common", "engine"},
     "connectors": {"common", "engine", "log"},
     "web": {"common", "log", "broker", "engine"},
+    "jobs": {"common", "engine", "sql", "connectors", "log"},
     "cli": None,
 }
 

@@ -9,6 +9,7 @@
 #include "cli/bench_command.h"
 #include "cli/client_commands.h"
 #include "cli/gen_command.h"
+#include "cli/job_client.h"
 #include "cli/server_command.h"
 #include "cli/sql_commands.h"
 #include "common/logging.h"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   sluice::cli::AddGroupCommands(app, &exit_code);
   sluice::cli::AddRunCommand(app, &exit_code);
   sluice::cli::AddSqlCommand(app, &exit_code);
+  sluice::cli::AddJobCommands(app, &exit_code);
   sluice::cli::AddGenCommand(app, &exit_code);
   sluice::cli::AddBenchCommand(app, &exit_code);
 

@@ -17,6 +17,7 @@
 
 #include "cli/data_dir_lock.h"
 #include "cli/exit_codes.h"
+#include "cli/job_client.h"
 #include "cli/sql_commands.h"
 #include "connectors/builtin_connectors.h"
 #include "engine/sink.h"
@@ -258,17 +259,27 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
 
 void AddSqlCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<RunFlags>();
+  auto server = std::make_shared<std::string>("127.0.0.1:8080");
+  auto local = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand(
       "sql",
-      "Local interactive SQL shell: statements end with ';', a bare SELECT prints rows as a changelog. Runs in this "
-      "process; submitting to a running server (where jobs keep running) is not implemented yet.");
-  cmd->add_option("-f,--file", flags->script, "Run this SQL file (in this process, like `sluice run`) and exit");
-  cmd->add_option("--data-dir", flags->data_dir, "Data dir whose embedded log 'topic' tables use");
-  cmd->add_option("--parallelism", flags->parallelism, "Worker threads per dataflow")
+      "SQL shell: statements end with ';', a bare SELECT prints rows as a changelog (in this process). With -f, "
+      "submits the script to a running server, where its job keeps running (see `sluice job list`).");
+  cmd->add_option("-f,--file", flags->script, "Submit this SQL script to the server (or run it here with --local)");
+  cmd->add_option("--server", *server, "The server's HTTP address (its --http-listen), for -f")->capture_default_str();
+  cmd->add_flag("--local", *local, "With -f: run the script in this process, like `sluice run`");
+  cmd->add_option("--data-dir", flags->data_dir, "Data dir whose embedded log 'topic' tables use (in-process)");
+  cmd->add_option("--parallelism", flags->parallelism, "Worker threads per dataflow (in-process)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
-  cmd->callback([flags, exit_code] {
-    *exit_code = ReportError(flags->script.empty() ? RunShell(*flags) : RunScriptFile(*flags));
+  cmd->callback([flags, server, local, exit_code] {
+    if (flags->script.empty()) {
+      *exit_code = ReportError(RunShell(*flags));
+    } else if (*local) {
+      *exit_code = ReportError(RunScriptFile(*flags));
+    } else {
+      *exit_code = ReportError(SubmitScript(*server, flags->script));
+    }
   });
 }
 

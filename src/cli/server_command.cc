@@ -18,6 +18,8 @@
 #include "cli/listen_address.h"
 #include "common/logging.h"
 #include "common/version.h"
+#include "connectors/builtin_connectors.h"
+#include "jobs/job_manager.h"
 #include "log/log.h"
 #include "web/http_server.h"
 
@@ -29,6 +31,7 @@ struct ServerFlags {
   std::string kafka_listen = "127.0.0.1:9092";
   std::string advertise;
   std::string http_listen = "127.0.0.1:8080";
+  int job_parallelism = 1;
   int default_partitions = 1;
   bool auto_create_topics = true;
   int io_threads = 2;
@@ -42,6 +45,35 @@ void RaiseFileLimit() {
     limit.rlim_cur = limit.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &limit) != 0) SLUICE_LOG_WARN("server", "could not raise the open-file limit");
   }
+}
+
+// The REST API of SQL jobs (`sluice sql -f`, `sluice job`).
+void AddJobRoutes(web::HttpServer& http, jobs::JobManager& jobs) {
+  auto error = [](int status, const Status& s) {
+    return web::HttpResponse{status, "{\"error\":" + jobs::JsonString(s.message()) + "}\n"};
+  };
+  http.Route("GET", "/api/v1/jobs", [&jobs](const web::HttpRequest&) {
+    return web::HttpResponse{200, jobs::JobsToJson(jobs.List())};
+  });
+  http.Route("GET", "/api/v1/jobs/([0-9A-Za-z_-]+)", [&jobs, error](const web::HttpRequest& r) {
+    auto info = jobs.Get(r.captures[0]);
+    if (!info.ok()) return error(404, info.status());
+    return web::HttpResponse{200, jobs::JobToJson(*info) + "\n"};
+  });
+  http.Route("POST", "/api/v1/jobs", [&jobs, error](const web::HttpRequest& r) {
+    auto id = jobs.Submit(r.body);
+    if (!id.ok()) return error(id.status().code() == StatusCode::kUnavailable ? 503 : 400, id.status());
+    auto info = jobs.Get(*id);
+    return web::HttpResponse{201,
+                             info.ok() ? jobs::JobToJson(*info) + "\n" : "{\"id\":" + jobs::JsonString(*id) + "}\n"};
+  });
+  http.Route("DELETE", "/api/v1/jobs/([0-9A-Za-z_-]+)", [&jobs, error](const web::HttpRequest& r) {
+    Status s = jobs.Cancel(r.captures[0]);
+    if (s.code() == StatusCode::kNotFound) return error(404, s);
+    if (!s.ok()) return error(409, s);
+    auto info = jobs.Get(r.captures[0]);
+    return web::HttpResponse{200, info.ok() ? jobs::JobToJson(*info) + "\n" : "{}\n"};
+  });
 }
 
 Status RunServer(const ServerFlags& flags) {
@@ -78,7 +110,20 @@ Status RunServer(const ServerFlags& flags) {
   broker::Broker broker(broker_options, kafka_options, *log);
   SLUICE_RETURN_IF_ERROR(broker.Start());
 
+  // SQL jobs run inside the server against its embedded log; the ones that
+  // were running when it stopped resume from their checkpoints.
+  engine::ConnectorRegistry registry;
+  connectors::ConnectorEnvironment env;
+  env.log = log.get();
+  connectors::RegisterBuiltinConnectors(registry, env);
+  engine::ConnectorContext ctx;
+  ctx.data_dir = data_dir;
+  ctx.parallelism = flags.job_parallelism;
+  jobs::JobManager jobs(data_dir, &registry, ctx);
+  SLUICE_RETURN_IF_ERROR(jobs.ResumeStored());
+
   web::HttpServer http({http_addr.host, http_addr.port});
+  AddJobRoutes(http, jobs);
   SLUICE_RETURN_IF_ERROR(http.Start());
 
   SLUICE_LOG_INFO("server", "sluice {} started; data dir {}", Version(), data_dir.string());
@@ -91,6 +136,7 @@ Status RunServer(const ServerFlags& flags) {
   sigwait(&stop_signals, &sig);
   SLUICE_LOG_INFO("server", "received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   http.Stop();
+  jobs.Shutdown();  // stored jobs stay RUNNING: the next start resumes them
   broker.Stop();
   log.reset();  // closes partitions; flushes what the fsync policies leave unsynced
   SLUICE_LOG_INFO("server", "stopped cleanly");
@@ -107,6 +153,10 @@ void AddServerCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--advertise", flags->advertise,
                   "host:port clients are told to connect to (default: the Kafka listen address)");
+  cmd->add_option("--job-parallelism", flags->job_parallelism,
+                  "Worker threads per SQL job unless its script SETs 'parallelism'")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--http-listen", flags->http_listen, "host:port of the HTTP API (port 0 picks a free port)")
       ->capture_default_str();
   cmd->add_option("--default-partitions", flags->default_partitions, "Partitions of auto-created topics")

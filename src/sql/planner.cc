@@ -11,8 +11,8 @@
 #include "engine/interval_join_operator.h"
 #include "engine/rank_operators.h"
 #include "engine/window_operator.h"
-#include "sql/duration.h"
 #include "sql/computed_source.h"
+#include "sql/duration.h"
 #include "sql/syntax_error.h"
 #include "sql/unparser.h"
 
@@ -767,7 +767,8 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   } else {
     engine::OperatorContext probe_ctx;
     probe_ctx.batch_capacity = 1;
-    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs("table.exec.state.ttl", catalog_->Get("table.exec.state.ttl", "0")));
+    SLUICE_ASSIGN_OR_RETURN(int64_t ttl,
+                            ParseDurationMs("table.exec.state.ttl", catalog_->Get("table.exec.state.ttl", "0")));
     auto probe = engine::GroupAggregateOperator::Create(q.scope.schema, keys, specs, time_col, probe_ctx, ttl);
     if (!probe.ok()) return Error(select.pos, probe.status().message());
     post.schema = (*probe)->output_schema();
@@ -1116,7 +1117,8 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     q.plan.push_back(fmt::format("IntervalJoin(joinType=[InnerJoin], where=[{}], right.ts - left.ts in [{}ms, {}ms])",
                                  key_text, lower, upper));
   } else {
-    SLUICE_ASSIGN_OR_RETURN(int64_t ttl, ParseDurationMs("table.exec.state.ttl", catalog_->Get("table.exec.state.ttl", "0")));
+    SLUICE_ASSIGN_OR_RETURN(int64_t ttl,
+                            ParseDurationMs("table.exec.state.ttl", catalog_->Get("table.exec.state.ttl", "0")));
     engine::RegularJoinSpec spec{left_keys, right_keys, ttl};
     join_stage.join = [spec](const engine::Schema& l, const engine::Schema& r,
                              const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {

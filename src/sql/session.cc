@@ -469,9 +469,8 @@ Status Session::RunJob(engine::JobSpec spec, const std::string& job_name, bool c
   engine::JobConfig config;
   config.workers = Parallelism();
   config.job_name = job_name;
-  SLUICE_ASSIGN_OR_RETURN(int64_t interval,
-                          ParseDurationMs("execution.checkpointing.interval",
-                                          catalog_.Get("execution.checkpointing.interval", "0")));
+  SLUICE_ASSIGN_OR_RETURN(int64_t interval, ParseDurationMs("execution.checkpointing.interval",
+                                                            catalog_.Get("execution.checkpointing.interval", "0")));
   if (checkpointed && interval > 0) {
     // Checkpoints live under the data dir, per job name: the same script
     // run again over the same data dir resumes where it stopped.
@@ -499,7 +498,9 @@ Status Session::RunJob(engine::JobSpec spec, const std::string& job_name, bool c
     if (cancelled_) return Status::Cancelled("cancelled before the job started");
     running_.push_back(job.get());
   }
+  if (job_observer_) job_observer_(job.get());
   Status result = job->Run();
+  if (job_observer_) job_observer_(nullptr);
   {
     std::lock_guard<std::mutex> lock(mu_);
     running_.clear();

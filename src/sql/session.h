@@ -46,6 +46,10 @@ class Session {
   // soon as the statement is done (instead of collecting it in `out`).
   void set_output_callback(std::function<void(const std::string&)> f) { output_ = std::move(f); }
   Catalog& catalog() { return catalog_; }
+  // Called with each job this session starts, once it runs, and with null
+  // when it ends (from the thread running the script). A job manager reads
+  // the job's metrics and checkpoint stats through it meanwhile.
+  void set_job_observer(std::function<void(engine::Job*)> f) { job_observer_ = std::move(f); }
 
   // Executes every statement of `script`; text results (SHOW, DESCRIBE,
   // EXPLAIN, SET, and what each statement did) are appended to `out`. Stops
@@ -82,6 +86,7 @@ class Session {
   Catalog catalog_;
   SelectSinkFactory select_sink_;
   std::function<void(const std::string&)> output_;
+  std::function<void(engine::Job*)> job_observer_;
   std::shared_ptr<const std::string> source_;
   std::vector<std::unique_ptr<PendingInsert>> pending_;
   std::mutex mu_;

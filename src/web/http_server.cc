@@ -22,6 +22,29 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
 
 HttpServer::~HttpServer() { Stop(); }
 
+void HttpServer::Route(const std::string& method, const std::string& pattern, HttpHandler handler) {
+  auto adapter = [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+    HttpRequest r;
+    r.method = req.method;
+    r.path = req.path;
+    r.body = req.body;
+    for (size_t i = 1; i < req.matches.size(); ++i) r.captures.push_back(req.matches[i]);
+    HttpResponse out = handler(r);
+    res.status = out.status;
+    res.set_content(out.body, out.content_type);
+  };
+  auto& s = impl_->server;
+  if (method == "GET") {
+    s.Get(pattern, adapter);
+  } else if (method == "POST") {
+    s.Post(pattern, adapter);
+  } else if (method == "DELETE") {
+    s.Delete(pattern, adapter);
+  } else if (method == "PUT") {
+    s.Put(pattern, adapter);
+  }
+}
+
 Status HttpServer::Start() {
   auto& s = impl_->server;
   if (options_.port == 0) {

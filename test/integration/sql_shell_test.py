@@ -35,7 +35,7 @@ FROM orders GROUP BY customer;
         path = os.path.join(tmp, "script.sql")
         with open(path, "w") as f:
             f.write(script)
-        proc = subprocess.run([sluice, "sql", "-f", path], capture_output=True, text=True, timeout=60)
+        proc = subprocess.run([sluice, "sql", "-f", path, "--local"], capture_output=True, text=True, timeout=60)
         lines = [l for l in proc.stdout.splitlines() if l[:2] in ("+I", "-U", "+U", "-D")]
         if proc.returncode != 0 or lines != want:
             sys.exit(f"sluice sql -f: exit {proc.returncode}, {lines}")
