@@ -6,6 +6,8 @@
 #include <chrono>
 #include <random>
 
+#include "connectors/checkpoint_codec.h"
+
 namespace sluice::connectors {
 namespace {
 
@@ -39,26 +41,73 @@ int64_t NowMs() {
       .count();
 }
 
+uint64_t Mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// SplitMix64 as a UniformRandomBitGenerator: a fresh one per row, seeded from
+// (seed, row number), makes every row a pure function of its number, so a
+// reader resumes from a row count alone.
+class RowRandom {
+ public:
+  using result_type = uint64_t;
+  RowRandom(uint64_t seed, int64_t row) : state_(Mix64(seed ^ Mix64(static_cast<uint64_t>(row) + 1))) {}
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return UINT64_MAX; }
+  result_type operator()() {
+    state_ += 0x9e3779b97f4a7c15ULL;
+    return Mix64(state_);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+// Position format, version 1 (little-endian, checkpoint_codec.h):
+//   u8  version = 1
+//   i64 rows produced so far
+// Rows are a pure function of (seed, row number), so that is all a resume
+// needs. TIMESTAMP columns hold the wall-clock time of generation and are
+// the one thing a replay does not reproduce.
+constexpr uint8_t kDatagenPositionVersion = 1;
+
 class DatagenReader : public engine::SourceReader {
  public:
-  DatagenReader(std::vector<FieldGen> fields, int64_t rows, int64_t rate, uint64_t seed)
-      : fields_(std::move(fields)), rows_(rows), rate_(rate), rng_(seed), start_(std::chrono::steady_clock::now()) {}
+  DatagenReader(std::vector<FieldGen> fields, int64_t rows, int64_t rate, uint64_t seed, int64_t produced = 0)
+      : fields_(std::move(fields)),
+        rows_(rows),
+        rate_(rate),
+        seed_(seed),
+        start_(std::chrono::steady_clock::now()),
+        produced_(produced),
+        resumed_at_(produced) {}
+
+  Result<std::string> Position() const override {
+    std::string out;
+    PutU8(&out, kDatagenPositionVersion);
+    PutI64(&out, produced_);
+    return out;
+  }
 
   Result<ReadStatus> Read(Batch* out) override {
     int64_t allowed = rows_ < 0 ? INT64_MAX : rows_ - produced_;
     if (rate_ > 0) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-      allowed = std::min<int64_t>(allowed, static_cast<int64_t>(secs * static_cast<double>(rate_)) + 1 - produced_);
+      allowed = std::min<int64_t>(
+          allowed, static_cast<int64_t>(secs * static_cast<double>(rate_)) + 1 - (produced_ - resumed_at_));
     }
     if (allowed <= 0 && rows_ >= 0 && produced_ >= rows_) return ReadStatus::kEndOfInput;
     if (allowed <= 0) return ReadStatus::kNoDataNow;
     int n = static_cast<int>(std::min<int64_t>(allowed, out->capacity()));
     const int64_t now = NowMs();
     for (int r = 0; r < n; ++r) {
+      RowRandom rng(seed_, produced_);
       for (int c = 0; c < out->num_columns(); ++c) {
         auto& col = out->column(c);
         const FieldGen& g = fields_[c];
-        int64_t v = g.sequence ? g.start + produced_ : std::uniform_int_distribution<int64_t>(g.min, g.max)(rng_);
+        int64_t v = g.sequence ? g.start + produced_ : std::uniform_int_distribution<int64_t>(g.min, g.max)(rng);
         if (g.sequence && v > g.end) return Finish(out, r);
         switch (col.type()) {
           case DataType::kInt64: col.data<int64_t>()[r] = v; break;
@@ -66,13 +115,18 @@ class DatagenReader : public engine::SourceReader {
           case DataType::kDouble:
             col.data<double>()[r] = g.sequence ? static_cast<double>(v)
                                                : std::uniform_real_distribution<double>(
-                                                     static_cast<double>(g.min), static_cast<double>(g.max))(rng_);
+                                                     static_cast<double>(g.min), static_cast<double>(g.max))(rng);
             break;
           case DataType::kBool: col.data<uint8_t>()[r] = v & 1; break;
           case DataType::kTimestamp: col.data<int64_t>()[r] = now; break;
           case DataType::kString: {
             char* p = col.ExtendArena(static_cast<size_t>(g.length));
-            for (int i = 0; i < g.length; ++i) p[i] = "0123456789abcdef"[rng_() & 15];
+            uint64_t bits = 0;
+            for (int i = 0; i < g.length; ++i) {
+              if (i % 16 == 0) bits = rng();
+              p[i] = "0123456789abcdef"[bits & 15];
+              bits >>= 4;
+            }
             col.data<engine::StringRef>()[r] =
                 engine::StringRef{static_cast<uint32_t>(col.arena_size() - g.length), static_cast<uint32_t>(g.length)};
             break;
@@ -96,9 +150,10 @@ class DatagenReader : public engine::SourceReader {
   std::vector<FieldGen> fields_;
   int64_t rows_;
   int64_t rate_;
-  std::mt19937_64 rng_;
+  uint64_t seed_;
   std::chrono::steady_clock::time_point start_;
   int64_t produced_ = 0;
+  int64_t resumed_at_ = 0;  // rows produced before this reader (the rate counts from here)
 };
 
 class DatagenSource : public engine::Source {
@@ -139,6 +194,16 @@ class DatagenSource : public engine::Source {
   int num_splits() const override { return 1; }
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int) override {
     return std::unique_ptr<engine::SourceReader>(new DatagenReader(fields_, rows_, rate_, seed_));
+  }
+  Result<std::unique_ptr<engine::SourceReader>> OpenSplitAt(int split, std::string_view position) override {
+    if (split != 0)
+      return Status::OutOfRange(fmt::format("table {}: datagen has one split, not {}", table_.name, split));
+    CheckpointReader in(position, "datagen source position");
+    SLUICE_RETURN_IF_ERROR(in.Version(kDatagenPositionVersion));
+    SLUICE_ASSIGN_OR_RETURN(int64_t produced, in.I64());
+    SLUICE_RETURN_IF_ERROR(in.End());
+    if (produced < 0) return Status::Corruption("datagen source position has a negative row count");
+    return std::unique_ptr<engine::SourceReader>(new DatagenReader(fields_, rows_, rate_, seed_, produced));
   }
 
  private:

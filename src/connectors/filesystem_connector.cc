@@ -10,8 +10,11 @@
 #include <filesystem>
 #include <mutex>
 #include <random>
+#include <set>
+#include <string_view>
 
 #include "common/logging.h"
+#include "connectors/checkpoint_codec.h"
 #include "connectors/dead_letters.h"
 #include "connectors/row_codec.h"
 
@@ -24,12 +27,25 @@ using engine::ReadStatus;
 
 constexpr size_t kReadChunk = 1 << 20;
 
+// Position format, version 1 (SourceReader::Position of a file split):
+//   u8  version = 1
+//   i64 byte offset just after the last line returned (or skipped as bad)
+//   i64 lines consumed so far (for the line numbers of dead letters)
+//   u32 length + file name (the split's file, checked on resume)
+// Little-endian (checkpoint_codec.h).
+constexpr uint8_t kFilePositionVersion = 1;
+
 // Reads one file line by line in 1 MiB chunks (memory stays bounded by the
 // longest line), decoding each line into the next row of the batch.
 class FileReader : public engine::SourceReader {
  public:
-  FileReader(fs::path path, RowDecoder decoder, std::shared_ptr<DeadLetters> dead)
-      : path_(std::move(path)), decoder_(std::move(decoder)), dead_(std::move(dead)) {}
+  FileReader(fs::path path, RowDecoder decoder, std::shared_ptr<DeadLetters> dead, int64_t start_offset = 0,
+             int64_t start_line = 0)
+      : path_(std::move(path)),
+        decoder_(std::move(decoder)),
+        dead_(std::move(dead)),
+        buf_base_(start_offset),
+        line_no_(start_line) {}
   ~FileReader() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -38,6 +54,9 @@ class FileReader : public engine::SourceReader {
     if (fd_ < 0 && !eof_) {
       fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd_ < 0) return Status::IoErrorFromErrno("open", path_.string(), errno);
+      if (buf_base_ > 0 && ::lseek(fd_, buf_base_, SEEK_SET) != buf_base_) {
+        return Status::IoErrorFromErrno("seek", fmt::format("{} to byte {}", path_.string(), buf_base_), errno);
+      }
     }
     while (out->num_rows() < out->capacity()) {
       size_t nl = buf_.find('\n', pos_);
@@ -61,9 +80,19 @@ class FileReader : public engine::SourceReader {
 
   int64_t bad_records() const override { return bad_; }
 
+  Result<std::string> Position() const override {
+    std::string out;
+    PutU8(&out, kFilePositionVersion);
+    PutI64(&out, buf_base_ + static_cast<int64_t>(pos_));
+    PutI64(&out, line_no_);
+    PutBytes(&out, path_.filename().string());
+    return out;
+  }
+
  private:
   Status Fill() {
     buf_.erase(0, pos_);
+    buf_base_ += static_cast<int64_t>(pos_);
     pos_ = 0;
     size_t old = buf_.size();
     buf_.resize(old + kReadChunk);
@@ -98,6 +127,7 @@ class FileReader : public engine::SourceReader {
   int fd_ = -1;
   bool eof_ = false;
   std::string buf_;
+  int64_t buf_base_ = 0;  // file offset of buf_[0]
   size_t pos_ = 0;
   int64_t line_no_ = 0;
   int64_t bad_ = 0;
@@ -147,6 +177,34 @@ class FileSource : public engine::Source {
     SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
     return std::unique_ptr<engine::SourceReader>(new FileReader(files_[split], std::move(decoder), dead_));
   }
+  Result<std::unique_ptr<engine::SourceReader>> OpenSplitAt(int split, std::string_view position) override {
+    if (split < 0 || split >= num_splits()) {
+      return Status::OutOfRange(
+          fmt::format("table {}: no file split {} to resume ({} files now)", table_.name, split, num_splits()));
+    }
+    CheckpointReader in(position, "filesystem source position");
+    SLUICE_RETURN_IF_ERROR(in.Version(kFilePositionVersion));
+    SLUICE_ASSIGN_OR_RETURN(int64_t offset, in.I64());
+    SLUICE_ASSIGN_OR_RETURN(int64_t line, in.I64());
+    SLUICE_ASSIGN_OR_RETURN(std::string_view name, in.Bytes());
+    SLUICE_RETURN_IF_ERROR(in.End());
+    if (name != files_[split].filename().string()) {
+      return Status::InvalidArgument(
+          fmt::format("table {}: split {} was file '{}' when the checkpoint was taken but is '{}' now: the files "
+                      "under 'path' changed; restore with the same files or start the job afresh",
+                      table_.name, split, name, files_[split].filename().string()));
+    }
+    std::error_code ec;
+    auto size = fs::file_size(files_[split], ec);
+    if (ec || offset < 0 || static_cast<uintmax_t>(offset) > size) {
+      return Status::InvalidArgument(
+          fmt::format("table {}: cannot resume {} at byte {}: the file is {} bytes now (it was truncated or replaced)",
+                      table_.name, files_[split].string(), offset, ec ? 0 : size));
+    }
+    SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
+    return std::unique_ptr<engine::SourceReader>(
+        new FileReader(files_[split], std::move(decoder), dead_, offset, line));
+  }
 
  private:
   FileSource() = default;
@@ -166,7 +224,74 @@ Status FsyncPath(const fs::path& p, int flags) {
   return Status::Ok();
 }
 
-// Part files with in-progress → committed renames (see the header).
+// Handle format (Sink::PreCommit of the filesystem sink), version 1
+// (little-endian, checkpoint_codec.h):
+//   u8  version = 1
+//   u32 length + sink id (the writing instance's random id)
+//   u32 length + extension of the visible files (".json" / ".csv")
+//   i32 count, then count × (u32 length + hidden part file name,
+//       ".part-<sinkid>-<writer>-<n>.inprogress")
+// A handle lists every part file of its writer that was pre-committed and
+// not yet known to be committed (so also those of a checkpoint that failed
+// after its pre-commit): committing checkpoint N publishes everything its
+// writers wrote before barrier N. The visible name of ".part-X.inprogress"
+// is "part-X<extension>".
+constexpr uint8_t kFileHandleVersion = 1;
+constexpr std::string_view kInProgressSuffix = ".inprogress";
+
+struct FileHandle {
+  std::string sink_id;
+  std::string extension;
+  std::vector<std::string> hidden;
+};
+
+std::string EncodeFileHandle(const FileHandle& h) {
+  std::string out;
+  PutU8(&out, kFileHandleVersion);
+  PutBytes(&out, h.sink_id);
+  PutBytes(&out, h.extension);
+  PutI32(&out, static_cast<int32_t>(h.hidden.size()));
+  for (const auto& name : h.hidden) PutBytes(&out, name);
+  return out;
+}
+
+Result<FileHandle> DecodeFileHandle(std::string_view bytes) {
+  CheckpointReader in(bytes, "filesystem sink handle");
+  SLUICE_RETURN_IF_ERROR(in.Version(kFileHandleVersion));
+  FileHandle h;
+  SLUICE_ASSIGN_OR_RETURN(std::string_view id, in.Bytes());
+  SLUICE_ASSIGN_OR_RETURN(std::string_view ext, in.Bytes());
+  SLUICE_ASSIGN_OR_RETURN(int32_t n, in.I32());
+  h.sink_id = id;
+  h.extension = ext;
+  for (int32_t i = 0; i < n; ++i) {
+    SLUICE_ASSIGN_OR_RETURN(std::string_view name, in.Bytes());
+    // A name is a plain hidden file of this sink: never a path that leaves the directory.
+    if (name.size() <= 1 + kInProgressSuffix.size() || name[0] != '.' || name.find('/') != std::string_view::npos ||
+        !name.ends_with(kInProgressSuffix)) {
+      return Status::Corruption(fmt::format("filesystem sink handle names '{}', which is not a part file", name));
+    }
+    h.hidden.emplace_back(name);
+  }
+  SLUICE_RETURN_IF_ERROR(in.End());
+  return h;
+}
+
+std::string VisibleName(std::string_view hidden, std::string_view extension) {
+  hidden.remove_prefix(1);
+  hidden.remove_suffix(kInProgressSuffix.size());
+  return std::string(hidden) + std::string(extension);
+}
+
+// Part files with in-progress → committed renames, per writer, two-phase
+// committed with checkpoints (see the header).
+//
+// Thread-safety: thread-safe. Each writer's state has its own lock, so
+// writers do not wait for each other; Commit() (another thread) takes a
+// writer's lock only to drop what it published from the writer's list.
+// Durability: a part file is fsynced when it is closed (roll, PreCommit,
+// Finish); its name is made durable by fsyncing the directory at PreCommit
+// and after every rename.
 class FileSink : public engine::Sink {
  public:
   static Result<std::shared_ptr<FileSink>> Create(const engine::TableDescriptor& table) {
@@ -192,10 +317,14 @@ class FileSink : public engine::Sink {
   }
 
   ~FileSink() override {
-    if (fd_ >= 0) ::close(fd_);  // an uncommitted part stays hidden
+    for (auto& w : writers_) {
+      if (w && w->fd >= 0) ::close(w->fd);  // an uncommitted part stays hidden
+    }
   }
 
-  Status Write(const Batch& batch) override {
+  Status Write(const Batch& batch) override { return WriteFrom(0, batch); }
+
+  Status WriteFrom(int writer, const Batch& batch) override {
     thread_local std::string buf;
     buf.clear();
     for (int k = 0; k < batch.active_rows(); ++k) {
@@ -210,52 +339,197 @@ class FileSink : public engine::Sink {
       buf.push_back('\n');
     }
     if (buf.empty()) return Status::Ok();
-    std::lock_guard lock(mu_);
-    if (fd_ < 0) SLUICE_RETURN_IF_ERROR(OpenPartLocked());
+    SLUICE_ASSIGN_OR_RETURN(Writer * w, GetWriter(writer));
+    std::lock_guard lock(w->mu);
+    if (w->fd < 0) SLUICE_RETURN_IF_ERROR(OpenPartLocked(w));
     const char* p = buf.data();
     size_t left = buf.size();
     while (left > 0) {
-      ssize_t n = ::write(fd_, p, left);
+      ssize_t n = ::write(w->fd, p, left);
       if (n < 0) {
         if (errno == EINTR) continue;
-        return Status::IoErrorFromErrno("write", in_progress_.string(), errno);
+        return Status::IoErrorFromErrno("write", (dir_ / w->hidden).string(), errno);
       }
       p += n;
       left -= static_cast<size_t>(n);
     }
-    written_ += static_cast<int64_t>(buf.size());
-    if (written_ >= roll_bytes_) SLUICE_RETURN_IF_ERROR(CommitLocked());
+    w->written += static_cast<int64_t>(buf.size());
+    if (w->written >= roll_bytes_) {
+      SLUICE_RETURN_IF_ERROR(ClosePartLocked(w));
+      if (!transactional_.load(std::memory_order_acquire)) {
+        // Without checkpoints a rolled part is published at once, as before exactly-once existed.
+        std::vector<std::string> rolled = std::move(w->closed);
+        w->closed.clear();
+        SLUICE_RETURN_IF_ERROR(Publish(encoder_->extension(), rolled));
+        SLUICE_RETURN_IF_ERROR(FsyncPath(dir_, O_RDONLY | O_DIRECTORY));
+      }
+    }
     return Status::Ok();
   }
 
-  Status Finish() override {
-    std::lock_guard lock(mu_);
-    if (fd_ >= 0) SLUICE_RETURN_IF_ERROR(CommitLocked());
+  bool transactional() const override { return true; }
+
+  Result<std::string> PreCommit(int writer, int64_t checkpoint_id) override {
+    transactional_.store(true, std::memory_order_release);
+    SLUICE_ASSIGN_OR_RETURN(Writer * w, GetWriter(writer));
+    std::lock_guard lock(w->mu);
+    if (w->fd >= 0) SLUICE_RETURN_IF_ERROR(ClosePartLocked(w));
+    if (!w->closed.empty()) {
+      SLUICE_RETURN_IF_ERROR(FsyncPath(dir_, O_RDONLY | O_DIRECTORY));  // the new names are durable
+      for (auto& name : w->closed) w->pending.push_back({checkpoint_id, std::move(name)});
+      w->closed.clear();
+    }
+    FileHandle h{id_, encoder_->extension(), {}};
+    for (const auto& p : w->pending) h.hidden.push_back(p.hidden);
+    return EncodeFileHandle(h);
+  }
+
+  Status Commit(int64_t checkpoint_id, const std::vector<std::string>& handles) override {
+    std::lock_guard commit_lock(commit_mu_);
+    for (const auto& bytes : handles) {
+      if (bytes.empty()) continue;  // a writer that never pre-committed
+      SLUICE_ASSIGN_OR_RETURN(FileHandle h, DecodeFileHandle(bytes));
+      SLUICE_RETURN_IF_ERROR(Publish(h.extension, h.hidden));
+    }
+    SLUICE_RETURN_IF_ERROR(FsyncPath(dir_, O_RDONLY | O_DIRECTORY));
+    std::vector<Writer*> writers;
+    {
+      std::lock_guard lock(writers_mu_);
+      for (auto& w : writers_) {
+        if (w) writers.push_back(w.get());
+      }
+    }
+    for (Writer* w : writers) {
+      std::lock_guard lock(w->mu);
+      std::erase_if(w->pending, [&](const Pending& p) { return p.checkpoint <= checkpoint_id; });
+    }
     return Status::Ok();
+  }
+
+  Status Recover(int64_t checkpoint_id, const std::vector<std::string>& handles) override {
+    transactional_.store(true, std::memory_order_release);
+    SLUICE_RETURN_IF_ERROR(Commit(checkpoint_id, handles));
+    // What the crashed instance wrote after the checkpoint: its hidden files that no handle lists.
+    std::set<std::string> listed;
+    std::set<std::string> old_ids;
+    for (const auto& bytes : handles) {
+      if (bytes.empty()) continue;
+      SLUICE_ASSIGN_OR_RETURN(FileHandle h, DecodeFileHandle(bytes));
+      old_ids.insert(h.sink_id);
+      listed.insert(h.hidden.begin(), h.hidden.end());
+    }
+    if (old_ids.empty()) return Status::Ok();
+    std::error_code ec;
+    int removed = 0;
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+      std::string name = e.path().filename().string();
+      if (!name.starts_with(".part-") || !name.ends_with(kInProgressSuffix) || listed.count(name)) continue;
+      for (const auto& id : old_ids) {
+        if (name.compare(6, id.size() + 1, id + "-") != 0) continue;
+        if (::unlink(e.path().c_str()) != 0 && errno != ENOENT) {
+          return Status::IoErrorFromErrno("delete uncommitted part file", e.path().string(), errno);
+        }
+        ++removed;
+        break;
+      }
+    }
+    if (ec) return Status::IoError(fmt::format("table {}: list {}: {}", table_.name, dir_.string(), ec.message()));
+    if (removed > 0) {
+      SLUICE_LOG_INFO("connector", "table {}: recovered checkpoint {}, discarded {} part files written after it",
+                      table_.name, checkpoint_id, removed);
+      SLUICE_RETURN_IF_ERROR(FsyncPath(dir_, O_RDONLY | O_DIRECTORY));
+    }
+    return Status::Ok();
+  }
+
+  // The end of a bounded job: everything written is published, checkpointed or not.
+  Status Finish() override {
+    std::lock_guard commit_lock(commit_mu_);
+    std::lock_guard lock(writers_mu_);
+    for (auto& w : writers_) {
+      if (!w) continue;
+      std::lock_guard wl(w->mu);
+      if (w->fd >= 0) SLUICE_RETURN_IF_ERROR(ClosePartLocked(w.get()));
+      std::vector<std::string> names;
+      for (auto& p : w->pending) names.push_back(std::move(p.hidden));
+      for (auto& n : w->closed) names.push_back(std::move(n));
+      w->pending.clear();
+      w->closed.clear();
+      SLUICE_RETURN_IF_ERROR(Publish(encoder_->extension(), names));
+    }
+    return FsyncPath(dir_, O_RDONLY | O_DIRECTORY);
   }
 
  private:
+  struct Pending {
+    int64_t checkpoint;  // pre-committed at this checkpoint's barrier
+    std::string hidden;
+  };
+  struct Writer {
+    std::mutex mu;
+    int id = 0;
+    int fd = -1;
+    std::string hidden;  // the open part file's name
+    int64_t written = 0;
+    int64_t next_part = 0;
+    std::vector<std::string> closed;  // complete, fsynced, not yet pre-committed
+    std::vector<Pending> pending;     // pre-committed, not yet known committed
+  };
+
   explicit FileSink(engine::TableDescriptor table) : table_(std::move(table)) {}
 
-  Status OpenPartLocked() {
-    in_progress_ = dir_ / fmt::format(".part-{}-{}.inprogress", id_, part_);
-    fd_ = ::open(in_progress_.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Status::IoErrorFromErrno("create", in_progress_.string(), errno);
-    written_ = 0;
+  Result<Writer*> GetWriter(int writer) {
+    if (writer < 0 || writer > (1 << 20)) {
+      return Status::InvalidArgument(fmt::format("table {}: writer id {} out of range", table_.name, writer));
+    }
+    std::lock_guard lock(writers_mu_);
+    if (static_cast<size_t>(writer) >= writers_.size()) writers_.resize(writer + 1);
+    auto& w = writers_[writer];
+    if (!w) {
+      w = std::make_unique<Writer>();
+      w->id = writer;
+    }
+    return w.get();
+  }
+
+  Status OpenPartLocked(Writer* w) {
+    w->hidden = fmt::format(".part-{}-{}-{}{}", id_, w->id, w->next_part++, kInProgressSuffix);
+    fs::path path = dir_ / w->hidden;
+    w->fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if (w->fd < 0) return Status::IoErrorFromErrno("create", path.string(), errno);
+    w->written = 0;
     return Status::Ok();
   }
 
-  Status CommitLocked() {
-    if (::fsync(fd_) != 0) return Status::IoErrorFromErrno("fsync", in_progress_.string(), errno);
-    ::close(fd_);
-    fd_ = -1;
-    fs::path committed = dir_ / fmt::format("part-{}-{}{}", id_, part_, encoder_->extension());
-    if (::rename(in_progress_.c_str(), committed.c_str()) != 0) {
-      return Status::IoErrorFromErrno("rename", in_progress_.string(), errno);
+  // fsyncs and closes the open part file; it stays hidden, in `closed`.
+  Status ClosePartLocked(Writer* w) {
+    fs::path path = dir_ / w->hidden;
+    if (::fsync(w->fd) != 0) return Status::IoErrorFromErrno("fsync", path.string(), errno);
+    ::close(w->fd);
+    w->fd = -1;
+    w->closed.push_back(std::move(w->hidden));
+    w->hidden.clear();
+    return Status::Ok();
+  }
+
+  // Renames each hidden part file to its visible name. Idempotent: a part
+  // whose visible file exists and hidden one does not was published before.
+  // The caller fsyncs the directory.
+  Status Publish(std::string_view extension, const std::vector<std::string>& hidden) {
+    for (const auto& name : hidden) {
+      fs::path from = dir_ / name;
+      fs::path to = dir_ / VisibleName(name, extension);
+      if (::rename(from.c_str(), to.c_str()) == 0) {
+        SLUICE_LOG_DEBUG("connector", "table {}: committed {}", table_.name, to.string());
+        continue;
+      }
+      int err = errno;
+      std::error_code ec;
+      if (err == ENOENT && fs::exists(to, ec)) continue;  // committed before
+      return Status::IoErrorFromErrno(
+          fmt::format("commit part file (its checkpoint's data is missing unless {} exists)", to.string()),
+          from.string(), err);
     }
-    SLUICE_RETURN_IF_ERROR(FsyncPath(dir_, O_RDONLY | O_DIRECTORY));
-    SLUICE_LOG_DEBUG("connector", "table {}: committed {}", table_.name, committed.string());
-    ++part_;
     return Status::Ok();
   }
 
@@ -264,11 +538,10 @@ class FileSink : public engine::Sink {
   int64_t roll_bytes_ = 0;
   std::unique_ptr<RowEncoder> encoder_;
   std::string id_;
-  std::mutex mu_;
-  int fd_ = -1;
-  fs::path in_progress_;
-  int64_t written_ = 0;
-  int part_ = 0;
+  std::atomic<bool> transactional_{false};  // PreCommit or Recover was called: rolled parts wait for a checkpoint
+  std::mutex commit_mu_;                    // one Commit/Recover/Finish at a time
+  std::mutex writers_mu_;                   // guards writers_ (the vector, not the writers)
+  std::vector<std::unique_ptr<Writer>> writers_;
 };
 
 class FilesystemConnector : public engine::ConnectorFactory {

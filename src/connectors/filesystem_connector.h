@@ -11,14 +11,24 @@ namespace sluice::connectors {
 // As a source: 'path' is a file or a directory (every file in it whose name
 // does not start with '.' or '_', in name order), one split per file,
 // bounded: the job ends when every file is read. Undecodable lines are
-// skipped, counted and reported with file and line (DeadLetters).
+// skipped, counted and reported with file and line (DeadLetters). A
+// reader's position is the file name and the byte offset after its last
+// line (format in filesystem_connector.cc); resuming checks that split N is
+// still the same file.
 //
-// As a sink: 'path' is a directory. Rows go to a hidden in-progress part
-// file (".part-<id>-<n>.inprogress") that becomes visible
-// ("part-<id>-<n>.json") only when committed: when it reaches
-// 'sink.rolling-policy.file-size' (default 128 MiB) and when the job
-// finishes. Committing fsyncs the file, renames it and fsyncs the directory,
-// so a committed file is complete. Only committed files count as output.
+// As a sink: 'path' is a directory. Each writer (engine task) writes its own
+// hidden in-progress part file (".part-<sinkid>-<writer>-<n>.inprogress",
+// <sinkid> random per sink instance) that becomes visible
+// ("part-<sinkid>-<writer>-<n>.json") only when committed. Committing
+// fsyncs the file, renames it and fsyncs the directory, so a visible file
+// is complete. Exactly-once with checkpoints (transactional): PreCommit
+// closes the writer's part file and hands back the names of its pending
+// parts; Commit renames them; Recover commits a stored checkpoint's parts
+// again (idempotent) and deletes the crashed instance's hidden parts that
+// no handle lists. A part closed early by 'sink.rolling-policy.file-size'
+// (default 128 MiB) still waits for its checkpoint. Without checkpoints (no
+// PreCommit or Recover ever called) a part is published when it rolls and
+// when the job finishes. Finish() publishes everything still pending.
 // Append-only: an update or delete row is an error.
 std::shared_ptr<engine::ConnectorFactory> NewFilesystemConnector();
 

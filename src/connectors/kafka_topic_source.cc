@@ -55,6 +55,7 @@ class KafkaPartitionReader : public engine::SourceReader {
   }
 
   int64_t bad_records() const override { return decoder_.bad_records(); }
+  Result<std::string> Position() const override { return EncodeTopicPosition(next_, end_); }
   void set_next(int64_t next) { next_ = next; }
 
  private:
@@ -80,7 +81,17 @@ class KafkaTopicSource : public engine::Source {
   engine::WatermarkStrategy watermark_strategy() const override { return table_.watermark; }
   int num_splits() const override { return partitions_; }
 
-  Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override {
+  Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override { return Open(split, nullptr); }
+
+  // Assigns the partition at the stored next offset; a bounded read keeps
+  // the end offset of the first run.
+  Result<std::unique_ptr<engine::SourceReader>> OpenSplitAt(int split, std::string_view position) override {
+    SLUICE_ASSIGN_OR_RETURN(TopicPosition at, DecodeTopicPosition(position));
+    return Open(split, &at);
+  }
+
+ private:
+  Result<std::unique_ptr<engine::SourceReader>> Open(int split, const TopicPosition* resume) {
     std::map<std::string, std::string> props = {
         {"enable.partition.eof", "true"}, {"enable.auto.commit", "false"}, {"auto.offset.reset", "earliest"}};
     props["group.id"] = options_.group_id.empty() ? "sluice-" + table_.name : options_.group_id;
@@ -92,7 +103,7 @@ class KafkaTopicSource : public engine::Source {
     if (e)
       return KafkaStatus(e, fmt::format("read offsets of {}[{}] at {}", options_.topic, split, options_.bootstrap));
     int64_t start = RD_KAFKA_OFFSET_BEGINNING;
-    switch (options_.startup) {
+    switch (resume ? StartupMode::kEarliest : options_.startup) {
       case StartupMode::kEarliest: start = RD_KAFKA_OFFSET_BEGINNING; break;
       case StartupMode::kLatest: start = RD_KAFKA_OFFSET_END; break;
       case StartupMode::kGroupOffsets: start = RD_KAFKA_OFFSET_STORED; break;
@@ -107,6 +118,7 @@ class KafkaTopicSource : public engine::Source {
         break;
       }
     }
+    if (resume) start = resume->next;
     rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, options_.topic.c_str(), split)->offset = start;
     e = rd_kafka_assign(rk.get(), l);
@@ -114,6 +126,7 @@ class KafkaTopicSource : public engine::Source {
     if (e) return KafkaStatus(e, "assign partition");
     std::optional<int64_t> end;
     if (options_.bounded == BoundedMode::kLatestOffset) end = high;
+    if (resume) end = resume->end;
     SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
     auto reader = std::make_unique<KafkaPartitionReader>(std::move(rk), split, end,
                                                          TopicRecordDecoder(std::move(decoder), &options_, dead_));
@@ -127,7 +140,6 @@ class KafkaTopicSource : public engine::Source {
     return std::unique_ptr<engine::SourceReader>(std::move(reader));
   }
 
- private:
   engine::TableDescriptor table_;
   TopicOptions options_;
   int partitions_;

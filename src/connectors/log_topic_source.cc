@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/logging.h"
+#include "connectors/checkpoint_codec.h"
 #include "connectors/topic_record_decoder.h"
 #include "connectors/topic_source.h"
 #include "log/log.h"
@@ -75,6 +76,10 @@ class LogPartitionReader : public engine::SourceReader {
 
   int64_t bad_records() const override { return decoder_.bad_records(); }
 
+  Result<std::string> Position() const override {
+    return EncodeTopicPosition(next_.value(), end_ ? std::optional<int64_t>(end_->value()) : std::nullopt);
+  }
+
  private:
   std::shared_ptr<log::Partition> partition_;
   Offset next_;
@@ -124,6 +129,18 @@ class LogTopicSource : public engine::Source {
     SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
     return std::unique_ptr<engine::SourceReader>(
         new LogPartitionReader(part, start, end, TopicRecordDecoder(std::move(decoder), &options_, dead_)));
+  }
+
+  // Resumes at the stored next offset, bounded (if at all) by the end the
+  // first run saw, so a bounded job replays exactly the same records.
+  Result<std::unique_ptr<engine::SourceReader>> OpenSplitAt(int split, std::string_view position) override {
+    SLUICE_ASSIGN_OR_RETURN(TopicPosition at, DecodeTopicPosition(position));
+    SLUICE_ASSIGN_OR_RETURN(auto part, log_->GetPartition(options_.topic, PartitionId{split}));
+    std::optional<Offset> end;
+    if (at.end) end = Offset{*at.end};
+    SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
+    return std::unique_ptr<engine::SourceReader>(
+        new LogPartitionReader(part, Offset{at.next}, end, TopicRecordDecoder(std::move(decoder), &options_, dead_)));
   }
 
  private:

@@ -1,8 +1,32 @@
 #include "connectors/topic_connector.h"
 
+#include "connectors/checkpoint_codec.h"
 #include "connectors/topic_source.h"
 
 namespace sluice::connectors {
+
+constexpr uint8_t kTopicPositionVersion = 1;
+
+std::string EncodeTopicPosition(int64_t next, std::optional<int64_t> end) {
+  std::string out;
+  PutU8(&out, kTopicPositionVersion);
+  PutI64(&out, next);
+  PutI64(&out, end.value_or(-1));
+  return out;
+}
+
+Result<TopicPosition> DecodeTopicPosition(std::string_view position) {
+  CheckpointReader in(position, "topic source position");
+  SLUICE_RETURN_IF_ERROR(in.Version(kTopicPositionVersion));
+  TopicPosition at;
+  SLUICE_ASSIGN_OR_RETURN(at.next, in.I64());
+  SLUICE_ASSIGN_OR_RETURN(int64_t end, in.I64());
+  SLUICE_RETURN_IF_ERROR(in.End());
+  if (at.next < 0) return Status::Corruption("topic source position has a negative offset");
+  if (end >= 0) at.end = end;
+  return at;
+}
+
 namespace {
 
 class TopicConnector : public engine::ConnectorFactory {
@@ -19,9 +43,9 @@ class TopicConnector : public engine::ConnectorFactory {
   }
 
   Result<std::shared_ptr<engine::Sink>> CreateSink(const engine::TableDescriptor& table,
-                                                   const engine::ConnectorContext&) override {
+                                                   const engine::ConnectorContext& ctx) override {
     SLUICE_ASSIGN_OR_RETURN(TopicOptions o, TopicOptions::Parse(table, kafka_, log_ != nullptr, bootstrap_));
-    if (o.bootstrap.empty()) return NewLogTopicSink(table, std::move(o), log_);
+    if (o.bootstrap.empty()) return NewLogTopicSink(table, std::move(o), log_, ctx.data_dir);
     return NewKafkaTopicSink(table, std::move(o));
   }
 

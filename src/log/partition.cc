@@ -336,6 +336,11 @@ void Partition::WhenDurable(Offset last, std::function<void(const Status&)> done
   if (!sync_queued_.exchange(true)) flusher_->RequestSync(weak_from_this());
 }
 
+std::optional<int32_t> Partition::LastSequence(int64_t producer_id) const {
+  std::lock_guard lock(append_mu_);
+  return producers_.LastSequence(producer_id);
+}
+
 Status Partition::WaitDurable(Offset last) {
   auto promise = std::make_shared<std::promise<Status>>();
   auto future = promise->get_future();

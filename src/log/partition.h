@@ -76,6 +76,12 @@ class Partition : public std::enable_shared_from_this<Partition> {
   // after the (group) fsync covering it for kAlways; right away for kInterval
   // and kNever. Called on a Flusher thread or on the caller's thread.
   void WhenDurable(Offset last, std::function<void(const Status&)> done);
+  // The sequence number of the last record stored by idempotent producer
+  // `producer_id` (its newest batch's baseSequence + lastOffsetDelta), if
+  // the partition remembers the producer (see ProducerStateTable: producers
+  // silent for a day are forgotten). A writer that appends its batches in
+  // sequence order uses it to skip what an earlier attempt already stored.
+  std::optional<int32_t> LastSequence(int64_t producer_id) const;
   // Blocking form of WhenDurable.
   Status WaitDurable(Offset last);
   // fsyncs everything appended so far, whatever the policy.
@@ -157,7 +163,7 @@ class Partition : public std::enable_shared_from_this<Partition> {
   const Clock* const clock_;
   RecoveryReport recovery_;
 
-  std::mutex append_mu_;  // serialises appends, rolls and segment removal
+  mutable std::mutex append_mu_;  // serialises appends, rolls and segment removal
   std::shared_ptr<Segment> active_;
   mutable std::shared_mutex segments_mu_;                 // guards segments_ (readers take it shared)
   std::map<int64_t, std::shared_ptr<Segment>> segments_;  // by base offset

@@ -36,6 +36,14 @@ std::optional<std::pair<Offset, Offset>> ProducerStateTable::FindDuplicate(const
   return std::nullopt;
 }
 
+std::optional<int32_t> ProducerStateTable::LastSequence(int64_t producer_id) const {
+  auto it = producers_.find(producer_id);
+  if (it == producers_.end() || it->second.count == 0) return std::nullopt;
+  const Producer& p = it->second;
+  const Batch& b = p.recent[(p.next + kRememberedBatches - 1) % kRememberedBatches];
+  return b.base_sequence + b.last_offset_delta;
+}
+
 void ProducerStateTable::Record(const RecordBatchHeader& h, int64_t now_ms) {
   if (h.producer_id < 0 || h.base_sequence < 0) return;
   Producer& p = producers_[h.producer_id];

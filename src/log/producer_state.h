@@ -32,6 +32,9 @@ class ProducerStateTable {
   // The offsets of a stored batch equal to `h` (same producer, epoch and
   // base sequence, same record count), if one is remembered.
   std::optional<std::pair<Offset, Offset>> FindDuplicate(const RecordBatchHeader& h) const;
+  // The sequence number of the last record of `producer_id`'s newest stored
+  // batch (baseSequence + lastOffsetDelta), if the producer is remembered.
+  std::optional<int32_t> LastSequence(int64_t producer_id) const;
   // Remembers a stored batch (offsets assigned).
   void Record(const RecordBatchHeader& h, int64_t now_ms);
   // Forgets producers not seen since `cutoff_ms`.

@@ -4,6 +4,7 @@
 
 #include <span>
 
+#include "connectors/checkpoint_codec.h"
 #include "connectors/nexmark/nexmark_generator.h"
 
 namespace sluice::connectors {
@@ -82,10 +83,27 @@ void Put(engine::Column& col, int row, int64_t v) {
   }
 }
 
+// Position format, version 1 (little-endian, checkpoint_codec.h):
+//   u8  version = 1
+//   i64 events generated so far (all types, so the next event's number):
+//       the generator is a pure function of the event number, so resuming
+//       there yields the same events. Events of other types skipped after
+//       the last returned row are skipped again identically.
+constexpr uint8_t kNexmarkPositionVersion = 1;
+
 class NexmarkReader : public engine::SourceReader {
  public:
   NexmarkReader(nx::GeneratorConfig config, nx::EventType type, std::vector<Field> fields)
       : gen_(config), type_(type), fields_(std::move(fields)) {}
+
+  void SkipTo(int64_t events) { gen_.SkipTo(events); }
+
+  Result<std::string> Position() const override {
+    std::string out;
+    PutU8(&out, kNexmarkPositionVersion);
+    PutI64(&out, gen_.events_generated());
+    return out;
+  }
 
   Result<ReadStatus> Read(engine::Batch* out) override {
     if (!gen_.HasNext()) return ReadStatus::kEndOfInput;
@@ -212,6 +230,22 @@ class NexmarkSource : public engine::Source {
   int num_splits() const override { return 1; }
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int) override {
     return std::unique_ptr<engine::SourceReader>(new NexmarkReader(config_, type_, fields_));
+  }
+  Result<std::unique_ptr<engine::SourceReader>> OpenSplitAt(int split, std::string_view position) override {
+    if (split != 0)
+      return Status::OutOfRange(fmt::format("table {}: nexmark has one split, not {}", table_.name, split));
+    CheckpointReader in(position, "nexmark source position");
+    SLUICE_RETURN_IF_ERROR(in.Version(kNexmarkPositionVersion));
+    SLUICE_ASSIGN_OR_RETURN(int64_t events, in.I64());
+    SLUICE_RETURN_IF_ERROR(in.End());
+    if (events < 0 || (config_.max_events > 0 && events > config_.max_events)) {
+      return Status::InvalidArgument(fmt::format(
+          "table {}: cannot resume nexmark at event {}: 'events.num' is {} now; restore with the same options",
+          table_.name, events, config_.max_events));
+    }
+    auto reader = std::make_unique<NexmarkReader>(config_, type_, fields_);
+    reader->SkipTo(events);
+    return std::unique_ptr<engine::SourceReader>(std::move(reader));
   }
 
  private:

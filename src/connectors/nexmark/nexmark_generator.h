@@ -48,6 +48,9 @@ class Generator {
   // Fills `out` with the next event (reusing its strings' memory).
   void Next(Event* out);
   int64_t events_generated() const { return next_ - config_.first_event_id; }
+  // Continues as if `n` events had been generated (events depend only on
+  // their number, so this is exact).
+  void SkipTo(int64_t n) { next_ = config_.first_event_id + n; }
 
   // Event time of event number `n` (0-based from the start of the stream).
   int64_t TimestampOf(int64_t n) const;

@@ -249,6 +249,28 @@ TEST_F(PartitionTest, RetriedIdempotentBatchIsAnsweredWithItsOriginalOffsets) {
   EXPECT_EQ(p->high_watermark().value(), hw);
 }
 
+TEST_F(PartitionTest, LastSequenceIsTheNewestStoredRecordOfAProducerAcrossRestarts) {
+  TopicConfig c;
+  c.segment_bytes = 2048;
+  auto p = Open(c);
+  EXPECT_FALSE(p->LastSequence(42).has_value());
+  for (int32_t seq = 0; seq < 40; seq += 4) {
+    std::string b = IdempotentBatch(42, 0, seq, 4);
+    ASSERT_TRUE(p->Append(Span(b)).ok());
+  }
+  EXPECT_EQ(p->LastSequence(42), 39);
+  for (int i = 0; i < 20; ++i) {  // other writers' batches, rolling segments (snapshots)
+    std::string filler = MakeBatch(1, 200);
+    ASSERT_TRUE(p->Append(Span(filler)).ok());
+  }
+  EXPECT_EQ(p->LastSequence(42), 39);
+  EXPECT_FALSE(p->LastSequence(7).has_value());
+  ASSERT_GT(p->segment_count(), 1u);
+  ASSERT_TRUE(p->Close().ok());
+  p = Open(c);
+  EXPECT_EQ(p->LastSequence(42), 39);
+}
+
 TEST_F(PartitionTest, SegmentsRollBySize) {
   TopicConfig c;
   c.segment_bytes = 4096;
