@@ -319,9 +319,14 @@ namespace {
 // Translates a SQL LIKE pattern into an RE2 pattern matched against the whole
 // string: '%' is any run, '_' any one code point, and `escape` (one code
 // point, or empty for none, as Calcite) makes the next '%', '_' or escape
-// literal. Returns "" on success, else what is wrong with the pattern.
-std::string LikeToRegex(std::string_view pattern, std::string_view escape, std::string* out) {
+// literal. Also splits the pattern at its '%' into literal `pieces` and says
+// whether it has a '_' (without one, the pieces alone decide a match).
+// Returns "" on success, else what is wrong with the pattern.
+std::string LikeToRegex(std::string_view pattern, std::string_view escape, std::string* out,
+                        std::vector<std::string>* pieces, bool* has_underscore) {
   out->assign("(?s)");
+  pieces->assign(1, std::string());
+  *has_underscore = false;
   size_t i = 0;
   auto cp_len = [&](size_t at) {
     size_t n = 1;
@@ -342,15 +347,19 @@ std::string LikeToRegex(std::string_view pattern, std::string_view escape, std::
             c, next, pattern);
       }
       out->append(RE2::QuoteMeta(re2::StringPiece(next.data(), next.size())));
+      pieces->back().append(next);
       i += n + m;
       continue;
     }
     if (c == "%") {
       out->append(".*");
+      pieces->emplace_back();
     } else if (c == "_") {
       out->append(".");
+      *has_underscore = true;
     } else {
       out->append(RE2::QuoteMeta(re2::StringPiece(c.data(), c.size())));
+      pieces->back().append(c);
     }
     i += n;
   }
@@ -363,6 +372,9 @@ std::string LikeToRegex(std::string_view pattern, std::string_view escape, std::
 // escape). A literal pattern is compiled once at bind time; a pattern that
 // comes from a column is recompiled only when it differs from the previous
 // row's, so a column holding few distinct patterns costs few compilations.
+// A LIKE pattern without '_' ('abc%', '%abc%', 'a%b%c') is matched by its
+// literal pieces instead (prefix, suffix and in-order finds, as Flink's
+// SqlLikeChainChecker), without RE2.
 struct RegexCache {
   enum class Syntax : uint8_t { kRegex, kLike };
   Syntax syntax = Syntax::kRegex;
@@ -371,25 +383,32 @@ struct RegexCache {
   std::string pattern;  // what `re` was built from
   std::string escape;
   std::string error;                     // why `pattern` did not compile ("" when it did)
-  std::unique_ptr<RE2> re;               // null when `pattern` did not compile
+  std::unique_ptr<RE2> re;               // null when `pattern` did not compile or `like_pieces` match it
   std::vector<re2::StringPiece> groups;  // capture scratch, sized to the regex
+  std::vector<std::string> like_pieces;  // a LIKE pattern split at '%'
+  bool like_by_pieces = false;
 
-  // The regex for `p` (and `esc` for LIKE), or null when it does not compile.
-  const RE2* Get(std::string_view p, std::string_view esc = {}) {
-    if (compiled && p == pattern && esc == escape) return re.get();
+  // Compiles `p` (and `esc` for LIKE) unless it is the pattern of the last
+  // call; false when it does not compile (`error` says why).
+  bool Get(std::string_view p, std::string_view esc = {}) {
+    if (compiled && p == pattern && esc == escape) return error.empty();
     compiled = true;
     pattern.assign(p);
     escape.assign(esc);
     error.clear();
     re.reset();
+    like_by_pieces = false;
     std::string source;
     if (syntax == Syntax::kLike) {
       if (escape_given && CodePointCount(esc) != 1) {
         error = fmt::format("the LIKE escape '{}' must be exactly one character", esc);
-        return nullptr;
+        return false;
       }
-      error = LikeToRegex(p, esc, &source);
-      if (!error.empty()) return nullptr;
+      bool has_underscore = false;
+      error = LikeToRegex(p, esc, &source, &like_pieces, &has_underscore);
+      if (!error.empty()) return false;
+      like_by_pieces = !has_underscore;
+      if (like_by_pieces) return true;
     } else {
       source.assign(p);
     }
@@ -401,11 +420,32 @@ struct RegexCache {
           "regular expression '{}' does not compile: {}. Sluice uses RE2 syntax, which is Java's "
           "without lookaround and backreferences",
           p, compiled_re->error());
-      return nullptr;
+      return false;
     }
     groups.resize(static_cast<size_t>(compiled_re->NumberOfCapturingGroups()) + 1);
     re = std::move(compiled_re);
-    return re.get();
+    return true;
+  }
+
+  // Whether all of `s` matches the LIKE pattern of the last successful Get().
+  bool LikeMatches(std::string_view s) const {
+    if (!like_by_pieces) return RE2::FullMatch(re2::StringPiece(s.data() ? s.data() : "", s.size()), *re);
+    const size_t n = like_pieces.size();
+    if (n == 1) return s == like_pieces[0];  // no '%'
+    const std::string& head = like_pieces.front();
+    const std::string& tail = like_pieces.back();
+    if (s.size() < head.size() + tail.size() || s.substr(0, head.size()) != head ||
+        s.substr(s.size() - tail.size()) != tail) {
+      return false;
+    }
+    // The middle pieces in order, each as early as it occurs, between the two ends.
+    std::string_view middle = s.substr(head.size(), s.size() - head.size() - tail.size());
+    for (size_t k = 1; k + 1 < n; ++k) {
+      size_t at = middle.find(like_pieces[k]);
+      if (at == std::string_view::npos) return false;
+      middle.remove_prefix(at + like_pieces[k].size());
+    }
+    return true;
   }
 
   static size_t CodePointCount(std::string_view s) {
@@ -1847,12 +1887,11 @@ const Column* Eval(BoundNode& n, const Batch& b) {
       RegexCache& rc = *n.regex;
       ForActive(b, [&](int i) {
         if (out->IsNull(i)) return;
-        const RE2* re = rc.Get(args[1]->GetString(i), nargs == 3 ? args[2]->GetString(i) : std::string_view());
-        if (!re) {
+        if (!rc.Get(args[1]->GetString(i), nargs == 3 ? args[2]->GetString(i) : std::string_view())) {
           out->SetNull(i);
           return;
         }
-        o[i] = RE2::FullMatch(Piece(args[0]->GetString(i)), *re);
+        o[i] = rc.LikeMatches(args[0]->GetString(i));
       });
       break;
     }
@@ -2038,7 +2077,7 @@ const Column* Eval(BoundNode& n, const Batch& b) {
       ForActive(b, [&](int i) {
         if (out->IsNull(i)) return;
         std::string_view pattern = args[1]->GetString(i);
-        const RE2* re = rc.Get(pattern);
+        const RE2* re = rc.Get(pattern) ? rc.re.get() : nullptr;
         const re2::StringPiece s = Piece(args[0]->GetString(i));
         if (n.fn == Fn::kRegexp) {
           // Flink: an empty or broken regex is FALSE, not NULL.

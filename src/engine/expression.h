@@ -49,14 +49,14 @@ enum class Fn : uint8_t {
   kConcatWs,       // CONCAT_WS(sep, s...): NULL only when sep is; NULL arguments are skipped
   kSplitIndex,     // SPLIT_INDEX(s, sep, index): 0-based token; NULL when out of range
   kRegexp,         // REGEXP(s, regex): a match anywhere (RE2 syntax)
-  kRegexpExtract,  // REGEXP_EXTRACT(s, regex, group): NULL when no match or no such group
+  kRegexpExtract,  // REGEXP_EXTRACT(s, regex[, group = 0]): NULL when no match or no such group
   kRegexpReplace,  // REGEXP_REPLACE(s, regex, replacement): literal replacement of every match
   kNullIf,         // NULLIF(a, b)
   kGreatest,       // GREATEST(x...): NULL when any argument is
   kLeast,          // LEAST(x...)
   kRound,          // ROUND(x, digits): HALF_UP on the decimal value, as Flink's BigDecimal
-  kFloor,          // FLOOR(double)
-  kCeil,           // CEIL(double)
+  kFloor,          // FLOOR(x): integers are unchanged
+  kCeil,           // CEIL(x)
   kPower,          // POWER(x, y) and the rest: DOUBLE math
   kSqrt,
   kLn,
@@ -73,8 +73,9 @@ enum class Fn : uint8_t {
   kNowSeconds,     // UNIX_TIMESTAMP(): the wall clock, read once per batch
 };
 
-// Units of FLOOR/CEIL ... TO, TIMESTAMPADD and TIMESTAMPDIFF. Week and the
-// calendar units (month, quarter, year) follow the UTC calendar.
+// Units of FLOOR/CEIL ... TO, TIMESTAMPADD and TIMESTAMPDIFF. kWeek is seven
+// days (TIMESTAMPADD/DIFF only); month, quarter and year follow the UTC
+// calendar.
 enum class TimeUnit : uint8_t { kMillisecond, kSecond, kMinute, kHour, kDay, kWeek, kMonth, kQuarter, kYear };
 // Milliseconds of a fixed-length unit (up to kWeek); 0 for calendar units.
 int64_t TimeUnitMillis(TimeUnit unit);

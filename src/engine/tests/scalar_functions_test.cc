@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <random>
+#include <string_view>
 
 #include "engine/expression.h"
 #include "engine/tests/test_rows.h"
@@ -61,6 +63,63 @@ TEST(ScalarFunctionsTest, LikeMatchesPercentAndUnderscoreOverTheWholeString) {
   EXPECT_EQ(One(Like(Lit("a.c"), Lit("a.c"))), B(true));
   EXPECT_EQ(One(Like(Lit("a\\b"), Lit("a\\b"))), B(true));  // no escape character unless ESCAPE says so
   EXPECT_EQ(One(Like(Lit("ABC"), Lit("abc"))), B(false));
+}
+
+// Patterns without '_' are matched by their literal pieces, not by RE2.
+TEST(ScalarFunctionsTest, LikeWithoutUnderscoreMatchesByLiteralPieces) {
+  struct Case {
+    const char* s;
+    const char* pattern;
+    bool match;
+  };
+  for (const Case& c : std::vector<Case>{{"abc", "a%b%c", true},
+                                         {"aXbYc", "a%b%c", true},
+                                         {"acb", "a%b%c", false},
+                                         {"", "%%", true},
+                                         {"ab", "ab%ab", false},  // the ends may not overlap
+                                         {"abab", "ab%ab", true},
+                                         {"a", "%a%a%", false},
+                                         {"xaya", "%a%a%", true},
+                                         {"aö", "%ö", true},
+                                         {"abc", "abc", true},
+                                         {"abcd", "abc", false},
+                                         {"", "", true}}) {
+    SCOPED_TRACE(std::string(c.s) + " LIKE " + c.pattern);
+    EXPECT_EQ(One(Like(Lit(c.s), Lit(c.pattern))), B(c.match));
+  }
+  EXPECT_EQ(One(Like(Lit("50%x"), Lit("50!%%"), Lit("!"))), B(true));
+  EXPECT_EQ(One(Like(Lit("50x"), Lit("50!%%"), Lit("!"))), B(false));
+}
+
+// The textbook recursive LIKE over ASCII, as the reference.
+bool ReferenceLike(std::string_view s, std::string_view p) {
+  if (p.empty()) return s.empty();
+  if (p[0] == '%') return ReferenceLike(s, p.substr(1)) || (!s.empty() && ReferenceLike(s.substr(1), p));
+  if (s.empty()) return false;
+  return (p[0] == '_' || p[0] == s[0]) && ReferenceLike(s.substr(1), p.substr(1));
+}
+
+TEST(ScalarFunctionsTest, LikeAgreesWithAReferenceMatcherOnRandomPatterns) {
+  const uint64_t seed = 20261122;
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  const Schema schema({{"s", DataType::kString}, {"p", DataType::kString}});
+  std::vector<testing::Row> rows;
+  std::vector<Value> expected;
+  auto random_text = [&](std::string_view alphabet, size_t max_len) {
+    std::string out(rng() % (max_len + 1), ' ');
+    for (char& c : out) c = alphabet[rng() % alphabet.size()];
+    return out;
+  };
+  for (int i = 0; i < 1000; ++i) {
+    std::string text = random_text("ab", 6), pattern = random_text("ab%_", 5);
+    rows.push_back({Value::String(text), Value::String(pattern)});
+    expected.push_back(B(ReferenceLike(text, pattern)));
+  }
+  Batch b = MakeBatch(schema, rows, static_cast<int>(rows.size()));
+  auto compiled = CompileExpr(Like(Col("s"), Col("p")), schema, static_cast<int>(rows.size()));
+  ASSERT_TRUE(compiled.ok());
+  EXPECT_EQ(ColumnValues(*(*compiled)->Evaluate(b), b), expected);
 }
 
 TEST(ScalarFunctionsTest, LikeEscapeMakesWildcardsLiteral) {
