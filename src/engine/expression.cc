@@ -586,6 +586,14 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     }
     return Status::Ok();
   };
+  // Whether argument i has type t; an untyped NULL literal (SQL's bare NULL,
+  // bound as a null INT) is cast to t, so LIKE NULL or TRIM(NULL) give NULL.
+  auto is_type = [&](size_t i, DataType t) {
+    if (args[i]->type != t && args[i]->kind == ExprKind::kLiteral && !args[i]->out->IsValid(0)) {
+      args[i] = CastTo(std::move(args[i]), t, capacity);
+    }
+    return args[i]->type == t;
+  };
   DataType out_type = DataType::kBool;
   switch (n.fn) {
     case Fn::kAdd:
@@ -698,8 +706,8 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
       break;
     case Fn::kLike: {
       SLUICE_RETURN_IF_ERROR(need_args(2, 3));
-      for (auto& a : args) {
-        if (a->type != DataType::kString) return TypeError(e, "LIKE needs STRING operands, pattern and escape");
+      for (size_t i = 0; i < args.size(); ++i) {
+        if (!is_type(i, DataType::kString)) return TypeError(e, "LIKE needs STRING operands, pattern and escape");
       }
       break;
     }
@@ -711,8 +719,8 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     case Fn::kRegexpReplace: {
       const size_t want = n.fn == Fn::kInitcap ? 1 : (n.fn == Fn::kReplace || n.fn == Fn::kRegexpReplace) ? 3 : 2;
       SLUICE_RETURN_IF_ERROR(need_args(want, want));
-      for (auto& a : args) {
-        if (a->type != DataType::kString) return TypeError(e, "needs STRING arguments");
+      for (size_t i = 0; i < args.size(); ++i) {
+        if (!is_type(i, DataType::kString)) return TypeError(e, "needs STRING arguments");
       }
       out_type = n.fn == Fn::kPosition ? DataType::kInt32 : n.fn == Fn::kRegexp ? DataType::kBool : DataType::kString;
       break;
@@ -731,7 +739,7 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
             return TypeError(e, fmt::format("argument {} must be an integer", i + 1));
           }
           args[i] = CastTo(std::move(args[i]), DataType::kInt64, capacity);
-        } else if (args[i]->type != DataType::kString) {
+        } else if (!is_type(i, DataType::kString)) {
           return TypeError(e, fmt::format("argument {} must be a STRING", i + 1));
         }
       }
@@ -797,7 +805,7 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     case Fn::kCeilTime:
     case Fn::kExtract:
       SLUICE_RETURN_IF_ERROR(need_args(1, 1));
-      if (args[0]->type != DataType::kTimestamp) return TypeError(e, "needs a TIMESTAMP");
+      if (!is_type(0, DataType::kTimestamp)) return TypeError(e, "needs a TIMESTAMP");
       out_type = n.fn == Fn::kExtract ? DataType::kInt64 : DataType::kTimestamp;
       break;
     case Fn::kDateFormat:
@@ -805,7 +813,7 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     case Fn::kUnixTimestamp: {
       SLUICE_RETURN_IF_ERROR(need_args(2, 2));
       const DataType in = n.fn == Fn::kDateFormat ? DataType::kTimestamp : DataType::kString;
-      if (args[0]->type != in || args[1]->type != DataType::kString) {
+      if (!is_type(0, in) || !is_type(1, DataType::kString)) {
         return TypeError(e, fmt::format("needs a {} and a STRING format", DataTypeName(in)));
       }
       if (args[1]->kind == ExprKind::kLiteral && args[1]->out->IsValid(0)) {
@@ -820,7 +828,7 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     case Fn::kTimestampAdd:
       SLUICE_RETURN_IF_ERROR(need_args(2, 2));
       if ((args[0]->type != DataType::kInt32 && args[0]->type != DataType::kInt64) ||
-          args[1]->type != DataType::kTimestamp) {
+          !is_type(1, DataType::kTimestamp)) {
         return TypeError(e, "TIMESTAMPADD needs an integer count and a TIMESTAMP");
       }
       args[0] = CastTo(std::move(args[0]), DataType::kInt64, capacity);
@@ -828,7 +836,7 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
       break;
     case Fn::kTimestampDiff:
       SLUICE_RETURN_IF_ERROR(need_args(2, 2));
-      if (args[0]->type != DataType::kTimestamp || args[1]->type != DataType::kTimestamp) {
+      if (!is_type(0, DataType::kTimestamp) || !is_type(1, DataType::kTimestamp)) {
         return TypeError(e, "TIMESTAMPDIFF needs two TIMESTAMPs");
       }
       out_type = DataType::kInt32;
@@ -1080,7 +1088,8 @@ void CivilFromDays(int64_t z, int64_t* y, int* m, int* d) {
 Civil ToCivil(int64_t ms) {
   Civil c;
   c.days = FloorDiv(ms, kMillisPerDay);
-  int64_t rem = ms - c.days * kMillisPerDay;
+  int64_t rem = ms % kMillisPerDay;  // not ms - days * day, which overflows near INT64_MIN
+  if (rem < 0) rem += kMillisPerDay;
   CivilFromDays(c.days, &c.year, &c.month, &c.day);
   c.hour = static_cast<int>(rem / 3'600'000);
   c.minute = static_cast<int>(rem / 60'000 % 60);
@@ -1126,9 +1135,14 @@ int64_t AddMonthsToDays(int64_t days, int64_t months) {
   return DaysFromCivil(ny, nm, std::min(d, LastDayOfMonth(ny, nm)));
 }
 
-int64_t AddMonths(int64_t ms, int64_t months) {
+// `ms` plus `months` (|months| < 2^40); false when the result leaves the int64 range.
+bool AddMonths(int64_t ms, int64_t months, int64_t* out) {
   int64_t days = FloorDiv(ms, kMillisPerDay);
-  return AddMonthsToDays(days, months) * kMillisPerDay + (ms - days * kMillisPerDay);
+  int64_t rem = ms % kMillisPerDay;
+  if (rem < 0) rem += kMillisPerDay;
+  int64_t day_ms = 0;
+  return !__builtin_mul_overflow(AddMonthsToDays(days, months), kMillisPerDay, &day_ms) &&
+         !__builtin_add_overflow(day_ms, rem, out);
 }
 
 int64_t SubtractMonthsDays(int64_t d0, int64_t d1) {
@@ -1164,7 +1178,8 @@ int64_t CeilTimestamp(int64_t ms, TimeUnit unit) {
   int64_t f = FloorTimestamp(ms, unit);
   if (f == ms) return ms;
   if (int64_t u = TimeUnitMillis(unit)) return f + u;
-  return AddMonths(f, MonthsOf(unit));
+  int64_t next = f;
+  return AddMonths(f, MonthsOf(unit), &next) ? next : f;
 }
 
 constexpr std::string_view kMonthNames[] = {"January", "February", "March",     "April",   "May",      "June",
@@ -1327,7 +1342,8 @@ bool ParseTimestampFormat(std::string_view s, std::string_view pattern, int64_t*
     // A numeric field directly followed by another letter takes exactly
     // `count` digits ("yyyyMMdd"); otherwise as many digits as there are.
     auto number = [&](int64_t* v) {
-      size_t max = (have_next && next.letter != 0) ? static_cast<size_t>(t.count) : 18;
+      // At most 9 digits (a Java int), which keeps the arithmetic below in range.
+      size_t max = (have_next && next.letter != 0) ? std::min<size_t>(t.count, 9) : 9;
       size_t start = pos;
       bool negative = false;
       if (t.letter == 'y' && pos < s.size() && s[pos] == '-') {
@@ -1467,9 +1483,15 @@ bool ParseTimestampFormat(std::string_view s, std::string_view pattern, int64_t*
   }
   if (!reader.error().empty()) return false;
   if (hour12 >= 0) hour = hour12 + (pm ? 12 : 0);
-  // Lenient like SimpleDateFormat: out-of-range fields roll over.
+  // Lenient like SimpleDateFormat: out-of-range fields roll over. Fields have
+  // at most 9 digits, so only the final sums can leave the int64 range.
   int64_t days = FirstOfMonth(year, month) + (day - 1);
-  *ms = days * kMillisPerDay + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset_ms;
+  int64_t day_ms = 0, result = 0;
+  const int64_t within_day = ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset_ms;
+  if (__builtin_mul_overflow(days, kMillisPerDay, &day_ms) || __builtin_add_overflow(day_ms, within_day, &result)) {
+    return false;
+  }
+  *ms = result;
   return true;
 }
 
@@ -1657,6 +1679,10 @@ int64_t RoundHalfUp(int64_t x, int64_t digits) {
 // the binary value is a little below 2.675.
 double RoundHalfUp(double v, int64_t digits) {
   if (!std::isfinite(v) || v == 0) return v;
+  // A double has at most 17 significant digits within 10^-324..10^309.
+  constexpr int64_t kDigitsBound = 400;
+  if (digits > kDigitsBound) return v;
+  if (digits < -kDigitsBound) return 0.0;
   char buf[48];
   auto r = std::to_chars(buf, buf + sizeof(buf), std::fabs(v), std::chars_format::scientific);
   std::string_view text(buf, r.ptr - buf);  // "d.ddde+XX" or "de+XX"
@@ -2288,11 +2314,23 @@ const Column* Eval(BoundNode& n, const Batch& b) {
       const int64_t* x = args[1]->data<int64_t>();
       int64_t* o = out->data<int64_t>();
       const int64_t unit = TimeUnitMillis(n.unit);
+      // A result outside the int64 range is NULL rather than a wrapped time.
+      constexpr int64_t kMaxMonths = int64_t{1} << 40;  // keeps AddMonths' year arithmetic in range
       if (unit != 0) {
-        ForActive(b, [&](int i) { o[i] = x[i] + count[i] * unit; });
+        ForActive(b, [&](int i) {
+          int64_t delta = 0;
+          if (__builtin_mul_overflow(count[i], unit, &delta) || __builtin_add_overflow(x[i], delta, &o[i])) {
+            out->SetNull(i);
+          }
+        });
       } else {
-        const int months = MonthsOf(n.unit);
-        ForActive(b, [&](int i) { o[i] = AddMonths(x[i], count[i] * months); });
+        const int64_t months = MonthsOf(n.unit);
+        ForActive(b, [&](int i) {
+          if (count[i] > kMaxMonths / months || count[i] < -kMaxMonths / months ||
+              !AddMonths(x[i], count[i] * months, &o[i])) {
+            out->SetNull(i);
+          }
+        });
       }
       break;
     }
@@ -2303,7 +2341,14 @@ const Column* Eval(BoundNode& n, const Batch& b) {
       int32_t* o = out->data<int32_t>();
       const int64_t unit = TimeUnitMillis(n.unit);
       if (unit != 0) {
-        ForActive(b, [&](int i) { o[i] = static_cast<int32_t>((to[i] - from[i]) / unit); });
+        ForActive(b, [&](int i) {
+          int64_t diff = 0;
+          if (__builtin_sub_overflow(to[i], from[i], &diff)) {
+            out->SetNull(i);
+          } else {
+            o[i] = static_cast<int32_t>(diff / unit);
+          }
+        });
       } else {
         const int months = MonthsOf(n.unit);
         ForActive(b, [&](int i) { o[i] = static_cast<int32_t>(SubtractMonths(to[i], from[i]) / months); });

@@ -135,6 +135,15 @@ TEST(ScalarFunctionsTest, LikeEscapeMakesWildcardsLiteral) {
 TEST(ScalarFunctionsTest, LikeWithNullOperandIsNull) {
   EXPECT_EQ(One(Like(NullString(), Lit("%"))), N(DataType::kBool));
   EXPECT_EQ(One(Like(Lit("a"), NullString())), N(DataType::kBool));
+  EXPECT_EQ(One(Like(Lit("a"), NullInt())), N(DataType::kBool));  // SQL's untyped NULL
+}
+
+TEST(ScalarFunctionsTest, UntypedNullLiteralsTakeTheArgumentTypeTheFunctionNeeds) {
+  EXPECT_EQ(One(Trim(NullInt(), Lit(" "), TrimSide::kBoth)), N(DataType::kString));
+  EXPECT_EQ(One(Call(Fn::kRegexpExtract, {Lit("a"), NullInt()})), N(DataType::kString));
+  EXPECT_EQ(One(Call(Fn::kDateFormat, {NullInt(), Lit("yyyy")})), N(DataType::kString));
+  EXPECT_EQ(One(Extract(NullInt(), DatePart::kYear)), N(DataType::kInt64));
+  EXPECT_NE(CompileError(Trim(Lit(1), Lit(" "), TrimSide::kBoth)), "");  // a non-NULL INT is still an error
 }
 
 TEST(ScalarFunctionsTest, LikePatternFromAColumnIsCompiledPerDistinctPattern) {
@@ -409,6 +418,21 @@ TEST(ScalarFunctionsTest, TimestampAddAndDiffFollowTheCalendar) {
             I32(0));
   EXPECT_EQ(One(TimestampDiff(TimeUnit::kYear, LitTimestamp(At("2024-03-05")), LitTimestamp(At("2020-03-06")))),
             I32(-3));
+}
+
+TEST(ScalarFunctionsTest, ExtremeValuesGiveNullOrAValueButNeverOverflow) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min(), kMax = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(One(TimestampAdd(TimeUnit::kDay, Lit(kMax), LitTimestamp(0))), N(DataType::kTimestamp));
+  EXPECT_EQ(One(TimestampAdd(TimeUnit::kYear, Lit(kMax), LitTimestamp(0))), N(DataType::kTimestamp));
+  EXPECT_EQ(One(TimestampAdd(TimeUnit::kMonth, Lit(int64_t{1} << 38), LitTimestamp(0))), N(DataType::kTimestamp));
+  EXPECT_EQ(One(TimestampDiff(TimeUnit::kSecond, LitTimestamp(kMin), LitTimestamp(kMax))), N(DataType::kInt32));
+  EXPECT_FALSE(One(Extract(LitTimestamp(kMin), DatePart::kYear)).is_null);
+  EXPECT_FALSE(One(Call(Fn::kDateFormat, {LitTimestamp(kMax), Lit("yyyy-MM-dd")})).is_null);
+  EXPECT_EQ(One(Call(Fn::kRound, {Lit(1.25), Lit(kMax)})), D(1.25));
+  EXPECT_EQ(One(Call(Fn::kRound, {Lit(1.25), Lit(kMin)})), D(0));
+  EXPECT_EQ(One(Call(Fn::kRound, {Lit(kMax), Lit(kMin)})), I64(0));
+  EXPECT_EQ(One(Call(Fn::kUnixTimestamp, {Lit("999999999-12-31"), Lit("yyyy-MM-dd")})),
+            I64(std::numeric_limits<int64_t>::min()));
 }
 
 TEST(ScalarFunctionsTest, StringKernelsRespectTheSelection) {
