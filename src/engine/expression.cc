@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -79,6 +80,7 @@ std::string_view FnName(Fn fn) {
     case Fn::kTimestampAdd: return "TIMESTAMPADD";
     case Fn::kTimestampDiff: return "TIMESTAMPDIFF";
     case Fn::kNowSeconds: return "UNIX_TIMESTAMP";
+    case Fn::kMd5: return "MD5";
   }
   return "?";
 }
@@ -715,9 +717,12 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     case Fn::kPosition:
     case Fn::kReplace:
     case Fn::kInitcap:
+    case Fn::kMd5:
     case Fn::kRegexp:
     case Fn::kRegexpReplace: {
-      const size_t want = n.fn == Fn::kInitcap ? 1 : (n.fn == Fn::kReplace || n.fn == Fn::kRegexpReplace) ? 3 : 2;
+      const size_t want = n.fn == Fn::kInitcap || n.fn == Fn::kMd5               ? 1
+                          : (n.fn == Fn::kReplace || n.fn == Fn::kRegexpReplace) ? 3
+                                                                                 : 2;
       SLUICE_RETURN_IF_ERROR(need_args(want, want));
       for (size_t i = 0; i < args.size(); ++i) {
         if (!is_type(i, DataType::kString)) return TypeError(e, "needs STRING arguments");
@@ -1646,6 +1651,75 @@ void DispatchAll(DataType t, F&& f) {
   }
 }
 
+// MD5 (RFC 1321) of `data` as 32 lowercase hex digits into `hex`. By hand
+// rather than OpenSSL: EVP digests allocate a context per call, and this is
+// called once per row.
+void Md5Hex(std::string_view data, char hex[32]) {
+  static const std::array<uint32_t, 64> kK = [] {
+    std::array<uint32_t, 64> k{};
+    for (int i = 0; i < 64; ++i) k[i] = static_cast<uint32_t>(std::floor(std::fabs(std::sin(i + 1.0)) * 4294967296.0));
+    return k;
+  }();
+  static constexpr uint8_t kShift[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+                                         5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
+                                         4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+                                         6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
+  uint32_t h[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+  auto block = [&](const uint8_t* p) {
+    uint32_t m[16];
+    for (int i = 0; i < 16; ++i) {
+      m[i] = uint32_t{p[4 * i]} | uint32_t{p[4 * i + 1]} << 8 | uint32_t{p[4 * i + 2]} << 16 |
+             uint32_t{p[4 * i + 3]} << 24;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3];
+    for (int i = 0; i < 64; ++i) {
+      uint32_t f;
+      int g;
+      if (i < 16) {
+        f = (b & c) | (~b & d);
+        g = i;
+      } else if (i < 32) {
+        f = (d & b) | (~d & c);
+        g = (5 * i + 1) % 16;
+      } else if (i < 48) {
+        f = b ^ c ^ d;
+        g = (3 * i + 5) % 16;
+      } else {
+        f = c ^ (b | ~d);
+        g = (7 * i) % 16;
+      }
+      f += a + kK[i] + m[g];
+      a = d;
+      d = c;
+      c = b;
+      b += (f << kShift[i]) | (f >> (32 - kShift[i]));
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+  };
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
+  size_t full = data.size() / 64 * 64;
+  for (size_t at = 0; at < full; at += 64) block(bytes + at);
+  // The tail, 0x80, zeros and the bit length (little-endian) in one or two blocks.
+  uint8_t tail[128] = {};
+  const size_t rest = data.size() - full;
+  if (rest > 0) std::memcpy(tail, bytes + full, rest);
+  tail[rest] = 0x80;
+  const size_t tail_size = rest < 56 ? 64 : 128;
+  const uint64_t bits = static_cast<uint64_t>(data.size()) * 8;
+  for (int i = 0; i < 8; ++i) tail[tail_size - 8 + i] = static_cast<uint8_t>(bits >> (8 * i));
+  block(tail);
+  if (tail_size == 128) block(tail + 64);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 16; ++i) {
+    const auto byte = static_cast<uint8_t>(h[i / 4] >> (8 * (i % 4)));
+    hex[2 * i] = kHex[byte >> 4];
+    hex[2 * i + 1] = kHex[byte & 15];
+  }
+}
+
 // Bytes of the UTF-8 code point starting at s[at].
 size_t CodePointLength(std::string_view s, size_t at) {
   size_t n = 1;
@@ -2036,6 +2110,17 @@ const Column* Eval(BoundNode& n, const Batch& b) {
           dst[k] = c;
         }
         o[i] = StringRef{at, static_cast<uint32_t>(s.size())};
+      });
+      break;
+    }
+    case Fn::kMd5: {
+      CopyValidity(*args[0], out, b);
+      StringRef* o = out->data<StringRef>();
+      ForActive(b, [&](int i) {
+        if (out->IsNull(i)) return;
+        const uint32_t at = static_cast<uint32_t>(out->arena_size());
+        Md5Hex(args[0]->GetString(i), out->ExtendArena(32));
+        o[i] = StringRef{at, 32};
       });
       break;
     }

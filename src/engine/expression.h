@@ -71,6 +71,7 @@ enum class Fn : uint8_t {
   kTimestampAdd,   // TIMESTAMPADD(unit, count, ts)
   kTimestampDiff,  // TIMESTAMPDIFF(unit, from, to) -> INT
   kNowSeconds,     // UNIX_TIMESTAMP(): the wall clock, read once per batch
+  kMd5,            // MD5(s): 32 lowercase hex digits of the UTF-8 bytes
 };
 
 // Units of FLOOR/CEIL ... TO, TIMESTAMPADD and TIMESTAMPDIFF. kWeek is seven

@@ -31,7 +31,7 @@ std::string FunctionName(const FunctionCallExpr& call) {
 
 constexpr const char* kSupportedFunctions =
     "UPPER, LOWER, SUBSTRING, SUBSTR, CONCAT, CONCAT_WS, CHAR_LENGTH, POSITION, REPLACE, LPAD, RPAD, INITCAP, LTRIM, "
-    "RTRIM, SPLIT_INDEX, REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, COALESCE, NULLIF, GREATEST, LEAST, IF, ABS, MOD, "
+    "RTRIM, SPLIT_INDEX, MD5, REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, COALESCE, NULLIF, GREATEST, LEAST, IF, ABS, MOD, "
     "ROUND, FLOOR, CEIL, CEILING, POWER, SQRT, LN, LOG, LOG10, LOG2, EXP, DATE_FORMAT, UNIX_TIMESTAMP, FROM_UNIXTIME, "
     "YEAR, QUARTER, MONTH, WEEK, DAYOFMONTH, DAYOFYEAR, DAYOFWEEK, HOUR, MINUTE, SECOND, TIMESTAMPADD, TIMESTAMPDIFF, "
     "TO_TIMESTAMP, TO_TIMESTAMP_LTZ";
@@ -576,6 +576,7 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
       {"LOG2", Fn::kLog2, 1, 1},
       {"EXP", Fn::kExp, 1, 1},
       {"DATE_FORMAT", Fn::kDateFormat, 2, 2},
+      {"MD5", Fn::kMd5, 1, 1},
   };
   for (const Fixed& f : kFixed) {
     if (name != f.name) continue;

@@ -205,6 +205,25 @@ TEST(ScalarFunctionsTest, InitcapCapitalizesAlphanumericWords) {
   EXPECT_EQ(One(Call(Fn::kInitcap, {Lit("")})), S(""));
 }
 
+TEST(ScalarFunctionsTest, Md5MatchesTheRfc1321TestSuite) {
+  auto md5 = [](std::string s) { return One(Call(Fn::kMd5, {Lit(std::move(s))})); };
+  EXPECT_EQ(md5(""), S("d41d8cd98f00b204e9800998ecf8427e"));
+  EXPECT_EQ(md5("a"), S("0cc175b9c0f1b6a831c399e269772661"));
+  EXPECT_EQ(md5("abc"), S("900150983cd24fb0d6963f7d28e17f72"));
+  EXPECT_EQ(md5("message digest"), S("f96b697d7cb7938d525a2f31aaf161d0"));
+  EXPECT_EQ(md5("abcdefghijklmnopqrstuvwxyz"), S("c3fcd3d76192e4007dfb496cca67e13b"));
+  EXPECT_EQ(md5("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
+            S("d174ab98d277d9f5a5611c2c9f419d9f"));
+  EXPECT_EQ(md5("12345678901234567890123456789012345678901234567890123456789012345678901234567890"),
+            S("57edf4a22be3c955ac49da2e2107b67a"));
+  // Padding boundaries: the length fits the last block, just does not, and a whole block.
+  EXPECT_EQ(md5(std::string(55, 'x')), S("04364420e25c512fd958a70738aa8f72"));
+  EXPECT_EQ(md5(std::string(56, 'x')), S("668a72d5ba17f08e62dabcafad6db14b"));
+  EXPECT_EQ(md5(std::string(64, 'x')), S("c1bb4f81d892b2d57947682aeb252456"));
+  EXPECT_EQ(md5("ö"), S("a172480f4e21d0a124bac19c89569c59"));
+  EXPECT_EQ(One(Call(Fn::kMd5, {NullString()})), N(DataType::kString));
+}
+
 TEST(ScalarFunctionsTest, ConcatWsSkipsNullArgumentsButNotANullSeparator) {
   EXPECT_EQ(One(Call(Fn::kConcatWs, {Lit("-"), Lit("a"), NullString(), Lit("b")})), S("a-b"));
   EXPECT_EQ(One(Call(Fn::kConcatWs, {Lit("-"), NullString()})), S(""));
