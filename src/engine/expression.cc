@@ -134,6 +134,12 @@ std::string_view DatePartName(DatePart part) {
     case DatePart::kMillisecond: return "MILLISECOND";
     case DatePart::kDayOfWeek: return "DOW";
     case DatePart::kDayOfYear: return "DOY";
+    case DatePart::kMicrosecond: return "MICROSECOND";
+    case DatePart::kNanosecond: return "NANOSECOND";
+    case DatePart::kEpoch: return "EPOCH";
+    case DatePart::kDecade: return "DECADE";
+    case DatePart::kCentury: return "CENTURY";
+    case DatePart::kMillennium: return "MILLENNIUM";
   }
   return "?";
 }
@@ -856,9 +862,6 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
   b->unit = n.unit;
   b->part = n.part;
   b->trim_side = n.trim_side;
-  if ((n.fn == Fn::kFloorTime || n.fn == Fn::kCeilTime) && n.unit == TimeUnit::kWeek) {
-    return TypeError(e, "FLOOR and CEIL ... TO WEEK are not supported; use DAY, MONTH, QUARTER or YEAR");
-  }
   if (n.fn == Fn::kLike || n.fn == Fn::kRegexp || n.fn == Fn::kRegexpExtract || n.fn == Fn::kRegexpReplace) {
     b->regex = std::make_unique<RegexCache>();
     if (n.fn == Fn::kLike) {
@@ -1172,7 +1175,14 @@ int64_t SubtractMonths(int64_t t0, int64_t t1) {
 
 int MonthsOf(TimeUnit unit) { return unit == TimeUnit::kMonth ? 1 : unit == TimeUnit::kQuarter ? 3 : 12; }
 
+// Weeks start on Sunday, as Flink's FLOOR/CEIL(ts TO WEEK); 1969-12-28 was one.
+constexpr int64_t kFirstSunday = -4 * kMillisPerDay;
+
 int64_t FloorTimestamp(int64_t ms, TimeUnit unit) {
+  if (unit == TimeUnit::kWeek) {
+    const int64_t week = TimeUnitMillis(unit);
+    return FloorDiv(ms - kFirstSunday, week) * week + kFirstSunday;
+  }
   if (int64_t u = TimeUnitMillis(unit)) return FloorDiv(ms, u) * u;
   Civil c = ToCivil(ms);
   int m = unit == TimeUnit::kMonth ? c.month : unit == TimeUnit::kQuarter ? (c.month - 1) / 3 * 3 + 1 : 1;
@@ -1972,7 +1982,7 @@ const Column* Eval(BoundNode& n, const Batch& b) {
       const int64_t* x = args[0]->data<int64_t>();
       int64_t* o = out->data<int64_t>();
       const int64_t unit = TimeUnitMillis(n.unit);
-      if (n.fn == Fn::kFloorTime && unit != 0) {
+      if (n.fn == Fn::kFloorTime && unit != 0 && n.unit != TimeUnit::kWeek) {
         ForActive(b, [&](int i) { o[i] = FloorDiv(x[i], unit) * unit; });
       } else if (n.fn == Fn::kFloorTime) {
         ForActive(b, [&](int i) { o[i] = FloorTimestamp(x[i], n.unit); });
@@ -2386,7 +2396,13 @@ const Column* Eval(BoundNode& n, const Batch& b) {
           case DatePart::kHour: o[i] = c.hour; break;
           case DatePart::kMinute: o[i] = c.minute; break;
           case DatePart::kSecond: o[i] = c.second; break;
-          case DatePart::kMillisecond: o[i] = c.second * 1000 + c.millis; break;
+          case DatePart::kMillisecond: o[i] = c.millis; break;
+          case DatePart::kMicrosecond: o[i] = c.millis * 1000; break;
+          case DatePart::kNanosecond: o[i] = c.millis * 1'000'000; break;
+          case DatePart::kEpoch: o[i] = x[i] / 1000; break;  // Java's division, toward zero
+          case DatePart::kDecade: o[i] = c.year / 10; break;
+          case DatePart::kCentury: o[i] = c.year > 0 ? (c.year + 99) / 100 : (c.year - 99) / 100; break;
+          case DatePart::kMillennium: o[i] = c.year > 0 ? (c.year + 999) / 1000 : (c.year - 999) / 1000; break;
           case DatePart::kDayOfWeek: o[i] = IsoWeekday(c.days) % 7 + 1; break;
           case DatePart::kDayOfYear: o[i] = DayOfYear(c); break;
         }

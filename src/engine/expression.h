@@ -75,14 +75,14 @@ enum class Fn : uint8_t {
 };
 
 // Units of FLOOR/CEIL ... TO, TIMESTAMPADD and TIMESTAMPDIFF. kWeek is seven
-// days (TIMESTAMPADD/DIFF only); month, quarter and year follow the UTC
-// calendar.
+// days (FLOOR/CEIL: weeks start on Sunday, as Flink); month, quarter and year
+// follow the UTC calendar.
 enum class TimeUnit : uint8_t { kMillisecond, kSecond, kMinute, kHour, kDay, kWeek, kMonth, kQuarter, kYear };
 // Milliseconds of a fixed-length unit (up to kWeek); 0 for calendar units.
 int64_t TimeUnitMillis(TimeUnit unit);
-// Fields EXTRACT reads from a timestamp (UTC). kMillisecond is the
-// milliseconds within the minute (seconds * 1000 + millis), as Calcite;
-// kWeek is the ISO-8601 week; kDayOfWeek is 1 (Sunday) to 7 (Saturday).
+// Fields EXTRACT reads from a timestamp (UTC), as Flink's DateTimeUtils:
+// kMillisecond (and micro, nano) is within the second; kWeek is the ISO-8601
+// week; kDayOfWeek is 1 (Sunday) to 7 (Saturday); kEpoch is whole seconds.
 enum class DatePart : uint8_t {
   kYear,
   kQuarter,
@@ -95,6 +95,12 @@ enum class DatePart : uint8_t {
   kMillisecond,
   kDayOfWeek,
   kDayOfYear,
+  kMicrosecond,
+  kNanosecond,
+  kEpoch,
+  kDecade,
+  kCentury,
+  kMillennium,
 };
 enum class TrimSide : uint8_t { kBoth, kLeading, kTrailing };
 

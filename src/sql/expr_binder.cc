@@ -52,6 +52,12 @@ std::optional<engine::DatePart> ToDatePart(TimeUnit unit) {
     case TimeUnit::kMillisecond: return engine::DatePart::kMillisecond;
     case TimeUnit::kDayOfWeek: return engine::DatePart::kDayOfWeek;
     case TimeUnit::kDayOfYear: return engine::DatePart::kDayOfYear;
+    case TimeUnit::kMicrosecond: return engine::DatePart::kMicrosecond;
+    case TimeUnit::kNanosecond: return engine::DatePart::kNanosecond;
+    case TimeUnit::kEpoch: return engine::DatePart::kEpoch;
+    case TimeUnit::kDecade: return engine::DatePart::kDecade;
+    case TimeUnit::kCentury: return engine::DatePart::kCentury;
+    case TimeUnit::kMillennium: return engine::DatePart::kMillennium;
     default: return std::nullopt;
   }
 }
@@ -449,9 +455,7 @@ Result<engine::Expr> ExprBinder::BindInner(const Expr& e) {
       const auto& x = e.As<ExtractExpr>();
       std::optional<engine::DatePart> part = ToDatePart(x.unit);
       if (!part) {
-        return Error(e.pos, fmt::format("EXTRACT({} FROM ...) is not supported yet; extract YEAR, QUARTER, MONTH, "
-                                        "WEEK, DAY, HOUR, MINUTE, SECOND, MILLISECOND, DOW or DOY",
-                                        Unparse(e).substr(8, Unparse(e).find(' ') - 8)));
+        return Error(e.pos, fmt::format("{} is not supported yet", Unparse(e)));
       }
       SLUICE_ASSIGN_OR_RETURN(engine::Expr ts, BindInner(*x.operand));
       return engine::Extract(ts, *part);
@@ -535,9 +539,9 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
   if (call.to_unit) {
     // FLOOR(ts TO unit) / CEIL(ts TO unit).
     std::optional<engine::TimeUnit> unit = ToEngineUnit(*call.to_unit);
-    if (!unit || *unit == engine::TimeUnit::kWeek) {
-      return Error(call.pos, fmt::format("{}(... TO unit) supports MILLISECOND, SECOND, MINUTE, HOUR, DAY, MONTH, "
-                                         "QUARTER and YEAR",
+    if (!unit) {
+      return Error(call.pos, fmt::format("{}(... TO unit) supports MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, "
+                                         "MONTH, QUARTER and YEAR",
                                          name));
     }
     return name == "FLOOR" ? engine::FloorTime(args[0], *unit) : engine::CeilTime(args[0], *unit);
