@@ -11,7 +11,7 @@ packages=(
   # libraries named in docs/architecture.md
   libasio-dev libsimdjson-dev libfmt-dev libspdlog-dev libcli11-dev libcpp-httplib-dev
   librdkafka-dev librocksdb-dev libpq-dev libsqlite3-dev libzstd-dev liblz4-dev libxxhash-dev
-  zlib1g-dev libsnappy-dev
+  zlib1g-dev libsnappy-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # peers and real clients used by integration tests and benchmarks
   kcat python3 python3-confluent-kafka redis-server postgresql

@@ -37,10 +37,72 @@ enum class Fn : uint8_t {
   kConcat,
   kCharLength,  // strings (ASCII case mapping; lengths in code points)
   kFloorTime,   // FLOOR(ts TO unit)
+  // Flink's scalar functions, with Flink's NULL handling (NULL in, NULL out
+  // unless noted). Strings count code points; case mapping is ASCII.
+  kLike,           // LIKE(s, pattern[, escape]): '%', '_'; no escape character unless given
+  kTrim,           // TRIM(s, chars) on ExprNode::trim_side; removes any code point of `chars`
+  kPosition,       // POSITION(needle, haystack): 1-based code point index, 0 when absent
+  kReplace,        // REPLACE(s, from, to): every non-overlapping occurrence
+  kLpad,           // LPAD(s, len, pad); len < 0 or pad '' give NULL; longer s is cut to len
+  kRpad,           // RPAD(s, len, pad)
+  kInitcap,        // INITCAP(s): words of [A-Za-z0-9]
+  kConcatWs,       // CONCAT_WS(sep, s...): NULL only when sep is; NULL arguments are skipped
+  kSplitIndex,     // SPLIT_INDEX(s, sep, index): 0-based token; NULL when out of range
+  kRegexp,         // REGEXP(s, regex): a match anywhere (RE2 syntax)
+  kRegexpExtract,  // REGEXP_EXTRACT(s, regex[, group = 0]): NULL when no match or no such group
+  kRegexpReplace,  // REGEXP_REPLACE(s, regex, replacement): literal replacement of every match
+  kNullIf,         // NULLIF(a, b)
+  kGreatest,       // GREATEST(x...): NULL when any argument is
+  kLeast,          // LEAST(x...)
+  kRound,          // ROUND(x, digits): HALF_UP on the decimal value, as Flink's BigDecimal
+  kFloor,          // FLOOR(x): integers are unchanged
+  kCeil,           // CEIL(x)
+  kPower,          // POWER(x, y) and the rest: DOUBLE math
+  kSqrt,
+  kLn,
+  kLog10,
+  kLog2,
+  kExp,
+  kCeilTime,       // CEIL(ts TO unit)
+  kDateFormat,     // DATE_FORMAT(ts, format): SimpleDateFormat letters, UTC
+  kParseTime,      // TO_TIMESTAMP(string, format) -> TIMESTAMP (NULL when it does not parse)
+  kUnixTimestamp,  // UNIX_TIMESTAMP(string, format) -> BIGINT seconds; Long.MIN_VALUE when it does not parse
+  kExtract,        // EXTRACT(ExprNode::part FROM ts) -> BIGINT
+  kTimestampAdd,   // TIMESTAMPADD(unit, count, ts)
+  kTimestampDiff,  // TIMESTAMPDIFF(unit, from, to) -> INT
+  kNowSeconds,     // UNIX_TIMESTAMP(): the wall clock, read once per batch
+  kMd5,            // MD5(s): 32 lowercase hex digits of the UTF-8 bytes
 };
 
-enum class TimeUnit : uint8_t { kMillisecond, kSecond, kMinute, kHour, kDay };
+// Units of FLOOR/CEIL ... TO, TIMESTAMPADD and TIMESTAMPDIFF. kWeek is seven
+// days (FLOOR/CEIL: weeks start on Sunday, as Flink); month, quarter and year
+// follow the UTC calendar.
+enum class TimeUnit : uint8_t { kMillisecond, kSecond, kMinute, kHour, kDay, kWeek, kMonth, kQuarter, kYear };
+// Milliseconds of a fixed-length unit (up to kWeek); 0 for calendar units.
 int64_t TimeUnitMillis(TimeUnit unit);
+// Fields EXTRACT reads from a timestamp (UTC), as Flink's DateTimeUtils:
+// kMillisecond (and micro, nano) is within the second; kWeek is the ISO-8601
+// week; kDayOfWeek is 1 (Sunday) to 7 (Saturday); kEpoch is whole seconds.
+enum class DatePart : uint8_t {
+  kYear,
+  kQuarter,
+  kMonth,
+  kWeek,
+  kDay,
+  kHour,
+  kMinute,
+  kSecond,
+  kMillisecond,
+  kDayOfWeek,
+  kDayOfYear,
+  kMicrosecond,
+  kNanosecond,
+  kEpoch,
+  kDecade,
+  kCentury,
+  kMillennium,
+};
+enum class TrimSide : uint8_t { kBoth, kLeading, kTrailing };
 
 enum class ExprKind : uint8_t { kColumn, kLiteral, kCall, kCast, kCase };
 
@@ -68,13 +130,15 @@ class Expr {
 
 struct ExprNode {
   ExprKind kind = ExprKind::kLiteral;
-  int column_index = -1;                // kColumn: when >= 0, wins over the name (which then only labels it)
-  std::string column_name;              // kColumn
-  Value literal;                        // kLiteral
-  Fn fn = Fn::kAdd;                     // kCall
-  TimeUnit unit = TimeUnit::kSecond;    // kCall kFloorTime
-  DataType cast_to = DataType::kInt64;  // kCast
-  std::vector<Expr> args;               // kCall: arguments; kCast: [arg]; kCase: [when1, then1, ..., else]
+  int column_index = -1;                 // kColumn: when >= 0, wins over the name (which then only labels it)
+  std::string column_name;               // kColumn
+  Value literal;                         // kLiteral
+  Fn fn = Fn::kAdd;                      // kCall
+  TimeUnit unit = TimeUnit::kSecond;     // kCall kFloorTime, kCeilTime, kTimestampAdd, kTimestampDiff
+  DatePart part = DatePart::kYear;       // kCall kExtract
+  TrimSide trim_side = TrimSide::kBoth;  // kCall kTrim
+  DataType cast_to = DataType::kInt64;   // kCast
+  std::vector<Expr> args;                // kCall: arguments; kCast: [arg]; kCase: [when1, then1, ..., else]
 };
 
 Expr Col(std::string name);
@@ -101,6 +165,12 @@ Expr Substring(Expr s, Expr start, Expr length = Expr());  // 1-based start, SQL
 Expr Concat(std::vector<Expr> args);
 Expr CharLength(Expr e);
 Expr FloorTime(Expr ts, TimeUnit unit);
+Expr CeilTime(Expr ts, TimeUnit unit);
+Expr Like(Expr s, Expr pattern, Expr escape = Expr());
+Expr Trim(Expr s, Expr chars, TrimSide side);
+Expr Extract(Expr ts, DatePart part);
+Expr TimestampAdd(TimeUnit unit, Expr count, Expr ts);
+Expr TimestampDiff(TimeUnit unit, Expr from, Expr to);
 
 Expr operator+(Expr a, Expr b);
 Expr operator-(Expr a, Expr b);
@@ -176,6 +246,17 @@ Result<std::unique_ptr<CompiledExpr>> CompileExpr(const Expr& expr, const Schema
 // Parses "2024-01-02 03:04:05.678", "2024-01-02T03:04:05Z", "2024-01-02" or
 // epoch milliseconds into milliseconds since the epoch (UTC).
 bool ParseTimestamp(std::string_view s, int64_t* ms);
+
+// Java SimpleDateFormat patterns over UTC, as DATE_FORMAT and friends use
+// them. Letters: G y M d H h k K m s S E u D a z Z X; 'text' is literal, ''
+// a quote; other letters are errors. Text forms (MMM, EEE, a) are English.
+// Returns an empty string when the pattern is valid, else what is wrong.
+std::string CheckDateFormat(std::string_view pattern);
+// Appends `ms` formatted with `pattern` to *out; false on a bad pattern.
+bool FormatTimestamp(int64_t ms, std::string_view pattern, std::string* out);
+// Parses all of `s` with `pattern` (numeric fields, literals, MMM, a);
+// missing fields default to 1970-01-01 00:00:00.000.
+bool ParseTimestampFormat(std::string_view s, std::string_view pattern, int64_t* ms);
 
 // The type `expr` has over `schema` (compiles and throws the result away).
 Result<DataType> ExprType(const Expr& expr, const Schema& schema);

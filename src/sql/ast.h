@@ -361,6 +361,7 @@ struct FunctionCallExpr : Expr {
   CallSyntax syntax = CallSyntax::kParenthesized;
   SetQuantifier quantifier = SetQuantifier::kAll;  // COUNT(DISTINCT x)
   std::vector<ExprPtr> args;                       // COUNT(*) has one StarExpr argument
+  std::optional<TimeUnit> to_unit;                 // FLOOR(x TO unit), CEIL(x TO unit)
   ExprPtr filter;                                  // FILTER (WHERE ...); may be null
   std::unique_ptr<WindowSpec> over;                // may be null
 };

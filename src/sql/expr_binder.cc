@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <limits>
+#include <optional>
 
 #include "sql/syntax_error.h"
 #include "sql/unparser.h"
@@ -29,7 +30,70 @@ std::string FunctionName(const FunctionCallExpr& call) {
 }
 
 constexpr const char* kSupportedFunctions =
-    "UPPER, LOWER, SUBSTRING, SUBSTR, CONCAT, CHAR_LENGTH, COALESCE, ABS, MOD, IF, TO_TIMESTAMP, TO_TIMESTAMP_LTZ";
+    "UPPER, LOWER, SUBSTRING, SUBSTR, CONCAT, CONCAT_WS, CHAR_LENGTH, POSITION, REPLACE, LPAD, RPAD, INITCAP, LTRIM, "
+    "RTRIM, SPLIT_INDEX, MD5, REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, COALESCE, NULLIF, GREATEST, LEAST, IF, ABS, MOD, "
+    "ROUND, FLOOR, CEIL, CEILING, POWER, SQRT, LN, LOG, LOG10, LOG2, EXP, DATE_FORMAT, UNIX_TIMESTAMP, FROM_UNIXTIME, "
+    "YEAR, QUARTER, MONTH, WEEK, DAYOFMONTH, DAYOFYEAR, DAYOFWEEK, HOUR, MINUTE, SECOND, TIMESTAMPADD, TIMESTAMPDIFF, "
+    "TO_TIMESTAMP, TO_TIMESTAMP_LTZ";
+
+constexpr const char* kDefaultDateFormat = "yyyy-MM-dd HH:mm:ss";
+
+// The engine's EXTRACT field for a SQL unit, if the engine reads it.
+std::optional<engine::DatePart> ToDatePart(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kYear: return engine::DatePart::kYear;
+    case TimeUnit::kQuarter: return engine::DatePart::kQuarter;
+    case TimeUnit::kMonth: return engine::DatePart::kMonth;
+    case TimeUnit::kWeek: return engine::DatePart::kWeek;
+    case TimeUnit::kDay: return engine::DatePart::kDay;
+    case TimeUnit::kHour: return engine::DatePart::kHour;
+    case TimeUnit::kMinute: return engine::DatePart::kMinute;
+    case TimeUnit::kSecond: return engine::DatePart::kSecond;
+    case TimeUnit::kMillisecond: return engine::DatePart::kMillisecond;
+    case TimeUnit::kDayOfWeek: return engine::DatePart::kDayOfWeek;
+    case TimeUnit::kDayOfYear: return engine::DatePart::kDayOfYear;
+    case TimeUnit::kMicrosecond: return engine::DatePart::kMicrosecond;
+    case TimeUnit::kNanosecond: return engine::DatePart::kNanosecond;
+    case TimeUnit::kEpoch: return engine::DatePart::kEpoch;
+    case TimeUnit::kDecade: return engine::DatePart::kDecade;
+    case TimeUnit::kCentury: return engine::DatePart::kCentury;
+    case TimeUnit::kMillennium: return engine::DatePart::kMillennium;
+    default: return std::nullopt;
+  }
+}
+
+// The engine's unit for FLOOR/CEIL ... TO, TIMESTAMPADD and TIMESTAMPDIFF.
+std::optional<engine::TimeUnit> ToEngineUnit(TimeUnit unit) {
+  switch (unit) {
+    case TimeUnit::kMillisecond: return engine::TimeUnit::kMillisecond;
+    case TimeUnit::kSecond: return engine::TimeUnit::kSecond;
+    case TimeUnit::kMinute: return engine::TimeUnit::kMinute;
+    case TimeUnit::kHour: return engine::TimeUnit::kHour;
+    case TimeUnit::kDay: return engine::TimeUnit::kDay;
+    case TimeUnit::kWeek: return engine::TimeUnit::kWeek;
+    case TimeUnit::kMonth: return engine::TimeUnit::kMonth;
+    case TimeUnit::kQuarter: return engine::TimeUnit::kQuarter;
+    case TimeUnit::kYear: return engine::TimeUnit::kYear;
+    default: return std::nullopt;
+  }
+}
+
+// TIMESTAMPADD(DAY, ...): the unit parses as a bare column named DAY.
+std::optional<engine::TimeUnit> UnitArgument(const Expr& e) {
+  if (e.kind != ExprKind::kColumnRef) return std::nullopt;
+  const QualifiedName& name = e.As<ColumnRefExpr>().name;
+  if (name.parts.size() != 1 || name.parts[0].quoting != Quoting::kBare) return std::nullopt;
+  static const std::pair<const char*, engine::TimeUnit> kUnits[] = {
+      {"SECOND", engine::TimeUnit::kSecond},   {"MINUTE", engine::TimeUnit::kMinute},
+      {"HOUR", engine::TimeUnit::kHour},       {"DAY", engine::TimeUnit::kDay},
+      {"WEEK", engine::TimeUnit::kWeek},       {"MONTH", engine::TimeUnit::kMonth},
+      {"QUARTER", engine::TimeUnit::kQuarter}, {"YEAR", engine::TimeUnit::kYear}};
+  std::string upper = Upper(name.parts[0].name);
+  for (const auto& [text, unit] : kUnits) {
+    if (upper == text) return unit;
+  }
+  return std::nullopt;
+}
 
 int64_t UnitMillis(TimeUnit unit) {
   switch (unit) {
@@ -137,6 +201,11 @@ void CollectAggregates(const Expr& e, std::vector<const FunctionCallExpr*>* out)
       break;
     }
     case ExprKind::kCast: visit(e.As<CastExpr>().operand); break;
+    case ExprKind::kExtract: visit(e.As<ExtractExpr>().operand); break;
+    case ExprKind::kTrim:
+      visit(e.As<TrimExpr>().characters);
+      visit(e.As<TrimExpr>().operand);
+      break;
     case ExprKind::kFunctionCall:
       for (const auto& a : e.As<FunctionCallExpr>().args) visit(a);
       break;
@@ -356,9 +425,41 @@ Result<engine::Expr> ExprBinder::BindInner(const Expr& e) {
       return engine::Cast(x, to);
     }
     case ExprKind::kFunctionCall: return BindCall(e.As<FunctionCallExpr>());
-    case ExprKind::kLike: return Error(e.pos, "LIKE is not supported yet (the engine has no pattern matching)");
-    case ExprKind::kTrim: return Error(e.pos, "TRIM is not supported yet");
-    case ExprKind::kExtract: return Error(e.pos, "EXTRACT is not supported yet");
+    case ExprKind::kLike: {
+      const auto& l = e.As<LikeExpr>();
+      if (l.like_kind == LikeKind::kSimilarTo) {
+        return Error(e.pos, "SIMILAR TO is not supported yet; use LIKE or REGEXP(s, regex)");
+      }
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*l.operand));
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr p, BindInner(*l.pattern));
+      engine::Expr escape;
+      if (l.escape) {
+        SLUICE_ASSIGN_OR_RETURN(escape, BindInner(*l.escape));
+      }
+      engine::Expr r = engine::Like(x, p, escape);
+      return l.negation == Negation::kNot ? !r : r;
+    }
+    case ExprKind::kTrim: {
+      const auto& t = e.As<TrimExpr>();
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*t.operand));
+      engine::Expr chars = Lit(" ");
+      if (t.characters) {
+        SLUICE_ASSIGN_OR_RETURN(chars, BindInner(*t.characters));
+      }
+      engine::TrimSide side = t.side == TrimSide::kBoth      ? engine::TrimSide::kBoth
+                              : t.side == TrimSide::kLeading ? engine::TrimSide::kLeading
+                                                             : engine::TrimSide::kTrailing;
+      return engine::Trim(x, chars, side);
+    }
+    case ExprKind::kExtract: {
+      const auto& x = e.As<ExtractExpr>();
+      std::optional<engine::DatePart> part = ToDatePart(x.unit);
+      if (!part) {
+        return Error(e.pos, fmt::format("{} is not supported yet", Unparse(e)));
+      }
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr ts, BindInner(*x.operand));
+      return engine::Extract(ts, *part);
+    }
     case ExprKind::kSubquery:
     case ExprKind::kExists: return Error(e.pos, "subqueries in expressions are not supported yet; use a join");
     default: break;
@@ -379,7 +480,17 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
                                        name));
   }
   std::vector<engine::Expr> args;
+  const bool unit_first = name == "TIMESTAMPADD" || name == "TIMESTAMPDIFF";
   for (const auto& a : call.args) {
+    if (unit_first && args.empty()) {
+      if (!UnitArgument(*a)) {
+        return Error(a->pos, fmt::format("{}'s first argument must be a time unit: SECOND, MINUTE, HOUR, DAY, WEEK, "
+                                         "MONTH, QUARTER or YEAR",
+                                         name));
+      }
+      args.push_back(Lit(0));  // the unit; read from the syntax tree below
+      continue;
+    }
     SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*a));
     args.push_back(std::move(x));
   }
@@ -421,8 +532,108 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
     return engine::Case({{args[0], args[1]}}, args[2]);
   }
   if (name == "TO_TIMESTAMP") {
-    SLUICE_RETURN_IF_ERROR(arity(1, 1));
+    SLUICE_RETURN_IF_ERROR(arity(1, 2));
+    if (args.size() == 2) return Call(Fn::kParseTime, {args[0], args[1]});
     return engine::Cast(args[0], engine::DataType::kTimestamp);
+  }
+  if (call.to_unit) {
+    // FLOOR(ts TO unit) / CEIL(ts TO unit).
+    std::optional<engine::TimeUnit> unit = ToEngineUnit(*call.to_unit);
+    if (!unit) {
+      return Error(call.pos, fmt::format("{}(... TO unit) supports MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, "
+                                         "MONTH, QUARTER and YEAR",
+                                         name));
+    }
+    return name == "FLOOR" ? engine::FloorTime(args[0], *unit) : engine::CeilTime(args[0], *unit);
+  }
+  if (name == "LTRIM" || name == "RTRIM") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 2));
+    return engine::Trim(args[0], args.size() == 2 ? args[1] : Lit(" "),
+                        name == "LTRIM" ? engine::TrimSide::kLeading : engine::TrimSide::kTrailing);
+  }
+  struct Fixed {
+    const char* name;
+    Fn fn;
+    size_t lo, hi;
+  };
+  static const Fixed kFixed[] = {
+      {"POSITION", Fn::kPosition, 2, 2},
+      {"REPLACE", Fn::kReplace, 3, 3},
+      {"LPAD", Fn::kLpad, 3, 3},
+      {"RPAD", Fn::kRpad, 3, 3},
+      {"INITCAP", Fn::kInitcap, 1, 1},
+      {"CONCAT_WS", Fn::kConcatWs, 2, 64},
+      {"SPLIT_INDEX", Fn::kSplitIndex, 3, 3},
+      {"REGEXP", Fn::kRegexp, 2, 2},
+      {"REGEXP_EXTRACT", Fn::kRegexpExtract, 2, 3},
+      {"REGEXP_REPLACE", Fn::kRegexpReplace, 3, 3},
+      {"NULLIF", Fn::kNullIf, 2, 2},
+      {"GREATEST", Fn::kGreatest, 1, 64},
+      {"LEAST", Fn::kLeast, 1, 64},
+      {"FLOOR", Fn::kFloor, 1, 1},
+      {"CEIL", Fn::kCeil, 1, 1},
+      {"CEILING", Fn::kCeil, 1, 1},
+      {"POWER", Fn::kPower, 2, 2},
+      {"SQRT", Fn::kSqrt, 1, 1},
+      {"LN", Fn::kLn, 1, 1},
+      {"LOG10", Fn::kLog10, 1, 1},
+      {"LOG2", Fn::kLog2, 1, 1},
+      {"EXP", Fn::kExp, 1, 1},
+      {"DATE_FORMAT", Fn::kDateFormat, 2, 2},
+      {"MD5", Fn::kMd5, 1, 1},
+  };
+  for (const Fixed& f : kFixed) {
+    if (name != f.name) continue;
+    SLUICE_RETURN_IF_ERROR(arity(f.lo, f.hi));
+    if (f.fn == Fn::kDateFormat) {
+      // DATE_FORMAT(string, format) reads the string as a timestamp first.
+      SLUICE_ASSIGN_OR_RETURN(engine::DataType t, TypeOf(args[0], *call.args[0]));
+      if (t == engine::DataType::kString) args[0] = engine::Cast(args[0], engine::DataType::kTimestamp);
+    }
+    return Call(f.fn, args);
+  }
+  if (name == "ROUND") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 2));
+    return Call(Fn::kRound, {args[0], args.size() == 2 ? args[1] : Lit(0)});
+  }
+  if (name == "LOG") {
+    // LOG(x) is the natural logarithm; LOG(base, x) = LN(x) / LN(base).
+    SLUICE_RETURN_IF_ERROR(arity(1, 2));
+    if (args.size() == 1) return Call(Fn::kLn, {args[0]});
+    return Call(Fn::kLn, {args[1]}) / Call(Fn::kLn, {args[0]});
+  }
+  if (name == "UNIX_TIMESTAMP") {
+    SLUICE_RETURN_IF_ERROR(arity(0, 2));
+    if (args.empty()) return Call(Fn::kNowSeconds, {});
+    return Call(Fn::kUnixTimestamp, {args[0], args.size() == 2 ? args[1] : Lit(kDefaultDateFormat)});
+  }
+  if (name == "FROM_UNIXTIME") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 2));
+    SLUICE_ASSIGN_OR_RETURN(engine::DataType t, TypeOf(args[0], *call.args[0]));
+    if (t != engine::DataType::kInt32 && t != engine::DataType::kInt64) {
+      return Error(call.args[0]->pos,
+                   fmt::format("FROM_UNIXTIME needs whole seconds (INT or BIGINT), got {}", SqlTypeName(t)));
+    }
+    engine::Expr ms = engine::Cast(engine::Cast(args[0], engine::DataType::kInt64) * Lit(int64_t{1000}),
+                                   engine::DataType::kTimestamp);
+    return Call(Fn::kDateFormat, {ms, args.size() == 2 ? args[1] : Lit(kDefaultDateFormat)});
+  }
+  static const std::pair<const char*, engine::DatePart> kParts[] = {
+      {"YEAR", engine::DatePart::kYear},           {"QUARTER", engine::DatePart::kQuarter},
+      {"MONTH", engine::DatePart::kMonth},         {"WEEK", engine::DatePart::kWeek},
+      {"DAYOFMONTH", engine::DatePart::kDay},      {"DAYOFYEAR", engine::DatePart::kDayOfYear},
+      {"DAYOFWEEK", engine::DatePart::kDayOfWeek}, {"HOUR", engine::DatePart::kHour},
+      {"MINUTE", engine::DatePart::kMinute},       {"SECOND", engine::DatePart::kSecond}};
+  for (const auto& [part_name, part] : kParts) {
+    if (name != part_name) continue;
+    SLUICE_RETURN_IF_ERROR(arity(1, 1));
+    return engine::Extract(args[0], part);
+  }
+  if (name == "TIMESTAMPADD" || name == "TIMESTAMPDIFF") {
+    SLUICE_RETURN_IF_ERROR(arity(3, 3));
+    std::optional<engine::TimeUnit> unit = UnitArgument(*call.args[0]);
+    if (name == "TIMESTAMPADD") return engine::TimestampAdd(*unit, args[1], args[2]);
+    return engine::TimestampDiff(*unit, args[1], args[2]);
   }
   if (name == "TO_TIMESTAMP_LTZ") {
     SLUICE_RETURN_IF_ERROR(arity(2, 2));

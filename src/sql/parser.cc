@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <string>
 #include <utility>
@@ -14,6 +15,12 @@
 
 namespace sluice::sql {
 namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+         });
+}
 
 // "bids", "db.bids": a name as written, for error messages.
 std::string NameText(const QualifiedName& name) {
@@ -1781,10 +1788,25 @@ class Parser {
         AcceptKw(Keyword::kALL);
       }
       bool substring = IsBareNamed(call->name, Keyword::kSUBSTRING);
+      bool rounding =
+          call->name.parts.size() == 1 && call->name.parts[0].quoting == Quoting::kBare &&
+          (EqualsIgnoreCase(fn, "FLOOR") || EqualsIgnoreCase(fn, "CEIL") || EqualsIgnoreCase(fn, "CEILING"));
       for (;;) {
         ExprPtr arg = ParseExpr();
         if (!arg) return nullptr;
         call->args.push_back(std::move(arg));
+        if (rounding && call->args.size() == 1 && AcceptKw(Keyword::kTO)) {
+          // FLOOR(ts TO unit) / CEIL(ts TO unit).
+          std::optional<TimeUnit> unit = Is(TokenType::kWord) ? ExtractUnit(Peek().keyword) : std::nullopt;
+          if (!unit) {
+            Expected(fmt::format("a time unit such as DAY, HOUR or MINUTE after {}(... TO", fn));
+            return nullptr;
+          }
+          Advance();
+          call->to_unit = *unit;
+          if (!Expect(TokenType::kRParen, fmt::format("')' to close {}(... TO unit)", fn))) return nullptr;
+          break;
+        }
         if (substring && call->args.size() == 1 && AcceptKw(Keyword::kFROM)) {
           // SUBSTRING(s FROM start [FOR length]) is SUBSTRING(s, start[, length]).
           ExprPtr start = ParseExpr();

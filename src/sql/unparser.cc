@@ -507,6 +507,10 @@ class Printer {
           Expression(*call.args[i]);
         }
       }
+      if (call.to_unit) {
+        out += " TO ";
+        out += TimeUnitText(*call.to_unit);
+      }
     }
     out += ')';
     if (call.filter) {

@@ -116,6 +116,43 @@ TEST(AllocationTest, FilterProjectAndWindowsDoNotAllocateInSteadyState) {
   }
 }
 
+// Runs `exprs` (and `filter`) over steady-state batches; returns allocations.
+int64_t CalcAllocations(Expr filter, std::vector<Expr> exprs) {
+  std::vector<Projection> projections;
+  for (size_t i = 0; i < exprs.size(); ++i) projections.push_back({std::move(exprs[i]), "e" + std::to_string(i)});
+  auto calc = CalcOperator::Create(kSchema, std::move(filter), projections, 1024).value();
+  CountingOperator sink(calc->output_schema());
+  calc->set_next(&sink);
+  Batch input(kSchema, 1024);
+  int64_t t = 1'000'000, seq = 0;
+  int64_t allocations = CountAllocations(calc.get(), &input, &t, &seq);
+  EXPECT_GT(sink.rows, 0);
+  return allocations;
+}
+
+TEST(AllocationTest, ScalarFunctionsDoNotAllocateInSteadyState) {
+  EXPECT_EQ(
+      CalcAllocations(
+          Like(Col("bidder"), Lit("a%e")) || Like(Col("bidder"), Lit("b_b")),
+          {Trim(Col("bidder"), Lit("ab"), TrimSide::kBoth), Call(Fn::kReplace, {Col("bidder"), Lit("i"), Lit("II")}),
+           Call(Fn::kLpad, {Col("bidder"), Lit(8), Lit("*-")}), Call(Fn::kInitcap, {Col("bidder")}),
+           Call(Fn::kConcatWs, {Lit("/"), Col("bidder"), Lit("x")}),
+           Call(Fn::kSplitIndex, {Col("bidder"), Lit("i"), Lit(1)}), Call(Fn::kPosition, {Lit("c"), Col("bidder")}),
+           Call(Fn::kRegexp, {Col("bidder"), Lit("^a.i")}), Call(Fn::kRegexpExtract, {Col("bidder"), Lit("l.c")}),
+           // A group of a one-pass regex (RE2 extracts it without allocating; a
+           // group of an ambiguous regex costs RE2 a few allocations per row).
+           Call(Fn::kRegexpExtract,
+                {Concat({Cast(Col("price"), DataType::kString), Lit("-"), Cast(Col("auction"), DataType::kString)}),
+                 Lit("(\\d+)-(\\d+)"), Lit(2)}),
+           Call(Fn::kRegexpReplace, {Col("bidder"), Lit("[aeiou]"), Lit("_")}),
+           Call(Fn::kRound, {Cast(Col("price"), DataType::kDouble) / 7, Lit(2)}),
+           Call(Fn::kDateFormat, {Col("ts"), Lit("yyyy-MM-dd HH:mm:ss.SSS")}),
+           Call(Fn::kUnixTimestamp, {Lit("2024-03-05 07:08:09"), Lit("yyyy-MM-dd HH:mm:ss")}),
+           Extract(Col("ts"), DatePart::kWeek), CeilTime(Col("ts"), TimeUnit::kMonth),
+           TimestampDiff(TimeUnit::kMonth, Col("ts"), LitTimestamp(0))}),
+      0);
+}
+
 TEST(AllocationTest, GroupAggregateDoesNotAllocateForKnownKeys) {
   OperatorContext ctx;
   ctx.batch_capacity = 1024;

@@ -310,6 +310,10 @@ const ErrorCase kErrorCases[] = {
      "line 1:22: expected FROM and the string to trim in TRIM(BOTH|LEADING|TRAILING chars FROM string), found "
      "identifier s"},
     {"SELECT TRIM(s", "line 1:14: expected ')' to close TRIM(...), found end of input"},
+    {"SELECT FLOOR(ts TO FOO)",
+     "line 1:20: expected a time unit such as DAY, HOUR or MINUTE after FLOOR(... TO, found identifier FOO"},
+    {"SELECT CEIL(ts TO DAY", "line 1:22: expected ')' to close CEIL(... TO unit), found end of input"},
+    {"SELECT FLOOR(ts TO DAY, 1)", "line 1:23: expected ')' to close FLOOR(... TO unit), found ','"},
     {"SELECT", "line 1:7: expected an expression, found end of input"},
     {"SELECT a FROM t WHERE", "line 1:22: expected an expression, found end of input"},
     {"SELECT 1;; SELECT 2 3", "line 1:21: expected ';' or end of input after the statement, found number 3"},

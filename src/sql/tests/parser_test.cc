@@ -132,6 +132,14 @@ TEST(ParserTest, SpecialFunctionSyntaxes) {
   EXPECT_NE(trim->As<TrimExpr>().characters, nullptr);
   EXPECT_EQ(Expression("SUBSTRING(s FROM 2 FOR 3)")->As<FunctionCallExpr>().args.size(), 3u);
   EXPECT_EQ(Expression("POSITION('a' IN s)")->As<FunctionCallExpr>().args.size(), 2u);
+  ExprPtr floor = Expression("FLOOR(ts TO HOUR)");
+  EXPECT_EQ(floor->As<FunctionCallExpr>().args.size(), 1u);
+  EXPECT_EQ(floor->As<FunctionCallExpr>().to_unit, TimeUnit::kHour);
+  EXPECT_EQ(Expression("ceiling(ts to month)")->As<FunctionCallExpr>().to_unit, TimeUnit::kMonth);
+  EXPECT_FALSE(Expression("FLOOR(x)")->As<FunctionCallExpr>().to_unit.has_value());
+  ExprPtr like = Expression("s NOT LIKE 'a!%' ESCAPE '!'");
+  EXPECT_EQ(like->As<LikeExpr>().negation, Negation::kNot);
+  EXPECT_NE(like->As<LikeExpr>().escape, nullptr);
   EXPECT_EQ(Expression("CURRENT_TIMESTAMP")->As<FunctionCallExpr>().syntax, CallSyntax::kNiladic);
   EXPECT_EQ(Expression("`CURRENT_TIMESTAMP`")->kind, ExprKind::kColumnRef);
   ExprPtr c = Expression("CASE WHEN a THEN 1 WHEN b THEN 2 ELSE 3 END");

@@ -81,6 +81,10 @@ TEST(UnparserTest, FunctionsAndSpecialForms) {
   EXPECT_EQ(CanonicalExpr("position('a' in s)"), "position('a' IN s)");
   EXPECT_EQ(CanonicalExpr("cast(a as varchar(10))"), "CAST(a AS VARCHAR(10))");
   EXPECT_EQ(CanonicalExpr("extract(year from ts)"), "EXTRACT(YEAR FROM ts)");
+  EXPECT_EQ(CanonicalExpr("floor(ts to hour)"), "floor(ts TO HOUR)");
+  EXPECT_EQ(CanonicalExpr("CEIL(ts TO DAY)"), "CEIL(ts TO DAY)");
+  EXPECT_EQ(CanonicalExpr("floor(x)"), "floor(x)");
+  EXPECT_EQ(CanonicalExpr("s not like 'a!%' escape '!'"), "s NOT LIKE 'a!%' ESCAPE '!'");
   EXPECT_EQ(CanonicalExpr("case when a then 1 else 2 end"), "CASE WHEN a THEN 1 ELSE 2 END");
   EXPECT_EQ(CanonicalExpr("row_number() over (partition by a order by b desc)"),
             "row_number() OVER (PARTITION BY a ORDER BY b DESC)");

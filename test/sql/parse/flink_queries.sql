@@ -47,6 +47,7 @@ SELECT
     CHAR_LENGTH(name), TRIM(name), TRIM(BOTH ' ' FROM name), TRIM(LEADING 'x' FROM name),
     POSITION('a' IN name), SPLIT_INDEX(url, '/', 3), REGEXP_EXTRACT(url, '(\d+)', 1),
     ABS(x), MOD(x, 3), ROUND(x, 2), FLOOR(x), CEIL(x), COALESCE(a, b, 0), IF(a > 0, a, 0),
+    FLOOR(ts TO HOUR), CEIL(ts TO MONTH), EXTRACT(DOW FROM ts),
     DATE_FORMAT(ts, 'yyyy-MM-dd HH:mm:ss'), TO_TIMESTAMP('2024-01-01 00:00:00'),
     TO_TIMESTAMP_LTZ(ts_ms, 3), UNIX_TIMESTAMP(), CURRENT_WATERMARK(ts),
     CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP, NOW(),
