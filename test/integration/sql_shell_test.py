@@ -61,8 +61,8 @@ FROM orders GROUP BY customer;
             sys.exit(f"SIGINT: exit {p.returncode}, stderr {err!r}")
 
         proc = subprocess.run([sluice, "sql", "--help"], capture_output=True, text=True, timeout=60)
-        if "not implemented yet" not in proc.stdout:
-            sys.exit(f"--help should say that submitting to a server is not implemented: {proc.stdout}")
+        if "submits the script to a running server" not in proc.stdout or "--local" not in proc.stdout:
+            sys.exit(f"--help should say that -f submits to a server (and --local runs here): {proc.stdout}")
     print("ok")
 
 
