@@ -607,6 +607,23 @@ TEST_F(LogTopicSinkTest, CommitsWhileWritersWriteTheNextCheckpoint) {
   EXPECT_TRUE(StagingFiles().empty());
 }
 
+TEST_F(LogTopicSinkTest, TruncatedStagingFileIsReportedAsCorruption) {
+  auto sink = Sink(table_);
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(sink->Recover(0, {}).ok());
+  ASSERT_TRUE(sink->WriteFrom(0, Numbers(table_.schema, 0, 10)).ok());
+  auto h = sink->PreCommit(0, 1);
+  ASSERT_TRUE(h.ok());
+  std::vector<fs::path> staged = StagingFiles();
+  ASSERT_EQ(staged.size(), 1u);
+  fs::resize_file(staged[0], fs::file_size(staged[0]) - 5);
+  Status s = sink->Commit(1, {*h});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("truncated"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(TopicIds().empty());
+}
+
 TEST_F(LogTopicSinkTest, WithoutCheckpointsRowsAreAppendedAtOnce) {
   auto sink = Sink(table_);
   ASSERT_TRUE(sink);
