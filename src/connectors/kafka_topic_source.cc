@@ -118,6 +118,18 @@ class KafkaTopicSource : public engine::Source {
         break;
       }
     }
+    if (start == RD_KAFKA_OFFSET_STORED) {
+      // Resolve the group's committed offset now, so that Position() is a
+      // real offset from the first read on (auto.offset.reset=earliest when
+      // the group has none).
+      rd_kafka_topic_partition_list_t* c = rd_kafka_topic_partition_list_new(1);
+      rd_kafka_topic_partition_list_add(c, options_.topic.c_str(), split);
+      e = rd_kafka_committed(rk.get(), c, 10000);
+      start = e ? RD_KAFKA_OFFSET_STORED : c->elems[0].offset;
+      rd_kafka_topic_partition_list_destroy(c);
+      if (e) return KafkaStatus(e, fmt::format("read the committed offset of group {}", props["group.id"]));
+      if (start < 0) start = low;
+    }
     if (resume) start = resume->next;
     rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, options_.topic.c_str(), split)->offset = start;

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "common/logging.h"
-#include "connectors/checkpoint_codec.h"
 #include "connectors/topic_record_decoder.h"
 #include "connectors/topic_source.h"
 #include "log/log.h"

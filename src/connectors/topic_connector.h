@@ -27,8 +27,12 @@ namespace sluice::connectors {
 // ('a;b') and 'key.format' ('json' | 'raw').
 // Metadata columns (`col TYPE METADATA FROM 'k'`): 'partition', 'offset',
 // 'timestamp' (the record's; writable on a sink), 'key', 'topic'.
-// One split per partition. Sinks are append-only and partition keyed rows
-// with Kafka's murmur2 partitioner, unkeyed rows round-robin.
+// One split per partition; a reader's position is its next offset (format
+// in topic_source.h). Sinks are append-only and partition keyed rows with
+// Kafka's murmur2 partitioner, unkeyed rows round-robin. On the embedded
+// log the sink is exactly-once with checkpoints (staged batches of an
+// idempotent producer, topic_sinks.cc); through librdkafka it is
+// at-least-once.
 std::shared_ptr<engine::ConnectorFactory> NewTopicConnector(log::Log* log, std::string default_bootstrap);
 std::shared_ptr<engine::ConnectorFactory> NewKafkaConnector();
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <random>
@@ -366,43 +367,49 @@ class LogTopicSink : public engine::Sink {
   // yet, waits for them to be durable, deletes the file. A missing file was
   // committed before.
   Status CommitFile(const fs::path& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rbe"), &std::fclose);
+    if (!file) {
       if (errno == ENOENT) return Status::Ok();
       return Status::IoErrorFromErrno("open staging file", path.string(), errno);
     }
-    std::string bytes;
-    char buf[1 << 16];
-    while (true) {
-      ssize_t n = ::read(fd, buf, sizeof(buf));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        int err = errno;
-        ::close(fd);
-        return Status::IoErrorFromErrno("read staging file", path.string(), err);
-      }
-      if (n == 0) break;
-      bytes.append(buf, static_cast<size_t>(n));
+    // Streamed frame by frame: a checkpoint's rows need not fit in memory.
+    auto read_exact = [&](void* to, size_t n) -> Status {
+      if (std::fread(to, 1, n, file.get()) == n) return Status::Ok();
+      if (std::ferror(file.get())) return Status::IoErrorFromErrno("read staging file", path.string(), errno);
+      return Status::Corruption(
+          fmt::format("staging file {} is truncated: it was not written by a completed "
+                      "PreCommit; delete it and restore from an earlier checkpoint",
+                      path.string()));
+    };
+    uint8_t version = 0;
+    SLUICE_RETURN_IF_ERROR(read_exact(&version, 1));
+    if (version != kStagingVersion) {
+      return Status::Unsupported(fmt::format("staging file {} has format version {}, this build reads {}",
+                                             path.string(), version, kStagingVersion));
     }
-    ::close(fd);
-    CheckpointReader in(bytes, "topic sink staging file " + path.string());
-    SLUICE_RETURN_IF_ERROR(in.Version(kStagingVersion));
     std::vector<int64_t> last(partitions_.size(), -1);
     std::string batch;
-    while (!in.done()) {
-      SLUICE_ASSIGN_OR_RETURN(int32_t p, in.I32());
-      SLUICE_ASSIGN_OR_RETURN(std::string_view wire, in.Bytes());
-      if (p < 0 || p >= static_cast<int32_t>(partitions_.size()) || wire.size() < log::kBatchHeaderSize) {
-        return Status::Corruption(fmt::format("staging file {}: frame for partition {} of {} bytes is invalid",
-                                              path.string(), p, wire.size()));
+    while (true) {
+      char frame[8];
+      size_t got = std::fread(frame, 1, sizeof(frame), file.get());
+      if (got == 0 && std::feof(file.get())) break;
+      if (got != sizeof(frame)) SLUICE_RETURN_IF_ERROR(read_exact(frame + got, sizeof(frame) - got));
+      CheckpointReader head(std::string_view(frame, sizeof(frame)), "topic sink staging frame");
+      SLUICE_ASSIGN_OR_RETURN(int32_t p, head.I32());
+      SLUICE_ASSIGN_OR_RETURN(int32_t size, head.I32());
+      if (p < 0 || p >= static_cast<int32_t>(partitions_.size()) ||
+          size < static_cast<int32_t>(log::kBatchHeaderSize)) {
+        return Status::Corruption(
+            fmt::format("staging file {}: frame for partition {} of {} bytes is invalid", path.string(), p, size));
       }
-      log::RecordBatchHeader h = log::DecodeBatchHeader(reinterpret_cast<const uint8_t*>(wire.data()));
+      batch.resize(static_cast<size_t>(size));
+      SLUICE_RETURN_IF_ERROR(read_exact(batch.data(), batch.size()));
+      log::RecordBatchHeader h = log::DecodeBatchHeader(reinterpret_cast<const uint8_t*>(batch.data()));
       auto stored = partitions_[p]->LastSequence(h.producer_id);
       if (stored && *stored >= h.base_sequence) {
         last[p] = std::max(last[p], partitions_[p]->high_watermark().value() - 1);  // appended before
         continue;
       }
-      batch.assign(wire);  // Append rewrites the base offset in place
       auto span = std::span<uint8_t>(reinterpret_cast<uint8_t*>(batch.data()), batch.size());
       auto r = partitions_[p]->Append(span);
       if (!r.ok()) return r.status().WithContext("commit staging file " + path.string());

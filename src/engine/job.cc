@@ -140,22 +140,28 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
   SLUICE_RETURN_IF_ERROR(job->SetUpCheckpoints());
   for (int w = 0; w < n; ++w) job->workers_.push_back(std::make_unique<Worker>());
   for (int w = 0; w < n; ++w) SLUICE_RETURN_IF_ERROR(job->BuildWorker(w));
-  if (job->restored_) {
+  if (job->store_) {
     // Each transactional sink publishes what the restored checkpoint covers
-    // and forgets what the crashed run wrote after it.
+    // and forgets what the crashed run wrote after it; on a fresh start
+    // (checkpoint 0, no handles) it learns that it is checkpointed, so even
+    // rows before the first barrier wait for a checkpoint.
     std::vector<Sink*> done;
     for (size_t i = 0; i < stages.size(); ++i) {
       Sink* sink = stages[i].sink;
       if (!sink || std::find(done.begin(), done.end(), sink) != done.end()) continue;
       done.push_back(sink);
       std::vector<std::string> handles;
-      for (const CheckpointEntry& e : job->restored_->entries) {
-        if (e.kind == CheckpointEntry::Kind::kSinkHandle && e.stage < stages.size() && stages[e.stage].sink == sink) {
-          handles.push_back(e.data);
+      const int64_t id = job->restored_ ? job->restored_->id : 0;
+      if (job->restored_) {
+        for (const CheckpointEntry& e : job->restored_->entries) {
+          if (e.kind == CheckpointEntry::Kind::kSinkHandle && e.stage < stages.size() &&
+              stages[e.stage].sink == sink) {
+            handles.push_back(e.data);
+          }
         }
       }
-      SLUICE_RETURN_IF_ERROR(sink->Recover(job->restored_->id, handles)
-                                 .WithContext(fmt::format("recovering a sink from checkpoint {}", job->restored_->id)));
+      SLUICE_RETURN_IF_ERROR(
+          sink->Recover(id, handles).WithContext(fmt::format("recovering a sink from checkpoint {}", id)));
     }
   }
   return job;

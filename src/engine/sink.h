@@ -63,7 +63,9 @@ class Sink {
   }
   // The job resumes from checkpoint `checkpoint_id` whose handles these are:
   // Commit() them, and discard what any writer wrote after them. Called once,
-  // before the first WriteFrom().
+  // before the first WriteFrom(), in every checkpointed job: a fresh one
+  // passes checkpoint 0 and no handles (the sink then knows its rows wait
+  // for checkpoints).
   virtual Status Recover(int64_t checkpoint_id, const std::vector<std::string>& handles) {
     return Commit(checkpoint_id, handles);
   }

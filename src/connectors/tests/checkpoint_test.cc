@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "connectors/builtin_connectors.h"
 #include "engine/batch.h"
@@ -280,6 +282,66 @@ TEST_F(CheckpointTest, LogTopicSourceResumesAtTheNextOffset) {
   EXPECT_EQ(rest + 3, rest_before.size());
 }
 
+// Two writer threads write and pre-commit 15 checkpoints while a third
+// thread commits each checkpoint once both handles are in, as the job does:
+// commits overlap the writers' next rows. Returns the ids written.
+std::multiset<int64_t> RunConcurrentCheckpoints(engine::Sink& sink, const engine::Schema& schema) {
+  constexpr int kCheckpoints = 15;
+  constexpr int kWriters = 2;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::vector<std::string>> handles(kCheckpoints + 1, std::vector<std::string>(kWriters));
+  std::vector<int> arrived(kCheckpoints + 1, 0);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int c = 1; c <= kCheckpoints; ++c) {
+        for (int k = 0; k < 5; ++k) {
+          int64_t base = (int64_t{c} * 100 + k * 10) * kWriters + w * 1000000;
+          engine::Batch b(schema, 10);
+          for (int r = 0; r < 10; ++r) {
+            b.column(0).data<int64_t>()[r] = base + r;
+            b.column(0).SetValid(r);
+            b.column(1).SetString(r, "x");
+            b.column(1).SetValid(r);
+          }
+          b.set_num_rows(10);
+          EXPECT_TRUE(sink.WriteFrom(w, b).ok());
+        }
+        auto h = sink.PreCommit(w, c);
+        EXPECT_TRUE(h.ok());
+        std::lock_guard lock(mu);
+        handles[c][w] = h.ok() ? *h : "";
+        ++arrived[c];
+        cv.notify_all();
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int c = 1; c <= kCheckpoints; ++c) {
+      std::vector<std::string> hs;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return arrived[c] == kWriters; });
+        hs = handles[c];
+      }
+      Status s = sink.Commit(c, hs);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+    }
+  });
+  for (auto& t : threads) t.join();
+  std::multiset<int64_t> ids;
+  for (int w = 0; w < kWriters; ++w) {
+    for (int c = 1; c <= kCheckpoints; ++c) {
+      for (int k = 0; k < 5; ++k) {
+        int64_t base = (int64_t{c} * 100 + k * 10) * kWriters + w * 1000000;
+        for (int r = 0; r < 10; ++r) ids.insert(base + r);
+      }
+    }
+  }
+  return ids;
+}
+
 // Visible output rows (ids) of the file sink's directory, and the hidden files left.
 struct FileOutput {
   std::multiset<int64_t> ids;
@@ -380,6 +442,24 @@ TEST_F(CheckpointTest, FileSinkPublishesExactlyTheCommittedCheckpointsAfterACras
   std::multiset<int64_t> expected = Range(0, stored_end);
   for (int64_t i = 5000; i < 5010; ++i) expected.insert(i);
   out = ReadFileOutput(dir_ / "out");
+  EXPECT_EQ(out.ids, expected);
+  EXPECT_TRUE(out.hidden.empty());
+}
+
+TEST_F(CheckpointTest, FileSinkCommitsWhileWritersWriteTheNextCheckpoint) {
+  engine::TableDescriptor t;
+  t.name = "out";
+  t.schema = engine::Schema({{"id", DataType::kInt64}, {"name", DataType::kString}});
+  t.metadata_keys = {"", ""};
+  t.options = {{"connector", "filesystem"},
+               {"path", (dir_ / "out").string()},
+               {"format", "json"},
+               {"sink.rolling-policy.file-size", "500"}};
+  auto sink = Sink(t);
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(sink->Recover(0, {}).ok());
+  std::multiset<int64_t> expected = RunConcurrentCheckpoints(*sink, t.schema);
+  FileOutput out = ReadFileOutput(dir_ / "out");
   EXPECT_EQ(out.ids, expected);
   EXPECT_TRUE(out.hidden.empty());
 }
@@ -516,6 +596,32 @@ TEST_F(LogTopicSinkTest, CommittedCheckpointsAppearExactlyOnceAfterACrash) {
   for (int64_t i = 9000; i < 9010; ++i) expected.insert(i);
   EXPECT_EQ(TopicIds(), expected);
   EXPECT_TRUE(StagingFiles().empty());
+}
+
+TEST_F(LogTopicSinkTest, CommitsWhileWritersWriteTheNextCheckpoint) {
+  auto sink = Sink(table_);
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(sink->Recover(0, {}).ok());
+  std::multiset<int64_t> expected = RunConcurrentCheckpoints(*sink, table_.schema);
+  EXPECT_EQ(TopicIds(), expected);
+  EXPECT_TRUE(StagingFiles().empty());
+}
+
+TEST_F(LogTopicSinkTest, TruncatedStagingFileIsReportedAsCorruption) {
+  auto sink = Sink(table_);
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(sink->Recover(0, {}).ok());
+  ASSERT_TRUE(sink->WriteFrom(0, Numbers(table_.schema, 0, 10)).ok());
+  auto h = sink->PreCommit(0, 1);
+  ASSERT_TRUE(h.ok());
+  std::vector<fs::path> staged = StagingFiles();
+  ASSERT_EQ(staged.size(), 1u);
+  fs::resize_file(staged[0], fs::file_size(staged[0]) - 5);
+  Status s = sink->Commit(1, {*h});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("truncated"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(TopicIds().empty());
 }
 
 TEST_F(LogTopicSinkTest, WithoutCheckpointsRowsAreAppendedAtOnce) {
