@@ -305,6 +305,13 @@ Factory RegularJoin(int64_t ttl_ms) {
   };
 }
 
+Factory WindowJoin(WindowSpec window) {
+  return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
+    return WindowJoinOperator::Create(kLeft, kRight, WindowJoinSpec{{0}, {0}, kLeftTime, kRightTime, window}, ctx)
+        .value();
+  };
+}
+
 InputShape TwoInputs() {
   InputShape s;
   s.two_inputs = true;
@@ -325,9 +332,18 @@ TEST(OperatorSnapshotTest, RegularJoinWithoutTtlRestoredIntoOtherWorkerCountCont
   CheckRestoreContinuesExactly(RegularJoin(0), shape, 0, 2);
 }
 
+TEST(OperatorSnapshotTest, WindowJoinRestoredIntoOtherWorkerCountContinuesExactly) {
+  CheckRestoreContinuesExactly(WindowJoin(WindowSpec::Hop(1s, 500ms)), TwoInputs(), 2);
+  CheckRestoreContinuesExactly(WindowJoin(WindowSpec::Cumulate(2s, 500ms)), TwoInputs(), 2, 2);
+}
+
 TEST(OperatorSnapshotTest, MalformedJoinSnapshotsAreRejected) {
   CheckMalformedSnapshotsAreRejected(IntervalJoin(), TwoInputs());
   CheckMalformedSnapshotsAreRejected(RegularJoin(400), TwoInputs());
+}
+
+TEST(OperatorSnapshotTest, MalformedWindowJoinSnapshotsAreRejected) {
+  CheckMalformedSnapshotsAreRejected(WindowJoin(WindowSpec::Hop(1s, 500ms)), TwoInputs());
 }
 
 TEST(OperatorSnapshotTest, JoinSnapshotOfTheOtherJoinKindIsRejected) {
