@@ -312,6 +312,18 @@ Factory WindowJoin(WindowSpec window) {
   };
 }
 
+Factory Deduplicate(Keep keep) {
+  return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
+    return DeduplicateOperator::Create(kLeft, DeduplicateSpec{{0}, kLeftTime, keep}, ctx).value();
+  };
+}
+
+Factory TopN(TopNSpec spec) {
+  return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
+    return TopNOperator::Create(kLeft, spec, ctx).value();
+  };
+}
+
 InputShape TwoInputs() {
   InputShape s;
   s.two_inputs = true;
@@ -337,6 +349,23 @@ TEST(OperatorSnapshotTest, WindowJoinRestoredIntoOtherWorkerCountContinuesExactl
   CheckRestoreContinuesExactly(WindowJoin(WindowSpec::Cumulate(2s, 500ms)), TwoInputs(), 2, 2);
 }
 
+TEST(OperatorSnapshotTest, DeduplicateRestoredIntoOtherWorkerCountContinuesExactly) {
+  InputShape shape;
+  shape.keys = 100;
+  CheckRestoreContinuesExactly(Deduplicate(Keep::kFirst), shape, 0);
+  CheckRestoreContinuesExactly(Deduplicate(Keep::kLast), shape, 0);
+}
+
+TEST(OperatorSnapshotTest, TopNRestoredIntoOtherWorkerCountContinuesExactly) {
+  InputShape shape;
+  shape.keys = 60;
+  CheckRestoreContinuesExactly(TopN(TopNSpec{{0}, 1, true, 3}), shape, 0);
+  // Ties on v (20 values) broken by ts, which is often out of order within a
+  // key when there are few keys; NULL v never ranks.
+  shape.keys = 6;
+  CheckRestoreContinuesExactly(TopN(TopNSpec{{0}, 1, false, 4, kLeftTime, true}), shape, 0);
+}
+
 TEST(OperatorSnapshotTest, MalformedJoinSnapshotsAreRejected) {
   CheckMalformedSnapshotsAreRejected(IntervalJoin(), TwoInputs());
   CheckMalformedSnapshotsAreRejected(RegularJoin(400), TwoInputs());
@@ -344,6 +373,11 @@ TEST(OperatorSnapshotTest, MalformedJoinSnapshotsAreRejected) {
 
 TEST(OperatorSnapshotTest, MalformedWindowJoinSnapshotsAreRejected) {
   CheckMalformedSnapshotsAreRejected(WindowJoin(WindowSpec::Hop(1s, 500ms)), TwoInputs());
+}
+
+TEST(OperatorSnapshotTest, MalformedRankSnapshotsAreRejected) {
+  CheckMalformedSnapshotsAreRejected(Deduplicate(Keep::kLast), InputShape{});
+  CheckMalformedSnapshotsAreRejected(TopN(TopNSpec{{0}, 1, true, 3, kLeftTime, false}), InputShape{});
 }
 
 TEST(OperatorSnapshotTest, JoinSnapshotOfTheOtherJoinKindIsRejected) {
