@@ -324,6 +324,12 @@ Factory TopN(TopNSpec spec) {
   };
 }
 
+Factory Window(WindowSpec window, std::vector<AggregateSpec> aggregates) {
+  return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
+    return CreateWindowOperator(kLeft, WindowAggregateSpec{{0}, kLeftTime, window, aggregates}, ctx).value();
+  };
+}
+
 InputShape TwoInputs() {
   InputShape s;
   s.two_inputs = true;
@@ -366,6 +372,20 @@ TEST(OperatorSnapshotTest, TopNRestoredIntoOtherWorkerCountContinuesExactly) {
   CheckRestoreContinuesExactly(TopN(TopNSpec{{0}, 1, false, 4, kLeftTime, true}), shape, 0);
 }
 
+TEST(OperatorSnapshotTest, SlicedWindowWithPendingLateRowsContinuesExactly) {
+  CheckRestoreContinuesExactly(
+      Window(WindowSpec::Hop(2s, 500ms).WithAllowedLateness(1s), {Count(), Sum("v"), CountDistinct("v"), Max("name")}),
+      InputShape{}, 0);
+  CheckRestoreContinuesExactly(Window(WindowSpec::Tumble(1s), {Count(), LastValue("name")}), InputShape{}, 0, 2);
+}
+
+TEST(OperatorSnapshotTest, SessionWindowWithPendingLateRowsContinuesExactly) {
+  InputShape shape;
+  shape.late_by_ms = 400;
+  CheckRestoreContinuesExactly(
+      Window(WindowSpec::Session(150ms).WithAllowedLateness(200ms), {Count(), Sum("v"), Max("name")}), shape, 0);
+}
+
 TEST(OperatorSnapshotTest, MalformedJoinSnapshotsAreRejected) {
   CheckMalformedSnapshotsAreRejected(IntervalJoin(), TwoInputs());
   CheckMalformedSnapshotsAreRejected(RegularJoin(400), TwoInputs());
@@ -378,6 +398,12 @@ TEST(OperatorSnapshotTest, MalformedWindowJoinSnapshotsAreRejected) {
 TEST(OperatorSnapshotTest, MalformedRankSnapshotsAreRejected) {
   CheckMalformedSnapshotsAreRejected(Deduplicate(Keep::kLast), InputShape{});
   CheckMalformedSnapshotsAreRejected(TopN(TopNSpec{{0}, 1, true, 3, kLeftTime, false}), InputShape{});
+}
+
+TEST(OperatorSnapshotTest, MalformedWindowSnapshotsWithPendingLateRowsAreRejected) {
+  // Sliced windows do not check the key group of their slices' keys (only of pending rows).
+  CheckMalformedSnapshotsAreRejected(Window(WindowSpec::Tumble(1s), {Count(), Sum("v")}), InputShape{}, false);
+  CheckMalformedSnapshotsAreRejected(Window(WindowSpec::Session(150ms), {Count(), Max("name")}), InputShape{});
 }
 
 TEST(OperatorSnapshotTest, JoinSnapshotOfTheOtherJoinKindIsRejected) {
