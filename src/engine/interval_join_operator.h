@@ -44,7 +44,7 @@ struct RegularJoinSpec {
 // batching, the worker count or the interleaving of the inputs.
 //
 // Thread-safety: not thread-safe; one per worker owning a range of key groups.
-class IntervalJoinOperator : public TwoInputOperator {
+class IntervalJoinOperator : public TwoInputOperator, public KeyedState {
  public:
   static Result<std::unique_ptr<IntervalJoinOperator>> Create(const Schema& left, const Schema& right,
                                                               IntervalJoinSpec spec, const OperatorContext& ctx);
@@ -61,6 +61,11 @@ class IntervalJoinOperator : public TwoInputOperator {
   Status OnWatermark(int64_t watermark) override;
   Status OnProcessingTime(int64_t now_ms) override;
   int64_t StateBytes() const override;
+  KeyedState* keyed_state() override { return this; }
+  // The buffered rows of both sides whose key is in key group `kg`, with the
+  // watermark; format in interval_join_operator.cc.
+  Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  private:
   struct Node {

@@ -6,6 +6,8 @@
 #include <limits>
 #include <numeric>
 
+#include "engine/snapshot_rows.h"
+
 namespace sluice::engine {
 
 namespace {
@@ -63,6 +65,7 @@ DeduplicateOperator::DeduplicateOperator(const Schema& input, DeduplicateSpec sp
       keys_(spec_.key_columns),
       rows_(AllColumns(input)),
       table_(16),
+      num_key_groups_(ctx.num_key_groups),
       out_(input, ctx.batch_capacity) {}
 
 Status DeduplicateOperator::Flush() {
@@ -129,6 +132,73 @@ Status DeduplicateOperator::Process(Batch& batch) {
   return Flush();
 }
 
+// Snapshot of one key group (little-endian, SnapshotWriter):
+//
+//   u8  version = 1
+//   u32 keys, each: bytes row — the row held for the key (the whole input
+//       row, snapshot_rows.h; the key and the event time are read back from it)
+//
+// A row whose key is not in key group `kg`, a NULL event time or a key held
+// twice makes the snapshot corrupt.
+
+namespace {
+constexpr uint8_t kDeduplicateSnapshotVersion = 1;
+constexpr uint8_t kTopNSnapshotVersion = 1;
+}  // namespace
+
+Status DeduplicateOperator::SnapshotKeyGroup(int kg, std::string* out) const {
+  SnapshotWriter w(out);
+  w.Put<uint8_t>(kDeduplicateSnapshotVersion);
+  auto in_group = [&](uint32_t e) { return table_.alive(e) && KeyGroupOf(table_.hash(e), num_key_groups_) == kg; };
+  uint32_t n = 0;
+  for (uint32_t e = 0; e < table_.size(); ++e) n += in_group(e);
+  w.Put<uint32_t>(n);
+  for (uint32_t e = 0; e < table_.size(); ++e) {
+    if (!in_group(e)) continue;
+    uint32_t off, len;
+    std::memcpy(&off, table_.payload(e) + 8, 4);
+    std::memcpy(&len, table_.payload(e) + 12, 4);
+    w.PutBytes(table_.LoadBytes(off, len));  // stored rows are already in the snapshot row encoding
+  }
+  return Status::Ok();
+}
+
+Status DeduplicateOperator::RestoreKeyGroup(int kg, std::string_view data) {
+  SnapshotReader r(data);
+  uint8_t version;
+  uint32_t n;
+  if (!r.Get(&version) || version != kDeduplicateSnapshotVersion || !r.Get(&n)) {
+    return Status::Corruption(fmt::format("deduplicate snapshot of key group {}: bad header", kg));
+  }
+  Batch one(schema_, 1);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view row;
+    if (!r.GetBytes(&row)) return Status::Corruption("deduplicate snapshot: truncated row");
+    one.Clear();
+    SLUICE_RETURN_IF_ERROR(AppendEncodedRow(row, &one, "deduplicate"));
+    const Column& tcol = one.column(spec_.time_column);
+    if (tcol.IsNull(0)) return Status::Corruption("deduplicate snapshot: a held row has no event time");
+    keys_.Encode(one);
+    if (KeyGroupOf(keys_.hash(0), num_key_groups_) != kg) {
+      return Status::Corruption(
+          fmt::format("deduplicate snapshot of key group {} holds a row of another key group", kg));
+    }
+    bool inserted;
+    const uint32_t e = table_.FindOrInsert(keys_.key(0), keys_.hash(0), &inserted);
+    if (!inserted) return Status::Corruption("deduplicate snapshot: a key is held twice");
+    const int64_t ts = tcol.data<int64_t>()[0];
+    const uint32_t off = table_.StoreBytes(row);
+    const uint32_t len = static_cast<uint32_t>(row.size());
+    uint8_t* p = table_.payload(e);
+    std::memcpy(p, &ts, 8);
+    std::memcpy(p + 8, &off, 4);
+    std::memcpy(p + 12, &len, 4);
+  }
+  if (!r.done()) return Status::Corruption("deduplicate snapshot: trailing bytes");
+  metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  return Status::Ok();
+}
+
 // ---------------------------------------------------------------------------
 
 namespace {
@@ -158,6 +228,7 @@ TopNOperator::TopNOperator(const Schema& input, TopNSpec spec, const OperatorCon
       keys_(spec_.key_columns),
       rows_(AllColumns(input)),
       table_(8 + kTopNSlot * spec_.n),
+      num_key_groups_(ctx.num_key_groups),
       out_(input, ctx.batch_capacity) {}
 
 double TopNOperator::OrderValue(const Batch& b, int column, int row) const {
@@ -264,6 +335,94 @@ Status TopNOperator::Process(Batch& batch) {
     SLUICE_RETURN_IF_ERROR(Emit(out_));
     out_.Clear();
   }
+  return Status::Ok();
+}
+
+// Snapshot of one key group (little-endian, SnapshotWriter):
+//
+//   u8  version = 1
+//   u32 keys, each:
+//     u32 rows held (1..N), best first, each:
+//       f64 order value (the ORDER BY column as DOUBLE)
+//       f64 tie-breaker value (the second ORDER BY column as DOUBLE, ±inf for
+//           NULL so it ranks last; 0 without a tie-breaker)
+//       bytes row (the whole input row, snapshot_rows.h)
+//
+// The rank order is kept as written (ties stay in arrival order). More than N
+// rows, rows of different keys under one key, a key held twice or a key
+// outside key group `kg` make the snapshot corrupt.
+Status TopNOperator::SnapshotKeyGroup(int kg, std::string* out) const {
+  SnapshotWriter w(out);
+  w.Put<uint8_t>(kTopNSnapshotVersion);
+  auto in_group = [&](uint32_t e) { return table_.alive(e) && KeyGroupOf(table_.hash(e), num_key_groups_) == kg; };
+  uint32_t keys = 0;
+  for (uint32_t e = 0; e < table_.size(); ++e) keys += in_group(e);
+  w.Put<uint32_t>(keys);
+  for (uint32_t e = 0; e < table_.size(); ++e) {
+    if (!in_group(e)) continue;
+    const uint8_t* p = table_.payload(e);
+    uint32_t count;
+    std::memcpy(&count, p, 4);
+    w.Put<uint32_t>(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      const uint8_t* slot = p + 8 + i * kTopNSlot;
+      double v, t;
+      uint32_t off, len;
+      std::memcpy(&v, slot, 8);
+      std::memcpy(&t, slot + 8, 8);
+      std::memcpy(&off, slot + 16, 4);
+      std::memcpy(&len, slot + 20, 4);
+      w.Put<double>(v);
+      w.Put<double>(t);
+      w.PutBytes(table_.LoadBytes(off, len));  // already in the snapshot row encoding
+    }
+  }
+  return Status::Ok();
+}
+
+Status TopNOperator::RestoreKeyGroup(int kg, std::string_view data) {
+  SnapshotReader r(data);
+  uint8_t version;
+  uint32_t keys;
+  if (!r.Get(&version) || version != kTopNSnapshotVersion || !r.Get(&keys)) {
+    return Status::Corruption(fmt::format("top-n snapshot of key group {}: bad header", kg));
+  }
+  Batch one(schema_, 1);
+  for (uint32_t k = 0; k < keys; ++k) {
+    uint32_t count;
+    if (!r.Get(&count)) return Status::Corruption("top-n snapshot: truncated key");
+    if (count == 0 || count > static_cast<uint32_t>(spec_.n)) {
+      return Status::Corruption(fmt::format("top-n snapshot: {} rows held for a key of a top-{}", count, spec_.n));
+    }
+    uint32_t e = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+      double v, t;
+      std::string_view row;
+      if (!r.Get(&v) || !r.Get(&t) || !r.GetBytes(&row)) return Status::Corruption("top-n snapshot: truncated row");
+      one.Clear();
+      SLUICE_RETURN_IF_ERROR(AppendEncodedRow(row, &one, "top-n"));
+      keys_.Encode(one);
+      if (KeyGroupOf(keys_.hash(0), num_key_groups_) != kg) {
+        return Status::Corruption(fmt::format("top-n snapshot of key group {} holds a row of another key group", kg));
+      }
+      bool inserted;
+      const uint32_t found = table_.FindOrInsert(keys_.key(0), keys_.hash(0), &inserted);
+      if (i == 0 && !inserted) return Status::Corruption("top-n snapshot: a key is held twice");
+      if (i > 0 && (inserted || found != e)) return Status::Corruption("top-n snapshot: rows of two keys under one");
+      e = found;
+      const uint32_t off = table_.StoreBytes(row);
+      const uint32_t len = static_cast<uint32_t>(row.size());
+      uint8_t* slot = table_.payload(e) + 8 + i * kTopNSlot;
+      std::memcpy(slot, &v, 8);
+      std::memcpy(slot + 8, &t, 8);
+      std::memcpy(slot + 16, &off, 4);
+      std::memcpy(slot + 20, &len, 4);
+      const uint32_t held = i + 1;
+      std::memcpy(table_.payload(e), &held, 4);
+    }
+  }
+  if (!r.done()) return Status::Corruption("top-n snapshot: trailing bytes");
+  metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
   return Status::Ok();
 }
 

@@ -41,7 +41,7 @@ struct TopNSpec {
 // the number of keys (state TTL comes with the state backends issue).
 //
 // Thread-safety: not thread-safe; one per worker owning a range of key groups.
-class DeduplicateOperator : public Operator {
+class DeduplicateOperator : public Operator, public KeyedState {
  public:
   static Result<std::unique_ptr<DeduplicateOperator>> Create(const Schema& input, DeduplicateSpec spec,
                                                              const OperatorContext& ctx);
@@ -50,6 +50,10 @@ class DeduplicateOperator : public Operator {
   const Schema& output_schema() const override { return schema_; }
   Status Process(Batch& batch) override;
   int64_t StateBytes() const override { return table_.MemoryBytes(); }
+  KeyedState* keyed_state() override { return this; }
+  // The row held per key of key group `kg`; format in rank_operators.cc.
+  Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  private:
   DeduplicateOperator(const Schema& input, DeduplicateSpec spec, const OperatorContext& ctx);
@@ -61,12 +65,13 @@ class DeduplicateOperator : public Operator {
   KeyEncoder keys_;
   KeyEncoder rows_;  // all columns: a row's bytes
   KeyTable table_;   // payload: i64 ts, u32 offset, u32 length
+  int num_key_groups_;
   Batch out_;
   size_t garbage_ = 0;
   std::vector<char> scratch_;
 };
 
-class TopNOperator : public Operator {
+class TopNOperator : public Operator, public KeyedState {
  public:
   static Result<std::unique_ptr<TopNOperator>> Create(const Schema& input, TopNSpec spec, const OperatorContext& ctx);
   bool stateful() const override { return true; }
@@ -74,6 +79,10 @@ class TopNOperator : public Operator {
   const Schema& output_schema() const override { return schema_; }
   Status Process(Batch& batch) override;
   int64_t StateBytes() const override { return table_.MemoryBytes(); }
+  KeyedState* keyed_state() override { return this; }
+  // The top rows per key of key group `kg`; format in rank_operators.cc.
+  Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  private:
   TopNOperator(const Schema& input, TopNSpec spec, const OperatorContext& ctx);
@@ -84,7 +93,8 @@ class TopNOperator : public Operator {
   TopNSpec spec_;
   KeyEncoder keys_;
   KeyEncoder rows_;
-  KeyTable table_;  // payload: u32 count, then n × {f64 order value, u32 offset, u32 length}
+  KeyTable table_;  // payload: u32 count, u32 pad, then n × {f64 order value, f64 tie-breaker, u32 offset, u32 length}
+  int num_key_groups_;
   Batch out_;
   size_t garbage_ = 0;
   std::vector<char> scratch_;

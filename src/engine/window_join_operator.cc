@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/sink.h"
+#include "engine/snapshot_rows.h"
 
 namespace sluice::engine {
 
@@ -237,6 +238,112 @@ int64_t WindowJoinOperator::StateBytes() const {
     }
   }
   return bytes;
+}
+
+// ---------------------------------------------------------------------------
+// Snapshot of one key group (little-endian, SnapshotWriter):
+//
+//   u8  version = 1
+//   i64 watermark the operator had reached (restore keeps the larger one)
+//   u32 windows holding rows of the key group, each (by increasing end):
+//     i64 window end
+//     then the left side, then the right side, each:
+//       u32 rows, each: bytes row (the whole input row, snapshot_rows.h)
+//
+// Rows of one key are written oldest first per window and side, so a restore
+// rebuilds the same lists and the window fires the same pairs in the same
+// order. The key is recomputed from the row; a row whose key is not in key
+// group `kg` makes the snapshot corrupt. Stored row positions (which depend on
+// the batch capacity) are not written.
+
+namespace {
+constexpr uint8_t kWindowJoinSnapshotVersion = 1;
+}  // namespace
+
+Status WindowJoinOperator::SnapshotKeyGroup(int kg, std::string* out) const {
+  SnapshotWriter w(out);
+  w.Put<uint8_t>(kWindowJoinSnapshotVersion);
+  w.Put<int64_t>(watermark_);
+  const int cap = ctx_.batch_capacity;
+  auto in_group = [&](const Pane& pane, uint32_t e) {
+    return pane.index.alive(e) && KeyGroupOf(pane.index.hash(e), ctx_.num_key_groups) == kg;
+  };
+  uint32_t npanes = 0;
+  for (const auto& [end, pane] : panes_) {
+    for (uint32_t e = 0; e < pane->index.size(); ++e) {
+      if (in_group(*pane, e)) {
+        ++npanes;
+        break;
+      }
+    }
+  }
+  w.Put<uint32_t>(npanes);
+  std::string scratch;
+  std::vector<int32_t> chain;
+  for (const auto& [end, pane] : panes_) {
+    bool any = false;
+    for (uint32_t e = 0; e < pane->index.size() && !any; ++e) any = in_group(*pane, e);
+    if (!any) continue;
+    w.Put<int64_t>(end);
+    for (int side = 0; side < 2; ++side) {
+      uint32_t rows = 0;
+      for (uint32_t e = 0; e < pane->index.size(); ++e) {
+        if (!in_group(*pane, e)) continue;
+        const int32_t* heads = reinterpret_cast<const int32_t*>(pane->index.payload(e));
+        for (int32_t a = heads[side] - 1; a >= 0; a = pane->next[side][a]) ++rows;
+      }
+      w.Put<uint32_t>(rows);
+      for (uint32_t e = 0; e < pane->index.size(); ++e) {
+        if (!in_group(*pane, e)) continue;
+        const int32_t* heads = reinterpret_cast<const int32_t*>(pane->index.payload(e));
+        chain.clear();
+        for (int32_t a = heads[side] - 1; a >= 0; a = pane->next[side][a]) chain.push_back(a);
+        for (auto it = chain.rbegin(); it != chain.rend(); ++it) {  // lists are newest first
+          PutRow(*pane->chunks[side][*it / cap], *it % cap, &w, &scratch);
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status WindowJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
+  SnapshotReader r(data);
+  uint8_t version;
+  int64_t watermark;
+  uint32_t npanes;
+  if (!r.Get(&version) || version != kWindowJoinSnapshotVersion || !r.Get(&watermark) || !r.Get(&npanes)) {
+    return Status::Corruption(fmt::format("window-join snapshot of key group {}: bad header", kg));
+  }
+  watermark_ = std::max(watermark_, watermark);
+  Batch one[2] = {Batch(schemas_[0], 1), Batch(schemas_[1], 1)};
+  for (uint32_t i = 0; i < npanes; ++i) {
+    int64_t end;
+    if (!r.Get(&end)) return Status::Corruption("window-join snapshot: truncated window");
+    Pane* pane = nullptr;
+    for (int side = 0; side < 2; ++side) {
+      uint32_t rows;
+      if (!r.Get(&rows)) return Status::Corruption("window-join snapshot: truncated window");
+      for (uint32_t j = 0; j < rows; ++j) {
+        std::string_view row;
+        if (!r.GetBytes(&row)) return Status::Corruption("window-join snapshot: truncated row");
+        one[side].Clear();
+        SLUICE_RETURN_IF_ERROR(AppendEncodedRow(row, &one[side], "window-join"));
+        keys_[side].Encode(one[side]);
+        if (KeyGroupOf(keys_[side].hash(0), ctx_.num_key_groups) != kg) {
+          return Status::Corruption(
+              fmt::format("window-join snapshot of key group {} holds a row of another key group", kg));
+        }
+        if (!pane) pane = GetPane(end);
+        bool inserted;
+        const uint32_t e = pane->index.FindOrInsert(keys_[side].key(0), keys_[side].hash(0), &inserted);
+        Store(pane, side, one[side], 0, e);
+      }
+    }
+  }
+  if (!r.done()) return Status::Corruption("window-join snapshot: trailing bytes");
+  metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  return Status::Ok();
 }
 
 }  // namespace sluice::engine

@@ -32,7 +32,7 @@ struct WindowJoinSpec {
 // open, whatever the batching, worker count or timing.
 //
 // Thread-safety: not thread-safe; one per worker owning a range of key groups.
-class WindowJoinOperator : public TwoInputOperator {
+class WindowJoinOperator : public TwoInputOperator, public KeyedState {
  public:
   static Result<std::unique_ptr<WindowJoinOperator>> Create(const Schema& left, const Schema& right,
                                                             WindowJoinSpec spec, const OperatorContext& ctx);
@@ -43,6 +43,11 @@ class WindowJoinOperator : public TwoInputOperator {
   Status ProcessRight(Batch& batch) override { return ProcessSide(1, batch); }
   Status OnWatermark(int64_t watermark) override;
   int64_t StateBytes() const override;
+  KeyedState* keyed_state() override { return this; }
+  // The open windows' rows of both sides whose key is in key group `kg`, with
+  // the watermark; format in window_join_operator.cc.
+  Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  private:
   // One window's rows: per key, the row lists of both sides.

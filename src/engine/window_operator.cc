@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 #include <numeric>
 
 #include "engine/sink.h"
+#include "engine/snapshot_rows.h"
 
 namespace sluice::engine {
 
@@ -41,11 +44,12 @@ void PendingLateRows::Add(const Batch& batch, int row, int64_t row_watermark) {
   Batch* chunk = chunks_[used_chunks_ - 1].get();
   int at = chunk->num_rows();
   chunk->AppendRow(batch, row);
-  heap_.push(Ref{row_watermark, seq_++, static_cast<int32_t>(used_chunks_ - 1), at});
+  heap_.push_back(Ref{row_watermark, seq_++, static_cast<int32_t>(used_chunks_ - 1), at});
+  std::push_heap(heap_.begin(), heap_.end(), std::greater<Ref>());
 }
 
 Batch* PendingLateRows::TopAsBatch() {
-  const Ref& top = heap_.top();
+  const Ref& top = heap_.front();
   Batch* chunk = chunks_[top.chunk].get();
   chunk->mutable_selection()[0] = top.row;
   chunk->SetSelection(1);
@@ -53,11 +57,62 @@ Batch* PendingLateRows::TopAsBatch() {
 }
 
 void PendingLateRows::Pop() {
-  heap_.pop();
+  std::pop_heap(heap_.begin(), heap_.end(), std::greater<Ref>());
+  heap_.pop_back();
   if (heap_.empty()) {
     for (size_t i = 0; i < used_chunks_; ++i) chunks_[i]->Clear();
     used_chunks_ = 0;
   }
+}
+
+void PendingLateRows::SnapshotKeyGroup(int kg, int num_key_groups, const std::vector<int>& key_columns,
+                                       SnapshotWriter* w) const {
+  std::vector<Ref> refs = heap_;
+  std::sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) { return b > a; });
+  KeyEncoder keys(key_columns);
+  Batch one(schema_, 1);
+  std::vector<const Ref*> mine;
+  for (const Ref& ref : refs) {
+    one.Clear();
+    one.AppendRow(*chunks_[ref.chunk], ref.row);
+    keys.Encode(one);
+    if (KeyGroupOf(keys.hash(0), num_key_groups) == kg) mine.push_back(&ref);
+  }
+  w->Put<uint32_t>(static_cast<uint32_t>(mine.size()));
+  std::string scratch;
+  for (const Ref* ref : mine) {
+    const Batch& chunk = *chunks_[ref->chunk];
+    w->Put<int64_t>(ref->watermark);
+    w->Put<uint8_t>(static_cast<uint8_t>(chunk.row_kind(ref->row)));
+    PutRow(chunk, ref->row, w, &scratch);
+  }
+}
+
+Status PendingLateRows::RestoreKeyGroup(int kg, int num_key_groups, const std::vector<int>& key_columns,
+                                        SnapshotReader* r) {
+  uint32_t n;
+  if (!r->Get(&n)) return Status::Corruption("window snapshot: missing pending late rows");
+  KeyEncoder keys(key_columns);
+  Batch one(schema_, 1);
+  for (uint32_t i = 0; i < n; ++i) {
+    int64_t watermark;
+    uint8_t kind;
+    std::string_view row;
+    if (!r->Get(&watermark) || !r->Get(&kind) || kind > static_cast<uint8_t>(RowKind::kDelete) || !r->GetBytes(&row)) {
+      return Status::Corruption("window snapshot: truncated pending late row");
+    }
+    one.Clear();
+    SLUICE_RETURN_IF_ERROR(AppendEncodedRow(row, &one, "window"));
+    if (static_cast<RowKind>(kind) != RowKind::kInsert) one.mutable_row_kinds()[0] = static_cast<RowKind>(kind);
+    one.mutable_late_watermarks()[0] = watermark;  // pending rows are exactly those late in their partition
+    keys.Encode(one);
+    if (KeyGroupOf(keys.hash(0), num_key_groups) != kg) {
+      return Status::Corruption(
+          fmt::format("window snapshot of key group {} holds a pending late row of another key group", kg));
+    }
+    Add(one, 0, watermark);
+  }
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------
@@ -465,7 +520,9 @@ int DistinctGroupKeyGroup(const KeyTable& distinct, uint32_t e, int num_key_grou
   return KeyGroupOf(HashKey(distinct.key(e).substr(0, glen)), num_key_groups);
 }
 
-constexpr uint8_t kWindowSnapshotVersion = 1;
+constexpr uint8_t kWindowSnapshotVersion = 2;     // written
+constexpr uint8_t kWindowSnapshotVersionOld = 1;  // still read: no pending late rows
+bool KnownWindowSnapshotVersion(uint8_t v) { return v == kWindowSnapshotVersion || v == kWindowSnapshotVersionOld; }
 
 }  // namespace
 
@@ -502,6 +559,7 @@ Status SlicedWindowOperator::SnapshotKeyGroup(int kg, std::string* out) const {
       w.PutBytes(std::string_view(reinterpret_cast<const char*>(s->distinct.payload(e)), 12));
     }
   }
+  SnapshotPendingLateRows(kg, &w);
   return Status::Ok();
 }
 
@@ -510,7 +568,7 @@ Status SlicedWindowOperator::RestoreKeyGroup(int kg, std::string_view data) {
   uint8_t version;
   int64_t fired;
   uint32_t nslices;
-  if (!r.Get(&version) || version != kWindowSnapshotVersion || !r.Get(&fired) || !r.Get(&nslices)) {
+  if (!r.Get(&version) || !KnownWindowSnapshotVersion(version) || !r.Get(&fired) || !r.Get(&nslices)) {
     return Status::Corruption(fmt::format("window snapshot of key group {}: bad header", kg));
   }
   fired_up_to_ = std::max(fired_up_to_, fired);
@@ -531,6 +589,7 @@ Status SlicedWindowOperator::RestoreKeyGroup(int kg, std::string_view data) {
       std::memcpy(s->distinct.payload(e), payload.data(), 12);
     }
   }
+  if (version >= 2) SLUICE_RETURN_IF_ERROR(RestorePendingLateRows(kg, &r));
   if (!r.done()) return Status::Corruption("window snapshot: trailing bytes");
   return Status::Ok();
 }
@@ -747,6 +806,7 @@ Status SessionWindowOperator::SnapshotKeyGroup(int kg, std::string* out) const {
       layout_.WriteEntry(accs_, static_cast<uint32_t>(m), &w);
     }
   }
+  SnapshotPendingLateRows(kg, &w);
   return Status::Ok();
 }
 
@@ -755,7 +815,7 @@ Status SessionWindowOperator::RestoreKeyGroup(int kg, std::string_view data) {
   uint8_t version;
   int64_t fired;
   uint32_t nkeys;
-  if (!r.Get(&version) || version != kWindowSnapshotVersion || !r.Get(&fired) || !r.Get(&nkeys)) {
+  if (!r.Get(&version) || !KnownWindowSnapshotVersion(version) || !r.Get(&fired) || !r.Get(&nkeys)) {
     return Status::Corruption(fmt::format("session snapshot of key group {}: bad header", kg));
   }
   fired_up_to_ = std::max(fired_up_to_, fired);
@@ -764,6 +824,10 @@ Status SessionWindowOperator::RestoreKeyGroup(int kg, std::string_view data) {
     std::string_view key;
     uint32_t n;
     if (!r.GetBytes(&key) || !r.Get(&n)) return Status::Corruption("session snapshot: truncated key");
+    if (!IsEncodedRow(key, key_schema_) || KeyGroupOf(HashKey(key), ctx_.num_key_groups) != kg) {
+      return Status::Corruption(
+          fmt::format("session snapshot of key group {}: a key is malformed or of another group", kg));
+    }
     bool inserted;
     const uint32_t ke = keys_table_.FindOrInsert(key, HashKey(key), &inserted);
     for (uint32_t j = 0; j < n; ++j) {
@@ -780,6 +844,7 @@ Status SessionWindowOperator::RestoreKeyGroup(int kg, std::string_view data) {
       Schedule(m);
     }
   }
+  if (version >= 2) SLUICE_RETURN_IF_ERROR(RestorePendingLateRows(kg, &r));
   if (!r.done()) return Status::Corruption("session snapshot: trailing bytes");
   return Status::Ok();
 }

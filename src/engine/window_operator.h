@@ -22,12 +22,20 @@ class PendingLateRows {
   PendingLateRows(Schema schema, int capacity) : schema_(std::move(schema)), capacity_(capacity) {}
   void Add(const Batch& batch, int row, int64_t row_watermark);
   bool empty() const { return heap_.empty(); }
-  int64_t min_watermark() const { return heap_.top().watermark; }
+  int64_t min_watermark() const { return heap_.front().watermark; }
   // The oldest pending row (smallest watermark, then arrival): its batch has
   // a selection of exactly that row.
   Batch* TopAsBatch();
   void Pop();
   size_t size() const { return heap_.size(); }
+
+  // Snapshot of the pending rows whose key (`key_columns`) is in key group
+  // `kg`, in the order they will be applied: u32 rows, each: i64 partition
+  // watermark, u8 row kind, bytes row (the whole input row, snapshot_rows.h).
+  void SnapshotKeyGroup(int kg, int num_key_groups, const std::vector<int>& key_columns, SnapshotWriter* w) const;
+  // Adds the rows of such a snapshot, after the rows already pending with the
+  // same watermark. Corruption if malformed or a row is of another key group.
+  Status RestoreKeyGroup(int kg, int num_key_groups, const std::vector<int>& key_columns, SnapshotReader* r);
 
  private:
   struct Ref {
@@ -42,7 +50,9 @@ class PendingLateRows {
   std::vector<std::unique_ptr<Batch>> chunks_;
   size_t used_chunks_ = 0;
   int64_t seq_ = 0;
-  std::priority_queue<Ref, std::vector<Ref>, std::greater<Ref>> heap_;
+  // A min-heap (std::push_heap with std::greater) rather than a
+  // priority_queue, so that a snapshot can read it.
+  std::vector<Ref> heap_;
 };
 
 // Shared machinery of keyed window aggregations: lateness classification,
@@ -80,6 +90,13 @@ class WindowOperatorBase : public Operator {
   Result<int> BeginOutputRow(RowKind kind);
   Status FlushOutput();
   Status SendLate(const Batch& batch, int k);
+  // The pending late rows of key group `kg` (PendingLateRows::SnapshotKeyGroup).
+  void SnapshotPendingLateRows(int kg, SnapshotWriter* w) const {
+    pending_.SnapshotKeyGroup(kg, ctx_.num_key_groups, spec_.key_columns, w);
+  }
+  Status RestorePendingLateRows(int kg, SnapshotReader* r) {
+    return pending_.RestoreKeyGroup(kg, ctx_.num_key_groups, spec_.key_columns, r);
+  }
 
   Schema input_schema_;
   Schema output_schema_;
@@ -109,10 +126,11 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   std::string name() const override { return "window"; }
   int64_t StateBytes() const override;
   KeyedState* keyed_state() override { return this; }
-  // Format: u8 version 1, i64 fired-up-to watermark, u32 slices, each: i64
-  // slice end, u32 groups (AggregateLayout::WriteEntry), u32 distinct values
-  // (key bytes + 12-byte payload). Late rows still pending are not included
-  // yet (they are, like all in-flight data, the checkpoint barrier's job).
+  // Format (little-endian): u8 version 2, i64 fired-up-to watermark, u32
+  // slices, each: i64 slice end, u32 groups (AggregateLayout::WriteEntry),
+  // u32 distinct values (bytes key, bytes 12-byte payload); then the late
+  // rows of the key group still pending (PendingLateRows::SnapshotKeyGroup).
+  // Version 1 is the same without the pending rows; it is still read.
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
 
@@ -180,10 +198,11 @@ class SessionWindowOperator : public WindowOperatorBase, public KeyedState {
   std::string name() const override { return "session-window"; }
   int64_t StateBytes() const override;
   KeyedState* keyed_state() override { return this; }
-  // Format: u8 version 1, i64 fired-up-to watermark, u32 keys, each: bytes
-  // key, u32 sessions, each: i64 start, i64 end, u8 fired, then the
-  // accumulators (AggregateLayout::WriteEntry). Pending late rows: as for
-  // sliced windows, not included yet.
+  // Format (little-endian): u8 version 2, i64 fired-up-to watermark, u32
+  // keys, each: bytes key, u32 sessions, each: i64 start, i64 end, u8 fired,
+  // then the accumulators (AggregateLayout::WriteEntry); then the late rows
+  // of the key group still pending (PendingLateRows::SnapshotKeyGroup).
+  // Version 1 is the same without the pending rows; it is still read.
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
 
