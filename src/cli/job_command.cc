@@ -1,10 +1,10 @@
 // `sluice sql -f` (submit to a server) and `sluice job list|cancel`: clients
 // of the server's REST API for SQL jobs (GET/POST/DELETE /api/v1/jobs).
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <httplib.h>
 #include <simdjson.h>
+#include <CLI/CLI.hpp>
 
 #include <ctime>
 #include <fstream>
@@ -29,9 +29,10 @@ Result<httplib::Client> Connect(const std::string& server) {
 }
 
 Status Unreachable(const std::string& server, httplib::Error e) {
-  return Status::Unavailable(fmt::format("cannot reach the Sluice server at {} ({}); is `sluice server` running "
-                                         "there? Point to it with --server host:port",
-                                         server, httplib::to_string(e)));
+  return Status::Unavailable(
+      fmt::format("cannot reach the Sluice server at {} ({}); is `sluice server` running "
+                  "there? Point to it with --server host:port",
+                  server, httplib::to_string(e)));
 }
 
 // The "error" field of an error response, or the body.
@@ -114,8 +115,8 @@ Status ListJobs(const std::string& server) {
                     restored ? fmt::format("#{}", restored) : "-", std::to_string(completed), std::string(error)});
   }
   std::fputs(
-      sql::FormatTable({"job id", "state", "submitted (UTC)", "last checkpoint", "restored from", "checkpoints", "error"},
-                       rows)
+      sql::FormatTable(
+          {"job id", "state", "submitted (UTC)", "last checkpoint", "restored from", "checkpoints", "error"}, rows)
           .c_str(),
       stdout);
   return Status::Ok();

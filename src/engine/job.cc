@@ -154,8 +154,7 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
       const int64_t id = job->restored_ ? job->restored_->id : 0;
       if (job->restored_) {
         for (const CheckpointEntry& e : job->restored_->entries) {
-          if (e.kind == CheckpointEntry::Kind::kSinkHandle && e.stage < stages.size() &&
-              stages[e.stage].sink == sink) {
+          if (e.kind == CheckpointEntry::Kind::kSinkHandle && e.stage < stages.size() && stages[e.stage].sink == sink) {
             handles.push_back(e.data);
           }
         }
@@ -757,17 +756,26 @@ Status Job::CompleteCheckpoint(Checkpoint c, int64_t started_ms) {
   int64_t bytes = 0;
   for (const CheckpointEntry& e : c.entries) bytes += static_cast<int64_t>(e.data.size());
   SLUICE_RETURN_IF_ERROR(store_->Write(c));
-  // Stored: the sinks may publish what it covers.
-  std::vector<Sink*> done;
+  // Sinks publish the checkpoint before this one. Output lags one interval,
+  // but a newest checkpoint lost to corruption is harmless: the one before
+  // it is restored, whose output is exactly what was published, and the
+  // rest is replayed.
+  if (!unpublished_.empty()) {
+    for (auto& [sink, handles] : unpublished_) SLUICE_RETURN_IF_ERROR(sink->Commit(unpublished_id_, handles));
+  }
+  unpublished_.clear();
+  unpublished_id_ = c.id;
   for (const StageSpec& st : spec_.stages) {
-    Sink* sink = st.sink;
-    if (!sink || std::find(done.begin(), done.end(), sink) != done.end()) continue;
-    done.push_back(sink);
-    std::vector<std::string> handles;
-    for (const CheckpointEntry& e : c.entries) {
-      if (e.kind == CheckpointEntry::Kind::kSinkHandle && spec_.stages[e.stage].sink == sink) handles.push_back(e.data);
+    if (st.sink && std::find_if(unpublished_.begin(), unpublished_.end(),
+                                [&](const auto& u) { return u.first == st.sink; }) == unpublished_.end()) {
+      unpublished_.emplace_back(st.sink, std::vector<std::string>());
     }
-    SLUICE_RETURN_IF_ERROR(sink->Commit(c.id, handles));
+  }
+  for (const CheckpointEntry& e : c.entries) {
+    if (e.kind != CheckpointEntry::Kind::kSinkHandle) continue;
+    for (auto& [sink, handles] : unpublished_) {
+      if (spec_.stages[e.stage].sink == sink) handles.push_back(e.data);
+    }
   }
   const int64_t took = SystemClock::Default()->NowMillis() - started_ms;
   std::lock_guard<std::mutex> lock(ck_mu_);
@@ -775,8 +783,8 @@ Status Job::CompleteCheckpoint(Checkpoint c, int64_t started_ms) {
   stats_.last_id = c.id;
   stats_.last_duration_ms = took;
   stats_.last_bytes = bytes;
-  SLUICE_LOG_DEBUG("checkpoint", "job '{}': checkpoint {} stored and committed: {} entries, {} bytes, {} ms",
-                   config_.job_name, c.id, c.entries.size(), bytes, took);
+  SLUICE_LOG_DEBUG("checkpoint", "job '{}': checkpoint {} stored: {} entries, {} bytes, {} ms", config_.job_name, c.id,
+                   c.entries.size(), bytes, took);
   return Status::Ok();
 }
 

@@ -92,8 +92,10 @@ struct JobConfig {
   // exhausting the machine's memory.
   int64_t max_state_bytes = 0;
   // Checkpoints: every `checkpoint_interval_ms` (0: none) the sources inject
-  // a barrier; the checkpoint is stored in `checkpoint_dir` and then the
-  // transactional sinks commit. A job created over a directory that holds a
+  // a barrier; the checkpoint is stored in `checkpoint_dir`, and once the
+  // next one is stored too the transactional sinks publish its output (so a
+  // corrupt newest checkpoint can fall back to the previous one losing and
+  // duplicating nothing). A job created over a directory that holds a
   // checkpoint resumes from the newest intact one.
   int64_t checkpoint_interval_ms = 0;
   std::filesystem::path checkpoint_dir;
@@ -192,6 +194,10 @@ class Job {
   std::unique_ptr<PendingCheckpoint> pending_;  // under ck_mu_
   int64_t next_checkpoint_id_ = 1;
   CheckpointStats stats_;  // under ck_mu_
+  // The newest stored checkpoint's sink handles, published when the next one
+  // is stored (checkpoint thread only).
+  int64_t unpublished_id_ = 0;
+  std::vector<std::pair<Sink*, std::vector<std::string>>> unpublished_;
   std::thread checkpointer_;
 };
 

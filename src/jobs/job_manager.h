@@ -44,8 +44,7 @@ struct JobInfo {
 // changing what is stored.
 class JobManager {
  public:
-  JobManager(std::filesystem::path data_dir, const engine::ConnectorRegistry* registry,
-             engine::ConnectorContext ctx);
+  JobManager(std::filesystem::path data_dir, const engine::ConnectorRegistry* registry, engine::ConnectorContext ctx);
   ~JobManager();
   JobManager(const JobManager&) = delete;
   JobManager& operator=(const JobManager&) = delete;
