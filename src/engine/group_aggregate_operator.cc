@@ -85,6 +85,36 @@ Status GroupAggregateOperator::SnapshotKeyGroup(int kg, std::string* out) const 
   return Status::Ok();
 }
 
+Status GroupAggregateOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const {
+  // One pass over each table, bucketing entries by key group; then each
+  // group is written exactly as SnapshotKeyGroup() writes it.
+  std::vector<int> slot(num_key_groups_, -1);
+  for (size_t i = 0; i < kgs.size(); ++i) slot[kgs[i]] = static_cast<int>(i);
+  std::vector<std::vector<uint32_t>> entries(kgs.size()), distinct(kgs.size());
+  for (uint32_t e = 0; e < table_.size(); ++e) {
+    if (!table_.alive(e)) continue;
+    const int s = slot[KeyGroupOf(table_.hash(e), num_key_groups_)];
+    if (s >= 0) entries[s].push_back(e);
+  }
+  for (uint32_t e = 0; e < distinct_.size(); ++e) {
+    const int s = slot[DistinctKeyGroup(distinct_, e, num_key_groups_)];
+    if (s >= 0) distinct[s].push_back(e);
+  }
+  out->assign(kgs.size(), std::string());
+  for (size_t i = 0; i < kgs.size(); ++i) {
+    SnapshotWriter w(&(*out)[i]);
+    w.Put<uint8_t>(kSnapshotVersion);
+    w.Put<uint32_t>(static_cast<uint32_t>(entries[i].size()));
+    for (uint32_t e : entries[i]) layout_.WriteEntry(table_, e, &w);
+    w.Put<uint32_t>(static_cast<uint32_t>(distinct[i].size()));
+    for (uint32_t e : distinct[i]) {
+      w.PutBytes(distinct_.key(e));
+      w.PutBytes(std::string_view(reinterpret_cast<const char*>(distinct_.payload(e)), 12));
+    }
+  }
+  return Status::Ok();
+}
+
 Status GroupAggregateOperator::RestoreKeyGroup(int kg, std::string_view data) {
   SnapshotReader r(data);
   uint8_t version;

@@ -39,6 +39,7 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   // Format: u8 version 1, u32 groups, groups (AggregateLayout::WriteEntry),
   // u32 distinct values, each as key bytes + 12-byte refcount payload.
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  Status SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  private:

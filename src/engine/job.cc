@@ -680,17 +680,20 @@ Status Job::SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out) {
   Worker& worker = *workers_[w];
   const int n = config_.workers;
   const auto& chain = worker.chains[stage];
-  std::string blob;
+  std::vector<int> owned;
+  for (int kg = 0; kg < config_.key_groups; ++kg) {
+    if (WorkerOfKeyGroup(kg, config_.key_groups, n) == w) owned.push_back(kg);
+  }
+  std::vector<std::string> blobs;
   for (size_t i = 0; i < chain.size(); ++i) {
     KeyedState* state = chain[i]->keyed_state();
     if (!state) continue;
-    for (int kg = 0; kg < config_.key_groups; ++kg) {
-      if (WorkerOfKeyGroup(kg, config_.key_groups, n) != w) continue;
-      blob.clear();
-      SLUICE_RETURN_IF_ERROR(state->SnapshotKeyGroup(kg, &blob));
-      if (blob.empty()) continue;
+    SLUICE_RETURN_IF_ERROR(state->SnapshotKeyGroups(owned, &blobs));
+    for (size_t k = 0; k < owned.size(); ++k) {
+      if (blobs[k].empty()) continue;
       out->push_back(CheckpointEntry{CheckpointEntry::Kind::kKeyGroupState, static_cast<uint32_t>(stage),
-                                     static_cast<uint32_t>(i), static_cast<uint32_t>(kg), 0, blob});
+                                     static_cast<uint32_t>(i), static_cast<uint32_t>(owned[k]), 0,
+                                     std::move(blobs[k])});
     }
   }
   if (SinkOperator* sink = worker.sink_ops[stage]) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -23,6 +24,17 @@ class KeyedState {
   virtual ~KeyedState() = default;
   // Appends every key of key group `kg` — and nothing of other groups — to *out.
   virtual Status SnapshotKeyGroup(int kg, std::string* out) const = 0;
+  // The same for several key groups at once: (*out)[i] gets what
+  // SnapshotKeyGroup(kgs[i]) would append. Operators whose state is one big
+  // table override it to scan the table once instead of once per group.
+  virtual Status SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const {
+    out->assign(kgs.size(), std::string());
+    for (size_t i = 0; i < kgs.size(); ++i) {
+      Status s = SnapshotKeyGroup(kgs[i], &(*out)[i]);
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  }
   // Adds the keys of `data`, produced by SnapshotKeyGroup of the same kind of
   // operator with the same specification.
   virtual Status RestoreKeyGroup(int kg, std::string_view data) = 0;

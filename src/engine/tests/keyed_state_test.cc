@@ -174,6 +174,22 @@ TEST(KeyedStateTest, SessionWindowRestoredIntoTwoInstancesContinuesExactly) {
   CheckRescale([&] { return SessionWindowOperator::Create(kSchema, spec, ctx).value(); }, 1, 100);
 }
 
+TEST(KeyedStateTest, GroupAggregateSnapshotsManyKeyGroupsInOnePassAsOneByOne) {
+  OperatorContext ctx;
+  auto op = GroupAggregateOperator::Create(kSchema, {0}, {Count(), CountDistinct("v")}, 3, ctx).value();
+  for (auto& b : Input(5, 20)) ASSERT_TRUE(op->Process(*b).ok());
+  std::vector<int> kgs;
+  for (int kg = 0; kg < ctx.num_key_groups; kg += 3) kgs.push_back(kg);
+  std::vector<std::string> many;
+  ASSERT_TRUE(op->SnapshotKeyGroups(kgs, &many).ok());
+  ASSERT_EQ(many.size(), kgs.size());
+  for (size_t i = 0; i < kgs.size(); ++i) {
+    std::string one;
+    ASSERT_TRUE(op->SnapshotKeyGroup(kgs[i], &one).ok());
+    EXPECT_EQ(many[i], one) << "key group " << kgs[i];
+  }
+}
+
 TEST(KeyedStateTest, CorruptSnapshotIsRejected) {
   OperatorContext ctx;
   auto op = GroupAggregateOperator::Create(kSchema, {0}, {Count()}, 3, ctx).value();
