@@ -132,6 +132,31 @@ Status CancelJob(const std::string& server, const std::string& id) {
   return Status::Ok();
 }
 
+Status StopJob(const std::string& server, const std::string& id) {
+  SLUICE_ASSIGN_OR_RETURN(auto client, Connect(server));
+  auto res = client.Post("/api/v1/jobs/" + id + "/stop", "", "application/json");
+  if (!res) return Unreachable(server, res.error());
+  if (res->status == 404) return Status::NotFound(ErrorOf(res->body));
+  if (res->status != 200) return Status::InvalidArgument(ErrorOf(res->body));
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  int64_t savepoint = 0;
+  if (parser.parse(res->body).get(doc) == simdjson::SUCCESS) savepoint = Field<int64_t>(doc["savepoint"], 0);
+  std::printf("[INFO] Job %s stopped with savepoint %lld; continue it with `sluice job resume %s`.\n", id.c_str(),
+              static_cast<long long>(savepoint), id.c_str());
+  return Status::Ok();
+}
+
+Status ResumeJob(const std::string& server, const std::string& id) {
+  SLUICE_ASSIGN_OR_RETURN(auto client, Connect(server));
+  auto res = client.Post("/api/v1/jobs/" + id + "/resume", "", "application/json");
+  if (!res) return Unreachable(server, res.error());
+  if (res->status == 404) return Status::NotFound(ErrorOf(res->body));
+  if (res->status != 200) return Status::InvalidArgument(ErrorOf(res->body));
+  std::printf("[INFO] Job %s resumed from its savepoint.\n", id.c_str());
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddJobCommands(CLI::App& app, int* exit_code) {
@@ -145,6 +170,16 @@ void AddJobCommands(CLI::App& app, int* exit_code) {
   CLI::App* cancel = job->add_subcommand("cancel", "Stop a running job for good");
   cancel->add_option("id", *id, "The job id (from `sluice job list`)")->required();
   cancel->callback([server, id, exit_code] { *exit_code = ReportError(CancelJob(*server, *id)); });
+  CLI::App* stop = job->add_subcommand(
+      "stop", "Take a savepoint of a running job, publish its output and stop it (resume it later)");
+  stop->add_option("id", *id, "The job id")->required();
+  stop->add_flag("--savepoint")->description("Take a savepoint (always done; accepted for Flink users)");
+  stop->callback([server, id, exit_code] { *exit_code = ReportError(StopJob(*server, *id)); });
+  CLI::App* resume = job->add_subcommand("resume", "Continue a stopped job from its savepoint");
+  resume->add_option("id", *id, "The job id")->required();
+  resume->add_flag("--from-savepoint")
+      ->description("Resume from the job's savepoint (always done; accepted for Flink users)");
+  resume->callback([server, id, exit_code] { *exit_code = ReportError(ResumeJob(*server, *id)); });
 }
 
 }  // namespace sluice::cli

@@ -67,6 +67,20 @@ void AddJobRoutes(web::HttpServer& http, jobs::JobManager& jobs) {
     return web::HttpResponse{201,
                              info.ok() ? jobs::JobToJson(*info) + "\n" : "{\"id\":" + jobs::JsonString(*id) + "}\n"};
   });
+  http.Route("POST", "/api/v1/jobs/([0-9A-Za-z_-]+)/stop", [&jobs, error](const web::HttpRequest& r) {
+    auto savepoint = jobs.Stop(r.captures[0]);
+    if (!savepoint.ok())
+      return error(savepoint.status().code() == StatusCode::kNotFound ? 404 : 409, savepoint.status());
+    return web::HttpResponse{200, fmt::format("{{\"id\":{},\"state\":\"STOPPED\",\"savepoint\":{}}}\n",
+                                              jobs::JsonString(r.captures[0]), *savepoint)};
+  });
+  http.Route("POST", "/api/v1/jobs/([0-9A-Za-z_-]+)/resume", [&jobs, error](const web::HttpRequest& r) {
+    Status s = jobs.Resume(r.captures[0]);
+    if (s.code() == StatusCode::kNotFound) return error(404, s);
+    if (!s.ok()) return error(409, s);
+    auto info = jobs.Get(r.captures[0]);
+    return web::HttpResponse{200, info.ok() ? jobs::JobToJson(*info) + "\n" : "{}\n"};
+  });
   http.Route("DELETE", "/api/v1/jobs/([0-9A-Za-z_-]+)", [&jobs, error](const web::HttpRequest& r) {
     Status s = jobs.Cancel(r.captures[0]);
     if (s.code() == StatusCode::kNotFound) return error(404, s);

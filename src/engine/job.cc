@@ -724,8 +724,10 @@ void Job::CheckpointLoop() {
   std::unique_lock<std::mutex> lock(ck_mu_);
   auto stopped = [&] { return checkpoints_stopped_.load() || cancelled_.load(); };
   while (true) {
-    ck_cv_.wait_for(lock, interval, stopped);
+    ck_cv_.wait_for(lock, interval, [&] { return stopped() || savepoint_requested_; });
     if (stopped()) return;
+    const bool savepoint = savepoint_requested_;
+    savepoint_requested_ = false;
     pending_ = std::make_unique<PendingCheckpoint>();
     pending_->id = next_checkpoint_id_++;
     pending_->started_ms = SystemClock::Default()->NowMillis();
@@ -744,15 +746,39 @@ void Job::CheckpointLoop() {
     c.entries = std::move(pending_->entries);
     const int64_t started = pending_->started_ms;
     pending_.reset();
+    const int64_t id = c.id;
     lock.unlock();
     Status st = CompleteCheckpoint(std::move(c), started);
+    // A savepoint's output is published at once: the job is about to stop.
+    if (st.ok() && savepoint) st = PublishStored();
     lock.lock();
+    if (savepoint) {
+      savepoint_result_ = st.ok() ? Result<int64_t>(id) : Result<int64_t>(st);
+      ck_cv_.notify_all();
+    }
     if (!st.ok()) {
       lock.unlock();
       Fail(st.WithContext(fmt::format("job '{}': checkpoint", config_.job_name)));
       return;
     }
   }
+}
+
+Result<int64_t> Job::Savepoint() {
+  if (!store_) return Status::InvalidArgument("the job has no checkpoints ('execution.checkpointing.interval')");
+  std::unique_lock<std::mutex> lock(ck_mu_);
+  savepoint_result_.reset();
+  savepoint_requested_ = true;
+  ck_cv_.notify_all();
+  ck_cv_.wait(lock, [&] { return savepoint_result_.has_value() || checkpoints_stopped_.load() || cancelled_.load(); });
+  if (!savepoint_result_) return Status::Unavailable("the job ended before its savepoint was taken");
+  return *savepoint_result_;
+}
+
+Status Job::PublishStored() {
+  for (auto& [sink, handles] : unpublished_) SLUICE_RETURN_IF_ERROR(sink->Commit(unpublished_id_, handles));
+  unpublished_.clear();
+  return Status::Ok();
 }
 
 Status Job::CompleteCheckpoint(Checkpoint c, int64_t started_ms) {
@@ -763,10 +789,7 @@ Status Job::CompleteCheckpoint(Checkpoint c, int64_t started_ms) {
   // but a newest checkpoint lost to corruption is harmless: the one before
   // it is restored, whose output is exactly what was published, and the
   // rest is replayed.
-  if (!unpublished_.empty()) {
-    for (auto& [sink, handles] : unpublished_) SLUICE_RETURN_IF_ERROR(sink->Commit(unpublished_id_, handles));
-  }
-  unpublished_.clear();
+  SLUICE_RETURN_IF_ERROR(PublishStored());
   unpublished_id_ = c.id;
   for (const StageSpec& st : spec_.stages) {
     if (st.sink && std::find_if(unpublished_.begin(), unpublished_.end(),

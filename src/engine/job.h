@@ -147,6 +147,11 @@ class Job {
   // Bytes held by the queues between workers (fixed at creation).
   size_t QueueMemoryBytes() const;
   CheckpointStats checkpoint_stats() const;
+  // Takes a checkpoint now (a savepoint: the job is about to be stopped and
+  // resumed later, possibly by a newer Sluice or with another parallelism),
+  // publishes its output and returns its id once stored. Any thread, while
+  // Run() runs.
+  Result<int64_t> Savepoint();
 
  private:
   struct Reader;
@@ -169,6 +174,8 @@ class Job {
   Status SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out);
   void Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries);
   void StopCheckpoints();
+  // Commits the sinks for the newest stored checkpoint (checkpoint thread).
+  Status PublishStored();
 
   JobSpec spec_;
   JobConfig config_;
@@ -191,7 +198,9 @@ class Job {
   std::atomic<bool> checkpoints_stopped_{false};  // a source drained (or the job ends): no more checkpoints
   mutable std::mutex ck_mu_;
   std::condition_variable ck_cv_;
-  std::unique_ptr<PendingCheckpoint> pending_;  // under ck_mu_
+  std::unique_ptr<PendingCheckpoint> pending_;       // under ck_mu_
+  bool savepoint_requested_ = false;                 // under ck_mu_
+  std::optional<Result<int64_t>> savepoint_result_;  // under ck_mu_
   int64_t next_checkpoint_id_ = 1;
   CheckpointStats stats_;  // under ck_mu_
   // The newest stored checkpoint's sink handles, published when the next one

@@ -24,6 +24,7 @@ const char* JobStateName(JobState s) {
     case JobState::kFinished: return "FINISHED";
     case JobState::kFailed: return "FAILED";
     case JobState::kCancelled: return "CANCELLED";
+    case JobState::kStopped: return "STOPPED";
   }
   return "UNKNOWN";
 }
@@ -93,6 +94,7 @@ struct JobManager::Entry {
   engine::Job* job = nullptr;  // while its dataflow runs
   engine::CheckpointStats last_checkpoints;
   bool cancel_requested = false;
+  bool stop_requested = false;
   bool shutting_down = false;
 };
 
@@ -136,6 +138,8 @@ void JobManager::RunEntry(const std::shared_ptr<Entry>& e) {
     // The server stops: the stored state stays RUNNING, so it resumes.
   } else if (e->cancel_requested) {
     e->state = JobState::kCancelled;
+  } else if (e->stop_requested) {
+    e->state = JobState::kStopped;
   } else if (st.ok()) {
     e->state = JobState::kFinished;
     (void)StoreState(*e, "FINISHED");
@@ -216,6 +220,8 @@ Status JobManager::ResumeStored() {
     std::lock_guard<std::mutex> lock(e->mu);
     if (s == "FINISHED") {
       e->state = JobState::kFinished;
+    } else if (s == "STOPPED") {
+      e->state = JobState::kStopped;
     } else if (s == "CANCELLED") {
       e->state = JobState::kCancelled;
     } else {
@@ -226,14 +232,15 @@ Status JobManager::ResumeStored() {
   return Status::Ok();
 }
 
+Result<std::shared_ptr<JobManager::Entry>> JobManager::Find(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return Status::NotFound(fmt::format("no job {}", id));
+  return it->second;
+}
+
 Status JobManager::Cancel(const std::string& id) {
-  std::shared_ptr<Entry> e;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = jobs_.find(id);
-    if (it == jobs_.end()) return Status::NotFound(fmt::format("no job {}", id));
-    e = it->second;
-  }
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<Entry> e, Find(id));
   {
     std::lock_guard<std::mutex> lock(e->mu);
     if (e->state != JobState::kRunning && e->state != JobState::kStarting) {
@@ -245,6 +252,60 @@ Status JobManager::Cancel(const std::string& id) {
   e->session->Cancel();
   if (e->thread.joinable()) e->thread.join();
   SLUICE_LOG_INFO("jobs", "job {} cancelled", id);
+  return Status::Ok();
+}
+
+Result<int64_t> JobManager::Stop(const std::string& id) {
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<Entry> e, Find(id));
+  engine::Job* job;
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    if (e->state != JobState::kRunning || !e->job) {
+      return Status::InvalidArgument(fmt::format("job {} is {}, not running", id, JobStateName(e->state)));
+    }
+    job = e->job;
+    e->stop_requested = true;  // the job pointer stays valid until RunEntry sees the session end
+  }
+  auto savepoint = job->Savepoint();
+  if (!savepoint.ok()) {
+    std::lock_guard<std::mutex> lock(e->mu);
+    e->stop_requested = false;
+    return savepoint.status().WithContext(fmt::format("job {}: savepoint", id));
+  }
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    SLUICE_RETURN_IF_ERROR(StoreState(*e, "STOPPED"));
+  }
+  e->session->Cancel();
+  if (e->thread.joinable()) e->thread.join();
+  SLUICE_LOG_INFO("jobs", "job {} stopped with savepoint {}", id, *savepoint);
+  return *savepoint;
+}
+
+Status JobManager::Resume(const std::string& id) {
+  SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<Entry> e, Find(id));
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    if (e->state != JobState::kStopped) {
+      return Status::InvalidArgument(
+          fmt::format("job {} is {}; only a STOPPED job resumes", id, JobStateName(e->state)));
+    }
+    e->state = JobState::kStarting;
+    e->stop_requested = false;
+    e->error.clear();
+    SLUICE_RETURN_IF_ERROR(StoreState(*e, "RUNNING"));
+  }
+  if (e->thread.joinable()) e->thread.join();
+  SLUICE_RETURN_IF_ERROR(Start(e));
+  SLUICE_RETURN_IF_ERROR(AwaitRunning(e));
+  SLUICE_LOG_INFO("jobs", "job {} resumed", id);
+  return Status::Ok();
+}
+
+Status JobManager::AwaitRunning(const std::shared_ptr<Entry>& e) {
+  std::unique_lock<std::mutex> lock(e->mu);
+  e->cv.wait(lock, [&] { return e->state != JobState::kStarting; });
+  if (e->state == JobState::kFailed) return e->failure;
   return Status::Ok();
 }
 

@@ -15,7 +15,7 @@
 
 namespace sluice::jobs {
 
-enum class JobState { kStarting, kRunning, kFinished, kFailed, kCancelled };
+enum class JobState { kStarting, kRunning, kFinished, kFailed, kCancelled, kStopped };
 // "STARTING", "RUNNING", ... as Flink's REST API spells job states.
 const char* JobStateName(JobState s);
 
@@ -35,7 +35,7 @@ struct JobInfo {
 // 'execution.checkpointing.interval' otherwise, stored under
 // <data_dir>/checkpoints/<id>. Jobs are kept under <data_dir>/jobs/<id>/
 // (script.sql, submitted_ms and a `state` file — RUNNING, FINISHED,
-// CANCELLED or "FAILED <why>" — each written atomically), so a server that
+// CANCELLED, STOPPED or "FAILED <why>" — each written atomically), so a server that
 // crashed or was stopped resumes the jobs that were running, each from its
 // last completed checkpoint, by itself.
 //
@@ -58,6 +58,12 @@ class JobManager {
   Result<std::string> Submit(const std::string& script);
   // Stops a running job for good (its state becomes CANCELLED).
   Status Cancel(const std::string& id);
+  // Takes a savepoint of a running job, publishes its output and stops it
+  // (STOPPED); returns the savepoint's checkpoint id. Resume() continues it
+  // from there — after a server upgrade, or with another 'parallelism' SET
+  // in the resumed script's session (key groups are redistributed).
+  Result<int64_t> Stop(const std::string& id);
+  Status Resume(const std::string& id);
   std::vector<JobInfo> List() const;
   Result<JobInfo> Get(const std::string& id) const;
   void Shutdown();
@@ -65,6 +71,9 @@ class JobManager {
  private:
   struct Entry;
   Status Start(const std::shared_ptr<Entry>& e);
+  // Waits until a started job runs or fails before running.
+  Status AwaitRunning(const std::shared_ptr<Entry>& e);
+  Result<std::shared_ptr<Entry>> Find(const std::string& id) const;
   void RunEntry(const std::shared_ptr<Entry>& e);
   Status StoreState(const Entry& e, const std::string& state) const;
   JobInfo InfoOf(const Entry& e) const;
