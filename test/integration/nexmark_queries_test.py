@@ -18,6 +18,7 @@ import sys
 import sqlite3
 import tempfile
 import json
+import re
 
 from sluice_server import run
 
@@ -27,7 +28,7 @@ EVENTS = 10_000
 # Events per second of event time: 10 000 events span 50 s, so q5 sees ~30
 # hop windows and q7 six tumbling windows (the default 10 000/s would give 1 s).
 RATE = 200
-QUERIES = ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q18", "q20"]
+QUERIES = ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q15", "q16", "q17", "q18", "q20", "q21", "q22"]
 # Queries the planner may still reject (skipped, with its message); empty
 # since multi-stage plans landed: every query above must plan.
 MAY_BE_UNSUPPORTED = set()
@@ -44,7 +45,12 @@ KINDS = {
     "q7": "iiits",
     "q8": "ist",
     "q9": "issiittiis" + "iiits",
+    "q15": "s" + "i" * 12,
+    "q16": "sss" + "i" * 12,
+    "q17": "is" + "i" * 8,
     "q18": "iiissts",
+    "q21": "iiiss",
+    "q22": "iiissss",
     "q20": "iiissts" + "ssiittiis",
 }
 
@@ -71,8 +77,61 @@ def bid_row(b):
     return (b["auction"], b["bidder"], b["price"], ms(b["dateTime"]), b["extra"])
 
 
+def rank_of(price):
+    return 1 if price < 10000 else 2 if price < 1000000 else 3
+
+
+def day_stats(rows):
+    """q15/q16's counts: bids, distinct bidders, distinct auctions — in all
+    and per price rank (FILTER (WHERE ...))."""
+    out = [len(rows)] + [sum(1 for b in rows if rank_of(b["price"]) == r) for r in (1, 2, 3)]
+    for field in ("bidder", "auction"):
+        out.append(len({b[field] for b in rows}))
+        out += [len({b[field] for b in rows if rank_of(b["price"]) == r}) for r in (1, 2, 3)]
+    return out
+
+
+def split_index(s, delim, i):
+    """Flink's SPLIT_INDEX: tokens of a whole-separator split, NULL out of range."""
+    parts = s.split(delim) if s else []
+    return parts[i] if i < len(parts) else None
+
+
 def reference(query, persons, auctions, bids):
     """The query's final result as a Counter of rows, computed directly."""
+    if query in ("q15", "q16", "q17"):
+        groups = collections.defaultdict(list)
+        for b in bids:
+            day = b["dateTime"][:10]
+            key = (day,) if query == "q15" else (b["channel"], day) if query == "q16" else (b["auction"], day)
+            groups[key].append(b)
+        out = collections.Counter()
+        for key, rows in groups.items():
+            if query == "q15":
+                out[key + tuple(day_stats(rows))] += 1
+            elif query == "q16":
+                minute = max(b["dateTime"][11:16] for b in rows)
+                out[(key[0], key[1], minute) + tuple(day_stats(rows))] += 1
+            else:
+                prices = [b["price"] for b in rows]
+                counts = [len(rows)] + [sum(1 for p in prices if rank_of(p) == r) for r in (1, 2, 3)]
+                out[key + tuple(counts) + (min(prices), max(prices), sum(prices) // len(prices), sum(prices))] += 1
+        return out
+    if query == "q21":
+        out = collections.Counter()
+        ids = {"apple": "0", "google": "1", "facebook": "2", "baidu": "3"}
+        for b in bids:
+            m = re.search(r"(&|^)channel_id=([^&]*)", b["url"])
+            extracted = m.group(2) if m else None
+            channel = b["channel"].lower()
+            if extracted is None and channel not in ids:
+                continue
+            out[(b["auction"], b["bidder"], b["price"], b["channel"], ids.get(channel, extracted))] += 1
+        return out
+    if query == "q22":
+        return collections.Counter((b["auction"], b["bidder"], b["price"], b["channel"],
+                                    split_index(b["url"], "/", 3), split_index(b["url"], "/", 4),
+                                    split_index(b["url"], "/", 5)) for b in bids)
     if query == "q0":
         return collections.Counter(bid_row(b) for b in bids)
     if query == "q1":
