@@ -163,12 +163,16 @@ bool IsAggregateCall(const Expr& e) {
 }
 
 void CollectAggregates(const Expr& e, std::vector<const FunctionCallExpr*>* out) {
-  if (IsAggregateCall(e)) {
+  CollectCalls(e, IsAggregateCall, out);
+}
+
+void CollectCalls(const Expr& e, bool (*match)(const Expr&), std::vector<const FunctionCallExpr*>* out) {
+  if (match(e)) {
     out->push_back(&e.As<FunctionCallExpr>());
     return;
   }
   auto visit = [&](const ExprPtr& p) {
-    if (p) CollectAggregates(*p, out);
+    if (p) CollectCalls(*p, match, out);
   };
   switch (e.kind) {
     case ExprKind::kUnary: visit(e.As<UnaryExpr>().operand); break;

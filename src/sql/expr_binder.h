@@ -44,6 +44,8 @@ engine::Expr ColRef(int index, std::string name);
 bool IsAggregateCall(const Expr& e);
 // Appends every aggregate call under `e` (not descending into them).
 void CollectAggregates(const Expr& e, std::vector<const FunctionCallExpr*>* out);
+// The outermost calls in `e` (not below a match) for which `match` is true.
+void CollectCalls(const Expr& e, bool (*match)(const Expr&), std::vector<const FunctionCallExpr*>* out);
 // The milliseconds of an INTERVAL literal.
 Result<int64_t> IntervalMillis(const Expr& e, std::string_view source);
 

@@ -565,6 +565,38 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   return q;
 }
 
+Result<engine::WindowSpec> Planner::LegacyGroupWindow(const FunctionCallExpr& call, const PlannedQuery& q) const {
+  const std::string fn = UpperName(call.name);
+  const size_t intervals = fn == "HOP" ? 2 : 1;
+  if (call.args.size() != 1 + intervals) {
+    return Error(call.pos, fmt::format("{} takes (time_attribute, {})", fn,
+                                       fn == "HOP"       ? "slide, size"
+                                       : fn == "SESSION" ? "gap"
+                                                         : "size"));
+  }
+  ExprBinder binder(source(), &q.scope);
+  SLUICE_ASSIGN_OR_RETURN(engine::Expr t, binder.Bind(*call.args[0]));
+  if (t.node().kind != engine::ExprKind::kColumn || t.node().column_index != q.time_column || q.time_column < 0) {
+    return Error(call.args[0]->pos,
+                 fmt::format("{}'s first argument must be the input's event-time attribute (WATERMARK FOR ...)", fn));
+  }
+  std::vector<int64_t> ms;
+  for (size_t i = 1; i <= intervals; ++i) {
+    SLUICE_ASSIGN_OR_RETURN(int64_t v, IntervalMillis(*call.args[i], source()));
+    if (v <= 0) return Error(call.args[i]->pos, "window sizes must be positive");
+    ms.push_back(v);
+  }
+  engine::WindowSpec w;
+  if (fn == "TUMBLE") {
+    w = engine::WindowSpec::Tumble(std::chrono::milliseconds(ms[0]));
+  } else if (fn == "HOP") {
+    w = engine::WindowSpec::Hop(std::chrono::milliseconds(ms[1]), std::chrono::milliseconds(ms[0]));
+  } else {
+    w = engine::WindowSpec::Session(std::chrono::milliseconds(ms[0]));
+  }
+  return w;
+}
+
 Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* where, PlannedQuery q) {
   bool windowed = q.pending_window.has_value();
   const bool updating_input = q.changelog == PlannedQuery::Changelog::kUpdating;
@@ -601,6 +633,27 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   // passes window_end, so a 1 ms tumbling window on that time, keyed by the
   // grouping columns (both window columns among them), fires each window's
   // group exactly once, when the window closes.
+  // Flink's legacy group windows: GROUP BY TUMBLE(ts, size) | HOP(ts, slide,
+  // size) | SESSION(ts, gap)[, keys] with TUMBLE_START(...), _END and
+  // _ROWTIME in the SELECT list — the same window aggregation as the TVFs.
+  const Expr* group_window = nullptr;
+  if (!windowed) {
+    for (const Expr* g : group_exprs) {
+      if (g->kind != ExprKind::kFunctionCall) continue;
+      const std::string fn = UpperName(g->As<FunctionCallExpr>().name);
+      if (fn != "TUMBLE" && fn != "HOP" && fn != "SESSION") continue;
+      if (group_window) return Error(g->pos, "a GROUP BY takes one group window");
+      group_window = g;
+    }
+    if (group_window) {
+      if (updating_input)
+        return Error(group_window->pos, "a window aggregation over an updating input is not supported");
+      SLUICE_ASSIGN_OR_RETURN(engine::WindowSpec w, LegacyGroupWindow(group_window->As<FunctionCallExpr>(), q));
+      q.pending_window = w;
+      q.pending_window_text = fmt::format("{}], time=[{}", w.ToString(), q.scope.schema.field(q.time_column).name);
+      windowed = true;
+    }
+  }
   bool rewindow = false;
   if (!windowed && q.window_columns && !updating_input) {
     bool start = false, end = false;
@@ -615,7 +668,11 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   }
   const std::optional<PlannedQuery::WindowColumns> input_windows = q.window_columns;
   for (const Expr* g : group_exprs) {
-    if (windowed && (IsColumnNamed(*g, "window_start") || IsColumnNamed(*g, "window_end"))) {
+    if (g == group_window) {
+      has_start = has_end = true;
+      continue;
+    }
+    if (windowed && !group_window && (IsColumnNamed(*g, "window_start") || IsColumnNamed(*g, "window_end"))) {
       (IsColumnNamed(*g, "window_start") ? has_start : has_end) = true;
       continue;
     }
@@ -798,7 +855,33 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   for (size_t i = 0; i < agg_texts.size(); ++i)
     after.Substitute(agg_texts[i],
                      ColRef(first_agg + static_cast<int>(i), post.schema.field(first_agg + static_cast<int>(i)).name));
-  if (windowed && !rewindow) {
+  if (group_window) {
+    // TUMBLE_START(ts, ...) and friends: the window's columns.
+    std::vector<const FunctionCallExpr*> props;
+    auto is_property = +[](const Expr& e) {
+      if (e.kind != ExprKind::kFunctionCall) return false;
+      const std::string n = UpperName(e.As<FunctionCallExpr>().name);
+      for (const char* w : {"TUMBLE_", "HOP_", "SESSION_"}) {
+        if (n.rfind(w, 0) != 0) continue;
+        const std::string rest = n.substr(std::string(w).size());
+        return rest == "START" || rest == "END" || rest == "ROWTIME";
+      }
+      return false;
+    };
+    for (const auto& item : select.items) CollectCalls(*item.expr, is_property, &props);
+    if (select.having) CollectCalls(*select.having, is_property, &props);
+    const std::string fn = UpperName(group_window->As<FunctionCallExpr>().name);
+    for (const FunctionCallExpr* p : props) {
+      const std::string n = UpperName(p->name);
+      if (n.rfind(fn + "_", 0) != 0) {
+        return Error(p->pos, fmt::format("{} does not match the GROUP BY's {} window", n, fn));
+      }
+      const std::string rest = n.substr(fn.size() + 1);
+      engine::Expr col = rest == "START" ? ColRef(num_keys, "window_start") : ColRef(num_keys + 1, "window_end");
+      after.Substitute(Unparse(*p), rest == "ROWTIME" ? col - engine::Lit(int64_t{1}) : col);
+    }
+  }
+  if (windowed && !rewindow && !group_window) {
     after.Substitute(QuoteIdentifier("window_start"), ColRef(num_keys, "window_start"));
     after.Substitute(QuoteIdentifier("window_end"), ColRef(num_keys + 1, "window_end"));
     after.Substitute(QuoteIdentifier("window_time"), ColRef(num_keys + 1, "window_end") - engine::Lit(int64_t{1}));

@@ -93,6 +93,8 @@ class Planner {
   Result<PlannedQuery> PlanBody(const QueryBody& body);
   Result<PlannedQuery> PlanSelect(const Select& select);
   Result<PlannedQuery> PlanAggregate(const Select& select, const Expr* where, PlannedQuery q);
+  // GROUP BY TUMBLE(ts, size) / HOP(ts, slide, size) / SESSION(ts, gap).
+  Result<engine::WindowSpec> LegacyGroupWindow(const FunctionCallExpr& call, const PlannedQuery& q) const;
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
   Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);

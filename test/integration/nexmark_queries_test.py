@@ -28,7 +28,7 @@ EVENTS = 10_000
 # Events per second of event time: 10 000 events span 50 s, so q5 sees ~30
 # hop windows and q7 six tumbling windows (the default 10 000/s would give 1 s).
 RATE = 200
-QUERIES = ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q15", "q16", "q17", "q18", "q20", "q21", "q22"]
+QUERIES = ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q11", "q15", "q16", "q17", "q18", "q20", "q21", "q22"]
 # Queries the planner may still reject (skipped, with its message); empty
 # since multi-stage plans landed: every query above must plan.
 MAY_BE_UNSUPPORTED = set()
@@ -45,6 +45,7 @@ KINDS = {
     "q7": "iiits",
     "q8": "ist",
     "q9": "issiittiis" + "iiits",
+    "q11": "iitt",
     "q15": "s" + "i" * 12,
     "q16": "sss" + "i" * 12,
     "q17": "is" + "i" * 8,
@@ -99,6 +100,24 @@ def split_index(s, delim, i):
 
 def reference(query, persons, auctions, bids):
     """The query's final result as a Counter of rows, computed directly."""
+    if query == "q11":
+        # Sessions per bidder: a bid joins the session when it comes before
+        # the session's last bid + 10 s; the session ends there.
+        out = collections.Counter()
+        by_bidder = collections.defaultdict(list)
+        for b in bids:
+            by_bidder[b["bidder"]].append(ms(b["dateTime"]))
+        for bidder, times in by_bidder.items():
+            times.sort()
+            start, end, n = times[0], times[0] + 10_000, 0
+            for t in times:
+                if t >= end:
+                    out[(bidder, n, start, end)] += 1
+                    start, n = t, 0
+                end = max(end, t + 10_000)
+                n += 1
+            out[(bidder, n, start, end)] += 1
+        return out
     if query in ("q15", "q16", "q17"):
         groups = collections.defaultdict(list)
         for b in bids:
