@@ -10,6 +10,7 @@
 #include "engine/group_aggregate_operator.h"
 #include "engine/interval_join_operator.h"
 #include "engine/rank_operators.h"
+#include "engine/union_operator.h"
 #include "engine/window_operator.h"
 #include "sql/computed_source.h"
 #include "sql/duration.h"
@@ -251,11 +252,105 @@ Result<PlannedQuery> Planner::PlanBody(const QueryBody& body) {
   switch (body.kind) {
     case QueryBodyKind::kSelect: return PlanSelect(body.As<Select>());
     case QueryBodyKind::kNested: return PlanQuery(*body.As<NestedQuery>().query);
-    case QueryBodyKind::kSetOperation:
-      return Error(body.pos, "UNION, INTERSECT and EXCEPT are not supported by the SQL planner yet");
+    case QueryBodyKind::kSetOperation: return PlanSetOperation(body.As<SetOperation>());
     case QueryBodyKind::kValues: return Error(body.pos, "VALUES is not supported yet; read rows from a table");
   }
   return Error(body.pos, "unsupported query");
+}
+
+namespace {
+
+// The type both sides of a UNION ALL column convert to, if any: numbers
+// widen (INT → BIGINT → DOUBLE); other types must be equal.
+std::optional<engine::DataType> UnionType(engine::DataType a, engine::DataType b) {
+  if (a == b) return a;
+  auto rank = [](engine::DataType t) {
+    return t == engine::DataType::kInt32    ? 1
+           : t == engine::DataType::kInt64  ? 2
+           : t == engine::DataType::kDouble ? 3
+                                            : 0;
+  };
+  if (rank(a) == 0 || rank(b) == 0) return std::nullopt;
+  return rank(a) > rank(b) ? a : b;
+}
+
+}  // namespace
+
+Result<PlannedQuery> Planner::PlanSetOperation(const SetOperation& op) {
+  if (op.op != SetOpKind::kUnion) return Error(op.pos, "INTERSECT and EXCEPT are not supported yet");
+  if (op.quantifier != SetQuantifier::kAll) {
+    return Error(op.pos,
+                 "UNION (DISTINCT) is not supported yet; write UNION ALL, with SELECT DISTINCT over it if "
+                 "duplicates must go");
+  }
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery left, PlanBody(*op.left));
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery right, PlanBody(*op.right));
+  if (left.pending_window || right.pending_window) {
+    return Error(op.pos, "a window table function must be aggregated before a UNION ALL");
+  }
+  const int n = left.scope.schema.size();
+  if (right.scope.schema.size() != n) {
+    return Error(op.pos,
+                 fmt::format("UNION ALL of {} columns ({}) and {} columns ({})", n, JoinNames(left.scope.schema),
+                             right.scope.schema.size(), JoinNames(right.scope.schema)));
+  }
+  // Columns of different numeric types widen on the narrower side.
+  for (PlannedQuery* side : {&left, &right}) {
+    const PlannedQuery& other = side == &left ? right : left;
+    std::vector<engine::Projection> casts;
+    bool needed = false;
+    for (int i = 0; i < n; ++i) {
+      const engine::Field& f = side->scope.schema.field(i);
+      auto t = UnionType(f.type, other.scope.schema.field(i).type);
+      if (!t) {
+        return Error(op.pos,
+                     fmt::format("UNION ALL: column {} ({}) is {} on the left and {} on the right; CAST one "
+                                 "side",
+                                 i + 1, left.scope.schema.field(i).name, SqlTypeName(left.scope.schema.field(i).type),
+                                 SqlTypeName(right.scope.schema.field(i).type)));
+      }
+      engine::Expr col = ColRef(i, f.name);
+      if (*t != f.type) {
+        col = engine::Cast(col, *t);
+        needed = true;
+      }
+      casts.push_back({col, f.name});
+    }
+    if (needed) {
+      SLUICE_RETURN_IF_ERROR(
+          AddCalc(side, engine::Expr(), casts, side->scope.qualifiers, "Calc(select=[" + ProjectionText(casts) + "])"));
+    }
+  }
+  PlannedQuery q;
+  q.graph = left.graph;
+  const int left_stage = static_cast<int>(q.graph.stages.size()) - 1;
+  const int right_stage = q.graph.Append(right.graph) + static_cast<int>(right.graph.stages.size()) - 1;
+  // Rows spread over workers by all their columns: a union has no key.
+  std::vector<int> all(n);
+  for (int i = 0; i < n; ++i) all[i] = i;
+  engine::StageSpec stage;
+  stage.inputs.push_back(engine::StageInput{left_stage, all, nullptr});
+  stage.inputs.push_back(engine::StageInput{right_stage, all, nullptr});
+  stage.join = [](const engine::Schema& l, const engine::Schema& r,
+                  const engine::OperatorContext&) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+    SLUICE_ASSIGN_OR_RETURN(auto op, engine::UnionOperator::Create(l, r));
+    return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
+  };
+  q.graph.stages.push_back(std::move(stage));
+  q.scope = left.scope;
+  q.scope.qualifiers.assign(n, "");
+  // Event time survives when both sides carry it in the same column.
+  q.time_column = left.time_column >= 0 && left.time_column == right.time_column ? left.time_column : -1;
+  q.changelog =
+      left.changelog == PlannedQuery::Changelog::kUpdating || right.changelog == PlannedQuery::Changelog::kUpdating
+          ? PlannedQuery::Changelog::kUpdating
+          : PlannedQuery::Changelog::kAppendOnly;
+  q.plan = left.plan;
+  std::string right_plan;
+  for (size_t i = right.plan.size(); i-- > 0;) right_plan += right.plan[i] + (i ? " <- " : "");
+  q.plan.push_back(fmt::format("Exchange(hash=[all columns]), right input: [{}]", right_plan));
+  q.plan.push_back("Union(all=[true])");
+  return q;
 }
 
 Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {

@@ -92,6 +92,7 @@ class Planner {
   Result<PlannedQuery> PlanQueryBody(const Query& query);
   Result<PlannedQuery> PlanBody(const QueryBody& body);
   Result<PlannedQuery> PlanSelect(const Select& select);
+  Result<PlannedQuery> PlanSetOperation(const SetOperation& op);
   Result<PlannedQuery> PlanAggregate(const Select& select, const Expr* where, PlannedQuery q);
   // GROUP BY TUMBLE(ts, size) / HOP(ts, slide, size) / SESSION(ts, gap).
   Result<engine::WindowSpec> LegacyGroupWindow(const FunctionCallExpr& call, const PlannedQuery& q) const;
