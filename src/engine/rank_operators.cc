@@ -222,14 +222,24 @@ Result<std::unique_ptr<TopNOperator>> TopNOperator::Create(const Schema& input, 
   return std::unique_ptr<TopNOperator>(new TopNOperator(input, std::move(spec), ctx));
 }
 
+namespace {
+Schema WithRank(const Schema& input, const std::string& rank_column) {
+  if (rank_column.empty()) return input;
+  std::vector<Field> fields = input.fields();
+  fields.push_back({rank_column, DataType::kInt64});
+  return Schema(fields);
+}
+}  // namespace
+
 TopNOperator::TopNOperator(const Schema& input, TopNSpec spec, const OperatorContext& ctx)
-    : schema_(input),
+    : input_(input),
+      schema_(WithRank(input, spec.rank_column)),
       spec_(std::move(spec)),
       keys_(spec_.key_columns),
       rows_(AllColumns(input)),
       table_(8 + kTopNSlot * spec_.n),
       num_key_groups_(ctx.num_key_groups),
-      out_(input, ctx.batch_capacity) {}
+      out_(schema_, ctx.batch_capacity) {}
 
 double TopNOperator::OrderValue(const Batch& b, int column, int row) const {
   const Column& c = b.column(column);
@@ -240,7 +250,7 @@ double TopNOperator::OrderValue(const Batch& b, int column, int row) const {
   }
 }
 
-Status TopNOperator::EmitStored(RowKind kind, std::string_view row) {
+Status TopNOperator::EmitStored(RowKind kind, std::string_view row, int64_t rank) {
   if (out_.num_rows() == out_.capacity()) {
     SLUICE_RETURN_IF_ERROR(Emit(out_));
     out_.Clear();
@@ -248,7 +258,12 @@ Status TopNOperator::EmitStored(RowKind kind, std::string_view row) {
   const int r = out_.num_rows();
   out_.set_num_rows(r + 1);
   if (kind != RowKind::kInsert || out_.has_row_kinds()) out_.mutable_row_kinds()[r] = kind;
-  KeyEncoder::Decode(row, schema_, &out_, 0, r);
+  KeyEncoder::Decode(row, input_, &out_, 0, r);
+  if (!spec_.rank_column.empty()) {
+    Column& c = out_.column(input_.size());
+    c.SetValidity(r, true);
+    c.data<int64_t>()[r] = rank;
+  }
   return Status::Ok();
 }
 
@@ -294,17 +309,28 @@ Status TopNOperator::Process(Batch& batch) {
       }
     }
     if (pos >= static_cast<uint32_t>(spec_.n)) continue;  // not in the top N
-    if (count == static_cast<uint32_t>(spec_.n)) {
-      uint8_t* last = p + 8 + (count - 1) * kTopNSlot;
+    auto stored = [&](uint32_t i) {
       uint32_t off, len;
-      std::memcpy(&off, last + 16, 4);
-      std::memcpy(&len, last + 20, 4);
-      SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kDelete, table_.LoadBytes(off, len)));
+      std::memcpy(&off, p + 8 + i * kTopNSlot + 16, 4);
+      std::memcpy(&len, p + 8 + i * kTopNSlot + 20, 4);
+      return std::pair<std::string_view, uint32_t>(table_.LoadBytes(off, len), len);
+    };
+    if (count == static_cast<uint32_t>(spec_.n)) {
+      auto [last, len] = stored(count - 1);
+      SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kDelete, last, count));
       garbage_ += len;
       --count;
     }
+    if (!spec_.rank_column.empty()) {
+      // The rows below the newcomer move down one rank.
+      for (uint32_t i = pos; i < count; ++i) {
+        const std::string_view moved = stored(i).first;
+        SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kUpdateBefore, moved, i + 1));
+        SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kUpdateAfter, moved, i + 2));
+      }
+    }
     const std::string_view row = rows_.key(k);
-    SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kInsert, row));
+    SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kInsert, row, pos + 1));
     const uint32_t off = table_.StoreBytes(row);
     const uint32_t len = static_cast<uint32_t>(row.size());
     p = table_.payload(e);
@@ -387,7 +413,7 @@ Status TopNOperator::RestoreKeyGroup(int kg, std::string_view data) {
   if (!r.Get(&version) || version != kTopNSnapshotVersion || !r.Get(&keys)) {
     return Status::Corruption(fmt::format("top-n snapshot of key group {}: bad header", kg));
   }
-  Batch one(schema_, 1);
+  Batch one(input_, 1);
   for (uint32_t k = 0; k < keys; ++k) {
     uint32_t count;
     if (!r.Get(&count)) return Status::Corruption("top-n snapshot: truncated key");

@@ -34,6 +34,10 @@ struct TopNSpec {
   // (ORDER BY price DESC, ts ASC). -1: ties keep arrival order.
   int then_column = -1;
   bool then_descending = false;
+  // When set: a BIGINT column of this name is appended with each row's rank
+  // (1..N), and a newcomer that pushes rows down re-emits them with their
+  // new rank (-U/+U), as Flink's ROW_NUMBER() with its column selected.
+  std::string rank_column;
 };
 
 // Both operators keep whole rows per key, encoded as bytes in their table's
@@ -86,10 +90,11 @@ class TopNOperator : public Operator, public KeyedState {
 
  private:
   TopNOperator(const Schema& input, TopNSpec spec, const OperatorContext& ctx);
-  Status EmitStored(RowKind kind, std::string_view row);
+  Status EmitStored(RowKind kind, std::string_view row, int64_t rank);
   double OrderValue(const Batch& b, int column, int row) const;
 
-  Schema schema_;
+  Schema input_;
+  Schema schema_;  // input_, plus the rank column when asked for
   TopNSpec spec_;
   KeyEncoder keys_;
   KeyEncoder rows_;

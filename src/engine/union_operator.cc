@@ -11,9 +11,8 @@ Result<std::unique_ptr<UnionOperator>> UnionOperator::Create(const Schema& left,
   }
   for (int i = 0; i < left.size(); ++i) {
     if (left.field(i).type != right.field(i).type) {
-      return Status::InvalidArgument(fmt::format("UNION ALL: column {} is {} on the left and {} on the right",
-                                                 i + 1, DataTypeName(left.field(i).type),
-                                                 DataTypeName(right.field(i).type)));
+      return Status::InvalidArgument(fmt::format("UNION ALL: column {} is {} on the left and {} on the right", i + 1,
+                                                 DataTypeName(left.field(i).type), DataTypeName(right.field(i).type)));
     }
   }
   return std::unique_ptr<UnionOperator>(new UnionOperator(left));

@@ -567,8 +567,16 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
         (b.op == BinaryOp::kEq || b.op == BinaryOp::kLtEq || b.op == BinaryOp::kLt)) {
       int64_t v = std::atoll(b.right->As<LiteralExpr>().text.c_str());
       if (b.op != BinaryOp::kEq || v == 1) {
-        rank_filter_ =
-            RankFilter{b.left->As<ColumnRefExpr>().name.parts.back().name, b.op == BinaryOp::kLt ? v - 1 : v};
+        const std::string column = b.left->As<ColumnRefExpr>().name.parts.back().name;
+        bool selected = false;
+        for (const SelectItem& item : select.items) {
+          if (item.expr->kind == ExprKind::kStar && item.expr->As<StarExpr>().qualifier.parts.empty()) selected = true;
+          if (item.expr->kind == ExprKind::kColumnRef &&
+              item.expr->As<ColumnRefExpr>().name.parts.back().name == column) {
+            selected = true;
+          }
+        }
+        rank_filter_ = RankFilter{column, b.op == BinaryOp::kLt ? v - 1 : v, selected};
       }
     }
   }
@@ -595,7 +603,7 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
                    "k ORDER BY ts) AS rn FROM t) WHERE rn = 1");
     }
     rank_filter_consumed_ = true;
-    return PlanRank(select, where, *row_number, offered->n, std::move(q));
+    return PlanRank(select, where, *row_number, *offered, std::move(q));
   }
   std::vector<const FunctionCallExpr*> aggs;
   for (const auto& item : select.items) CollectAggregates(*item.expr, &aggs);
@@ -1007,8 +1015,9 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   return q;
 }
 
-Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number, int64_t n,
-                                       PlannedQuery q) {
+Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number,
+                                       const RankFilter& filter, PlannedQuery q) {
+  const int64_t n = filter.n;
   const auto& call = row_number.expr->As<FunctionCallExpr>();
   const WindowSpec& over = *call.over;
   if (q.changelog == PlannedQuery::Changelog::kUpdating) {
@@ -1026,8 +1035,13 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
   }
   // The other select items must be plain columns of the input (SELECT *, or a list of columns).
   std::vector<engine::Projection> cols;
+  // The rank column, when the outer query selects it (filled in below: the
+  // top-N operator's last column, or 1 after a deduplication).
   for (const SelectItem& item : inner.items) {
-    if (&item == &row_number) continue;
+    if (&item == &row_number) {
+      if (filter.selected) cols.push_back({engine::Expr(), row_number.alias->name});
+      continue;
+    }
     if (item.expr->kind == ExprKind::kStar) {
       const auto& star = item.expr->As<StarExpr>();
       const std::string qual = star.qualifier.parts.empty() ? "" : star.qualifier.parts.back().name;
@@ -1088,6 +1102,9 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
     q.plan.push_back(fmt::format("Deduplicate(keep=[{} row], key=[{}], order=[{}])", descending ? "last" : "first",
                                  key_names, order_name));
     q.changelog = PlannedQuery::Changelog::kUpdating;  // an out-of-order earlier row replaces the kept one
+    for (auto& c : cols) {
+      if (!c.expr.valid()) c.expr = engine::Lit(int64_t{1});  // the one row kept per key is first
+    }
   } else {
     if (n < 1) return Error(row_number.expr->pos, "the row-number bound must be at least 1");
     for (size_t i = 0; i < over.order_by.size(); ++i) {
@@ -1098,6 +1115,13 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
       }
     }
     engine::TopNSpec spec{keys, order, descending, static_cast<int>(n), then, then_descending};
+    if (filter.selected) {
+      spec.rank_column = row_number.alias->name;
+      for (auto& c : cols) {
+        if (!c.expr.valid()) c.expr = ColRef(input.size(), spec.rank_column);
+      }
+      q.scope.Add("", engine::Field{spec.rank_column, engine::DataType::kInt64});
+    }
     q.operators().push_back(
         engine::OperatorSpec{"top-n",
                              [spec](const engine::Schema& in,
@@ -1105,7 +1129,8 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
                                SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
                                return std::unique_ptr<engine::Operator>(std::move(op));
                              }});
-    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{}], changelog=[+I, -D])", n, key_names, order_text));
+    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{}]{}, changelog=[+I, -U, +U, -D])", n, key_names,
+                                 order_text, filter.selected ? ", rank=[" + spec.rank_column + "]" : ""));
     q.changelog = PlannedQuery::Changelog::kUpdating;
   }
   std::vector<std::string> quals(cols.size(), "");

@@ -89,6 +89,13 @@ class Planner {
   Result<PlannedQuery> PlanTable(const CatalogEntry& table, const std::string& qualifier);
 
  private:
+  // The outer query's filter on a ROW_NUMBER() column while its subquery is
+  // planned: `rn = 1` (n = 1) or `rn <= n`.
+  struct RankFilter {
+    std::string column;
+    int64_t n = 1;
+    bool selected = false;  // the outer query selects the rank column (by name or *)
+  };
   Result<PlannedQuery> PlanQueryBody(const Query& query);
   Result<PlannedQuery> PlanBody(const QueryBody& body);
   Result<PlannedQuery> PlanSelect(const Select& select);
@@ -100,8 +107,8 @@ class Planner {
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
   Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);
   // `where`: the WHERE of `inner` not consumed by its FROM (null if none).
-  Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number, int64_t n,
-                                PlannedQuery q);
+  Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number,
+                                const RankFilter& filter, PlannedQuery q);
   Status Error(SourcePos pos, std::string_view message) const;
   std::string_view source() const { return *source_; }
 
@@ -112,12 +119,6 @@ class Planner {
   int view_depth_ = 0;
   // WITH names visible while a query is planned, innermost last.
   std::vector<const CommonTableExpr*> ctes_;
-  // The outer query's filter on a ROW_NUMBER() column while its subquery is
-  // planned: `rn = 1` (n = 1) or `rn <= n`.
-  struct RankFilter {
-    std::string column;
-    int64_t n = 1;
-  };
   std::optional<RankFilter> rank_filter_;
   bool rank_filter_consumed_ = false;
   // The WHERE of a SELECT whose FROM is an inner or comma join, for PlanJoin

@@ -28,7 +28,7 @@ EVENTS = 10_000
 # Events per second of event time: 10 000 events span 50 s, so q5 sees ~30
 # hop windows and q7 six tumbling windows (the default 10 000/s would give 1 s).
 RATE = 200
-QUERIES = ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q11", "q15", "q16", "q17", "q18", "q20", "q21", "q22"]
+QUERIES = ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8", "q9", "q11", "q15", "q16", "q17", "q18", "q19", "q20", "q21", "q22"]
 # Queries the planner may still reject (skipped, with its message); empty
 # since multi-stage plans landed: every query above must plan.
 MAY_BE_UNSUPPORTED = set()
@@ -50,6 +50,7 @@ KINDS = {
     "q16": "sss" + "i" * 12,
     "q17": "is" + "i" * 8,
     "q18": "iiissts",
+    "q19": "iiisstsi",
     "q21": "iiiss",
     "q22": "iiissss",
     "q20": "iiissts" + "ssiittiis",
@@ -100,6 +101,22 @@ def split_index(s, delim, i):
 
 def reference(query, persons, auctions, bids):
     """The query's final result as a Counter of rows, computed directly."""
+    if query == "q19":
+        # Top 10 bids by price per auction, with their rank; equal prices keep
+        # arrival order (checked to be unambiguous below).
+        out = collections.Counter()
+        by_auction = collections.defaultdict(list)
+        for b in bids:
+            by_auction[b["auction"]].append(b)
+        for auction, rows in by_auction.items():
+            ranked = sorted(rows, key=lambda b: -b["price"])  # stable: arrival order among equal prices
+            top = ranked[:10]
+            prices = [b["price"] for b in ranked[:11]]
+            assert len(set(prices)) == len(prices), f"q19: tied prices for auction {auction}; pick another seed"
+            for i, b in enumerate(top):
+                out[(b["auction"], b["bidder"], b["price"], b["channel"], b["url"], ms(b["dateTime"]), b["extra"],
+                     i + 1)] += 1
+        return out
     if query == "q11":
         # Sessions per bidder: a bid joins the session when it comes before
         # the session's last bid + 10 s; the session ends there.
