@@ -257,29 +257,24 @@ Status JobManager::Cancel(const std::string& id) {
 
 Result<int64_t> JobManager::Stop(const std::string& id) {
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<Entry> e, Find(id));
-  engine::Job* job;
+  int64_t savepoint = 0;
   {
+    // Held across the savepoint: the job's end (observer) waits for it, so
+    // the job outlives the call even if its input ends meanwhile.
     std::lock_guard<std::mutex> lock(e->mu);
     if (e->state != JobState::kRunning || !e->job) {
       return Status::InvalidArgument(fmt::format("job {} is {}, not running", id, JobStateName(e->state)));
     }
-    job = e->job;
-    e->stop_requested = true;  // the job pointer stays valid until RunEntry sees the session end
-  }
-  auto savepoint = job->Savepoint();
-  if (!savepoint.ok()) {
-    std::lock_guard<std::mutex> lock(e->mu);
-    e->stop_requested = false;
-    return savepoint.status().WithContext(fmt::format("job {}: savepoint", id));
-  }
-  {
-    std::lock_guard<std::mutex> lock(e->mu);
+    auto taken = e->job->Savepoint();
+    if (!taken.ok()) return taken.status().WithContext(fmt::format("job {}: savepoint", id));
+    savepoint = *taken;
+    e->stop_requested = true;
     SLUICE_RETURN_IF_ERROR(StoreState(*e, "STOPPED"));
   }
   e->session->Cancel();
   if (e->thread.joinable()) e->thread.join();
-  SLUICE_LOG_INFO("jobs", "job {} stopped with savepoint {}", id, *savepoint);
-  return *savepoint;
+  SLUICE_LOG_INFO("jobs", "job {} stopped with savepoint {}", id, savepoint);
+  return savepoint;
 }
 
 Status JobManager::Resume(const std::string& id) {
