@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <random>
 #include <set>
 #include <string_view>
 
+#include "common/duration.h"
 #include "common/logging.h"
 #include "connectors/checkpoint_codec.h"
 #include "connectors/dead_letters.h"
@@ -133,19 +135,124 @@ class FileReader : public engine::SourceReader {
   int64_t bad_ = 0;
 };
 
+// Position format, version 2 (the one split of a monitored directory):
+//   u8  version = 2
+//   u8  0: no file read yet, 1: inside `name`, 2: `name` read to its end
+//   i64 byte offset in `name` just after the last line returned
+//   i64 lines of `name` consumed so far
+//   u32 length + file name
+// Files whose names sort before `name` were read earlier.
+constexpr uint8_t kDirectoryPositionVersion = 2;
+
+// 'source.monitor-interval': reads a directory's files in name order, each
+// once, and looks for new ones every interval (as Flink's continuous file
+// source: a file must be complete when it appears — write it elsewhere, or
+// hidden with a leading '.', and rename it in). One split.
+class DirectoryFollower : public engine::SourceReader {
+ public:
+  DirectoryFollower(fs::path dir, engine::TableDescriptor table, int64_t interval_ms, std::shared_ptr<DeadLetters> dead,
+                    uint8_t state = 0, std::string current = "", int64_t offset = 0, int64_t line = 0)
+      : dir_(std::move(dir)),
+        table_(std::move(table)),
+        interval_ms_(interval_ms),
+        dead_(std::move(dead)),
+        state_(state),
+        current_(std::move(current)),
+        resume_offset_(offset),
+        resume_line_(line) {}
+
+  Result<ReadStatus> Read(Batch* out) override {
+    while (true) {
+      if (!reader_) {
+        if (pending_.empty()) {
+          const auto now = std::chrono::steady_clock::now();
+          if (now < next_scan_) return ReadStatus::kNoDataNow;
+          next_scan_ = now + std::chrono::milliseconds(interval_ms_);
+          Scan();
+          if (pending_.empty()) return ReadStatus::kNoDataNow;
+        }
+        SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
+        const bool resume = state_ == 1 && pending_.front() == current_;
+        current_ = pending_.front();
+        pending_.erase(pending_.begin());
+        reader_ = std::make_unique<FileReader>(dir_ / current_, std::move(decoder), dead_, resume ? resume_offset_ : 0,
+                                               resume ? resume_line_ : 0);
+        state_ = 1;
+      }
+      SLUICE_ASSIGN_OR_RETURN(ReadStatus rs, reader_->Read(out));
+      if (rs != ReadStatus::kEndOfInput) return rs;
+      bad_done_ += reader_->bad_records();
+      reader_.reset();
+      state_ = 2;
+    }
+  }
+
+  int64_t bad_records() const override { return bad_done_ + (reader_ ? reader_->bad_records() : 0); }
+
+  Result<std::string> Position() const override {
+    int64_t offset = 0, line = 0;
+    if (reader_) {
+      // The file reader's own position: version 1, offset, line, name.
+      SLUICE_ASSIGN_OR_RETURN(std::string inner, reader_->Position());
+      CheckpointReader in(inner, "file position");
+      SLUICE_RETURN_IF_ERROR(in.Version(kFilePositionVersion));
+      SLUICE_ASSIGN_OR_RETURN(offset, in.I64());
+      SLUICE_ASSIGN_OR_RETURN(line, in.I64());
+    }
+    std::string out;
+    PutU8(&out, kDirectoryPositionVersion);
+    PutU8(&out, state_);
+    PutI64(&out, offset);
+    PutI64(&out, line);
+    PutBytes(&out, current_);
+    return out;
+  }
+
+ private:
+  // Queues the visible files after the current one, in name order (and the
+  // current one itself when a restore resumes inside it).
+  void Scan() {
+    std::error_code ec;
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+      std::string name = e.path().filename().string();
+      if (!e.is_regular_file() || name.empty() || name[0] == '.' || name[0] == '_') continue;
+      if (state_ == 0 || name > current_ || (state_ == 1 && name == current_)) names.push_back(std::move(name));
+    }
+    std::sort(names.begin(), names.end());
+    pending_ = std::move(names);
+  }
+
+  fs::path dir_;
+  engine::TableDescriptor table_;
+  int64_t interval_ms_;
+  std::shared_ptr<DeadLetters> dead_;
+  uint8_t state_;
+  std::string current_;
+  int64_t resume_offset_;
+  int64_t resume_line_;
+  std::vector<std::string> pending_;
+  std::unique_ptr<FileReader> reader_;
+  std::chrono::steady_clock::time_point next_scan_{};
+  int64_t bad_done_ = 0;
+};
+
 class FileSource : public engine::Source {
  public:
   static Result<std::shared_ptr<FileSource>> Create(const engine::TableDescriptor& table) {
     auto s = std::shared_ptr<FileSource>(new FileSource());
     SLUICE_ASSIGN_OR_RETURN(std::string path, table.RequiredOption("path"));
-    if (table.options.count("source.monitor-interval")) {
-      return Status::Unsupported(fmt::format(
-          "table {}: 'source.monitor-interval' (continuous file reading) is not supported yet; the filesystem "
-          "source reads the files present when the job starts",
-          table.name));
-    }
     std::error_code ec;
-    if (fs::is_directory(path, ec)) {
+    if (table.options.count("source.monitor-interval")) {
+      SLUICE_ASSIGN_OR_RETURN(s->monitor_ms_,
+                              ParseDurationMs("source.monitor-interval", table.Option("source.monitor-interval")));
+      if (s->monitor_ms_ <= 0 || !fs::is_directory(path, ec)) {
+        return Status::InvalidArgument(
+            fmt::format("table {}: 'source.monitor-interval' needs a positive interval and a directory 'path' to watch",
+                        table.name));
+      }
+      s->dir_ = path;
+    } else if (fs::is_directory(path, ec)) {
       for (const auto& e : fs::directory_iterator(path, ec)) {
         std::string name = e.path().filename().string();
         if (!e.is_regular_file() || name.empty() || name[0] == '.' || name[0] == '_') continue;
@@ -171,9 +278,12 @@ class FileSource : public engine::Source {
   const engine::Schema& schema() const override { return table_.schema; }
   int event_time_column() const override { return event_time_column_; }
   engine::WatermarkStrategy watermark_strategy() const override { return table_.watermark; }
-  int num_splits() const override { return static_cast<int>(files_.size()); }
+  int num_splits() const override { return monitor_ms_ > 0 ? 1 : static_cast<int>(files_.size()); }
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override {
     if (split < 0 || split >= num_splits()) return Status::OutOfRange("no such file split");
+    if (monitor_ms_ > 0) {
+      return std::unique_ptr<engine::SourceReader>(new DirectoryFollower(dir_, table_, monitor_ms_, dead_));
+    }
     SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
     return std::unique_ptr<engine::SourceReader>(new FileReader(files_[split], std::move(decoder), dead_));
   }
@@ -181,6 +291,18 @@ class FileSource : public engine::Source {
     if (split < 0 || split >= num_splits()) {
       return Status::OutOfRange(
           fmt::format("table {}: no file split {} to resume ({} files now)", table_.name, split, num_splits()));
+    }
+    if (monitor_ms_ > 0) {
+      CheckpointReader in(position, "monitored directory position");
+      SLUICE_RETURN_IF_ERROR(in.Version(kDirectoryPositionVersion));
+      SLUICE_ASSIGN_OR_RETURN(uint8_t state, in.U8());
+      SLUICE_ASSIGN_OR_RETURN(int64_t offset, in.I64());
+      SLUICE_ASSIGN_OR_RETURN(int64_t line, in.I64());
+      SLUICE_ASSIGN_OR_RETURN(std::string_view name, in.Bytes());
+      SLUICE_RETURN_IF_ERROR(in.End());
+      if (state > 2) return Status::Corruption("monitored directory position: bad state");
+      return std::unique_ptr<engine::SourceReader>(
+          new DirectoryFollower(dir_, table_, monitor_ms_, dead_, state, std::string(name), offset, line));
     }
     CheckpointReader in(position, "filesystem source position");
     SLUICE_RETURN_IF_ERROR(in.Version(kFilePositionVersion));
@@ -210,6 +332,8 @@ class FileSource : public engine::Source {
   FileSource() = default;
   engine::TableDescriptor table_;
   std::vector<fs::path> files_;
+  fs::path dir_;            // with 'source.monitor-interval'
+  int64_t monitor_ms_ = 0;  // 0: bounded (the files present at start, one split each)
   int event_time_column_ = -1;
   std::shared_ptr<DeadLetters> dead_;
 };

@@ -7,13 +7,13 @@
 #include <limits>
 #include <map>
 
+#include "common/duration.h"
 #include "engine/group_aggregate_operator.h"
 #include "engine/interval_join_operator.h"
 #include "engine/rank_operators.h"
 #include "engine/union_operator.h"
 #include "engine/window_operator.h"
 #include "sql/computed_source.h"
-#include "sql/duration.h"
 #include "sql/syntax_error.h"
 #include "sql/unparser.h"
 

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/duration.h"
 #include "common/logging.h"
-#include "sql/duration.h"
 #include "sql/expr_binder.h"
 #include "sql/parser.h"
 #include "sql/syntax_error.h"

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "connectors/builtin_connectors.h"
 #include "engine/job.h"
@@ -89,6 +91,56 @@ TEST_F(FilesystemConnectorTest, SinkCommitsPartFilesOnlyAtFinish) {
   EXPECT_EQ(all, "{\"id\":1,\"name\":\"one\"}\n{\"id\":2,\"name\":\"t,wo\"}\n{\"id\":3,\"name\":null}\n");
 }
 
+// Reads every row the split has now; the monitor interval is 1 ms, so a
+// second pass a few ms later sees files that appeared meanwhile.
+std::vector<int64_t> Drain(engine::SourceReader* r, const engine::Schema& schema) {
+  std::vector<int64_t> ids;
+  for (int idle = 0; idle < 20;) {
+    engine::Batch b(schema, 2);  // small batches: positions fall inside files
+    auto rs = r->Read(&b);
+    EXPECT_TRUE(rs.ok()) << rs.status().ToString();
+    if (!rs.ok() || *rs == engine::ReadStatus::kEndOfInput) break;
+    if (b.num_rows() == 0) {
+      ++idle;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
+    for (int i = 0; i < b.num_rows(); ++i) ids.push_back(b.column(0).data<int64_t>()[i]);
+  }
+  return ids;
+}
+
+TEST_F(FilesystemConnectorTest, MonitoredDirectoryReadsNewFilesOnceAndResumesFromItsPosition) {
+  engine::TableDescriptor t = Table("src", dir_ / "in", "json");
+  t.options["source.monitor-interval"] = "1 ms";
+  WriteFile(dir_ / "in" / "a.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n");
+  auto source = registry_.CreateSource(t, {});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  EXPECT_EQ((*source)->num_splits(), 1);
+  auto reader = (*source)->OpenSplit(0);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(Drain(reader->get(), t.schema), (std::vector<int64_t>{1, 2, 3}));
+  // A new file (and a hidden one, still being written) appear.
+  WriteFile(dir_ / "in" / ".c.jsonl.tmp", "{\"id\": 99}\n");
+  WriteFile(dir_ / "in" / "b.jsonl", "{\"id\": 4}\n{\"id\": 5}\n{\"id\": 6}\n");
+  engine::Batch one(t.schema, 1);
+  auto rs = (*reader)->Read(&one);
+  for (int i = 0; i < 50 && rs.ok() && one.num_rows() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    rs = (*reader)->Read(&one);
+  }
+  ASSERT_EQ(one.num_rows(), 1);
+  EXPECT_EQ(one.column(0).data<int64_t>()[0], 4);
+  // Resume from here in a "new process": the rest of b, then c when it appears, nothing twice.
+  auto pos = (*reader)->Position();
+  ASSERT_TRUE(pos.ok());
+  auto resumed = (*source)->OpenSplitAt(0, *pos);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  fs::rename(dir_ / "in" / ".c.jsonl.tmp", dir_ / "in" / "c.jsonl");
+  EXPECT_EQ(Drain(resumed->get(), t.schema), (std::vector<int64_t>{5, 6, 99}));
+  EXPECT_FALSE((*source)->OpenSplitAt(0, "\x07").ok());
+}
+
 TEST_F(FilesystemConnectorTest, ClearErrorsForBadOptions) {
   auto missing = registry_.CreateSource(Table("src", dir_ / "nope", "json"), {});
   ASSERT_FALSE(missing.ok());
@@ -98,6 +150,12 @@ TEST_F(FilesystemConnectorTest, ClearErrorsForBadOptions) {
   EXPECT_NE(format.status().message().find("'format'"), std::string::npos);
   engine::TableDescriptor t = Table("src", dir_ / "in", "json");
   t.options["connector"] = "hdfs";
+  engine::TableDescriptor monitored = Table("src", dir_ / "in" / "a.jsonl", "json");
+  monitored.options["source.monitor-interval"] = "1s";
+  WriteFile(dir_ / "in" / "a.jsonl", "");
+  auto not_dir = registry_.CreateSource(monitored, {});
+  ASSERT_FALSE(not_dir.ok());
+  EXPECT_NE(not_dir.status().message().find("needs a positive interval and a directory"), std::string::npos);
   auto unknown = registry_.CreateSource(t, {});
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find(

@@ -6,10 +6,10 @@
 
 #include "common/result.h"
 
-namespace sluice::sql {
+namespace sluice {
 
 // A duration option as Flink writes them ("3600000", "90 s", "1 h", "10min",
 // "500 ms", "1 d"), in milliseconds. `key` names the option in errors.
 Result<int64_t> ParseDurationMs(std::string_view key, const std::string& text);
 
-}  // namespace sluice::sql
+}  // namespace sluice

@@ -1,11 +1,11 @@
-#include "sql/duration.h"
+#include "common/duration.h"
 
 #include <fmt/format.h>
 
 #include <cctype>
 #include <cstdlib>
 
-namespace sluice::sql {
+namespace sluice {
 
 Result<int64_t> ParseDurationMs(std::string_view key, const std::string& text) {
   size_t i = 0;
@@ -25,4 +25,4 @@ Result<int64_t> ParseDurationMs(std::string_view key, const std::string& text) {
       fmt::format("'{}' = '{}': unknown unit '{}'; use ms, s, min, h or d", key, text, unit));
 }
 
-}  // namespace sluice::sql
+}  // namespace sluice
