@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
@@ -35,8 +36,8 @@ const Schema kSchema({{"k", DataType::kInt64}, {"v", DataType::kInt64}, {"ts", D
 double Seconds(Clock::time_point t0, Clock::time_point t1) { return std::chrono::duration<double>(t1 - t0).count(); }
 double Millis(Clock::time_point t0, Clock::time_point t1) { return Seconds(t0, t1) * 1e3; }
 
-// `rows` rows; key i % keys in order (`distinct_first`: every key once, then
-// again) or uniformly random over `keys`.
+// `rows` rows with keys uniformly random over [0, keys) (`random_keys`), or
+// i % keys in order: every key once, then again.
 std::vector<std::shared_ptr<Batch>> MakeBatches(int64_t rows, int64_t keys, bool random_keys, uint64_t seed) {
   std::vector<std::shared_ptr<Batch>> out;
   std::mt19937_64 rng(seed);
