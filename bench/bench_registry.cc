@@ -1,6 +1,7 @@
 #include "bench/bench_registry.h"
 
 #include "bench/broker_bench.h"
+#include "bench/checkpoint_bench.h"
 #include "bench/engine_bench.h"
 #include "bench/log_bench.h"
 #include "bench/machine_bench.h"
@@ -17,6 +18,8 @@ const std::vector<Suite>& AllSuites() {
       {"broker", "Kafka protocol through librdkafka beside Redis Streams at matching durability", RunBrokerBench},
       {"engine", "operators and windows per core beside hand-written loops; 1 vs 2 workers", RunEngineBench},
       {"nexmark", "Nexmark queries per core beside hand-written loops and Flink's published figures", RunNexmarkBench},
+      {"checkpoint", "checkpoint cost on a keyed GROUP BY's throughput, checkpoint duration/size, recovery time",
+       RunCheckpointBench},
   };
   return kSuites;
 }
