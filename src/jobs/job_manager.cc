@@ -243,6 +243,12 @@ Status JobManager::Cancel(const std::string& id) {
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<Entry> e, Find(id));
   {
     std::lock_guard<std::mutex> lock(e->mu);
+    if (e->state == JobState::kStopped) {
+      // Stopped with a savepoint: nothing runs; it just will not be resumed.
+      SLUICE_RETURN_IF_ERROR(StoreState(*e, "CANCELLED"));
+      e->state = JobState::kCancelled;
+      return Status::Ok();
+    }
     if (e->state != JobState::kRunning && e->state != JobState::kStarting) {
       return Status::InvalidArgument(fmt::format("job {} is {}, not running", id, JobStateName(e->state)));
     }
