@@ -122,37 +122,36 @@ Status ListJobs(const std::string& server) {
   return Status::Ok();
 }
 
-Status CancelJob(const std::string& server, const std::string& id) {
+// POST or DELETE on a job; the answer's body, or the server's error (404:
+// NotFound, other refusals: InvalidArgument).
+Result<std::string> JobAction(const std::string& server, const std::string& method, const std::string& path) {
   SLUICE_ASSIGN_OR_RETURN(auto client, Connect(server));
-  auto res = client.Delete("/api/v1/jobs/" + id);
+  auto res = method == "DELETE" ? client.Delete(path) : client.Post(path, "", "application/json");
   if (!res) return Unreachable(server, res.error());
   if (res->status == 404) return Status::NotFound(ErrorOf(res->body));
   if (res->status != 200) return Status::InvalidArgument(ErrorOf(res->body));
+  return res->body;
+}
+
+Status CancelJob(const std::string& server, const std::string& id) {
+  SLUICE_ASSIGN_OR_RETURN(std::string body, JobAction(server, "DELETE", "/api/v1/jobs/" + id));
   std::printf("[INFO] Job %s cancelled.\n", id.c_str());
   return Status::Ok();
 }
 
 Status StopJob(const std::string& server, const std::string& id) {
-  SLUICE_ASSIGN_OR_RETURN(auto client, Connect(server));
-  auto res = client.Post("/api/v1/jobs/" + id + "/stop", "", "application/json");
-  if (!res) return Unreachable(server, res.error());
-  if (res->status == 404) return Status::NotFound(ErrorOf(res->body));
-  if (res->status != 200) return Status::InvalidArgument(ErrorOf(res->body));
+  SLUICE_ASSIGN_OR_RETURN(std::string body, JobAction(server, "POST", "/api/v1/jobs/" + id + "/stop"));
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   int64_t savepoint = 0;
-  if (parser.parse(res->body).get(doc) == simdjson::SUCCESS) savepoint = Field<int64_t>(doc["savepoint"], 0);
+  if (parser.parse(body).get(doc) == simdjson::SUCCESS) savepoint = Field<int64_t>(doc["savepoint"], 0);
   std::printf("[INFO] Job %s stopped with savepoint %lld; continue it with `sluice job resume %s`.\n", id.c_str(),
               static_cast<long long>(savepoint), id.c_str());
   return Status::Ok();
 }
 
 Status ResumeJob(const std::string& server, const std::string& id) {
-  SLUICE_ASSIGN_OR_RETURN(auto client, Connect(server));
-  auto res = client.Post("/api/v1/jobs/" + id + "/resume", "", "application/json");
-  if (!res) return Unreachable(server, res.error());
-  if (res->status == 404) return Status::NotFound(ErrorOf(res->body));
-  if (res->status != 200) return Status::InvalidArgument(ErrorOf(res->body));
+  SLUICE_ASSIGN_OR_RETURN(std::string body, JobAction(server, "POST", "/api/v1/jobs/" + id + "/resume"));
   std::printf("[INFO] Job %s resumed from its savepoint.\n", id.c_str());
   return Status::Ok();
 }

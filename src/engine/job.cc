@@ -145,25 +145,31 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
     // and forgets what the crashed run wrote after it; on a fresh start
     // (checkpoint 0, no handles) it learns that it is checkpointed, so even
     // rows before the first barrier wait for a checkpoint.
-    std::vector<Sink*> done;
-    for (size_t i = 0; i < stages.size(); ++i) {
-      Sink* sink = stages[i].sink;
-      if (!sink || std::find(done.begin(), done.end(), sink) != done.end()) continue;
-      done.push_back(sink);
-      std::vector<std::string> handles;
-      const int64_t id = job->restored_ ? job->restored_->id : 0;
-      if (job->restored_) {
-        for (const CheckpointEntry& e : job->restored_->entries) {
-          if (e.kind == CheckpointEntry::Kind::kSinkHandle && e.stage < stages.size() && stages[e.stage].sink == sink) {
-            handles.push_back(e.data);
-          }
-        }
-      }
+    const int64_t id = job->restored_ ? job->restored_->id : 0;
+    for (auto& [sink, handles] : job->SinkHandles(job->restored_ ? &*job->restored_ : nullptr)) {
       SLUICE_RETURN_IF_ERROR(
           sink->Recover(id, handles).WithContext(fmt::format("recovering a sink from checkpoint {}", id)));
     }
   }
   return job;
+}
+
+std::vector<std::pair<Sink*, std::vector<std::string>>> Job::SinkHandles(const Checkpoint* c) const {
+  std::vector<std::pair<Sink*, std::vector<std::string>>> out;
+  for (const StageSpec& st : spec_.stages) {
+    if (st.sink &&
+        std::find_if(out.begin(), out.end(), [&](const auto& u) { return u.first == st.sink; }) == out.end()) {
+      out.emplace_back(st.sink, std::vector<std::string>());
+    }
+  }
+  if (!c) return out;
+  for (const CheckpointEntry& e : c->entries) {
+    if (e.kind != CheckpointEntry::Kind::kSinkHandle || e.stage >= spec_.stages.size()) continue;
+    for (auto& [sink, handles] : out) {
+      if (spec_.stages[e.stage].sink == sink) handles.push_back(e.data);
+    }
+  }
+  return out;
 }
 
 Status Job::SetUpCheckpoints() {
@@ -791,18 +797,7 @@ Status Job::CompleteCheckpoint(Checkpoint c, int64_t started_ms) {
   // rest is replayed.
   SLUICE_RETURN_IF_ERROR(PublishStored());
   unpublished_id_ = c.id;
-  for (const StageSpec& st : spec_.stages) {
-    if (st.sink && std::find_if(unpublished_.begin(), unpublished_.end(),
-                                [&](const auto& u) { return u.first == st.sink; }) == unpublished_.end()) {
-      unpublished_.emplace_back(st.sink, std::vector<std::string>());
-    }
-  }
-  for (const CheckpointEntry& e : c.entries) {
-    if (e.kind != CheckpointEntry::Kind::kSinkHandle) continue;
-    for (auto& [sink, handles] : unpublished_) {
-      if (spec_.stages[e.stage].sink == sink) handles.push_back(e.data);
-    }
-  }
+  unpublished_ = SinkHandles(&c);
   const int64_t took = SystemClock::Default()->NowMillis() - started_ms;
   std::lock_guard<std::mutex> lock(ck_mu_);
   ++stats_.completed;
@@ -840,13 +835,7 @@ Status Job::Run() {
     if (!first_error_.ok()) return first_error_;
   }
   if (cancelled_.load()) return Status::Cancelled("job cancelled");
-  // Each sink once, even when several stages write to it.
-  std::vector<Sink*> finished;
-  for (const StageSpec& st : spec_.stages) {
-    if (!st.sink || std::find(finished.begin(), finished.end(), st.sink) != finished.end()) continue;
-    finished.push_back(st.sink);
-    SLUICE_RETURN_IF_ERROR(st.sink->Finish());
-  }
+  for (auto& [sink, handles] : SinkHandles(nullptr)) SLUICE_RETURN_IF_ERROR(sink->Finish());
   return Status::Ok();
 }
 

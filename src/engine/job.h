@@ -176,6 +176,9 @@ class Job {
   void StopCheckpoints();
   // Commits the sinks for the newest stored checkpoint (checkpoint thread).
   Status PublishStored();
+  // Every distinct sink of the job (several stages may share one), with the
+  // handles checkpoint `c` holds for it (none when `c` is null).
+  std::vector<std::pair<Sink*, std::vector<std::string>>> SinkHandles(const Checkpoint* c) const;
 
   JobSpec spec_;
   JobConfig config_;

@@ -260,6 +260,25 @@ Result<PlannedQuery> Planner::PlanBody(const QueryBody& body) {
 
 namespace {
 
+// A query over two inputs: `left`'s stages, then `right`'s, then a stage
+// where both meet, each exchanged by its keys (its two-input operator is the
+// caller's to set); the plan shows the right input inline.
+PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::vector<int> left_keys,
+                    std::vector<int> right_keys, std::string_view keys_text) {
+  PlannedQuery q;
+  q.graph = left.graph;
+  const int left_stage = static_cast<int>(q.graph.stages.size()) - 1;
+  const int right_stage = q.graph.Append(right.graph) + static_cast<int>(right.graph.stages.size()) - 1;
+  engine::StageSpec& stage = q.graph.stages.emplace_back();
+  stage.inputs.push_back(engine::StageInput{left_stage, std::move(left_keys), nullptr});
+  stage.inputs.push_back(engine::StageInput{right_stage, std::move(right_keys), nullptr});
+  q.plan = left.plan;
+  std::string right_plan;
+  for (size_t i = right.plan.size(); i-- > 0;) right_plan += right.plan[i] + (i ? " <- " : "");
+  q.plan.push_back(fmt::format("Exchange(hash=[{}]), right input: [{}]", keys_text, right_plan));
+  return q;
+}
+
 // The type both sides of a UNION ALL column convert to, if any: numbers
 // widen (INT → BIGINT → DOUBLE); other types must be equal.
 std::optional<engine::DataType> UnionType(engine::DataType a, engine::DataType b) {
@@ -321,22 +340,15 @@ Result<PlannedQuery> Planner::PlanSetOperation(const SetOperation& op) {
           AddCalc(side, engine::Expr(), casts, side->scope.qualifiers, "Calc(select=[" + ProjectionText(casts) + "])"));
     }
   }
-  PlannedQuery q;
-  q.graph = left.graph;
-  const int left_stage = static_cast<int>(q.graph.stages.size()) - 1;
-  const int right_stage = q.graph.Append(right.graph) + static_cast<int>(right.graph.stages.size()) - 1;
   // Rows spread over workers by all their columns: a union has no key.
   std::vector<int> all(n);
   for (int i = 0; i < n; ++i) all[i] = i;
-  engine::StageSpec stage;
-  stage.inputs.push_back(engine::StageInput{left_stage, all, nullptr});
-  stage.inputs.push_back(engine::StageInput{right_stage, all, nullptr});
-  stage.join = [](const engine::Schema& l, const engine::Schema& r,
-                  const engine::OperatorContext&) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+  PlannedQuery q = MeetIn(left, right, all, all, "all columns");
+  q.graph.stages.back().join = [](const engine::Schema& l, const engine::Schema& r,
+                                  const engine::OperatorContext&) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
     SLUICE_ASSIGN_OR_RETURN(auto op, engine::UnionOperator::Create(l, r));
     return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
   };
-  q.graph.stages.push_back(std::move(stage));
   q.scope = left.scope;
   q.scope.qualifiers.assign(n, "");
   // Event time survives when both sides carry it in the same column.
@@ -345,10 +357,6 @@ Result<PlannedQuery> Planner::PlanSetOperation(const SetOperation& op) {
       left.changelog == PlannedQuery::Changelog::kUpdating || right.changelog == PlannedQuery::Changelog::kUpdating
           ? PlannedQuery::Changelog::kUpdating
           : PlannedQuery::Changelog::kAppendOnly;
-  q.plan = left.plan;
-  std::string right_plan;
-  for (size_t i = right.plan.size(); i-- > 0;) right_plan += right.plan[i] + (i ? " <- " : "");
-  q.plan.push_back(fmt::format("Exchange(hash=[all columns]), right input: [{}]", right_plan));
   q.plan.push_back("Union(all=[true])");
   return q;
 }
@@ -1298,17 +1306,8 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
                  "an interval join needs both bounds on the time attributes, e.g. b.ts BETWEEN a.ts - "
                  "INTERVAL '1' MINUTE AND a.ts");
   }
-  PlannedQuery q;
-  q.graph = left.graph;
-  const int left_stage = static_cast<int>(q.graph.stages.size()) - 1;
-  const int right_stage = q.graph.Append(right.graph) + static_cast<int>(right.graph.stages.size()) - 1;
-  engine::StageSpec join_stage;
-  join_stage.inputs.push_back(engine::StageInput{left_stage, left_keys, nullptr});
-  join_stage.inputs.push_back(engine::StageInput{right_stage, right_keys, nullptr});
-  q.plan = left.plan;
-  std::string right_plan;
-  for (size_t i = right.plan.size(); i-- > 0;) right_plan += right.plan[i] + (i ? " <- " : "");
-  q.plan.push_back(fmt::format("Exchange(hash=[join keys]), right input: [{}]", right_plan));
+  PlannedQuery q = MeetIn(left, right, left_keys, right_keys, "join keys");
+  engine::StageSpec& join_stage = q.graph.stages.back();
   if (lower != kNone) {
     if (lower > upper) return Error(condition->pos, "the interval join's time bounds are empty (lower > upper)");
     engine::IntervalJoinSpec spec{left_keys, right_keys, join_time[0], join_time[1], lower, upper};
@@ -1331,7 +1330,6 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     q.plan.push_back(fmt::format("Join(joinType=[InnerJoin], where=[{}], state.ttl=[{}])", key_text,
                                  ttl ? std::to_string(ttl) + "ms" : "none"));
   }
-  q.graph.stages.push_back(std::move(join_stage));
   q.scope = joined;
   q.time_column = -1;
   if (!residual.empty()) {

@@ -13,6 +13,7 @@
 
 #include "broker/broker.h"
 #include "connectors/builtin_connectors.h"
+#include "connectors/tests/split_reading.h"
 #include "engine/batch.h"
 #include "engine/sink.h"
 #include "log/log.h"
@@ -24,56 +25,11 @@ namespace fs = std::filesystem;
 using engine::DataType;
 
 constexpr uint32_t kSeed = 917;
+using connectors::test_support::Rows;
 
-std::vector<std::string> Rows(const engine::Batch& b) {
-  engine::CollectingSink c;
-  EXPECT_TRUE(c.Write(b).ok());
-  std::vector<std::string> out;
-  for (const auto& r : c.rows()) out.push_back(r.ToString());
-  return out;
-}
-
-// Reads a split to its (bounded) end; with `rng`, resumes at random points.
-// Fetches go over TCP, so kNoDataNow is polled until a deadline.
+// Over TCP: larger batches, resumed at random points.
 std::vector<std::string> ReadSplit(engine::Source& source, int split, std::mt19937* rng, int* resumes) {
-  std::vector<std::string> rows;
-  auto opened = source.OpenSplit(split);
-  if (!opened.ok()) {
-    ADD_FAILURE() << opened.status().ToString();
-    return rows;
-  }
-  std::unique_ptr<engine::SourceReader> r = std::move(*opened);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    engine::Batch b(source.schema(), rng ? 5 + static_cast<int>((*rng)() % 20) : 1024);
-    auto st = r->Read(&b);
-    if (!st.ok()) {
-      ADD_FAILURE() << st.status().ToString();
-      return rows;
-    }
-    if (*st == engine::ReadStatus::kEndOfInput) return rows;
-    if (*st == engine::ReadStatus::kNoDataNow) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a fetch is in flight
-      continue;
-    }
-    for (auto& row : Rows(b)) rows.push_back(std::move(row));
-    if (rng && (*rng)() % 3 == 0) {
-      auto pos = r->Position();
-      if (!pos.ok()) {
-        ADD_FAILURE() << pos.status().ToString();
-        return rows;
-      }
-      auto resumed = source.OpenSplitAt(split, *pos);
-      if (!resumed.ok()) {
-        ADD_FAILURE() << resumed.status().ToString();
-        return rows;
-      }
-      r = std::move(*resumed);
-      ++*resumes;
-    }
-  }
-  ADD_FAILURE() << "split " << split << " did not end within 60 s";
-  return rows;
+  return connectors::test_support::ReadSplit(source, split, rng, resumes, /*max_batch=*/24);
 }
 
 TEST(KafkaSourceResumeTest, ResumedReadsYieldTheSameRecords) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "connectors/builtin_connectors.h"
+#include "connectors/tests/split_reading.h"
 #include "engine/batch.h"
 #include "engine/sink.h"
 #include "log/log.h"
@@ -23,57 +24,8 @@ namespace fs = std::filesystem;
 using engine::DataType;
 
 constexpr uint32_t kSeed = 20261122;
-
-std::vector<std::string> Rows(const engine::Batch& b) {
-  engine::CollectingSink c;
-  EXPECT_TRUE(c.Write(b).ok());
-  std::vector<std::string> out;
-  for (const auto& r : c.rows()) out.push_back(r.ToString());
-  return out;
-}
-
-// Reads a split to its end. With `rng`, batches have random small capacities
-// and the reader is replaced, at random points, by one resumed from its
-// Position() through OpenSplitAt().
-std::vector<std::string> ReadSplit(engine::Source& source, int split, std::mt19937* rng, int* resumes = nullptr) {
-  std::vector<std::string> rows;
-  auto reader = source.OpenSplit(split);
-  if (!reader.ok()) {
-    ADD_FAILURE() << reader.status().ToString();
-    return rows;
-  }
-  std::unique_ptr<engine::SourceReader> r = std::move(*reader);
-  int idle = 0;
-  while (true) {
-    engine::Batch b(source.schema(), rng ? 1 + static_cast<int>((*rng)() % 7) : 1024);
-    auto st = r->Read(&b);
-    if (!st.ok()) {
-      ADD_FAILURE() << st.status().ToString();
-      return rows;
-    }
-    if (*st == engine::ReadStatus::kEndOfInput) break;
-    if (*st == engine::ReadStatus::kNoDataNow && ++idle > 1000) {
-      ADD_FAILURE() << "the bounded split never ends";
-      break;
-    }
-    for (auto& row : Rows(b)) rows.push_back(std::move(row));
-    if (rng && (*rng)() % 3 == 0) {
-      auto pos = r->Position();
-      if (!pos.ok()) {
-        ADD_FAILURE() << pos.status().ToString();
-        return rows;
-      }
-      auto resumed = source.OpenSplitAt(split, *pos);
-      if (!resumed.ok()) {
-        ADD_FAILURE() << resumed.status().ToString();
-        return rows;
-      }
-      r = std::move(*resumed);
-      if (resumes) ++*resumes;
-    }
-  }
-  return rows;
-}
+using test_support::ReadSplit;
+using test_support::Rows;
 
 // Every split read in one go equals the same split read with resumes.
 void ExpectResumesReplayExactly(engine::Source& source, int rounds = 5) {
