@@ -31,9 +31,8 @@ inline std::vector<std::string> Rows(const engine::Batch& b) {
 // `max_batch` rows and the reader is resumed through OpenSplitAt() at random
 // points (counted in *resumes). kNoDataNow (a fetch in flight) is polled
 // until `timeout`.
-inline std::vector<std::string> ReadSplit(engine::Source& source, int split, std::mt19937* rng,
-                                          int* resumes = nullptr, int max_batch = 7,
-                                          std::chrono::seconds timeout = std::chrono::seconds(60)) {
+inline std::vector<std::string> ReadSplit(engine::Source& source, int split, std::mt19937* rng, int* resumes = nullptr,
+                                          int max_batch = 7, std::chrono::seconds timeout = std::chrono::seconds(60)) {
   std::vector<std::string> rows;
   auto opened = source.OpenSplit(split);
   if (!opened.ok()) {
