@@ -29,7 +29,7 @@ inline std::vector<std::string> Rows(const engine::Batch& b) {
 
 // Reads split `split` to its (bounded) end. With `rng`, batches hold 1 to
 // `max_batch` rows and the reader is resumed through OpenSplitAt() at random
-// points (counted in *resumes). kNoDataNow (a fetch in flight) is polled
+// points (counted in *resumes; always once after the first data batch). kNoDataNow (a fetch in flight) is polled
 // until `timeout`.
 inline std::vector<std::string> ReadSplit(engine::Source& source, int split, std::mt19937* rng, int* resumes = nullptr,
                                           int max_batch = 7, std::chrono::seconds timeout = std::chrono::seconds(60)) {
@@ -41,6 +41,7 @@ inline std::vector<std::string> ReadSplit(engine::Source& source, int split, std
   }
   std::unique_ptr<engine::SourceReader> r = std::move(*opened);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int data_batches = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     engine::Batch b(source.schema(), rng ? 1 + static_cast<int>((*rng)() % max_batch) : 1024);
     auto st = r->Read(&b);
@@ -54,7 +55,10 @@ inline std::vector<std::string> ReadSplit(engine::Source& source, int split, std
       continue;
     }
     for (auto& row : Rows(b)) rows.push_back(std::move(row));
-    if (rng && (*rng)() % 3 == 0) {
+    // Always after the first data batch (so every read resumes at least
+    // once, however the rows were batched), then at random.
+    const bool first = data_batches++ == 0;
+    if (rng && (first || (*rng)() % 3 == 0)) {
       auto pos = r->Position();
       if (!pos.ok()) {
         ADD_FAILURE() << pos.status().ToString();
