@@ -443,9 +443,9 @@ void Job::SourceLoop(int w) {
                                           r.max_ts, std::move(*pos)});
       }
       for (SourceStage& st : stages) {
-        if (!s.ok() || st.finished) continue;  // a drained stage stops checkpoints; this one will not complete
-        s = st.head->OnBarrier(trigger);
-        if (s.ok()) s = SnapshotChain(w, st.stage, &entries);
+        if (!s.ok()) continue;
+        s = st.finished ? SnapshotFinishedChain(w, st.stage, trigger, &entries) : st.head->OnBarrier(trigger);
+        if (s.ok() && !st.finished) s = SnapshotChain(w, st.stage, &entries);
       }
       if (!s.ok()) break;
       Ack(trigger, std::move(entries));
@@ -508,7 +508,6 @@ void Job::SourceLoop(int w) {
         if (st.sent_watermark != kMaxWatermark) s = st.head->OnWatermark(kMaxWatermark);
         if (s.ok()) s = st.head->Finish();
         st.finished = true;
-        StopCheckpoints();
         if (!s.ok()) break;
         continue;
       }
@@ -529,6 +528,27 @@ void Job::SourceLoop(int w) {
     worker.source_metrics.watermark.store(lowest, std::memory_order_relaxed);
     if (all_finished) break;
     if (!progressed) std::this_thread::sleep_for(kPollInterval);
+  }
+  TaskFinished();
+  // Every partition is drained. While other tasks run, checkpoints go on:
+  // they record these partitions as done and commit what the finished
+  // chains' sinks still hold.
+  while (s.ok() && AwaitTrigger(&injected)) {
+    std::vector<CheckpointEntry> entries;
+    for (const Reader& r : worker.readers) {
+      auto pos = r.reader->Position();
+      if (!pos.ok()) {
+        s = pos.status();
+        break;
+      }
+      entries.push_back(CheckpointEntry{CheckpointEntry::Kind::kSourcePosition, static_cast<uint32_t>(r.stage),
+                                        static_cast<uint32_t>(r.source_index), static_cast<uint32_t>(r.split), r.max_ts,
+                                        std::move(*pos)});
+    }
+    for (SourceStage& st : stages) {
+      if (s.ok()) s = SnapshotFinishedChain(w, st.stage, injected, &entries);
+    }
+    if (s.ok()) Ack(injected, std::move(entries));
   }
   if (!s.ok() && s.code() != StatusCode::kCancelled) Fail(s.WithContext(fmt::format("worker {} sources", w)));
 }
@@ -564,6 +584,7 @@ void Job::StageLoop(int w, int stage) {
   // Barrier alignment: once a channel delivered checkpoint `aligning`'s
   // barrier, its later messages wait in `held` until every channel has.
   int64_t aligning = 0;
+  int64_t acked = 0;  // the newest checkpoint this task acknowledged
   std::vector<uint8_t> barrier_seen(channels, 0);
   std::vector<ChannelMessage> held;
   bool done = false;
@@ -625,6 +646,7 @@ void Job::StageLoop(int w, int stage) {
       SLUICE_RETURN_IF_ERROR(head->OnBarrier(id));
       SLUICE_RETURN_IF_ERROR(SnapshotChain(w, stage, &entries));
       Ack(id, std::move(entries));
+      acked = id;
       std::vector<ChannelMessage> replay;
       replay.swap(held);
       for (const ChannelMessage& r : replay) {
@@ -677,6 +699,15 @@ void Job::StageLoop(int w, int stage) {
     }
     s = dispatch(m);
   }
+  TaskFinished();
+  // Every input ended, so no barrier comes any more: while other tasks run,
+  // this one answers checkpoints with its final state and commits what its
+  // sink still holds.
+  while (s.ok() && done && AwaitTrigger(&acked)) {
+    std::vector<CheckpointEntry> entries;
+    s = SnapshotFinishedChain(w, stage, acked, &entries);
+    if (s.ok()) Ack(acked, std::move(entries));
+  }
   if (!s.ok() && s.code() != StatusCode::kCancelled) {
     Fail(s.WithContext(fmt::format("worker {} stage {} keyed operators", w, stage)));
   }
@@ -709,6 +740,31 @@ Status Job::SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out) {
   return Status::Ok();
 }
 
+Status Job::SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out) {
+  // The chain has finished: its operators hold no rows in flight and send
+  // nothing downstream (whose channel from here has ended), so only the sink
+  // pre-commits before the state is saved.
+  if (SinkOperator* sink = workers_[w]->sink_ops[stage]) SLUICE_RETURN_IF_ERROR(sink->OnBarrier(checkpoint_id));
+  return SnapshotChain(w, stage, out);
+}
+
+void Job::TaskFinished() {
+  std::lock_guard<std::mutex> lock(ck_mu_);
+  --running_tasks_;
+  ck_cv_.notify_all();
+}
+
+bool Job::AwaitTrigger(int64_t* injected) {
+  if (!store_) return false;
+  std::unique_lock<std::mutex> lock(ck_mu_);
+  ck_cv_.wait(lock, [&] {
+    return trigger_.load() > *injected || running_tasks_ == 0 || checkpoints_stopped_.load() || cancelled_.load();
+  });
+  if (running_tasks_ == 0 || checkpoints_stopped_.load() || cancelled_.load()) return false;
+  *injected = trigger_.load();
+  return true;
+}
+
 void Job::Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries) {
   std::lock_guard<std::mutex> lock(ck_mu_);
   if (!pending_ || pending_->id != checkpoint_id) return;  // aborted
@@ -738,6 +794,7 @@ void Job::CheckpointLoop() {
     pending_->id = next_checkpoint_id_++;
     pending_->started_ms = SystemClock::Default()->NowMillis();
     trigger_.store(pending_->id, std::memory_order_release);
+    ck_cv_.notify_all();  // tasks whose work is done wait for triggers
     ck_cv_.wait(lock, [&] { return pending_->acks == expected || stopped(); });
     if (pending_->acks != expected) {
       SLUICE_LOG_DEBUG("checkpoint", "job '{}': checkpoint {} abandoned (the job is ending)", config_.job_name,
@@ -815,6 +872,7 @@ CheckpointStats Job::checkpoint_stats() const {
 }
 
 Status Job::Run() {
+  running_tasks_ = config_.workers * (1 + keyed_stages_);
   if (store_) checkpointer_ = std::thread([this] { CheckpointLoop(); });
   for (int w = 0; w < config_.workers; ++w) {
     Worker& worker = *workers_[w];

@@ -172,7 +172,16 @@ class Job {
   Status CompleteCheckpoint(Checkpoint c, int64_t started_ms);
   // Snapshot of stage `stage`'s chain on worker w after a barrier passed it.
   Status SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out);
+  // The same for a chain that has finished (its inputs ended): no barrier
+  // reaches it any more, so it is snapshotted when the checkpoint is triggered.
+  Status SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
   void Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries);
+  // A task's inputs are drained (or it failed): it no longer keeps the job running.
+  void TaskFinished();
+  // For a finished task: waits for a checkpoint newer than *injected and
+  // returns true with its id in *injected, or false once no task runs any
+  // more (or the job stops).
+  bool AwaitTrigger(int64_t* injected);
   void StopCheckpoints();
   // Commits the sinks for the newest stored checkpoint (checkpoint thread).
   Status PublishStored();
@@ -198,7 +207,8 @@ class Job {
   std::unique_ptr<CheckpointStore> store_;
   std::optional<Checkpoint> restored_;
   std::atomic<int64_t> trigger_{0};               // the newest checkpoint the source tasks must inject
-  std::atomic<bool> checkpoints_stopped_{false};  // a source drained (or the job ends): no more checkpoints
+  std::atomic<bool> checkpoints_stopped_{false};  // the job ends: no more checkpoints
+  int running_tasks_ = 0;                         // tasks whose inputs are not drained; under ck_mu_
   mutable std::mutex ck_mu_;
   std::condition_variable ck_cv_;
   std::unique_ptr<PendingCheckpoint> pending_;       // under ck_mu_
