@@ -124,9 +124,10 @@ Status ListJobs(const std::string& server) {
 
 // POST or DELETE on a job; the answer's body, or the server's error (404:
 // NotFound, other refusals: InvalidArgument).
-Result<std::string> JobAction(const std::string& server, const std::string& method, const std::string& path) {
+Result<std::string> JobAction(const std::string& server, const std::string& method, const std::string& path,
+                              const std::string& body = "") {
   SLUICE_ASSIGN_OR_RETURN(auto client, Connect(server));
-  auto res = method == "DELETE" ? client.Delete(path) : client.Post(path, "", "application/json");
+  auto res = method == "DELETE" ? client.Delete(path) : client.Post(path, body, "application/json");
   if (!res) return Unreachable(server, res.error());
   if (res->status == 404) return Status::NotFound(ErrorOf(res->body));
   if (res->status != 200) return Status::InvalidArgument(ErrorOf(res->body));
@@ -150,9 +151,16 @@ Status StopJob(const std::string& server, const std::string& id) {
   return Status::Ok();
 }
 
-Status ResumeJob(const std::string& server, const std::string& id) {
-  SLUICE_ASSIGN_OR_RETURN(std::string body, JobAction(server, "POST", "/api/v1/jobs/" + id + "/resume"));
-  std::printf("[INFO] Job %s resumed from its savepoint.\n", id.c_str());
+Status ResumeJob(const std::string& server, const std::string& id, int parallelism) {
+  SLUICE_ASSIGN_OR_RETURN(
+      std::string body,
+      JobAction(server, "POST", "/api/v1/jobs/" + id + "/resume",
+                parallelism > 0 ? fmt::format("{{\"parallelism\":{}}}", parallelism) : std::string()));
+  if (parallelism > 0) {
+    std::printf("[INFO] Job %s resumed from its savepoint with parallelism %d.\n", id.c_str(), parallelism);
+  } else {
+    std::printf("[INFO] Job %s resumed from its savepoint.\n", id.c_str());
+  }
   return Status::Ok();
 }
 
@@ -178,7 +186,13 @@ void AddJobCommands(CLI::App& app, int* exit_code) {
   resume->add_option("id", *id, "The job id")->required();
   resume->add_flag("--from-savepoint")
       ->description("Resume from the job's savepoint (always done; accepted for Flink users)");
-  resume->callback([server, id, exit_code] { *exit_code = ReportError(ResumeJob(*server, *id)); });
+  auto parallelism = std::make_shared<int>(0);
+  resume
+      ->add_option("-p,--parallelism", *parallelism,
+                   "Worker threads per dataflow from now on (key groups are redistributed); default: as before")
+      ->check(CLI::Range(1, 1024));
+  resume->callback(
+      [server, id, parallelism, exit_code] { *exit_code = ReportError(ResumeJob(*server, *id, *parallelism)); });
 }
 
 }  // namespace sluice::cli

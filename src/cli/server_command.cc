@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <simdjson.h>
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
@@ -75,7 +76,21 @@ void AddJobRoutes(web::HttpServer& http, jobs::JobManager& jobs) {
                                               jobs::JsonString(r.captures[0]), *savepoint)};
   });
   http.Route("POST", "/api/v1/jobs/([0-9A-Za-z_-]+)/resume", [&jobs, error](const web::HttpRequest& r) {
-    Status s = jobs.Resume(r.captures[0]);
+    // Optional body {"parallelism": P}: resume with P workers per dataflow.
+    int parallelism = 0;
+    if (!r.body.empty()) {
+      simdjson::dom::parser parser;
+      simdjson::dom::element doc;
+      int64_t p = 0;
+      if (parser.parse(r.body).get(doc) != simdjson::SUCCESS || !doc.is_object() ||
+          (doc["parallelism"].error() != simdjson::NO_SUCH_FIELD && doc["parallelism"].get(p) != simdjson::SUCCESS) ||
+          p < 0 || p > 1024) {
+        return error(400, Status::InvalidArgument(
+                              "the body must be a JSON object like {\"parallelism\": 2} (a parallelism of 1 to 1024)"));
+      }
+      parallelism = static_cast<int>(p);
+    }
+    Status s = jobs.Resume(r.captures[0], parallelism);
     if (s.code() == StatusCode::kNotFound) return error(404, s);
     if (!s.ok()) return error(409, s);
     auto info = jobs.Get(r.captures[0]);

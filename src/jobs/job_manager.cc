@@ -93,6 +93,8 @@ struct JobManager::Entry {
   Status failure;
   engine::Job* job = nullptr;  // while its dataflow runs
   engine::CheckpointStats last_checkpoints;
+  int parallelism = 0;  // set by a resume with another parallelism (0: the script's)
+  int workers = 0;      // of the last dataflow run
   bool cancel_requested = false;
   bool stop_requested = false;
   bool shutting_down = false;
@@ -109,6 +111,7 @@ Status JobManager::StoreState(const Entry& e, const std::string& state) const {
 
 Status JobManager::Start(const std::shared_ptr<Entry>& e) {
   e->session = std::make_unique<sql::Session>(registry_, ctx_);
+  e->session->set_parallelism_override(e->parallelism);
   e->session->set_output_callback([id = e->id](const std::string& text) {
     const size_t end = text.find_last_not_of('\n');
     if (end == std::string::npos || text.find("[INFO] Execute statement succeeded.") != std::string::npos) return;
@@ -118,6 +121,7 @@ Status JobManager::Start(const std::shared_ptr<Entry>& e) {
     std::lock_guard<std::mutex> lock(e->mu);
     if (!job && e->job) e->last_checkpoints = e->job->checkpoint_stats();
     e->job = job;
+    if (job) e->workers = job->workers();
     if (job && e->state == JobState::kStarting) e->state = JobState::kRunning;
     e->cv.notify_all();
   });
@@ -207,6 +211,8 @@ Status JobManager::ResumeStored() {
     e->script = *script;
     auto submitted = ReadFile(dir.path() / "submitted_ms");
     e->submitted_ms = submitted.ok() ? std::atoll(submitted->c_str()) : 0;
+    auto parallelism = ReadFile(dir.path() / "parallelism");
+    e->parallelism = parallelism.ok() ? std::max(0, std::atoi(parallelism->c_str())) : 0;
     std::string s = state->substr(0, state->find_last_not_of('\n') + 1);
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -283,13 +289,19 @@ Result<int64_t> JobManager::Stop(const std::string& id) {
   return savepoint;
 }
 
-Status JobManager::Resume(const std::string& id) {
+Status JobManager::Resume(const std::string& id, int parallelism) {
+  if (parallelism < 0) return Status::InvalidArgument("the parallelism must be at least 1");
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<Entry> e, Find(id));
   {
     std::lock_guard<std::mutex> lock(e->mu);
     if (e->state != JobState::kStopped) {
       return Status::InvalidArgument(
           fmt::format("job {} is {}; only a STOPPED job resumes", id, JobStateName(e->state)));
+    }
+    if (parallelism > 0) {
+      // Kept with the job: a crash-restart resumes it with the same parallelism.
+      SLUICE_RETURN_IF_ERROR(WriteFileAtomic(JobDir(id) / "parallelism", std::to_string(parallelism)));
+      e->parallelism = parallelism;
     }
     e->state = JobState::kStarting;
     e->stop_requested = false;
@@ -299,7 +311,8 @@ Status JobManager::Resume(const std::string& id) {
   if (e->thread.joinable()) e->thread.join();
   SLUICE_RETURN_IF_ERROR(Start(e));
   SLUICE_RETURN_IF_ERROR(AwaitRunning(e));
-  SLUICE_LOG_INFO("jobs", "job {} resumed", id);
+  SLUICE_LOG_INFO("jobs", "job {} resumed{}", id,
+                  parallelism > 0 ? fmt::format(" with parallelism {}", parallelism) : std::string());
   return Status::Ok();
 }
 
@@ -315,6 +328,7 @@ JobInfo JobManager::InfoOf(const Entry& e) const {
   info.id = e.id;
   info.submitted_ms = e.submitted_ms;
   std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(e.mu));
+  info.parallelism = e.workers;
   info.state = e.state;
   info.error = e.error;
   if (e.job) {
@@ -399,10 +413,11 @@ std::string JobToJson(const JobInfo& j) {
   }
   const auto& c = j.checkpoints;
   return fmt::format(
-      "{{\"id\":{},\"state\":\"{}\",\"error\":{},\"submitted_ms\":{},\"checkpoints\":{{\"restored_from\":{},"
-      "\"completed\":{},\"last_id\":{},\"last_duration_ms\":{},\"last_bytes\":{}}},\"operators\":[{}]}}",
-      JsonString(j.id), JobStateName(j.state), JsonString(j.error), j.submitted_ms, c.restored_from, c.completed,
-      c.last_id, c.last_duration_ms, c.last_bytes, ops);
+      "{{\"id\":{},\"state\":\"{}\",\"error\":{},\"submitted_ms\":{},\"parallelism\":{},\"checkpoints\":{{"
+      "\"restored_from\":{},\"completed\":{},\"last_id\":{},\"last_duration_ms\":{},\"last_bytes\":{}}},"
+      "\"operators\":[{}]}}",
+      JsonString(j.id), JobStateName(j.state), JsonString(j.error), j.submitted_ms, j.parallelism, c.restored_from,
+      c.completed, c.last_id, c.last_duration_ms, c.last_bytes, ops);
 }
 
 std::string JobsToJson(const std::vector<JobInfo>& jobs) {

@@ -25,6 +25,7 @@ struct JobInfo {
   JobState state = JobState::kStarting;
   std::string error;  // kFailed: why
   int64_t submitted_ms = 0;
+  int parallelism = 0;  // workers per dataflow of its last run (0: never ran here)
   engine::CheckpointStats checkpoints;
   std::vector<engine::OperatorMetricsSnapshot> operators;  // while running
 };
@@ -60,10 +61,11 @@ class JobManager {
   Status Cancel(const std::string& id);
   // Takes a savepoint of a running job, publishes its output and stops it
   // (STOPPED); returns the savepoint's checkpoint id. Resume() continues it
-  // from there — after a server upgrade, or with another 'parallelism' SET
-  // in the resumed script's session (key groups are redistributed).
+  // from there — after a server upgrade, or with `parallelism` > 0 workers
+  // whatever the script SETs (key groups are redistributed; kept in
+  // <data_dir>/jobs/<id>/parallelism for later restarts).
   Result<int64_t> Stop(const std::string& id);
-  Status Resume(const std::string& id);
+  Status Resume(const std::string& id, int parallelism = 0);
   std::vector<JobInfo> List() const;
   Result<JobInfo> Get(const std::string& id) const;
   void Shutdown();

@@ -59,6 +59,7 @@ Session::Session(const engine::ConnectorRegistry* registry, engine::ConnectorCon
 Session::~Session() = default;
 
 int Session::Parallelism() const {
+  if (parallelism_override_ > 0) return parallelism_override_;
   std::string p = catalog_.Get("parallelism", catalog_.Get("parallelism.default", ""));
   if (p.empty()) return ctx_.parallelism > 0 ? ctx_.parallelism : 1;
   return std::max(1, std::atoi(p.c_str()));

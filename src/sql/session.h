@@ -50,6 +50,9 @@ class Session {
   // when it ends (from the thread running the script). A job manager reads
   // the job's metrics and checkpoint stats through it meanwhile.
   void set_job_observer(std::function<void(engine::Job*)> f) { job_observer_ = std::move(f); }
+  // Worker threads per dataflow whatever the script SETs (a job resumed from
+  // a savepoint with another parallelism); 0 = as SET or the default.
+  void set_parallelism_override(int p) { parallelism_override_ = p; }
 
   // Executes every statement of `script`; text results (SHOW, DESCRIBE,
   // EXPLAIN, SET, and what each statement did) are appended to `out`. Stops
@@ -87,6 +90,7 @@ class Session {
   SelectSinkFactory select_sink_;
   std::function<void(const std::string&)> output_;
   std::function<void(engine::Job*)> job_observer_;
+  int parallelism_override_ = 0;
   std::shared_ptr<const std::string> source_;
   std::vector<std::unique_ptr<PendingInsert>> pending_;
   std::mutex mu_;

@@ -103,8 +103,15 @@ INSERT INTO counts SELECT window_start, k, COUNT(*)
             time.sleep(0.5)
             if output(out_dir) != expected(100):
                 sys.exit("a stopped job wrote output")
-            run([sluice, "job", "resume", job_id, "--server", f"127.0.0.1:{server.http_port}"])
+            _, info = http(server, "GET", f"/api/v1/jobs/{job_id}")
+            if info["parallelism"] != 1:
+                sys.exit(f"before rescaling: {info}")
+            # Resume with another parallelism: key groups move to two workers.
+            run([sluice, "job", "resume", job_id, "--parallelism", "2", "--server", f"127.0.0.1:{server.http_port}"])
             wait_for("output after resume", lambda: output(out_dir) == expected(200))
+            _, info = http(server, "GET", f"/api/v1/jobs/{job_id}")
+            if info["parallelism"] != 2:
+                sys.exit(f"after resume --parallelism 2: {info}")
 
             # A killed server resumes the job by itself, from its checkpoint.
             server.kill()
@@ -113,8 +120,11 @@ INSERT INTO counts SELECT window_start, k, COUNT(*)
             produce(server, *produce_later)
             wait_for("output after a crash", lambda: output(out_dir) == expected(300))
             _, info = http(server, "GET", f"/api/v1/jobs/{job_id}")
-            if info["state"] != "RUNNING" or info["checkpoints"]["restored_from"] <= 0:
+            if info["state"] != "RUNNING" or info["checkpoints"]["restored_from"] <= 0 or info["parallelism"] != 2:
                 sys.exit(f"after restart: {info}")
+            status, body = http(server, "POST", f"/api/v1/jobs/{job_id}/resume", '{"parallelism": "x"}')
+            if status != 400 or "parallelism" not in body.get("error", ""):
+                sys.exit(f"bad resume body: {status} {body}")
 
             # Bad SQL: refused, with line:column, nothing stored.
             status, body = http(server, "POST", "/api/v1/jobs", "SELECT x FROM nowhere;")
