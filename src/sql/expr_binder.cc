@@ -222,16 +222,28 @@ Result<int64_t> IntervalMillis(const Expr& e, std::string_view source) {
     return SyntaxError(source, e.pos, "expected an INTERVAL literal such as INTERVAL '10' SECOND");
   }
   const auto& lit = e.As<LiteralExpr>();
-  int64_t unit = UnitMillis(lit.interval.start);
+  const int64_t unit = UnitMillis(lit.interval.start);
+  const char* end = lit.text.data() + lit.text.size();
   int64_t v = 0;
-  auto [p, ec] = std::from_chars(lit.text.data(), lit.text.data() + lit.text.size(), v);
-  if (unit == 0 || lit.interval.end || ec != std::errc() || p != lit.text.data() + lit.text.size()) {
+  auto [p, ec] = std::from_chars(lit.text.data(), end, v);
+  // Seconds may have up to three decimals, as Flink's INTERVAL '0.001' SECOND.
+  int64_t fraction = 0;
+  if (ec == std::errc() && unit == 1000 && p != end && *p == '.') {
+    const char* digits = ++p;
+    for (int scale = 100; p != end && *p >= '0' && *p <= '9' && p - digits < 3; ++p, scale /= 10) {
+      fraction += (*p - '0') * scale;
+    }
+    if (p == digits) p = digits - 1;  // "1." is not a number
+  }
+  if (unit == 0 || lit.interval.end || ec != std::errc() || p != end) {
     return SyntaxError(source, e.pos,
-                       fmt::format("INTERVAL '{}' is not supported yet; write a whole number of MILLISECOND, "
-                                   "SECOND, MINUTE, HOUR, DAY or WEEK, e.g. INTERVAL '90' SECOND",
+                       fmt::format("INTERVAL '{}' is not supported yet; write a whole number of "
+                                   "SECONDs, MINUTEs, HOURs or DAYs, or seconds with up to three decimals, "
+                                   "e.g. INTERVAL '90' SECOND or INTERVAL '0.5' SECOND",
                                    lit.text));
   }
-  return (lit.interval_sign == Sign::kNegative ? -v : v) * unit;
+  const int64_t ms = v * unit + fraction;
+  return lit.interval_sign == Sign::kNegative ? -ms : ms;
 }
 
 Status ExprBinder::Error(SourcePos pos, std::string_view message) const { return SyntaxError(source_, pos, message); }
