@@ -473,10 +473,31 @@ Result<std::optional<Offset>> Segment::FindOffsetForTimestamp(int64_t timestamp)
     if (len <= 0) break;
     int64_t max_ts = 0;
     for (int i = 0; i < 8; ++i) max_ts = (max_ts << 8) | h[35 + i];
-    if (max_ts >= timestamp) return std::optional<Offset>(Offset{PeekBaseOffset(h)});
+    if (max_ts >= timestamp) {
+      // As Kafka: the first record at or after `timestamp`, not the batch's
+      // first record (a producer's batch may straddle the timestamp).
+      SLUICE_ASSIGN_OR_RETURN(Offset first, FirstRecordAtOrAfter(pos, len, timestamp));
+      return std::optional<Offset>(first);
+    }
     pos += kBatchLogOverhead + static_cast<size_t>(len);
   }
   return std::optional<Offset>();
+}
+
+Result<Offset> Segment::FirstRecordAtOrAfter(uint64_t position, int32_t batch_length, int64_t timestamp) const {
+  std::string bytes(kBatchLogOverhead + static_cast<size_t>(batch_length), '\0');
+  SLUICE_RETURN_IF_ERROR(ReadHeaderAt(position, reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()));
+  auto data = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  SLUICE_ASSIGN_OR_RETURN(RecordBatchView view, RecordBatchView::Parse(data));
+  const Offset base{PeekBaseOffset(data.data())};
+  RecordIterator it;
+  SLUICE_RETURN_IF_ERROR(it.Reset(view));
+  Record r;
+  while (it.Next(&r)) {
+    if (r.timestamp >= timestamp) return r.offset;
+  }
+  SLUICE_RETURN_IF_ERROR(it.status());
+  return base;  // maxTimestamp said a record qualifies; trust the batch header
 }
 
 Status Segment::ForEachBatch(const std::function<Status(uint64_t, std::span<const uint8_t>)>& fn) const {

@@ -80,7 +80,7 @@ class Segment {
   // with kCorruption if it is the first). Returns the bytes appended, 0 when
   // no batch of this segment reaches `from`.
   Result<size_t> Read(Offset from, size_t max_bytes, std::string* out) const;
-  // Base offset of the first batch whose maxTimestamp >= `timestamp`, if any.
+  // The first record whose timestamp >= `timestamp`, if any (as Kafka's ListOffsets).
   Result<std::optional<Offset>> FindOffsetForTimestamp(int64_t timestamp) const;
 
   // Calls fn(position, whole batch bytes) for every batch below size(), in
@@ -116,6 +116,9 @@ class Segment {
   Status RebuildIndexes(uint64_t verify_crc_from, RecoveryReport* report);
   void IndexBatch(uint32_t position, Offset base, int64_t max_timestamp);
   Status ReadHeaderAt(uint64_t position, uint8_t* buf, size_t n) const;
+  // The offset of the first record with a timestamp >= `timestamp` in the
+  // batch at `position` (whose maxTimestamp is >= it).
+  Result<Offset> FirstRecordAtOrAfter(uint64_t position, int32_t batch_length, int64_t timestamp) const;
 
   std::filesystem::path dir_;
   std::filesystem::path log_path_;

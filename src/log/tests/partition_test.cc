@@ -421,14 +421,16 @@ TEST_F(PartitionTest, CorruptBatchInSealedSegmentIsNeverServed) {
   EXPECT_TRUE(out.empty());
 }
 
-TEST_F(PartitionTest, OffsetForTimestampFindsTheFirstBatchAtOrAfter) {
+TEST_F(PartitionTest, OffsetForTimestampFindsTheFirstRecordAtOrAfter) {
   auto p = Open();
   for (int i = 0; i < 20; ++i) {
-    std::string b = MakeBatch(2, 16, 1000 + i * 100);  // batch i: ts 1000+100i, +1
+    // batch i: ts 1000+100i, +1; every other batch compressed
+    std::string b = MakeBatch(2, 16, 1000 + i * 100, "x", i % 2 ? Compression::kZstd : Compression::kNone);
     ASSERT_TRUE(p->Append(Span(b)).ok());
   }
   EXPECT_EQ(p->OffsetForTimestamp(0)->value(), 0);
-  EXPECT_EQ(p->OffsetForTimestamp(1001)->value(), 0);
+  EXPECT_EQ(p->OffsetForTimestamp(1001)->value(), 1);  // the batch's second record, as Kafka answers
+  EXPECT_EQ(p->OffsetForTimestamp(1101)->value(), 3);  // inside a compressed batch
   EXPECT_EQ(p->OffsetForTimestamp(1002)->value(), 2);
   EXPECT_EQ(p->OffsetForTimestamp(1550)->value(), 12);
   EXPECT_EQ(p->OffsetForTimestamp(99999)->value(), 40);  // none: high watermark
