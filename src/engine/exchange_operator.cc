@@ -114,6 +114,11 @@ Status ExchangeOperator::OnBarrier(int64_t checkpoint_id) {
   return Status::Ok();
 }
 
+Status ExchangeOperator::FlushPending() {
+  for (int d = 0; d < static_cast<int>(inboxes_.size()); ++d) SLUICE_RETURN_IF_ERROR(FlushTo(d));
+  return Status::Ok();
+}
+
 Status ExchangeOperator::SendIdle() {
   for (int d = 0; d < static_cast<int>(inboxes_.size()); ++d) {
     SLUICE_RETURN_IF_ERROR(FlushTo(d));

@@ -31,6 +31,10 @@ class ExchangeOperator : public Operator {
   Status Finish() override;
   // Tells every consumer this producer has no active input for now.
   Status SendIdle();
+  // Sends every partial batch now: the task calls it when its input goes
+  // quiet or rows have waited `JobConfig::buffer_timeout_ms`, so a slow
+  // stream's rows do not wait for a full batch (Flink's buffer timeout).
+  Status FlushPending();
 
  private:
   Status FlushTo(int dest);

@@ -425,6 +425,7 @@ void Job::SourceLoop(int w) {
   }
   Status s;
   int64_t injected = 0;
+  int64_t last_flush = config_.clock->NowMillis();
   while (!cancelled_.load(std::memory_order_relaxed)) {
     // A checkpoint: positions of every partition this task reads, then the
     // barrier through every source stage, between two batches.
@@ -488,6 +489,14 @@ void Job::SourceLoop(int w) {
       if (!s.ok()) break;
     }
     if (!s.ok()) break;
+    if (!progressed || now - last_flush >= config_.buffer_timeout_ms) {
+      last_flush = now;
+      for (SourceStage& st : stages) {
+        ExchangeOperator* exchange = worker.exchanges[st.stage];
+        if (exchange && s.ok()) s = exchange->FlushPending();
+      }
+      if (!s.ok()) break;
+    }
     // Per source stage, this task's watermark: minimum over partitions that
     // are neither idle nor drained.
     bool all_finished = true;
@@ -683,7 +692,9 @@ void Job::StageLoop(int w, int stage) {
 
   Status s;
   Inbox* inbox = inboxes_[stage][w].get();
+  ExchangeOperator* exchange = worker.exchanges[stage];
   int64_t last_tick = config_.clock->NowMillis();
+  int64_t last_flush = last_tick;
   while (s.ok() && !done) {
     // Processing-time timers fire every tick, busy or not.
     const int64_t now = config_.clock->NowMillis();
@@ -692,9 +703,15 @@ void Job::StageLoop(int w, int stage) {
       s = head->OnProcessingTime(now);
       if (!s.ok()) break;
     }
+    if (exchange && now - last_flush >= config_.buffer_timeout_ms) {
+      last_flush = now;
+      s = exchange->FlushPending();
+      if (!s.ok()) break;
+    }
     ChannelMessage m;
     if (!inbox->Pop(&m, kConsumerTick)) {
       if (inbox->cancelled()) break;
+      if (exchange) s = exchange->FlushPending();  // quiet input: send what is pending
       continue;
     }
     s = dispatch(m);

@@ -91,6 +91,9 @@ struct JobConfig {
   // job whose state outgrows it fails with ResourceExhausted rather than
   // exhausting the machine's memory.
   int64_t max_state_bytes = 0;
+  // Longest time rows wait in a partly filled exchange batch while the input
+  // keeps coming (a quiet input flushes at once); Flink's execution.buffer-timeout.
+  int64_t buffer_timeout_ms = 100;
   // Checkpoints: every `checkpoint_interval_ms` (0: none) the sources inject
   // a barrier; the checkpoint is stored in `checkpoint_dir`, and once the
   // next one is stored too the transactional sinks publish its output (so a

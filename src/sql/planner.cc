@@ -240,12 +240,9 @@ Result<PlannedQuery> Planner::PlanQuery(const Query& query) {
 }
 
 Result<PlannedQuery> Planner::PlanQueryBody(const Query& query) {
-  if (!query.order_by.empty()) {
-    return Error(query.order_by[0].expr->pos,
-                 "ORDER BY is not supported yet on streams; use a window aggregation or top-N");
-  }
-  if (query.limit) return Error(query.limit->pos, "LIMIT is not supported yet");
-  return PlanBody(*query.body);
+  SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, PlanBody(*query.body));
+  if (query.order_by.empty() && !query.limit && !query.offset) return q;
+  return PlanOrderLimit(query, std::move(q));
 }
 
 Result<PlannedQuery> Planner::PlanBody(const QueryBody& body) {

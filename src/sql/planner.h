@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +18,17 @@
 #include "sql/expr_binder.h"
 
 namespace sluice::sql {
+
+// Set by a LIMIT once its n rows went downstream; `then` (set before the job
+// runs) lets a bare SELECT stop its job there.
+struct LimitReached {
+  std::atomic<bool> reached{false};
+  std::function<void()> then;
+  void Fire() {
+    reached.store(true);
+    if (then) then();
+  }
+};
 
 // A query planned onto the engine's job shape, without its sink yet: a tree
 // of stages whose last one is where the query's rows are now (its sink is
@@ -54,6 +67,8 @@ struct PlannedQuery {
   // A window TVF read but not yet aggregated (TABLE(TUMBLE(...)) in FROM).
   std::optional<engine::WindowSpec> pending_window;
   std::string pending_window_text;
+  // The query's LIMIT without ORDER BY, if any.
+  std::shared_ptr<LimitReached> limit_reached;
 
   // The physical plan as EXPLAIN prints it, sink on top.
   std::string Explain(const std::string& sink_line) const;
@@ -97,6 +112,8 @@ class Planner {
     bool selected = false;  // the outer query selects the rank column (by name or *)
   };
   Result<PlannedQuery> PlanQueryBody(const Query& query);
+  // ORDER BY and LIMIT over a planned query body (plan_order_limit.cc).
+  Result<PlannedQuery> PlanOrderLimit(const Query& query, PlannedQuery q);
   Result<PlannedQuery> PlanBody(const QueryBody& body);
   Result<PlannedQuery> PlanSelect(const Select& select);
   Result<PlannedQuery> PlanSetOperation(const SetOperation& op);

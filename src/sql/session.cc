@@ -444,7 +444,7 @@ Status Session::RunSelect(const Query& query) {
                        "results)");
   }
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<engine::Sink> sink, select_sink_(q.scope.schema, q.changelog));
-  return RunJob(Planner::ToJobSpec(q, sink.get()), "select", /*checkpointed=*/false);
+  return RunJob(Planner::ToJobSpec(q, sink.get()), "select", /*checkpointed=*/false, q.limit_reached);
 }
 
 Status Session::RunPending(std::string* out) {
@@ -466,7 +466,8 @@ Status Session::RunPending(std::string* out) {
   return Status::Ok();
 }
 
-Status Session::RunJob(engine::JobSpec spec, const std::string& job_name, bool checkpointed) {
+Status Session::RunJob(engine::JobSpec spec, const std::string& job_name, bool checkpointed,
+                       const std::shared_ptr<LimitReached>& limit) {
   engine::JobConfig config;
   config.workers = Parallelism();
   config.job_name = job_name;
@@ -500,7 +501,11 @@ Status Session::RunJob(engine::JobSpec spec, const std::string& job_name, bool c
     running_.push_back(job.get());
   }
   if (job_observer_) job_observer_(job.get());
+  // A bare SELECT with LIMIT n is done once its n rows are out, even over an
+  // unbounded source.
+  if (limit) limit->then = [j = job.get()] { j->Cancel(); };
   Status result = job->Run();
+  if (limit && limit->reached.load() && result.code() == StatusCode::kCancelled) result = Status::Ok();
   if (job_observer_) job_observer_(nullptr);
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -80,7 +80,8 @@ class Session {
   Status RunPending(std::string* out);
   // Runs `spec` as job `job_name`; with `checkpointed`, under the session's
   // 'execution.checkpointing.*' settings.
-  Status RunJob(engine::JobSpec spec, const std::string& job_name, bool checkpointed);
+  Status RunJob(engine::JobSpec spec, const std::string& job_name, bool checkpointed,
+                const std::shared_ptr<LimitReached>& limit = nullptr);
   Planner MakePlanner() const;
   int Parallelism() const;
 

@@ -1,0 +1,126 @@
+// ORDER BY and LIMIT on a stream, with Flink's streaming semantics:
+//   LIMIT n                      the first n rows (append-only input), one instance;
+//   ORDER BY col [, col2] LIMIT n  a global top-N: an updating result (+I / -D);
+//   ORDER BY without LIMIT        only on the event-time attribute, which is
+//                                 not supported yet (Flink's temporal sort).
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "engine/limit_operator.h"
+#include "engine/rank_operators.h"
+#include "sql/planner.h"
+#include "sql/syntax_error.h"
+#include "sql/unparser.h"
+
+namespace sluice::sql {
+
+namespace {
+
+// The bound of LIMIT n / FETCH FIRST n ROWS: a non-negative integer literal.
+Result<int64_t> LimitValue(const Expr& e, std::string_view source) {
+  int64_t n = -1;
+  if (e.kind == ExprKind::kLiteral && e.As<LiteralExpr>().literal_kind == LiteralKind::kInteger) {
+    const std::string& text = e.As<LiteralExpr>().text;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || p != text.data() + text.size()) n = -1;
+  }
+  if (n < 0) return SyntaxError(source, e.pos, fmt::format("LIMIT takes a whole number of rows, not {}", Unparse(e)));
+  return n;
+}
+
+}  // namespace
+
+Result<PlannedQuery> Planner::PlanOrderLimit(const Query& query, PlannedQuery q) {
+  if (query.offset) return Error(query.offset->pos, "OFFSET is not supported on streams yet");
+  std::optional<int64_t> limit;
+  if (query.limit) {
+    SLUICE_ASSIGN_OR_RETURN(limit, LimitValue(*query.limit, source()));
+  }
+  if (q.changelog == PlannedQuery::Changelog::kUpdating) {
+    return Error(query.order_by.empty() ? query.limit->pos : query.order_by[0].expr->pos,
+                 "ORDER BY and LIMIT over an updating result (an unwindowed GROUP BY, a deduplication or a top-N) "
+                 "are not supported yet");
+  }
+  if (query.order_by.empty()) {
+    // Every row to one instance, which passes the first n.
+    q.Exchange({});
+    q.plan.push_back("Exchange(distribution=[single])");
+    auto reached = std::make_shared<LimitReached>();
+    const int64_t n = *limit;
+    q.operators().push_back(engine::OperatorSpec{
+        "limit",
+        [n, reached](const engine::Schema& in,
+                     const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::LimitOperator::Create(in, n, [reached] { reached->Fire(); }, ctx));
+          return std::unique_ptr<engine::Operator>(std::move(op));
+        }});
+    q.plan.push_back(fmt::format("Limit(offset=[0], fetch=[{}])", n));
+    q.limit_reached = std::move(reached);
+    q.last_calc.reset();
+    q.window_columns.reset();
+    return q;
+  }
+
+  ExprBinder binder(source(), &q.scope);
+  std::vector<int> columns;
+  std::vector<bool> descending;
+  std::string order_text;
+  for (const OrderItem& item : query.order_by) {
+    if (item.nulls != NullOrder::kDefault) {
+      return Error(item.expr->pos, "NULLS FIRST / NULLS LAST in ORDER BY are not supported yet");
+    }
+    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*item.expr));
+    if (e.node().kind != engine::ExprKind::kColumn) {
+      return Error(item.expr->pos, "ORDER BY takes output columns, not expressions (compute them in the SELECT)");
+    }
+    columns.push_back(e.node().column_index);
+    descending.push_back(item.direction == SortDirection::kDescending);
+    order_text += fmt::format("{}{} {}", order_text.empty() ? "" : ", ", q.scope.schema.field(columns.back()).name,
+                              descending.back() ? "DESC" : "ASC");
+  }
+  if (!limit) {
+    const bool by_time = columns[0] == q.time_column && !descending[0];
+    return Error(query.order_by[0].expr->pos,
+                 by_time ? "ORDER BY the event-time attribute without LIMIT (a sort by event time) is not supported "
+                           "yet; add LIMIT n for the first n rows in that order (a top-N)"
+                         : "ORDER BY on a stream needs LIMIT n (a top-N over the whole stream); sorting a whole "
+                           "stream by a column other than its event-time attribute cannot finish");
+  }
+  if (columns.size() > 2) {
+    return Error(query.order_by[2].expr->pos, "ORDER BY ... LIMIT takes at most two columns (an order and a tie-breaker)");
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const engine::DataType t = q.scope.schema.field(columns[i]).type;
+    if (t == engine::DataType::kString || t == engine::DataType::kBool) {
+      return Error(query.order_by[i].expr->pos,
+                   fmt::format("ORDER BY ... LIMIT orders by a number or a timestamp, not {}", SqlTypeName(t)));
+    }
+  }
+  if (*limit < 1) return Error(query.limit->pos, "ORDER BY ... LIMIT needs at least one row");
+  engine::TopNSpec spec{{},
+                        columns[0],
+                        descending[0],
+                        static_cast<int>(*limit),
+                        columns.size() > 1 ? columns[1] : -1,
+                        columns.size() > 1 && descending[1]};
+  q.Exchange({});
+  q.plan.push_back("Exchange(distribution=[single])");
+  q.operators().push_back(
+      engine::OperatorSpec{"top-n",
+                           [spec](const engine::Schema& in,
+                                  const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+                             SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
+                             return std::unique_ptr<engine::Operator>(std::move(op));
+                           }});
+  q.plan.push_back(fmt::format("SortLimit(orderBy=[{}], offset=[0], fetch=[{}], changelog=[+I, -D])", order_text,
+                               *limit));
+  q.changelog = PlannedQuery::Changelog::kUpdating;
+  q.time_column = -1;
+  q.last_calc.reset();
+  q.window_columns.reset();
+  return q;
+}
+
+}  // namespace sluice::sql
