@@ -53,7 +53,8 @@ Result<PlannedQuery> Planner::PlanOrderLimit(const Query& query, PlannedQuery q)
         "limit",
         [n, reached](const engine::Schema& in,
                      const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-          SLUICE_ASSIGN_OR_RETURN(auto op, engine::LimitOperator::Create(in, n, [reached] { reached->Fire(); }, ctx));
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::LimitOperator::Create(
+                                               in, n, [reached] { reached->Fire(); }, ctx));
           return std::unique_ptr<engine::Operator>(std::move(op));
         }});
     q.plan.push_back(fmt::format("Limit(offset=[0], fetch=[{}])", n));
@@ -89,7 +90,8 @@ Result<PlannedQuery> Planner::PlanOrderLimit(const Query& query, PlannedQuery q)
                            "stream by a column other than its event-time attribute cannot finish");
   }
   if (columns.size() > 2) {
-    return Error(query.order_by[2].expr->pos, "ORDER BY ... LIMIT takes at most two columns (an order and a tie-breaker)");
+    return Error(query.order_by[2].expr->pos,
+                 "ORDER BY ... LIMIT takes at most two columns (an order and a tie-breaker)");
   }
   for (size_t i = 0; i < columns.size(); ++i) {
     const engine::DataType t = q.scope.schema.field(columns[i]).type;
@@ -114,8 +116,8 @@ Result<PlannedQuery> Planner::PlanOrderLimit(const Query& query, PlannedQuery q)
                              SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
                              return std::unique_ptr<engine::Operator>(std::move(op));
                            }});
-  q.plan.push_back(fmt::format("SortLimit(orderBy=[{}], offset=[0], fetch=[{}], changelog=[+I, -D])", order_text,
-                               *limit));
+  q.plan.push_back(
+      fmt::format("SortLimit(orderBy=[{}], offset=[0], fetch=[{}], changelog=[+I, -D])", order_text, *limit));
   q.changelog = PlannedQuery::Changelog::kUpdating;
   q.time_column = -1;
   q.last_calc.reset();

@@ -68,8 +68,11 @@ TEST(QuietStreamTest, RowsReachTheSinkBeforeABatchFillsOrTheInputEnds) {
     CollectingSink sink;
     Pipeline p;
     // Two exchanges: rows cross two stages before the sink.
-    p.From(std::make_shared<TrickleSource>(5, &end)).KeyBy({"k"}).Aggregate({Count().As("n")}).KeyBy({"n"}).Aggregate(
-        {Count().As("keys")});
+    p.From(std::make_shared<TrickleSource>(5, &end))
+        .KeyBy({"k"})
+        .Aggregate({Count().As("n")})
+        .KeyBy({"n"})
+        .Aggregate({Count().As("keys")});
     p.To(&sink);
     JobConfig config{workers, 16, 1024, 2, nullptr};
     auto job = p.Build(config);
@@ -98,7 +101,8 @@ TEST(QuietStreamTest, LimitPassesTheFirstRowsAndSaysSoOnce) {
     single.inputs.push_back(StageInput{0, {}, nullptr});
     single.operators.push_back(OperatorSpec{
         "limit", [&fired](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
-          SLUICE_ASSIGN_OR_RETURN(auto op, LimitOperator::Create(in, 4, [&fired] { ++fired; }, ctx));
+          SLUICE_ASSIGN_OR_RETURN(auto op, LimitOperator::Create(
+                                               in, 4, [&fired] { ++fired; }, ctx));
           return std::unique_ptr<Operator>(std::move(op));
         }});
     CollectingSink sink;
