@@ -6,6 +6,7 @@
 #include "bench/log_bench.h"
 #include "bench/machine_bench.h"
 #include "bench/nexmark_bench.h"
+#include "bench/sql_bench.h"
 
 namespace sluice::bench {
 
@@ -20,6 +21,7 @@ const std::vector<Suite>& AllSuites() {
       {"nexmark", "Nexmark queries per core beside hand-written loops and Flink's published figures", RunNexmarkBench},
       {"checkpoint", "checkpoint cost on a keyed GROUP BY's throughput, checkpoint duration/size, recovery time",
        RunCheckpointBench},
+      {"sql", "the same pipelines in SQL and against the C++ Pipeline API, side by side", RunSqlBench},
   };
   return kSuites;
 }
