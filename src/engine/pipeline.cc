@@ -101,6 +101,11 @@ Pipeline& Pipeline::Window(WindowSpec window, std::string time_column) {
   return *this;
 }
 
+Pipeline& Pipeline::GlobalWindow(GlobalTrigger trigger) {
+  global_trigger_ = trigger;
+  return *this;
+}
+
 Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
   if (!error_.ok()) return *this;
   if (spec_.stages.empty()) return Fail(Status::InvalidArgument("Aggregate() needs a From() before it")), *this;
@@ -120,7 +125,24 @@ Pipeline& Pipeline::Aggregate(std::vector<AggregateSpec> aggregates) {
     }
     time_col = *t;
   }
-  if (window_) {
+  if (global_trigger_) {
+    const GlobalTrigger trigger = *global_trigger_;
+    OperatorContext probe_ctx;
+    probe_ctx.batch_capacity = 1;
+    auto probe = GlobalWindowOperator::Create(schema_, keys, time_col, trigger, aggregates, probe_ctx);
+    if (!probe.ok()) return Fail(probe.status()), *this;
+    schema_ = (*probe)->output_schema();
+    AddOperator(OperatorSpec{"global-window",
+                             [keys, time_col, trigger, aggregates](
+                                 const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+                               SLUICE_ASSIGN_OR_RETURN(
+                                   auto op, GlobalWindowOperator::Create(in, keys, time_col, trigger, aggregates, ctx));
+                               return std::unique_ptr<Operator>(std::move(op));
+                             }});
+    time_column_.clear();
+    global_trigger_.reset();
+    keys_.reset();
+  } else if (window_) {
     WindowAggregateSpec ws{keys, time_col, *window_, aggregates};
     auto out = WindowOutputSchema(schema_, ws);
     if (!out.ok()) return Fail(out.status()), *this;
@@ -337,6 +359,7 @@ Result<JobSpec> Pipeline::BuildSpec() const {
   if (!error_.ok()) return error_;
   if (spec_.stages.empty()) return Status::InvalidArgument("a pipeline needs a From()");
   if (window_) return Status::InvalidArgument("Window() must be followed by Aggregate()");
+  if (global_trigger_) return Status::InvalidArgument("GlobalWindow() must be followed by Aggregate()");
   if (!sink_) return Status::InvalidArgument("a pipeline needs a sink: call To()");
   JobSpec spec = SpecWithLateSinks();
   spec.stages.back().sink = sink_;

@@ -9,6 +9,7 @@
 #include "engine/aggregate.h"
 #include "engine/calc_operator.h"
 #include "engine/expression.h"
+#include "engine/global_window_operator.h"
 #include "engine/job.h"
 #include "engine/rank_operators.h"
 #include "engine/window.h"
@@ -44,6 +45,9 @@ class Pipeline {
   // Event time comes from the source's declared column unless `time_column` names another.
   Pipeline& Window(WindowSpec window, std::string time_column = "");
   Pipeline& Aggregate(std::vector<AggregateSpec> aggregates);
+  // After KeyBy: Aggregate() over one never-ending window per key that emits
+  // when `trigger` says (Flink's GlobalWindows + trigger); append-only.
+  Pipeline& GlobalWindow(GlobalTrigger trigger);
   // Unwindowed Aggregate() after this forgets keys idle for `ttl` (processing time).
   Pipeline& StateTtl(std::chrono::milliseconds ttl) {
     state_ttl_ms_ = ttl.count();
@@ -111,6 +115,7 @@ class Pipeline {
   Schema schema_;
   std::string time_column_;
   std::optional<WindowSpec> window_;
+  std::optional<GlobalTrigger> global_trigger_;
   std::string window_time_column_;
   Sink* right_late_sink_ = nullptr;
   int64_t state_ttl_ms_ = 0;

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "engine/clock.h"
+#include "engine/global_window_operator.h"
 #include "engine/interval_join_operator.h"
 #include "engine/key_table.h"
 #include "engine/memory_source.h"
@@ -330,6 +331,14 @@ Factory Window(WindowSpec window, std::vector<AggregateSpec> aggregates) {
   };
 }
 
+Factory Global(GlobalTrigger trigger) {
+  return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
+    return GlobalWindowOperator::Create(kLeft, {0}, kLeftTime, trigger,
+                                        {Count(), Sum("v"), Max("name"), LastValue("v")}, ctx)
+        .value();
+  };
+}
+
 InputShape TwoInputs() {
   InputShape s;
   s.two_inputs = true;
@@ -415,6 +424,26 @@ TEST(OperatorSnapshotTest, JoinSnapshotOfTheOtherJoinKindIsRejected) {
   ASSERT_TRUE(interval->keyed_state()->SnapshotKeyGroup(3, &snap).ok());
   EXPECT_TRUE(interval->keyed_state()->RestoreKeyGroup(3, snap).ok());
   EXPECT_EQ(regular->keyed_state()->RestoreKeyGroup(3, snap).code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+TEST(OperatorSnapshotTest, GlobalWindowRestoredIntoOtherWorkerCountContinuesExactly) {
+  InputShape shape;
+  shape.keys = 300;  // enough windows open at the cut to snapshot
+  CheckRestoreContinuesExactly(Global(GlobalTrigger::Count(3)), shape, 0);
+  CheckRestoreContinuesExactly(Global(GlobalTrigger::Count(4).Purging()), shape, 0);
+  CheckRestoreContinuesExactly(Global(GlobalTrigger::EveryEventTime(250ms)), shape, 0, 2);
+  CheckRestoreContinuesExactly(Global(GlobalTrigger::EveryEventTime(250ms).Purging()), shape, 0, 2);
+  CheckRestoreContinuesExactly(Global(GlobalTrigger::EveryProcessingTime(100ms).Purging()), shape, 0, 2);
+}
+
+TEST(OperatorSnapshotTest, GlobalWindowMalformedSnapshotsAreRejected) {
+  CheckMalformedSnapshotsAreRejected(Global(GlobalTrigger::Count(5)), InputShape{}, false);
 }
 
 }  // namespace
