@@ -30,6 +30,8 @@ struct PlannedQuery {
 
   Scope scope;
   int time_column = -1;  // the rowtime attribute of the output, if it survived
+  // The processing-time attribute (a PROCTIME() column), if any survived.
+  int proctime_column = -1;
   enum class Changelog { kAppendOnly, kUpdating } changelog = Changelog::kAppendOnly;
   std::vector<std::string> plan;  // physical plan, one operator per line, source first
   // The columns holding window_start and window_end of a window aggregation
@@ -49,15 +51,23 @@ struct PlannedQuery {
     Scope input;
     int input_time_column = -1;
     std::optional<WindowColumns> input_window_columns;
+    int input_proctime_column = -1;
   };
   std::optional<CalcStep> last_calc;
   // A window TVF read but not yet aggregated (TABLE(TUMBLE(...)) in FROM).
   std::optional<engine::WindowSpec> pending_window;
   std::string pending_window_text;
+  // The pending window is over the processing-time attribute (then
+  // time_column names it): it fires on the wall clock.
+  bool pending_window_proctime = false;
 
   // The physical plan as EXPLAIN prints it, sink on top.
   std::string Explain(const std::string& sink_line) const;
 };
+
+// Whether `e` is a processing-time attribute: PROCTIME() or a reference to
+// column `proctime_column` (-1: none) of its input.
+bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 
 // Plans queries over a catalog onto the engine's job shape. Supported:
 // SELECT with WHERE and expressions (Calcs fused into one), views and
@@ -106,6 +116,8 @@ class Planner {
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
   Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);
+  // JOIN t FOR SYSTEM_TIME AS OF left.time AS s ON ... (temporal_join_planner.cc).
+  Result<PlannedQuery> PlanTemporalJoin(const JoinTableRef& ref);
   // `where`: the WHERE of `inner` not consumed by its FROM (null if none).
   Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number,
                                 const RankFilter& filter, PlannedQuery q);

@@ -50,6 +50,10 @@ class Session {
   // when it ends (from the thread running the script). A job manager reads
   // the job's metrics and checkpoint stats through it meanwhile.
   void set_job_observer(std::function<void(engine::Job*)> f) { job_observer_ = std::move(f); }
+  // The processing-time clock of the jobs this session runs (PROCTIME(),
+  // processing-time windows, idleness); null: the system clock. Tests pass a
+  // ManualClock. Must outlive the session's jobs.
+  void set_clock(engine::Clock* clock) { clock_ = clock; }
 
   // Executes every statement of `script`; text results (SHOW, DESCRIBE,
   // EXPLAIN, SET, and what each statement did) are appended to `out`. Stops
@@ -87,6 +91,7 @@ class Session {
   SelectSinkFactory select_sink_;
   std::function<void(const std::string&)> output_;
   std::function<void(engine::Job*)> job_observer_;
+  engine::Clock* clock_ = nullptr;
   std::shared_ptr<const std::string> source_;
   std::vector<std::unique_ptr<PendingInsert>> pending_;
   std::mutex mu_;
