@@ -279,11 +279,6 @@ Result<PlannedQuery> Planner::PlanBody(const QueryBody& body) {
   return Error(body.pos, "unsupported query");
 }
 
-namespace {
-
-// A query over two inputs: `left`'s stages, then `right`'s, then a stage
-// where both meet, each exchanged by its keys (its two-input operator is the
-// caller's to set); the plan shows the right input inline.
 PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::vector<int> left_keys,
                     std::vector<int> right_keys, std::string_view keys_text) {
   PlannedQuery q;
@@ -299,6 +294,8 @@ PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::ve
   q.plan.push_back(fmt::format("Exchange(hash=[{}]), right input: [{}]", keys_text, right_plan));
   return q;
 }
+
+namespace {
 
 // The type both sides of a UNION ALL column convert to, if any: numbers
 // widen (INT → BIGINT → DOUBLE); other types must be equal.

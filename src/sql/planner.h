@@ -65,6 +65,12 @@ struct PlannedQuery {
   std::string Explain(const std::string& sink_line) const;
 };
 
+// A query over two inputs: `left`'s stages, then `right`'s, then a stage
+// where both meet, each exchanged by its keys (its two-input operator is the
+// caller's to set); the plan shows the right input inline.
+PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::vector<int> left_keys,
+                    std::vector<int> right_keys, std::string_view keys_text);
+
 // Whether `e` is a processing-time attribute: PROCTIME() or a reference to
 // column `proctime_column` (-1: none) of its input.
 bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
@@ -118,6 +124,10 @@ class Planner {
   Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);
   // JOIN t FOR SYSTEM_TIME AS OF left.time AS s ON ... (temporal_join_planner.cc).
   Result<PlannedQuery> PlanTemporalJoin(const JoinTableRef& ref);
+  // The processing-time form: `left` joined with the bounded table `right`
+  // reads, in left's last stage (no exchange).
+  Result<PlannedQuery> PlanLookupJoin(PlannedQuery left, const PlannedQuery& right, std::vector<int> left_keys,
+                                      std::vector<int> right_keys, bool left_join);
   // `where`: the WHERE of `inner` not consumed by its FROM (null if none).
   Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number,
                                 const RankFilter& filter, PlannedQuery q);

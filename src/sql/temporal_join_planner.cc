@@ -3,10 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
 #include "engine/lookup_join_operator.h"
+#include "engine/temporal_join_operator.h"
 #include "sql/planner.h"
 #include "sql/syntax_error.h"
 #include "sql/unparser.h"
@@ -65,18 +67,16 @@ Result<PlannedQuery> Planner::PlanTemporalJoin(const JoinTableRef& ref) {
                  "o.proc_time (PROCTIME()) or AS OF o.order_time (its event time)");
   }
   const int as_of_col = as_of_bound->node().column_index;
-  if (as_of_col != left.proctime_column) {
-    if (as_of_col == left.time_column) {
-      return Error(as_of.pos,
-                   "event-time temporal joins (AS OF the left side's event time, against a versioned table) are not "
-                   "supported yet; join AS OF a processing-time attribute (PROCTIME()) instead");
-    }
+  const bool event_time = as_of_col == left.time_column && as_of_col != left.proctime_column;
+  if (as_of_col != left.proctime_column && !event_time) {
     return Error(as_of.pos, fmt::format("FOR SYSTEM_TIME AS OF {}: not a time attribute of the left side; use its "
-                                        "PROCTIME() column (a lookup join)",
+                                        "event-time column (WATERMARK FOR) or a PROCTIME() column",
                                         Unparse(as_of)));
   }
 
-  // The right side: a bounded catalog table, read whole (a lookup join).
+  // The right side: a catalog table. Processing time: a bounded table read
+  // whole (a lookup join); event time: a versioned table (PRIMARY KEY and
+  // WATERMARK), joined as a changelog stream.
   const std::string name = named.name.parts.back().name;
   const CatalogEntry* entry = named.name.parts.size() == 1 ? catalog_->Find(name) : nullptr;
   if (!entry || entry->kind != CatalogEntry::Kind::kTable) {
@@ -91,10 +91,16 @@ Result<PlannedQuery> Planner::PlanTemporalJoin(const JoinTableRef& ref) {
     return Error(named.name.pos(), fmt::format("cannot read table {}: {}", name, m));
   }
   PlannedQuery& right = *planned_right;
-  if (right.graph.stages.size() != 1 || right.graph.stages[0].sources.size() != 1 || !right.operators().empty()) {
+  if (event_time && (entry->primary_key.empty() || right.time_column < 0)) {
+    return Error(named.name.pos(),
+                 fmt::format("{} is not a versioned table: an event-time temporal join needs one with a PRIMARY KEY "
+                             "(... NOT ENFORCED) and a WATERMARK FOR its event-time column",
+                             name));
+  }
+  if (!event_time &&
+      (right.graph.stages.size() != 1 || right.graph.stages[0].sources.size() != 1 || !right.operators().empty())) {
     return Error(named.name.pos(), fmt::format("{}: a lookup join's table cannot have computed columns yet", name));
   }
-  std::shared_ptr<engine::Source> table_source = right.graph.stages[0].sources[0];
 
   const int nl = left.scope.schema.size();
   Scope joined = left.scope;
@@ -140,9 +146,23 @@ Result<PlannedQuery> Planner::PlanTemporalJoin(const JoinTableRef& ref) {
     residual.push_back(c);
   }
   if (right_keys.empty()) {
-    return Error(ref.on->pos, fmt::format("a lookup join needs an equality between a column of {} and an expression "
-                                          "of the left side (e.g. ON o.currency = {}.currency)",
+    return Error(ref.on->pos, fmt::format("a temporal join needs an equality between a column of {} and an "
+                                          "expression of the left side (e.g. ON o.currency = {}.currency)",
                                           qual, qual));
+  }
+  if (event_time) {
+    // The versioned table's primary key must be the join key.
+    std::vector<std::string> pk = entry->primary_key, got;
+    for (int c : right_keys) got.push_back(right.scope.schema.field(c).name);
+    std::sort(pk.begin(), pk.end());
+    std::sort(got.begin(), got.end());
+    if (pk != got) {
+      std::string pk_text;
+      for (const auto& k : entry->primary_key) pk_text += (pk_text.empty() ? "" : ", ") + k;
+      return Error(ref.on->pos, fmt::format("an event-time temporal join's keys must be the primary key of {} ({}): "
+                                            "join ON an equality per primary key column",
+                                            name, pk_text));
+    }
   }
   const bool left_join = ref.join == JoinKind::kLeft;
   if (left_join && !residual.empty()) {
@@ -177,31 +197,34 @@ Result<PlannedQuery> Planner::PlanTemporalJoin(const JoinTableRef& ref) {
         }() + "])"));
   }
 
-  SLUICE_ASSIGN_OR_RETURN(int64_t max_rows, [&]() -> Result<int64_t> {
-    const std::string v = catalog_->Get(kLookupMaxRowsOption, std::to_string(kDefaultLookupMaxRows));
-    char* end = nullptr;
-    const long long n = std::strtoll(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || n <= 0) {
-      return Status::InvalidArgument(
-          fmt::format("'{}' = '{}' is not a positive number of rows", kLookupMaxRowsOption, v));
-    }
-    return static_cast<int64_t>(n);
-  }());
-  engine::LookupJoinSpec spec{left_keys, right_keys,
-                              left_join ? engine::LookupJoinType::kLeft : engine::LookupJoinType::kInner, max_rows};
-  auto table = std::make_shared<engine::LookupTable>(table_source, right_keys, max_rows);
-  PlannedQuery q = std::move(left);
-  q.last_calc.reset();
-  q.operators().push_back(engine::OperatorSpec{
-      "lookup-join",
-      [table, spec](const engine::Schema& in,
-                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-        SLUICE_ASSIGN_OR_RETURN(auto op, engine::LookupJoinOperator::Create(in, table, spec, ctx));
-        return std::unique_ptr<engine::Operator>(std::move(op));
-      }});
-  q.plan.push_back(fmt::format("LookupJoin(table=[{}], joinType=[{}], lookup=[{}], processing time)", entry->name,
-                               left_join ? "LeftOuterJoin" : "InnerJoin", key_text));
-  const int with_keys = q.scope.schema.size();
+  PlannedQuery q;
+  const int with_keys = left.scope.schema.size();
+  const std::string join_type = left_join ? "LeftOuterJoin" : "InnerJoin";
+  if (event_time) {
+    q = MeetIn(left, right, left_keys, right_keys, "join keys");
+    engine::TemporalJoinSpec spec{
+        left_keys, right_keys, left.time_column, right.time_column,
+        left_join ? engine::TemporalJoinSpec::Type::kLeft : engine::TemporalJoinSpec::Type::kInner};
+    q.graph.stages.back().join =
+        [spec](const engine::Schema& l, const engine::Schema& r,
+               const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+      SLUICE_ASSIGN_OR_RETURN(auto op, engine::TemporalJoinOperator::Create(l, r, spec, ctx));
+      return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
+    };
+    q.plan.push_back(
+        fmt::format("TemporalJoin(table=[{}], joinType=[{}], where=[{}], event time: {} AS OF the "
+                    "versions by {})",
+                    entry->name, join_type, key_text, left.scope.schema.field(left.time_column).name,
+                    right.scope.schema.field(right.time_column).name));
+    q.scope = left.scope;
+    q.time_column = left.time_column;
+    q.proctime_column = left.proctime_column;
+    q.window_columns.reset();
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(q, PlanLookupJoin(std::move(left), right, left_keys, right_keys, left_join));
+    q.plan.push_back(fmt::format("LookupJoin(table=[{}], joinType=[{}], lookup=[{}], processing time)", entry->name,
+                                 join_type, key_text));
+  }
   // Scope names stay as written (S.value); the operator's schema may suffix clashing ones.
   for (int i = 0; i < right.scope.schema.size(); ++i) q.scope.Add(qual, right.scope.schema.field(i));
   // The joined rows: residual conditions, then the extra key columns dropped.
@@ -226,16 +249,43 @@ Result<PlannedQuery> Planner::PlanTemporalJoin(const JoinTableRef& ref) {
       if (keep.empty() || i < nl || i >= with_keys) keep_quals.push_back(q.scope.qualifiers[i]);
     }
     std::string text = "Calc(";
-    if (!keep.empty())
-      text += "select=[" + [&] {
-        std::string t;
-        for (size_t i = 0; i < keep.size(); ++i) t += (i ? ", " : "") + keep[i].name;
-        return t;
-      }() + "]";
+    if (!keep.empty()) {
+      text += "select=[";
+      for (size_t i = 0; i < keep.size(); ++i) text += (i ? ", " : "") + keep[i].name;
+      text += "]";
+    }
     if (filter.valid()) text += std::string(keep.empty() ? "" : ", ") + "where=[" + filter.ToString() + "]";
     text += ")";
     SLUICE_RETURN_IF_ERROR(AddCalc(&q, filter, keep, keep_quals, text));
   }
+  return q;
+}
+
+Result<PlannedQuery> Planner::PlanLookupJoin(PlannedQuery left, const PlannedQuery& right, std::vector<int> left_keys,
+                                             std::vector<int> right_keys, bool left_join) {
+  std::shared_ptr<engine::Source> table_source = right.graph.stages[0].sources[0];
+  SLUICE_ASSIGN_OR_RETURN(int64_t max_rows, [&]() -> Result<int64_t> {
+    const std::string v = catalog_->Get(kLookupMaxRowsOption, std::to_string(kDefaultLookupMaxRows));
+    char* end = nullptr;
+    const long long n = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || n <= 0) {
+      return Status::InvalidArgument(
+          fmt::format("'{}' = '{}' is not a positive number of rows", kLookupMaxRowsOption, v));
+    }
+    return static_cast<int64_t>(n);
+  }());
+  engine::LookupJoinSpec spec{left_keys, right_keys,
+                              left_join ? engine::LookupJoinType::kLeft : engine::LookupJoinType::kInner, max_rows};
+  auto table = std::make_shared<engine::LookupTable>(table_source, right_keys, max_rows);
+  PlannedQuery q = std::move(left);
+  q.last_calc.reset();
+  q.operators().push_back(engine::OperatorSpec{
+      "lookup-join",
+      [table, spec](const engine::Schema& in,
+                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto op, engine::LookupJoinOperator::Create(in, table, spec, ctx));
+        return std::unique_ptr<engine::Operator>(std::move(op));
+      }});
   return q;
 }
 
