@@ -83,6 +83,9 @@ bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 // window_start, window_end), unwindowed GROUP BY (an updating changelog) with
 // HAVING, COUNT(DISTINCT), FILTER (WHERE ...), deduplication and top-N from
 // ROW_NUMBER() subqueries, inner interval and regular joins on equal keys,
+// window TVFs over a PROCTIME() attribute (processing-time windows),
+// temporal joins (FOR SYSTEM_TIME AS OF: a lookup join on processing time,
+// a versioned-table join on event time; temporal_join_planner.cc),
 // over any append-only input (aggregated, joined or ranked inputs included:
 // every key-by starts a new stage). Everything else fails with
 // `line L:C: ... not supported yet` (src/sql/README.md lists it).
