@@ -88,6 +88,13 @@ void TemporalJoinOperator::AddVersion(KeyState* st, const Entry& e) {
   st->versions.insert(pos, e);
 }
 
+void TemporalJoinOperator::ArmTimer(std::string_view key, KeyState* st, int64_t time) {
+  if (time >= st->timer) return;
+  if (st->timer != kNoTimer) timers_.Delete(TimeDomain::kEventTime, key, 0, st->timer);
+  timers_.Register(TimeDomain::kEventTime, key, 0, time);
+  st->timer = time;
+}
+
 Status TemporalJoinOperator::Process(Batch& batch) {
   const int n = batch.active_rows();
   if (n == 0) return Status::Ok();
@@ -111,7 +118,7 @@ Status TemporalJoinOperator::Process(Batch& batch) {
     }
     KeyState& st = StateOf(left_keys_.key(k));
     st.left.push_back(Store(&st, batch, r, ts[r], RowKind::kInsert));
-    timers_.Register(TimeDomain::kEventTime, left_keys_.key(k), 0, ts[r]);
+    ArmTimer(left_keys_.key(k), &st, ts[r]);
   }
   return Flush();
 }
@@ -133,7 +140,7 @@ Status TemporalJoinOperator::ProcessRight(Batch& batch) {
     KeyState& st = StateOf(right_keys_.key(k));
     AddVersion(&st, Store(&st, batch, r, ts[r], kind == RowKind::kDelete ? RowKind::kDelete : RowKind::kInsert));
     // Visited when the watermark passes it, to prune the versions it replaces.
-    timers_.Register(TimeDomain::kEventTime, right_keys_.key(k), 0, ts[r]);
+    ArmTimer(right_keys_.key(k), &st, ts[r]);
   }
   metrics().state_bytes.store(state_bytes_, std::memory_order_relaxed);
   return Status::Ok();
@@ -155,6 +162,7 @@ Status TemporalJoinOperator::Visit(std::string_view key, int64_t watermark) {
   auto it = keys_.find(key_scratch_);
   if (it == keys_.end()) return Status::Ok();
   KeyState& st = it->second;
+  st.timer = kNoTimer;  // this visit consumed it
   size_t kept = 0;
   for (const Entry& e : st.left) {
     if (e.time > watermark) {
@@ -189,9 +197,25 @@ Status TemporalJoinOperator::Visit(std::string_view key, int64_t watermark) {
   st.versions.erase(st.versions.begin(), st.versions.begin() + static_cast<std::ptrdiff_t>(drop));
   if (st.left.empty() && st.versions.empty()) {
     keys_.erase(it);
-  } else if (st.dead_bytes > st.bytes.size() / 2) {
-    Compact(&st);
+    return Status::Ok();
   }
+  if (st.dead_bytes > st.bytes.size() / 2) Compact(&st);
+  // Next visit: the first waiting left row, or the first version after the
+  // watermark that makes an older one obsolete.
+  int64_t next = kNoTimer;
+  for (const Entry& e : st.left) next = std::min(next, e.time);
+  auto later = std::upper_bound(st.versions.begin(), st.versions.end(), watermark,
+                                [](int64_t t, const Entry& x) { return t < x.time; });
+  if (later != st.versions.end()) {
+    if (later != st.versions.begin()) {
+      next = std::min(next, later->time);
+    } else if (st.versions.size() >= 2) {
+      next = std::min(next, st.versions[1].time);
+    } else if (later->kind == RowKind::kDelete) {
+      next = std::min(next, later->time);  // a lone deletion goes once passed
+    }
+  }
+  if (next != kNoTimer) ArmTimer(key, &st, next);
   return Status::Ok();
 }
 
@@ -269,14 +293,11 @@ Status TemporalJoinOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std:
     if (s != slot.end()) by_group[s->second].push_back(&entry);
   }
   for (size_t i = 0; i < kgs.size(); ++i) {
-    std::string timers;
-    SLUICE_RETURN_IF_ERROR(timers_.SnapshotKeyGroup(kgs[i], &timers));
-    if (by_group[i].empty() && timers.size() <= sizeof(uint8_t) + sizeof(uint32_t)) continue;  // no timers
+    if (by_group[i].empty()) continue;
     SnapshotWriter w(&(*out)[i]);
     w.Put<uint8_t>(kTemporalJoinSnapshotVersion);
     w.Put<uint32_t>(static_cast<uint32_t>(by_group[i].size()));
     for (const auto* entry : by_group[i]) SnapshotKey(entry->first, entry->second, &w);
-    w.PutBytes(timers);
   }
   return Status::Ok();
 }
@@ -321,10 +342,13 @@ Status TemporalJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
       AddVersion(&st, Entry{time, at, static_cast<uint32_t>(row.size()), static_cast<RowKind>(kind)});
       state_bytes_ += static_cast<int64_t>(row.size() + sizeof(Entry));
     }
+    int64_t first = kNoTimer;
+    for (const Entry& e : st.left) first = std::min(first, e.time);
+    if (!st.versions.empty()) first = std::min(first, st.versions.front().time);
+    if (first != kNoTimer) ArmTimer(key, &st, first);
   }
-  std::string_view timers;
-  if (!r.GetBytes(&timers) || !r.done()) return corrupt("bad timers");
-  return timers_.RestoreKeyGroup(kg, timers);
+  if (!r.done()) return corrupt("trailing bytes");
+  return Status::Ok();
 }
 
 }  // namespace sluice::engine

@@ -34,8 +34,9 @@ struct TemporalJoinSpec {
 // State: per key, the left rows waiting for the watermark and the versions
 // still needed: every version newer than the watermark and the latest one at
 // or before it (older ones can no longer be chosen by an on-time row), kept
-// in a byte arena per key; event-time timers (TimerService) at the rows'
-// times say which keys a watermark must visit.
+// in a byte arena per key. One event-time timer per key (TimerService), at
+// the earliest time the watermark must visit it: its first waiting left row
+// or the next version that makes an older one obsolete.
 //
 // Thread-safety: not thread-safe; one instance per worker owning a range of
 // key groups.
@@ -55,14 +56,15 @@ class TemporalJoinOperator : public TwoInputOperator, public KeyedState {
 
   // Format (little-endian): u8 version 1, u32 keys, each: bytes key, u32 left
   // rows (i64 time, bytes row), u32 versions (i64 time, u8 row kind, bytes
-  // row); then bytes: the key group's timers (TimerService format). Rows as
-  // snapshot_rows.h encodes them.
+  // row). Rows as snapshot_rows.h encodes them. Timers are not stored: a
+  // restore sets each key's at its earliest time (an early visit is harmless).
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
   Status SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
 
   size_t keys_in_state() const { return keys_.size(); }
   size_t versions_in_state() const;
+  size_t timers_in_state() const { return timers_.size(TimeDomain::kEventTime); }
 
  private:
   struct Entry {
@@ -76,12 +78,16 @@ class TemporalJoinOperator : public TwoInputOperator, public KeyedState {
     std::vector<Entry> versions;  // by time; equal times in arrival order
     std::string bytes;
     size_t dead_bytes = 0;
+    int64_t timer = kNoTimer;  // the key's one registered timer
   };
+  static constexpr int64_t kNoTimer = kMaxWatermark;
   TemporalJoinOperator(const Schema& left, const Schema& right, TemporalJoinSpec spec, const OperatorContext& ctx,
                        Schema out);
   KeyState& StateOf(std::string_view key);
   Entry Store(KeyState* st, const Batch& batch, int row, int64_t time, RowKind kind);
   void AddVersion(KeyState* st, const Entry& e);
+  // Makes the key's timer fire no later than `time`.
+  void ArmTimer(std::string_view key, KeyState* st, int64_t time);
   // Emits the left rows of `key` at or before `watermark` and prunes versions.
   Status Visit(std::string_view key, int64_t watermark);
   Status EmitJoined(std::string_view left_row, const std::string_view* right_row);

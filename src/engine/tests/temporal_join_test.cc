@@ -88,8 +88,10 @@ TEST(TemporalJoinTest, VersionsBehindTheWatermarkArePrunedAndADeletionEndsAKey) 
   Batch b = testing::MakeBatch(kRates, rates, 128);
   ASSERT_TRUE(op->ProcessRight(b).ok());
   EXPECT_EQ(op->versions_in_state(), 100u);
+  EXPECT_EQ(op->timers_in_state(), 1u);  // one per key
   ASSERT_TRUE(op->OnWatermark(500).ok());
   EXPECT_EQ(op->versions_in_state(), 50u);  // the one at 500 and the 49 after it
+  EXPECT_EQ(op->timers_in_state(), 1u);
   Batch del = testing::MakeBatch(kRates, {Rate(1, 0, 2000)}, 1);
   del.mutable_row_kinds()[0] = RowKind::kDelete;
   ASSERT_TRUE(op->ProcessRight(del).ok());
@@ -99,6 +101,7 @@ TEST(TemporalJoinTest, VersionsBehindTheWatermarkArePrunedAndADeletionEndsAKey) 
   EXPECT_EQ(Rows(out.sink.rows()),
             (std::multiset<std::string>{"1,1,1970-01-01 00:00:00.995,1,99,1970-01-01 00:00:00.990"}));
   EXPECT_EQ(op->keys_in_state(), 0u);
+  EXPECT_EQ(op->timers_in_state(), 0u);
 }
 
 // The reference: each left row joins the right row of its key with the
