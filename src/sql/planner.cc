@@ -784,9 +784,20 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     if (group_window) {
       if (updating_input)
         return Error(group_window->pos, "a window aggregation over an updating input is not supported");
-      SLUICE_ASSIGN_OR_RETURN(engine::WindowSpec w, LegacyGroupWindow(group_window->As<FunctionCallExpr>(), q));
+      const auto& call = group_window->As<FunctionCallExpr>();
+      if (!call.args.empty() && q.proctime_column >= 0) {
+        // Over a PROCTIME() attribute: a processing-time window.
+        ExprBinder time_binder(source(), &q.scope);
+        auto t = time_binder.Bind(*call.args[0]);
+        if (t.ok() && t->node().kind == engine::ExprKind::kColumn && IsProcTimeAttribute(*t, q.proctime_column)) {
+          q.time_column = q.proctime_column;
+          q.pending_window_proctime = true;
+        }
+      }
+      SLUICE_ASSIGN_OR_RETURN(engine::WindowSpec w, LegacyGroupWindow(call, q));
       q.pending_window = w;
-      q.pending_window_text = fmt::format("{}], time=[{}", w.ToString(), q.scope.schema.field(q.time_column).name);
+      q.pending_window_text = fmt::format("{}], time=[{}{}", w.ToString(), q.scope.schema.field(q.time_column).name,
+                                          q.pending_window_proctime ? " (processing time)" : "");
       windowed = true;
     }
   }
