@@ -1004,6 +1004,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   q.scope.qualifiers.assign(post.schema.size(), "");
   post.qualifiers = q.scope.qualifiers;
   q.time_column = -1;
+  q.proctime_column = -1;  // aggregated rows carry no processing-time attribute
 
   // Post-aggregation Calc: the SELECT list and HAVING over keys and aggregates.
   ExprBinder after(source(), &post, ExprBinder::Mode::kAfterAggregate);
@@ -1192,6 +1193,7 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
   std::vector<std::string> quals(cols.size(), "");
   SLUICE_RETURN_IF_ERROR(AddCalc(&q, engine::Expr(), cols, quals, "Calc(select=[" + ProjectionText(cols) + "])"));
   q.time_column = -1;
+  q.proctime_column = -1;
   return q;
 }
 
