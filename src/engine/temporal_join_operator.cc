@@ -262,6 +262,7 @@ size_t TemporalJoinOperator::versions_in_state() const {
 
 void TemporalJoinOperator::SnapshotKey(const std::string& key, const KeyState& st, SnapshotWriter* w) const {
   w->PutBytes(key);
+  w->Put<int64_t>(st.timer);
   w->Put<uint32_t>(static_cast<uint32_t>(st.left.size()));
   for (const Entry& e : st.left) {
     w->Put<int64_t>(e.time);
@@ -293,7 +294,6 @@ Status TemporalJoinOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std:
     if (s != slot.end()) by_group[s->second].push_back(&entry);
   }
   for (size_t i = 0; i < kgs.size(); ++i) {
-    if (by_group[i].empty()) continue;
     SnapshotWriter w(&(*out)[i]);
     w.Put<uint8_t>(kTemporalJoinSnapshotVersion);
     w.Put<uint32_t>(static_cast<uint32_t>(by_group[i].size()));
@@ -303,7 +303,6 @@ Status TemporalJoinOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std:
 }
 
 Status TemporalJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
-  if (data.empty()) return Status::Ok();
   auto corrupt = [&](std::string_view what) {
     return Status::Corruption(fmt::format("temporal join snapshot of key group {}: {}", kg, what));
   };
@@ -318,7 +317,8 @@ Status TemporalJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
     if (!r.GetBytes(&key)) return corrupt("truncated key");
     if (KeyGroupOf(HashKey(key), ctx_.num_key_groups) != kg) return corrupt("a key of another key group");
     KeyState& st = StateOf(key);
-    if (!r.Get(&nleft)) return corrupt("truncated");
+    int64_t timer;
+    if (!r.Get(&timer) || !r.Get(&nleft)) return corrupt("truncated");
     for (uint32_t j = 0; j < nleft; ++j) {
       int64_t time;
       std::string_view row;
@@ -342,10 +342,7 @@ Status TemporalJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
       AddVersion(&st, Entry{time, at, static_cast<uint32_t>(row.size()), static_cast<RowKind>(kind)});
       state_bytes_ += static_cast<int64_t>(row.size() + sizeof(Entry));
     }
-    int64_t first = kNoTimer;
-    for (const Entry& e : st.left) first = std::min(first, e.time);
-    if (!st.versions.empty()) first = std::min(first, st.versions.front().time);
-    if (first != kNoTimer) ArmTimer(key, &st, first);
+    if (timer != kNoTimer) ArmTimer(key, &st, timer);
   }
   if (!r.done()) return corrupt("trailing bytes");
   return Status::Ok();

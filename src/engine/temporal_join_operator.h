@@ -54,10 +54,12 @@ class TemporalJoinOperator : public TwoInputOperator, public KeyedState {
   KeyedState* keyed_state() override { return this; }
   int64_t StateBytes() const override { return state_bytes_; }
 
-  // Format (little-endian): u8 version 1, u32 keys, each: bytes key, u32 left
-  // rows (i64 time, bytes row), u32 versions (i64 time, u8 row kind, bytes
-  // row). Rows as snapshot_rows.h encodes them. Timers are not stored: a
-  // restore sets each key's at its earliest time (an early visit is harmless).
+  // Format (little-endian): u8 version 1, u32 keys, each: bytes key, i64
+  // timer (the key's next visit; INT64_MAX: none), u32 left rows (i64 time,
+  // bytes row), u32 versions (i64 time, u8 row kind, bytes row). Rows as
+  // snapshot_rows.h encodes them. The timer is kept exactly, so a restored
+  // job prunes versions at the same watermarks as an uninterrupted one (late
+  // left rows see the same versions).
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
   Status SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;

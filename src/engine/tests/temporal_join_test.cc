@@ -242,9 +242,6 @@ TEST(TemporalJoinTest, SnapshotAndRestoreOfKeyGroupsContinuesTheJoin) {
         collect = std::make_unique<Collect>(op->output_schema());
         op->set_next(collect.get());
         for (int kg = 0; kg < ctx.num_key_groups; ++kg) {
-          std::string one;
-          EXPECT_TRUE(op->SnapshotKeyGroup(kg, &one).ok());
-          EXPECT_TRUE(one.empty());
           EXPECT_TRUE(op->RestoreKeyGroup(kg, blobs[kg]).ok());
         }
         EXPECT_TRUE(op->OnWatermark(static_cast<int64_t>(step) * 1000).ok());
