@@ -7,11 +7,13 @@
 namespace sluice::engine {
 
 Result<std::unique_ptr<CalcOperator>> CalcOperator::Create(const Schema& input, Expr filter,
-                                                           std::vector<Projection> projections, int capacity) {
+                                                           std::vector<Projection> projections, int capacity,
+                                                           const Clock* clock) {
   std::vector<Field> fields;
   std::vector<std::unique_ptr<CompiledExpr>> compiled;
   for (size_t i = 0; i < projections.size(); ++i) {
     SLUICE_ASSIGN_OR_RETURN(auto c, CompileExpr(projections[i].expr, input, capacity));
+    if (clock) c->SetClock(clock);
     std::string name = projections[i].name.empty() ? fmt::format("EXPR${}", i) : projections[i].name;
     fields.push_back({name, c->type()});
     compiled.push_back(std::move(c));
@@ -21,6 +23,7 @@ Result<std::unique_ptr<CalcOperator>> CalcOperator::Create(const Schema& input, 
   op->projections_ = std::move(compiled);
   if (filter.valid()) {
     SLUICE_ASSIGN_OR_RETURN(op->filter_, CompileExpr(filter, input, capacity));
+    if (clock) op->filter_->SetClock(clock);
     if (op->filter_->type() != DataType::kBool) {
       return Status::InvalidArgument(fmt::format("filter {} is {}, not BOOLEAN; write a comparison", filter.ToString(),
                                                  DataTypeName(op->filter_->type())));

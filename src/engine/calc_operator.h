@@ -24,10 +24,12 @@ struct Projection {
 // Thread-safety: not thread-safe; one per worker.
 class CalcOperator : public Operator {
  public:
-  // `filter` may be invalid (no filter); `projections` empty = keep the input columns.
+  // `filter` may be invalid (no filter); `projections` empty = keep the input
+  // columns. PROCTIME() reads `clock` (null: the system clock).
   static Result<std::unique_ptr<CalcOperator>> Create(const Schema& input, Expr filter,
                                                       std::vector<Projection> projections,
-                                                      int capacity = kDefaultBatchCapacity);
+                                                      int capacity = kDefaultBatchCapacity,
+                                                      const Clock* clock = nullptr);
 
   std::string name() const override { return "calc"; }
   const Schema& output_schema() const override { return output_schema_; }

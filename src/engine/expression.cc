@@ -1,5 +1,7 @@
 #include "engine/expression.h"
 
+#include "engine/clock.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -80,6 +82,7 @@ std::string_view FnName(Fn fn) {
     case Fn::kTimestampAdd: return "TIMESTAMPADD";
     case Fn::kTimestampDiff: return "TIMESTAMPDIFF";
     case Fn::kNowSeconds: return "UNIX_TIMESTAMP";
+    case Fn::kProcTime: return "PROCTIME";
     case Fn::kMd5: return "MD5";
   }
   return "?";
@@ -475,6 +478,7 @@ struct BoundNode {
   std::unique_ptr<Column> out;        // result column; literals are filled once at bind time
   std::unique_ptr<RegexCache> regex;  // kLike, kRegexp*: the pattern argument compiled
   std::string scratch;                // text built for one row before it is copied to `out`
+  const Clock* clock = nullptr;       // kProcTime: null = the system clock
 };
 
 namespace {
@@ -855,6 +859,10 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     case Fn::kNowSeconds:
       SLUICE_RETURN_IF_ERROR(need_args(0, 0));
       out_type = DataType::kInt64;
+      break;
+    case Fn::kProcTime:
+      SLUICE_RETURN_IF_ERROR(need_args(0, 0));
+      out_type = DataType::kTimestamp;
       break;
   }
   auto b = NewNode(ExprKind::kCall, out_type, capacity);
@@ -2464,6 +2472,13 @@ const Column* Eval(BoundNode& n, const Batch& b) {
       ForActive(b, [&](int i) { o[i] = now; });
       break;
     }
+    case Fn::kProcTime: {
+      out->SetAllValid();
+      const int64_t now = (n.clock ? n.clock : SystemClock::Default())->NowMillis();
+      int64_t* o = out->data<int64_t>();
+      ForActive(b, [&](int i) { o[i] = now; });
+      break;
+    }
   }
   return out;
 }
@@ -2475,6 +2490,15 @@ CompiledExpr::~CompiledExpr() = default;
 DataType CompiledExpr::type() const { return root_->type; }
 
 const Column* CompiledExpr::Evaluate(const Batch& batch) { return Eval(*root_, batch); }
+
+namespace {
+void SetClockOf(BoundNode* n, const Clock* clock) {
+  if (n->kind == ExprKind::kCall && n->fn == Fn::kProcTime) n->clock = clock;
+  for (auto& a : n->args) SetClockOf(a.get(), clock);
+}
+}  // namespace
+
+void CompiledExpr::SetClock(const Clock* clock) { SetClockOf(root_.get(), clock); }
 
 bool CompiledExpr::IsColumnRef(int* index) const {
   if (root_->kind != ExprKind::kColumn) return false;

@@ -72,6 +72,7 @@ enum class Fn : uint8_t {
   kTimestampDiff,  // TIMESTAMPDIFF(unit, from, to) -> INT
   kNowSeconds,     // UNIX_TIMESTAMP(): the wall clock, read once per batch
   kMd5,            // MD5(s): 32 lowercase hex digits of the UTF-8 bytes
+  kProcTime,       // PROCTIME(): the operator's processing-time clock (ms), read once per batch
 };
 
 // Units of FLOOR/CEIL ... TO, TIMESTAMPADD and TIMESTAMPDIFF. kWeek is seven
@@ -214,6 +215,7 @@ SLUICE_EXPR_LIT_OPERATOR(>=)
 #undef SLUICE_EXPR_LIT_OPERATOR
 
 struct BoundNode;
+class Clock;
 
 // An expression bound to an input schema: names resolved, implicit casts
 // inserted, and one result column allocated per node. Evaluate() computes the
@@ -231,6 +233,9 @@ class CompiledExpr {
   const Column* Evaluate(const Batch& batch);
   // True when the expression is a bare column reference (its input index in *index).
   bool IsColumnRef(int* index) const;
+  // The clock PROCTIME() reads (default: the system clock). Must outlive the
+  // expression.
+  void SetClock(const Clock* clock);
 
  private:
   friend Result<std::unique_ptr<CompiledExpr>> CompileExpr(const Expr&, const Schema&, int);

@@ -32,7 +32,8 @@ std::string FunctionName(const FunctionCallExpr& call) {
 constexpr const char* kSupportedFunctions =
     "UPPER, LOWER, SUBSTRING, SUBSTR, CONCAT, CONCAT_WS, CHAR_LENGTH, POSITION, REPLACE, LPAD, RPAD, INITCAP, LTRIM, "
     "RTRIM, SPLIT_INDEX, MD5, REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, COALESCE, NULLIF, GREATEST, LEAST, IF, ABS, MOD, "
-    "ROUND, FLOOR, CEIL, CEILING, POWER, SQRT, LN, LOG, LOG10, LOG2, EXP, DATE_FORMAT, UNIX_TIMESTAMP, FROM_UNIXTIME, "
+    "ROUND, FLOOR, CEIL, CEILING, POWER, SQRT, LN, LOG, LOG10, LOG2, EXP, DATE_FORMAT, PROCTIME, UNIX_TIMESTAMP, "
+    "FROM_UNIXTIME, "
     "YEAR, QUARTER, MONTH, WEEK, DAYOFMONTH, DAYOFYEAR, DAYOFWEEK, HOUR, MINUTE, SECOND, TIMESTAMPADD, TIMESTAMPDIFF, "
     "TO_TIMESTAMP, TO_TIMESTAMP_LTZ";
 
@@ -617,6 +618,10 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
     SLUICE_RETURN_IF_ERROR(arity(1, 2));
     if (args.size() == 1) return Call(Fn::kLn, {args[0]});
     return Call(Fn::kLn, {args[1]}) / Call(Fn::kLn, {args[0]});
+  }
+  if (name == "PROCTIME") {
+    SLUICE_RETURN_IF_ERROR(arity(0, 0));
+    return Call(Fn::kProcTime, {});
   }
   if (name == "UNIX_TIMESTAMP") {
     SLUICE_RETURN_IF_ERROR(arity(0, 2));

@@ -10,6 +10,7 @@
 #include "common/duration.h"
 #include "engine/group_aggregate_operator.h"
 #include "engine/interval_join_operator.h"
+#include "engine/processing_time_operator.h"
 #include "engine/rank_operators.h"
 #include "engine/union_operator.h"
 #include "engine/window_operator.h"
@@ -51,6 +52,12 @@ bool IsColumnNamed(const Expr& e, std::string_view name) {
 }
 
 }  // namespace
+
+bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column) {
+  const engine::ExprNode& n = e.node();
+  if (n.kind == engine::ExprKind::kCall && n.fn == engine::Fn::kProcTime) return true;
+  return proctime_column >= 0 && n.kind == engine::ExprKind::kColumn && n.column_index == proctime_column;
+}
 
 void PlannedQuery::Exchange(std::vector<int> keys) {
   engine::StageSpec stage;
@@ -107,6 +114,7 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
     q->plan.pop_back();
     q->scope = prev.input;
     q->time_column = prev.input_time_column;
+    q->proctime_column = prev.input_proctime_column;
     q->window_columns = prev.input_window_columns;
     std::string text = "Calc(";
     if (!combined.empty()) text += "select=[" + ProjectionText(combined) + "]";
@@ -117,11 +125,14 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
     return AddCalc(q, combined_filter, std::move(combined), std::move(qualifiers), std::move(text));
   }
   PlannedQuery::CalcStep step{filter, projections, q->scope, q->time_column, q->window_columns};
+  step.input_proctime_column = q->proctime_column;
   auto probe = engine::CalcOperator::Create(q->scope.schema, filter, projections, 1);
   if (!probe.ok()) return probe.status();
   int new_time = -1;
+  int new_proctime = -1;
   if (projections.empty()) {
     new_time = q->time_column;
+    new_proctime = q->proctime_column;
     qualifiers = q->scope.qualifiers;
   } else {
     // The time attribute and window columns survive when projected as they are.
@@ -129,6 +140,9 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
     if (q->window_columns) windows = PlannedQuery::WindowColumns{-1, -1, q->window_columns->text};
     for (size_t i = 0; i < projections.size(); ++i) {
       const auto& n = projections[i].expr.node();
+      if (IsProcTimeAttribute(projections[i].expr, q->proctime_column) && new_proctime < 0) {
+        new_proctime = static_cast<int>(i);
+      }
       if (n.kind != engine::ExprKind::kColumn || n.column_index < 0) continue;
       const int at = static_cast<int>(i);
       if (n.column_index == q->time_column && new_time < 0) new_time = at;
@@ -142,11 +156,13 @@ Status Planner::AddCalc(PlannedQuery* q, engine::Expr filter, std::vector<engine
   q->scope.qualifiers = std::move(qualifiers);
   q->scope.qualifiers.resize(q->scope.schema.size());
   q->time_column = new_time;
+  q->proctime_column = new_proctime;
   engine::OperatorSpec op{
       "calc",
       [filter, projections](const engine::Schema& in,
                             const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-        SLUICE_ASSIGN_OR_RETURN(auto calc, engine::CalcOperator::Create(in, filter, projections, ctx.batch_capacity));
+        SLUICE_ASSIGN_OR_RETURN(auto calc,
+                                engine::CalcOperator::Create(in, filter, projections, ctx.batch_capacity, ctx.clock));
         return std::unique_ptr<engine::Operator>(std::move(calc));
       }};
   q->operators().push_back(std::move(op));
@@ -208,6 +224,11 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
   q.graph.stages.emplace_back().sources.push_back(src);
   for (const auto& f : src->schema().fields()) q.scope.Add(qualifier, f);
   q.time_column = src->event_time_column();
+  for (size_t i = 0; i < computed.size(); ++i) {
+    if (IsProcTimeAttribute(computed[i].expr, -1) && q.proctime_column < 0) {
+      q.proctime_column = desc.schema.size() + static_cast<int>(i);
+    }
+  }
   q.plan.push_back(fmt::format("TableSourceScan(table=[{}], connector=[{}], fields=[{}]{})", table.name,
                                desc.Option("connector"), JoinNames(desc.schema), wm_text));
   if (!computed.empty()) {
@@ -255,11 +276,6 @@ Result<PlannedQuery> Planner::PlanBody(const QueryBody& body) {
   return Error(body.pos, "unsupported query");
 }
 
-namespace {
-
-// A query over two inputs: `left`'s stages, then `right`'s, then a stage
-// where both meet, each exchanged by its keys (its two-input operator is the
-// caller's to set); the plan shows the right input inline.
 PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::vector<int> left_keys,
                     std::vector<int> right_keys, std::string_view keys_text) {
   PlannedQuery q;
@@ -275,6 +291,8 @@ PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::ve
   q.plan.push_back(fmt::format("Exchange(hash=[{}]), right input: [{}]", keys_text, right_plan));
   return q;
 }
+
+namespace {
 
 // The type both sides of a UNION ALL column convert to, if any: numbers
 // widen (INT → BIGINT → DOUBLE); other types must be equal.
@@ -364,8 +382,11 @@ Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
   switch (ref.kind) {
     case TableRefKind::kNamed: {
       const auto& n = ref.As<NamedTableRef>();
-      if (n.system_time)
-        return Error(n.system_time->pos, "FOR SYSTEM_TIME AS OF (temporal joins) is not supported yet");
+      if (n.system_time) {
+        return Error(n.system_time->pos,
+                     "FOR SYSTEM_TIME AS OF belongs on the right side of a join: a JOIN t FOR SYSTEM_TIME AS OF "
+                     "x.time AS s ON ... (temporal join)");
+      }
       std::string name = n.name.parts.back().name;
       const CommonTableExpr* cte = nullptr;
       size_t cte_index = 0;
@@ -514,10 +535,12 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
                  fmt::format("DESCRIPTOR({}): column {} not found in the input; it has columns: {}",
                              d.descriptor[0].name, d.descriptor[0].name, JoinNames(q.scope.schema)));
   }
+  const bool proctime = *idx == q.proctime_column && *idx != q.time_column;
+  if (proctime) q.time_column = *idx;  // the windows' time, read from the clock (ProcessingTimeOperator)
   if (*idx != q.time_column) {
     return Error(d.descriptor[0].pos,
                  fmt::format("DESCRIPTOR({}) must name the input's event-time attribute (declare it with WATERMARK "
-                             "FOR {} AS ... in CREATE TABLE)",
+                             "FOR {} AS ... in CREATE TABLE) or a processing-time attribute (PROCTIME())",
                              d.descriptor[0].name, d.descriptor[0].name));
   }
   std::vector<int64_t> ms;
@@ -547,7 +570,9 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
     return Error(t.partition_by[0]->pos, "PARTITION BY is only for SESSION windows");
   }
   q.pending_window = w;
-  q.pending_window_text = fmt::format("{}], time=[{}", w.ToString(), d.descriptor[0].name);
+  q.pending_window_proctime = proctime;
+  q.pending_window_text =
+      fmt::format("{}], time=[{}{}", w.ToString(), d.descriptor[0].name, proctime ? " (processing time)" : "");
   return q;
 }
 
@@ -756,9 +781,20 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     if (group_window) {
       if (updating_input)
         return Error(group_window->pos, "a window aggregation over an updating input is not supported");
-      SLUICE_ASSIGN_OR_RETURN(engine::WindowSpec w, LegacyGroupWindow(group_window->As<FunctionCallExpr>(), q));
+      const auto& call = group_window->As<FunctionCallExpr>();
+      if (!call.args.empty() && q.proctime_column >= 0) {
+        // Over a PROCTIME() attribute: a processing-time window.
+        ExprBinder time_binder(source(), &q.scope);
+        auto t = time_binder.Bind(*call.args[0]);
+        if (t.ok() && t->node().kind == engine::ExprKind::kColumn && IsProcTimeAttribute(*t, q.proctime_column)) {
+          q.time_column = q.proctime_column;
+          q.pending_window_proctime = true;
+        }
+      }
+      SLUICE_ASSIGN_OR_RETURN(engine::WindowSpec w, LegacyGroupWindow(call, q));
       q.pending_window = w;
-      q.pending_window_text = fmt::format("{}], time=[{}", w.ToString(), q.scope.schema.field(q.time_column).name);
+      q.pending_window_text = fmt::format("{}], time=[{}{}", w.ToString(), q.scope.schema.field(q.time_column).name,
+                                          q.pending_window_proctime ? " (processing time)" : "");
       windowed = true;
     }
   }
@@ -906,6 +942,18 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     agg_names += fmt::format("{}{}({}) AS {}", i ? ", " : "", engine::AggKindName(s.kind), arg, s.output_name);
   }
   Scope post;
+  if (windowed && q.pending_window_proctime) {
+    q.operators().push_back(engine::OperatorSpec{
+        "processing-time",
+        [time_col](const engine::Schema& in,
+                   const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::ProcessingTimeOperator::Create(in, time_col, ctx));
+          return std::unique_ptr<engine::Operator>(std::move(op));
+        }});
+    q.plan.push_back(
+        fmt::format("ProcessingTime(time=[{}], fire=[on the wall clock, all at end of input])", pre[time_col].name));
+    q.pending_window_proctime = false;
+  }
   if (windowed) {
     engine::WindowAggregateSpec ws{keys, time_col, *q.pending_window, specs};
     auto out = engine::WindowOutputSchema(q.scope.schema, ws);
@@ -953,6 +1001,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   q.scope.qualifiers.assign(post.schema.size(), "");
   post.qualifiers = q.scope.qualifiers;
   q.time_column = -1;
+  q.proctime_column = -1;  // aggregated rows carry no processing-time attribute
 
   // Post-aggregation Calc: the SELECT list and HAVING over keys and aggregates.
   ExprBinder after(source(), &post, ExprBinder::Mode::kAfterAggregate);
@@ -1141,6 +1190,7 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
   std::vector<std::string> quals(cols.size(), "");
   SLUICE_RETURN_IF_ERROR(AddCalc(&q, engine::Expr(), cols, quals, "Calc(select=[" + ProjectionText(cols) + "])"));
   q.time_column = -1;
+  q.proctime_column = -1;
   return q;
 }
 
@@ -1164,6 +1214,9 @@ void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
 }  // namespace
 
 Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
+  if (ref.right->kind == TableRefKind::kNamed && ref.right->As<NamedTableRef>().system_time) {
+    return PlanTemporalJoin(ref);
+  }
   // The join's condition: ON, or for FROM a, b the WHERE of that SELECT.
   const Expr* on = ref.on.get();
   const Expr* where = join_where_;

@@ -43,6 +43,8 @@ struct PlannedQuery {
 
   Scope scope;
   int time_column = -1;  // the rowtime attribute of the output, if it survived
+  // The processing-time attribute (a PROCTIME() column), if any survived.
+  int proctime_column = -1;
   enum class Changelog { kAppendOnly, kUpdating } changelog = Changelog::kAppendOnly;
   std::vector<std::string> plan;  // physical plan, one operator per line, source first
   // The columns holding window_start and window_end of a window aggregation
@@ -62,6 +64,7 @@ struct PlannedQuery {
     Scope input;
     int input_time_column = -1;
     std::optional<WindowColumns> input_window_columns;
+    int input_proctime_column = -1;
   };
   std::optional<CalcStep> last_calc;
   // A window TVF read but not yet aggregated (TABLE(TUMBLE(...)) in FROM).
@@ -69,10 +72,23 @@ struct PlannedQuery {
   std::string pending_window_text;
   // The query's LIMIT without ORDER BY, if any.
   std::shared_ptr<LimitReached> limit_reached;
+  // The pending window is over the processing-time attribute (then
+  // time_column names it): it fires on the wall clock.
+  bool pending_window_proctime = false;
 
   // The physical plan as EXPLAIN prints it, sink on top.
   std::string Explain(const std::string& sink_line) const;
 };
+
+// A query over two inputs: `left`'s stages, then `right`'s, then a stage
+// where both meet, each exchanged by its keys (its two-input operator is the
+// caller's to set); the plan shows the right input inline.
+PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::vector<int> left_keys,
+                    std::vector<int> right_keys, std::string_view keys_text);
+
+// Whether `e` is a processing-time attribute: PROCTIME() or a reference to
+// column `proctime_column` (-1: none) of its input.
+bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 
 // Plans queries over a catalog onto the engine's job shape. Supported:
 // SELECT with WHERE and expressions (Calcs fused into one), views and
@@ -82,6 +98,9 @@ struct PlannedQuery {
 // window_start, window_end), unwindowed GROUP BY (an updating changelog) with
 // HAVING, COUNT(DISTINCT), FILTER (WHERE ...), deduplication and top-N from
 // ROW_NUMBER() subqueries, inner interval and regular joins on equal keys,
+// window TVFs over a PROCTIME() attribute (processing-time windows),
+// temporal joins (FOR SYSTEM_TIME AS OF: a lookup join on processing time,
+// a versioned-table join on event time; temporal_join_planner.cc),
 // over any append-only input (aggregated, joined or ranked inputs included:
 // every key-by starts a new stage). Everything else fails with
 // `line L:C: ... not supported yet` (src/sql/README.md lists it).
@@ -123,6 +142,12 @@ class Planner {
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
   Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);
+  // JOIN t FOR SYSTEM_TIME AS OF left.time AS s ON ... (temporal_join_planner.cc).
+  Result<PlannedQuery> PlanTemporalJoin(const JoinTableRef& ref);
+  // The processing-time form: `left` joined with the bounded table `right`
+  // reads, in left's last stage (no exchange).
+  Result<PlannedQuery> PlanLookupJoin(PlannedQuery left, const PlannedQuery& right, std::vector<int> left_keys,
+                                      std::vector<int> right_keys, bool left_join);
   // `where`: the WHERE of `inner` not consumed by its FROM (null if none).
   Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number,
                                 const RankFilter& filter, PlannedQuery q);

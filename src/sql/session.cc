@@ -471,6 +471,7 @@ Status Session::RunJob(engine::JobSpec spec, const std::string& job_name, bool c
   engine::JobConfig config;
   config.workers = Parallelism();
   config.job_name = job_name;
+  config.clock = clock_;
   SLUICE_ASSIGN_OR_RETURN(int64_t interval, ParseDurationMs("execution.checkpointing.interval",
                                                             catalog_.Get("execution.checkpointing.interval", "0")));
   if (checkpointed && interval > 0) {

@@ -53,6 +53,10 @@ class Session {
   // Worker threads per dataflow whatever the script SETs (a job resumed from
   // a savepoint with another parallelism); 0 = as SET or the default.
   void set_parallelism_override(int p) { parallelism_override_ = p; }
+  // The processing-time clock of the jobs this session runs (PROCTIME(),
+  // processing-time windows, idleness); null: the system clock. Tests pass a
+  // ManualClock. Must outlive the session's jobs.
+  void set_clock(engine::Clock* clock) { clock_ = clock; }
 
   // Executes every statement of `script`; text results (SHOW, DESCRIBE,
   // EXPLAIN, SET, and what each statement did) are appended to `out`. Stops
@@ -92,6 +96,7 @@ class Session {
   std::function<void(const std::string&)> output_;
   std::function<void(engine::Job*)> job_observer_;
   int parallelism_override_ = 0;
+  engine::Clock* clock_ = nullptr;
   std::shared_ptr<const std::string> source_;
   std::vector<std::unique_ptr<PendingInsert>> pending_;
   std::mutex mu_;

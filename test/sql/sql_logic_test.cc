@@ -83,6 +83,7 @@ TEST_P(SqlLogicTest, Run) {
   engine::ConnectorRegistry registry;
   auto memory = std::make_shared<MemoryConnector>();
   registry.Register(memory);
+  engine::ManualClock clock;
   sql::Session session(&registry, engine::ConnectorContext{});
   std::shared_ptr<engine::CollectingSink> select_sink;
   session.set_select_sink_factory(
@@ -139,6 +140,15 @@ TEST_P(SqlLogicTest, Run) {
       words >> table >> part_word;
       if (part_word == "partition") words >> partition;
       for (const std::string& r : take(false)) memory->AddRow(table, partition, SplitValues(r));
+    } else if (word == "processing-time") {
+      // The clock the session's jobs read for processing time, from here on;
+      // it stands still while a job runs, so results are deterministic.
+      std::string when;
+      std::getline(words, when);
+      int64_t ms = 0;
+      ASSERT_TRUE(engine::ParseTimestamp(Trim(when), &ms)) << at(directive_line) << ": bad time '" << when << "'";
+      clock.Set(ms);
+      session.set_clock(&clock);
     } else if (word == "clear") {
       std::string table;
       words >> table;

@@ -20,6 +20,7 @@
 #include "engine/key_table.h"
 #include "engine/memory_source.h"
 #include "engine/rank_operators.h"
+#include "engine/temporal_join_operator.h"
 #include "engine/tests/test_rows.h"
 #include "engine/window_join_operator.h"
 #include "engine/window_operator.h"
@@ -339,6 +340,13 @@ Factory Global(GlobalTrigger trigger) {
   };
 }
 
+Factory TemporalJoin(TemporalJoinSpec::Type type) {
+  return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
+    return TemporalJoinOperator::Create(kLeft, kRight, TemporalJoinSpec{{0}, {0}, kLeftTime, kRightTime, type}, ctx)
+        .value();
+  };
+}
+
 InputShape TwoInputs() {
   InputShape s;
   s.two_inputs = true;
@@ -424,6 +432,15 @@ TEST(OperatorSnapshotTest, JoinSnapshotOfTheOtherJoinKindIsRejected) {
   ASSERT_TRUE(interval->keyed_state()->SnapshotKeyGroup(3, &snap).ok());
   EXPECT_TRUE(interval->keyed_state()->RestoreKeyGroup(3, snap).ok());
   EXPECT_EQ(regular->keyed_state()->RestoreKeyGroup(3, snap).code(), StatusCode::kCorruption);
+}
+
+TEST(OperatorSnapshotTest, TemporalJoinRestoredIntoOtherWorkerCountContinuesExactly) {
+  CheckRestoreContinuesExactly(TemporalJoin(TemporalJoinSpec::Type::kInner), TwoInputs(), 0);
+  CheckRestoreContinuesExactly(TemporalJoin(TemporalJoinSpec::Type::kLeft), TwoInputs(), 0);
+}
+
+TEST(OperatorSnapshotTest, MalformedTemporalJoinSnapshotsAreRejected) {
+  CheckMalformedSnapshotsAreRejected(TemporalJoin(TemporalJoinSpec::Type::kLeft), TwoInputs());
 }
 
 }  // namespace
