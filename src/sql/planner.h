@@ -10,6 +10,7 @@
 #include "engine/calc_operator.h"
 #include "engine/connector_registry.h"
 #include "engine/job.h"
+#include "engine/join_type.h"
 #include "engine/window.h"
 #include "sql/ast.h"
 #include "sql/catalog.h"
@@ -106,6 +107,10 @@ class Planner {
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
   Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);
+  // A join of two window TVFs (both sides' pending_window) on window_start,
+  // window_end and keys: the engine's window join, per-side window columns.
+  Result<PlannedQuery> PlanWindowJoin(const JoinTableRef& ref, engine::JoinType type, const Expr* on, const Expr* where,
+                                      PlannedQuery left, PlannedQuery right);
   // `where`: the WHERE of `inner` not consumed by its FROM (null if none).
   Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number,
                                 const RankFilter& filter, PlannedQuery q);
