@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 
+#include "engine/clock.h"
 #include "engine/interval_join_operator.h"
 #include "engine/memory_source.h"
 #include "engine/pipeline.h"
@@ -204,6 +205,45 @@ TEST(RegularOuterJoinTest, PaddedRowIsReplacedByTheFirstMatchAndComesBackAfterTh
       {RowKind::kInsert, padded},        {RowKind::kDelete, padded},        {RowKind::kInsert, Concat(l, r1)},
       {RowKind::kInsert, Concat(l, r2)}, {RowKind::kDelete, Concat(l, r1)}, {RowKind::kDelete, Concat(l, r2)},
       {RowKind::kInsert, padded},
+  };
+  EXPECT_EQ(sink.rows(), expected);
+}
+
+// State TTL (Flink's): an expired row is forgotten silently; rows arriving
+// later do not see it, and its retraction still takes back the pairs it made.
+TEST(RegularOuterJoinTest, ExpiredRowIsForgottenWithoutRetraction) {
+  ManualClock clock(0);
+  OperatorContext ctx;
+  ctx.batch_capacity = 16;
+  ctx.clock = &clock;
+  auto op =
+      IntervalJoinOperator::CreateRegular(kLeft, kRight, RegularJoinSpec{{0}, {0}, 1000, JoinType::kLeft}, ctx).value();
+  CollectingSink sink;
+  SinkOperator out(op->output_schema(), &sink);
+  op->set_next(&out);
+  const Row l{Value::Int64(1), Value::Int64(10), Value::Timestamp(0)};
+  const Row l2{Value::Int64(1), Value::Int64(11), Value::Timestamp(0)};
+  const Row r{Value::Int64(1), Value::String("x"), Value::Timestamp(5)};
+  auto send = [&](int side, const Row& row, RowKind kind) {
+    Batch b = testing::MakeBatch(side == 0 ? kLeft : kRight, {row}, 16);
+    b.mutable_row_kinds()[0] = kind;
+    ASSERT_TRUE((side == 0 ? op->Process(b) : op->ProcessRight(b)).ok());
+  };
+  send(0, l, RowKind::kInsert);
+  clock.Advance(500);
+  send(1, r, RowKind::kInsert);  // l's TTL ends at 1000, r's at 1500
+  clock.Advance(500);
+  ASSERT_TRUE(op->OnProcessingTime(clock.NowMillis()).ok());  // l goes, silently
+  send(0, l2, RowKind::kInsert);                              // meets r
+  clock.Advance(500);
+  ASSERT_TRUE(op->OnProcessingTime(clock.NowMillis()).ok());  // r goes, silently
+  send(0, l, RowKind::kInsert);                               // alone again
+  const std::vector<CollectedRow> expected = {
+      {RowKind::kInsert, Concat(l, Nulls(kRight))},
+      {RowKind::kDelete, Concat(l, Nulls(kRight))},
+      {RowKind::kInsert, Concat(l, r)},
+      {RowKind::kInsert, Concat(l2, r)},
+      {RowKind::kInsert, Concat(l, Nulls(kRight))},
   };
   EXPECT_EQ(sink.rows(), expected);
 }
