@@ -1501,6 +1501,13 @@ Result<PlannedQuery> Planner::PlanWindowJoin(const JoinTableRef& ref, engine::Jo
                                key_text, window_text));
   q.scope = joined;
   q.time_column = -1;
+  // The rows of a window are emitted when it closes, as a window
+  // aggregation's are: grouping by the window columns of a side that is
+  // never NULL-padded aggregates the same windows again.
+  if (type != engine::JoinType::kFull) {
+    const int at = type == engine::JoinType::kRight ? right_at + nr : nl;
+    q.window_columns = PlannedQuery::WindowColumns{at, at + 1, window_text};
+  }
   if (!residual.empty()) {
     ExprBinder binder(source(), &q.scope);
     engine::Expr filter;
