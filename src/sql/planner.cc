@@ -1343,12 +1343,7 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
                  "an interval join needs both bounds on the time attributes, e.g. b.ts BETWEEN a.ts - "
                  "INTERVAL '1' MINUTE AND a.ts");
   }
-  if (type != engine::JoinType::kInner && !residual.empty()) {
-    return Error(residual[0]->pos,
-                 fmt::format("a {}'s ON takes equalities between the two sides and time bounds only; filter a side "
-                             "in a subquery (other conditions in the ON of an outer join are not supported yet)",
-                             SqlJoinName(type)));
-  }
+  SLUICE_RETURN_IF_ERROR(PushDownOuterJoinConditions(type, joined, &residual, &left, &right));
   PlannedQuery q = MeetIn(left, right, left_keys, right_keys, "join keys");
   engine::StageSpec& join_stage = q.graph.stages.back();
   if (lower != kNone) {
@@ -1389,6 +1384,37 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     SLUICE_RETURN_IF_ERROR(AddCalc(&q, filter, {}, {}, "Calc(where=[" + filter.ToString() + "])"));
   }
   return q;
+}
+
+Status Planner::PushDownOuterJoinConditions(engine::JoinType type, const Scope& joined,
+                                            std::vector<const Expr*>* residual, PlannedQuery* left,
+                                            PlannedQuery* right) {
+  if (type == engine::JoinType::kInner) return Status::Ok();
+  // Only the side that gets NULL-padded may be filtered before the join: a
+  // row of it failing the condition matches nothing, as if it were not there.
+  // A condition on the kept side decides whether its row is padded, which the
+  // join operator cannot do yet.
+  PlannedQuery* padded = type == engine::JoinType::kLeft ? right : type == engine::JoinType::kRight ? left : nullptr;
+  for (const Expr* c : *residual) {
+    ExprBinder whole(source(), &joined);
+    std::optional<engine::Expr> filter;
+    if (padded && whole.Bind(*c).ok()) {
+      ExprBinder side(source(), &padded->scope);
+      auto bound = side.BindTyped(*c);
+      if (bound.ok() && bound->second == engine::DataType::kBool) filter = bound->first;
+    }
+    if (!filter) {
+      return Error(c->pos, fmt::format("a {}'s ON takes equalities between the two sides, time bounds{} only; "
+                                       "other conditions in the ON of an outer join are not supported yet",
+                                       SqlJoinName(type),
+                                       type == engine::JoinType::kLeft    ? " and conditions on the right side"
+                                       : type == engine::JoinType::kRight ? " and conditions on the left side"
+                                                                          : ""));
+    }
+    SLUICE_RETURN_IF_ERROR(AddCalc(padded, *filter, {}, {}, "Calc(where=[" + filter->ToString() + "])"));
+  }
+  residual->clear();
+  return Status::Ok();
 }
 
 Result<PlannedQuery> Planner::PlanWindowJoin(const JoinTableRef& ref, engine::JoinType type, const Expr* on,
@@ -1474,12 +1500,7 @@ Result<PlannedQuery> Planner::PlanWindowJoin(const JoinTableRef& ref, engine::Jo
     return Error(condition->pos,
                  "a window join needs at least one equality between key columns of each side (e.g. L.id = R.id)");
   }
-  if (type != engine::JoinType::kInner && !residual.empty()) {
-    return Error(residual[0]->pos,
-                 fmt::format("a window {}'s ON takes equalities only; filter a side in a subquery (other "
-                             "conditions in the ON of an outer join are not supported yet)",
-                             SqlJoinName(type)));
-  }
+  SLUICE_RETURN_IF_ERROR(PushDownOuterJoinConditions(type, joined, &residual, &left, &right));
   engine::WindowJoinSpec spec{left_keys,
                               right_keys,
                               left.time_column,

@@ -108,6 +108,11 @@ class Planner {
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
   Result<PlannedQuery> PlanWindowTvf(const TableFunctionRef& ref);
   Result<PlannedQuery> PlanJoin(const JoinTableRef& ref);
+  // Moves the conditions of an outer join's ON that are not keys or time
+  // bounds (`residual`) into a filter on the NULL-padded side's input; fails
+  // on a condition that is not over that side only.
+  Status PushDownOuterJoinConditions(engine::JoinType type, const Scope& joined, std::vector<const Expr*>* residual,
+                                     PlannedQuery* left, PlannedQuery* right);
   // A join of two window TVFs (both sides' pending_window) on window_start,
   // window_end and keys: the engine's window join, per-side window columns.
   Result<PlannedQuery> PlanWindowJoin(const JoinTableRef& ref, engine::JoinType type, const Expr* on, const Expr* where,
