@@ -235,6 +235,7 @@ Status IntervalJoinOperator::ProcessSide(int side, Batch& batch) {
   Side& other = sides_[1 - side];
   self.keys.Encode(batch);
   if (regular_) return ProcessRegular(side, batch);
+  const std::vector<int>& keys = side == 0 ? spec_.left_keys : spec_.right_keys;
   const int tcol = side == 0 ? spec_.left_time : spec_.right_time;
   const Column& times = batch.column(tcol);
   for (int k = 0; k < n; ++k) {
@@ -252,7 +253,7 @@ Status IntervalJoinOperator::ProcessSide(int side, Batch& batch) {
     const int64_t lo = side == 0 ? ts + spec_.lower_ms : ts - spec_.upper_ms;
     const int64_t hi = side == 0 ? ts + spec_.upper_ms : ts - spec_.lower_ms;
     int32_t matches = 0;
-    const int64_t e = other.index.Find(self.keys.key(k), self.keys.hash(k));
+    const int64_t e = JoinKeyIsNull(batch, r, keys) ? -1 : other.index.Find(self.keys.key(k), self.keys.hash(k));
     if (e >= 0) {
       for (int32_t m = *reinterpret_cast<const int32_t*>(other.index.payload(static_cast<uint32_t>(e))) - 1; m >= 0;
            m = other.nodes[m].next) {
@@ -290,6 +291,7 @@ Status IntervalJoinOperator::ProcessRegular(int side, Batch& batch) {
   const int64_t expire = ttl_ms_ > 0 ? clock->NowMillis() + ttl_ms_ : kMaxWatermark;
   const bool self_outer = IsOuterSide(spec_.type, side);
   const bool other_outer = IsOuterSide(spec_.type, 1 - side);
+  const std::vector<int>& keys = side == 0 ? spec_.left_keys : spec_.right_keys;
   for (int k = 0; k < batch.active_rows(); ++k) {
     const int r = batch.active_row(k);
     const RowKind kind = batch.row_kind(r);
@@ -298,7 +300,7 @@ Status IntervalJoinOperator::ProcessRegular(int side, Batch& batch) {
       continue;
     }
     int32_t matches = 0;
-    const int64_t e = other.index.Find(self.keys.key(k), self.keys.hash(k));
+    const int64_t e = JoinKeyIsNull(batch, r, keys) ? -1 : other.index.Find(self.keys.key(k), self.keys.hash(k));
     if (e >= 0) {
       for (int32_t m = *reinterpret_cast<const int32_t*>(other.index.payload(static_cast<uint32_t>(e))) - 1; m >= 0;
            m = other.nodes[m].next) {
@@ -345,7 +347,9 @@ Status IntervalJoinOperator::RetractRegular(int side, Batch& batch, int k, int r
   // As Flink, the pairs with the other side's current rows are retracted even
   // when the row itself is no longer stored (its TTL ended).
   int32_t matches = 0;
-  const int64_t e = other.index.Find(self.keys.key(k), self.keys.hash(k));
+  const int64_t e = JoinKeyIsNull(batch, r, side == 0 ? spec_.left_keys : spec_.right_keys)
+                        ? -1
+                        : other.index.Find(self.keys.key(k), self.keys.hash(k));
   if (e >= 0) {
     for (int32_t m = *reinterpret_cast<const int32_t*>(other.index.payload(static_cast<uint32_t>(e))) - 1; m >= 0;
          m = other.nodes[m].next) {

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
+
+#include "engine/batch.h"
 
 namespace sluice::engine {
 
@@ -23,6 +26,16 @@ constexpr std::string_view JoinTypeName(JoinType type) {
     case JoinType::kFull: return "FullOuterJoin";
   }
   return "?";
+}
+
+// Whether a join key column of the row is NULL: such a row equals no row of
+// the other side (SQL's =), though a join stores it like any other (an outer
+// join pads it).
+inline bool JoinKeyIsNull(const Batch& batch, int row, const std::vector<int>& keys) {
+  for (int c : keys) {
+    if (batch.column(c).IsNull(row)) return true;
+  }
+  return false;
 }
 
 }  // namespace sluice::engine

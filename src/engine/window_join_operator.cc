@@ -242,14 +242,19 @@ Status WindowJoinOperator::FirePane(int64_t end, Pane* pane) {
   for (uint32_t e = 0; e < pane->index.size(); ++e) {
     if (!pane->index.alive(e)) continue;
     const int32_t* heads = reinterpret_cast<const int32_t*>(pane->index.payload(e));
-    if (heads[0] == 0 || heads[1] == 0) {
-      // One side only: its rows stand alone if that side is outer.
-      const int side = heads[0] == 0 ? 1 : 0;
-      if (heads[side] == 0 || !IsOuterSide(spec_.type, side)) continue;
-      for (int32_t a = heads[side] - 1; a >= 0; a = pane->next[side][a]) {
-        const Batch* b = pane->chunks[side][a / cap].get();
-        SLUICE_RETURN_IF_ERROR(side == 0 ? EmitPair(end, b, a % cap, nullptr, 0)
-                                         : EmitPair(end, nullptr, 0, b, a % cap));
+    const int any = heads[0] != 0 ? 0 : 1;
+    const int32_t first = heads[any] - 1;
+    const bool null_key = first >= 0 && JoinKeyIsNull(*pane->chunks[any][first / cap], first % cap,
+                                                      any == 0 ? spec_.left_keys : spec_.right_keys);
+    if (heads[0] == 0 || heads[1] == 0 || null_key) {
+      // The rows of one side have no partner: they stand alone if that side is outer.
+      for (int side = 0; side < 2; ++side) {
+        if (heads[side] == 0 || !IsOuterSide(spec_.type, side)) continue;
+        for (int32_t a = heads[side] - 1; a >= 0; a = pane->next[side][a]) {
+          const Batch* b = pane->chunks[side][a / cap].get();
+          SLUICE_RETURN_IF_ERROR(side == 0 ? EmitPair(end, b, a % cap, nullptr, 0)
+                                           : EmitPair(end, nullptr, 0, b, a % cap));
+        }
       }
       continue;
     }

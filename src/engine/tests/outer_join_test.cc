@@ -1,4 +1,5 @@
 // LEFT / RIGHT / FULL joins against references computed over the whole input:
+// NULL keys join nothing. Checked:
 // - regular joins over updating inputs (+I, -U, +U, -D): the changelog, applied
 //   in order, never removes a row it does not hold and ends in the outer join
 //   of the inputs' final contents;
@@ -44,7 +45,8 @@ Row Concat(const Row& a, const Row& b) {
   return r;
 }
 
-// The outer join of two row sets on column 0, with `match` deciding pairs.
+// The outer join of two row sets on column 0 (a NULL key equals nothing),
+// with `match` deciding pairs.
 template <typename Match>
 Multiset OuterReference(const std::vector<Row>& left, const std::vector<Row>& right, JoinType type, Match match) {
   Multiset out;
@@ -52,7 +54,7 @@ Multiset OuterReference(const std::vector<Row>& left, const std::vector<Row>& ri
   for (const Row& l : left) {
     bool any = false;
     for (size_t j = 0; j < right.size(); ++j) {
-      if (l[0] == right[j][0] && match(l, right[j])) {
+      if (!l[0].is_null && l[0] == right[j][0] && match(l, right[j])) {
         out.insert(Concat(l, right[j]));
         any = true;
         right_matched[j] = true;
@@ -90,6 +92,7 @@ Changelog GenerateChangelog(std::mt19937_64& rng, const Schema& schema, int part
       const uint64_t dice = rng() % 10;
       if (live.empty() || dice < 5) {
         live.push_back(fresh(static_cast<int64_t>(rng() % keys)));
+        if (rng() % 30 == 0) live.back()[0] = Value::Null(DataType::kInt64);
         c.parts[p].push_back({RowKind::kInsert, live.back()});
       } else if (dice == 5) {
         live.push_back(live[rng() % live.size()]);  // a duplicate
@@ -102,7 +105,9 @@ Changelog GenerateChangelog(std::mt19937_64& rng, const Schema& schema, int part
         // An update: keeps the key (as a changelog keyed by it does).
         const size_t at = rng() % live.size();
         c.parts[p].push_back({RowKind::kUpdateBefore, live[at]});
-        live[at] = fresh(live[at][0].i);
+        const Value key = live[at][0];
+        live[at] = fresh(0);
+        live[at][0] = key;
         c.parts[p].push_back({RowKind::kUpdateAfter, live[at]});
       }
     }
@@ -267,6 +272,7 @@ Timed GenerateTimed(std::mt19937_64& rng, const Schema& schema, int partitions, 
       Value v = schema.field(1).type == DataType::kString ? Value::String("s" + std::to_string(rng() % 100))
                                                           : Value::Int64(static_cast<int64_t>(rng() % 100));
       Row row{Value::Int64(static_cast<int64_t>(rng() % keys)), v, Value::Timestamp(ts)};
+      if (rng() % 40 == 0) row[0] = Value::Null(DataType::kInt64);            // joins nothing
       if (rng() % 25 == 0 && !in.parts[p].empty()) row = in.parts[p].back();  // duplicate
       ts = row[2].i;
       const int64_t wm = max_ts == kMinWatermark ? kMinWatermark : max_ts - delay;
