@@ -3,12 +3,37 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "engine/clock.h"
 #include "engine/sink.h"
 #include "engine/snapshot_rows.h"
 
 namespace sluice::engine {
+
+namespace {
+
+// Whether row `ar` of `a` and row `br` of `b` (same schema) hold equal values.
+bool SameRow(const Batch& a, int ar, const Batch& b, int br) {
+  for (int c = 0; c < a.num_columns(); ++c) {
+    const Column& x = a.column(c);
+    const Column& y = b.column(c);
+    if (x.IsValid(ar) != y.IsValid(br)) return false;
+    if (x.IsNull(ar)) continue;
+    if (x.type() == DataType::kString) {
+      if (x.GetString(ar) != y.GetString(br)) return false;
+      continue;
+    }
+    const int w = PhysicalWidth(x.type());
+    if (std::memcmp(x.data<char>() + static_cast<size_t>(ar) * w, y.data<char>() + static_cast<size_t>(br) * w, w) !=
+        0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<IntervalJoinOperator>> IntervalJoinOperator::Create(const Schema& left, const Schema& right,
                                                                            IntervalJoinSpec spec,
@@ -52,7 +77,7 @@ Result<std::unique_ptr<IntervalJoinOperator>> IntervalJoinOperator::CreateRegula
                                                                                   const OperatorContext& ctx) {
   if (spec.state_ttl_ms < 0) return Status::InvalidArgument("state TTL must not be negative");
   // Reuse the interval join's validation with placeholder time columns.
-  IntervalJoinSpec is{spec.left_keys, spec.right_keys, -1, -1, 0, 0};
+  IntervalJoinSpec is{spec.left_keys, spec.right_keys, -1, -1, 0, 0, spec.type};
   int lt = -1, rt = -1;
   for (int i = 0; i < left.size() && lt < 0; ++i) lt = left.field(i).type == DataType::kTimestamp ? i : -1;
   for (int i = 0; i < right.size() && rt < 0; ++i) rt = right.field(i).type == DataType::kTimestamp ? i : -1;
@@ -118,18 +143,40 @@ Status IntervalJoinOperator::SendLate(int side, const Batch& batch, int row) {
   return Status::Ok();
 }
 
-Status IntervalJoinOperator::EmitPair(const Batch& left, int lr, const Batch& right, int rr) {
+Status IntervalJoinOperator::EmitPair(const Batch& left, int lr, const Batch& right, int rr, RowKind kind) {
   if (out_.num_rows() == out_.capacity()) SLUICE_RETURN_IF_ERROR(Flush());
   const int row = out_.num_rows();
   const int nl = left.num_columns();
   for (int c = 0; c < nl; ++c) out_.column(c).CopyRow(left.column(c), lr, row);
   for (int c = 0; c < right.num_columns(); ++c) out_.column(nl + c).CopyRow(right.column(c), rr, row);
+  if (kind != RowKind::kInsert || out_.has_row_kinds()) out_.mutable_row_kinds()[row] = kind;
   out_.set_num_rows(row + 1);
   return Status::Ok();
 }
 
-void IntervalJoinOperator::Insert(int side, const Batch& batch, int row, uint32_t key_entry, int64_t ts,
-                                  int64_t expire) {
+Status IntervalJoinOperator::EmitPadded(int side, const Batch& batch, int r, RowKind kind) {
+  if (out_.num_rows() == out_.capacity()) SLUICE_RETURN_IF_ERROR(Flush());
+  const int row = out_.num_rows();
+  const int nl = sides_[0].schema.size();
+  const int from = side == 0 ? 0 : nl;
+  const int to = side == 0 ? nl : out_.num_columns();
+  for (int c = 0; c < out_.num_columns(); ++c) {
+    Column& col = out_.column(c);
+    if (c >= from && c < to) {
+      col.CopyRow(batch.column(c - from), r, row);
+      continue;
+    }
+    col.SetNull(row);
+    const int w = PhysicalWidth(col.type());
+    std::memset(col.data<char>() + static_cast<size_t>(row) * w, 0, w);
+  }
+  if (kind != RowKind::kInsert || out_.has_row_kinds()) out_.mutable_row_kinds()[row] = kind;
+  out_.set_num_rows(row + 1);
+  return Status::Ok();
+}
+
+int32_t IntervalJoinOperator::Insert(int side, const Batch& batch, int row, uint32_t key_entry, int64_t ts,
+                                     int64_t expire) {
   Side& s = sides_[side];
   if (s.current_chunk < 0 || s.chunks[s.current_chunk]->num_rows() == s.capacity) {
     // A full chunk whose rows all expired while it was current is free now.
@@ -157,11 +204,12 @@ void IntervalJoinOperator::Insert(int side, const Batch& batch, int row, uint32_
     s.nodes.emplace_back();
   }
   int32_t& head = *reinterpret_cast<int32_t*>(s.index.payload(key_entry));
-  s.nodes[n] = Node{ts, expire, -1, head - 1, key_entry, s.current_chunk, at, true};
+  s.nodes[n] = Node{ts, expire, -1, head - 1, key_entry, s.current_chunk, at, 0, true};
   if (head > 0) s.nodes[head - 1].prev = n;
   head = n + 1;
-  s.expiry.emplace(expire, n);
+  s.expiry.emplace(expire, s.next_seq++, n);
   ++s.live_rows;
+  return n;
 }
 
 void IntervalJoinOperator::Remove(int side, int32_t n) {
@@ -187,6 +235,7 @@ Status IntervalJoinOperator::ProcessSide(int side, Batch& batch) {
   Side& other = sides_[1 - side];
   self.keys.Encode(batch);
   if (regular_) return ProcessRegular(side, batch);
+  const std::vector<int>& keys = side == 0 ? spec_.left_keys : spec_.right_keys;
   const int tcol = side == 0 ? spec_.left_time : spec_.right_time;
   const Column& times = batch.column(tcol);
   for (int k = 0; k < n; ++k) {
@@ -203,12 +252,15 @@ Status IntervalJoinOperator::ProcessSide(int side, Batch& batch) {
     // Probe the other side: right.ts in [left.ts + lower, left.ts + upper].
     const int64_t lo = side == 0 ? ts + spec_.lower_ms : ts - spec_.upper_ms;
     const int64_t hi = side == 0 ? ts + spec_.upper_ms : ts - spec_.lower_ms;
-    const int64_t e = other.index.Find(self.keys.key(k), self.keys.hash(k));
+    int32_t matches = 0;
+    const int64_t e = JoinKeyIsNull(batch, r, keys) ? -1 : other.index.Find(self.keys.key(k), self.keys.hash(k));
     if (e >= 0) {
       for (int32_t m = *reinterpret_cast<const int32_t*>(other.index.payload(static_cast<uint32_t>(e))) - 1; m >= 0;
            m = other.nodes[m].next) {
-        const Node& node = other.nodes[m];
+        Node& node = other.nodes[m];
         if (node.ts < lo || node.ts > hi) continue;
+        ++node.matches;
+        ++matches;
         const Batch& stored = *other.chunks[node.chunk];
         if (side == 0) {
           SLUICE_RETURN_IF_ERROR(EmitPair(batch, r, stored, node.row));
@@ -222,7 +274,9 @@ Status IntervalJoinOperator::ProcessSide(int side, Batch& batch) {
     if (expire >= watermark_) {
       bool inserted;
       const uint32_t ke = self.index.FindOrInsert(self.keys.key(k), self.keys.hash(k), &inserted);
-      Insert(side, batch, r, ke, ts, expire);
+      self.nodes[Insert(side, batch, r, ke, ts, expire)].matches = matches;
+    } else if (matches == 0 && IsOuterSide(spec_.type, side)) {
+      SLUICE_RETURN_IF_ERROR(EmitPadded(side, batch, r, RowKind::kInsert));  // its interval has passed already
     }
   }
   SLUICE_RETURN_IF_ERROR(Flush());
@@ -235,17 +289,29 @@ Status IntervalJoinOperator::ProcessRegular(int side, Batch& batch) {
   Side& other = sides_[1 - side];
   const Clock* clock = ctx_.clock ? ctx_.clock : SystemClock::Default();
   const int64_t expire = ttl_ms_ > 0 ? clock->NowMillis() + ttl_ms_ : kMaxWatermark;
+  const bool self_outer = IsOuterSide(spec_.type, side);
+  const bool other_outer = IsOuterSide(spec_.type, 1 - side);
+  const std::vector<int>& keys = side == 0 ? spec_.left_keys : spec_.right_keys;
   for (int k = 0; k < batch.active_rows(); ++k) {
     const int r = batch.active_row(k);
-    if (batch.row_kind(r) != RowKind::kInsert) {
-      return Status::Unsupported("a regular join over an updating input is not supported yet");
+    const RowKind kind = batch.row_kind(r);
+    if (kind == RowKind::kUpdateBefore || kind == RowKind::kDelete) {
+      SLUICE_RETURN_IF_ERROR(RetractRegular(side, batch, k, r));
+      continue;
     }
-    const int64_t e = other.index.Find(self.keys.key(k), self.keys.hash(k));
+    int32_t matches = 0;
+    const int64_t e = JoinKeyIsNull(batch, r, keys) ? -1 : other.index.Find(self.keys.key(k), self.keys.hash(k));
     if (e >= 0) {
       for (int32_t m = *reinterpret_cast<const int32_t*>(other.index.payload(static_cast<uint32_t>(e))) - 1; m >= 0;
            m = other.nodes[m].next) {
-        const Node& node = other.nodes[m];
+        Node& node = other.nodes[m];
         const Batch& stored = *other.chunks[node.chunk];
+        // Its first match: the other row's padded version goes.
+        if (other_outer && node.matches == 0) {
+          SLUICE_RETURN_IF_ERROR(EmitPadded(1 - side, stored, node.row, RowKind::kDelete));
+        }
+        ++node.matches;
+        ++matches;
         if (side == 0) {
           SLUICE_RETURN_IF_ERROR(EmitPair(batch, r, stored, node.row));
         } else {
@@ -253,29 +319,82 @@ Status IntervalJoinOperator::ProcessRegular(int side, Batch& batch) {
         }
       }
     }
+    if (matches == 0 && self_outer) SLUICE_RETURN_IF_ERROR(EmitPadded(side, batch, r, RowKind::kInsert));
     bool inserted;
     const uint32_t ke = self.index.FindOrInsert(self.keys.key(k), self.keys.hash(k), &inserted);
-    Insert(side, batch, r, ke, 0, expire);
+    self.nodes[Insert(side, batch, r, ke, 0, expire)].matches = matches;
   }
   SLUICE_RETURN_IF_ERROR(Flush());
   metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
   return Status::Ok();
 }
 
-void IntervalJoinOperator::Expire(int64_t before) {
-  for (int side = 0; side < 2; ++side) {
-    Side& s = sides_[side];
-    while (!s.expiry.empty() && s.expiry.top().first < before) {
-      auto [expire, n] = s.expiry.top();
-      s.expiry.pop();
-      if (s.nodes[n].alive && s.nodes[n].expire == expire) Remove(side, n);
+Status IntervalJoinOperator::RetractRegular(int side, Batch& batch, int k, int r) {
+  Side& self = sides_[side];
+  Side& other = sides_[1 - side];
+  // The stored row the retraction takes back (any one of equal duplicates).
+  int32_t found = -1;
+  const int64_t se = self.index.Find(self.keys.key(k), self.keys.hash(k));
+  if (se >= 0) {
+    for (int32_t n = *reinterpret_cast<const int32_t*>(self.index.payload(static_cast<uint32_t>(se))) - 1; n >= 0;
+         n = self.nodes[n].next) {
+      if (SameRow(*self.chunks[self.nodes[n].chunk], self.nodes[n].row, batch, r)) {
+        found = n;
+        break;
+      }
     }
   }
+  // As Flink, the pairs with the other side's current rows are retracted even
+  // when the row itself is no longer stored (its TTL ended).
+  int32_t matches = 0;
+  const int64_t e = JoinKeyIsNull(batch, r, side == 0 ? spec_.left_keys : spec_.right_keys)
+                        ? -1
+                        : other.index.Find(self.keys.key(k), self.keys.hash(k));
+  if (e >= 0) {
+    for (int32_t m = *reinterpret_cast<const int32_t*>(other.index.payload(static_cast<uint32_t>(e))) - 1; m >= 0;
+         m = other.nodes[m].next) {
+      Node& node = other.nodes[m];
+      const Batch& stored = *other.chunks[node.chunk];
+      ++matches;
+      if (side == 0) {
+        SLUICE_RETURN_IF_ERROR(EmitPair(batch, r, stored, node.row, RowKind::kDelete));
+      } else {
+        SLUICE_RETURN_IF_ERROR(EmitPair(stored, node.row, batch, r, RowKind::kDelete));
+      }
+      // Its last match went: the other row stands alone again.
+      if (node.matches > 0 && --node.matches == 0 && IsOuterSide(spec_.type, 1 - side)) {
+        SLUICE_RETURN_IF_ERROR(EmitPadded(1 - side, stored, node.row, RowKind::kInsert));
+      }
+    }
+  }
+  if (matches == 0 && IsOuterSide(spec_.type, side)) {
+    SLUICE_RETURN_IF_ERROR(EmitPadded(side, batch, r, RowKind::kDelete));
+  }
+  if (found >= 0) Remove(side, found);
+  return Status::Ok();
+}
+
+Status IntervalJoinOperator::Expire(int64_t before, Unmatched unmatched) {
+  for (int side = 0; side < 2; ++side) {
+    Side& s = sides_[side];
+    const bool emit = unmatched == Unmatched::kEmit && IsOuterSide(spec_.type, side);
+    while (!s.expiry.empty() && std::get<0>(s.expiry.top()) < before) {
+      auto [expire, seq, n] = s.expiry.top();
+      s.expiry.pop();
+      if (!s.nodes[n].alive || s.nodes[n].expire != expire) continue;
+      if (emit && s.nodes[n].matches == 0) {
+        SLUICE_RETURN_IF_ERROR(EmitPadded(side, *s.chunks[s.nodes[n].chunk], s.nodes[n].row, RowKind::kInsert));
+      }
+      Remove(side, n);
+    }
+  }
+  return Status::Ok();
 }
 
 Status IntervalJoinOperator::OnProcessingTime(int64_t now_ms) {
   if (regular_ && ttl_ms_ > 0) {
-    Expire(now_ms + 1);  // rows whose TTL ends at or before now
+    // Rows whose TTL ends at or before now; expiry retracts nothing (Flink's state TTL).
+    SLUICE_RETURN_IF_ERROR(Expire(now_ms + 1, Unmatched::kDrop));
     metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
   }
   return Operator::OnProcessingTime(now_ms);
@@ -283,7 +402,7 @@ Status IntervalJoinOperator::OnProcessingTime(int64_t now_ms) {
 
 Status IntervalJoinOperator::OnWatermark(int64_t watermark) {
   watermark_ = std::max(watermark_, watermark);
-  if (!regular_) Expire(watermark_);
+  if (!regular_) SLUICE_RETURN_IF_ERROR(Expire(watermark_, Unmatched::kEmit));
   SLUICE_RETURN_IF_ERROR(Flush());
   metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
   return EmitWatermark(watermark);
@@ -301,8 +420,10 @@ int64_t IntervalJoinOperator::StateBytes() const {
 // ---------------------------------------------------------------------------
 // Snapshot of one key group (little-endian, SnapshotWriter):
 //
-//   u8  version = 1
+//   u8  version = 2 (1: written before outer joins; read as an inner join's,
+//       without `type` and `matches`)
 //   u8  mode: 0 = interval join, 1 = regular join (must match the restoring operator)
+//   u8  type: JoinType (0 inner, 1 left, 2 right, 3 full; must match too)
 //   i64 watermark the operator had reached (restore keeps the larger one)
 //   then the left side, then the right side, each:
 //     u32 rows, each:
@@ -311,6 +432,8 @@ int64_t IntervalJoinOperator::StateBytes() const {
 //                   nothing more (left: ts + upper, right: ts - lower);
 //                   regular join: the absolute processing time (ms since the
 //                   epoch) at which its TTL ends, or INT64_MAX without TTL
+//       i32 matches rows of the other side it has joined with (an outer
+//                   side's row is padded with NULLs while this is 0)
 //       bytes row   the whole input row (snapshot_rows.h)
 //
 // Rows of one key are written oldest first, so a restore rebuilds each key's
@@ -321,13 +444,15 @@ int64_t IntervalJoinOperator::StateBytes() const {
 // OnProcessingTime.
 
 namespace {
-constexpr uint8_t kJoinSnapshotVersion = 1;
+constexpr uint8_t kJoinSnapshotVersion = 2;
+constexpr uint8_t kJoinSnapshotVersionInnerOnly = 1;
 }  // namespace
 
 Status IntervalJoinOperator::SnapshotKeyGroup(int kg, std::string* out) const {
   SnapshotWriter w(out);
   w.Put<uint8_t>(kJoinSnapshotVersion);
   w.Put<uint8_t>(regular_ ? 1 : 0);
+  w.Put<uint8_t>(static_cast<uint8_t>(spec_.type));
   w.Put<int64_t>(watermark_);
   std::string scratch;
   std::vector<int32_t> chain;
@@ -350,6 +475,7 @@ Status IntervalJoinOperator::SnapshotKeyGroup(int kg, std::string* out) const {
         const Node& node = s.nodes[*it];
         w.Put<int64_t>(node.ts);
         w.Put<int64_t>(node.expire);
+        w.Put<int32_t>(node.matches);
         PutRow(*s.chunks[node.chunk], node.row, &w, &scratch);
       }
     }
@@ -359,9 +485,10 @@ Status IntervalJoinOperator::SnapshotKeyGroup(int kg, std::string* out) const {
 
 Status IntervalJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
   SnapshotReader r(data);
-  uint8_t version, mode;
+  uint8_t version, mode, type = static_cast<uint8_t>(JoinType::kInner);
   int64_t watermark;
-  if (!r.Get(&version) || version != kJoinSnapshotVersion || !r.Get(&mode) || !r.Get(&watermark)) {
+  if (!r.Get(&version) || (version != kJoinSnapshotVersion && version != kJoinSnapshotVersionInnerOnly) ||
+      !r.Get(&mode) || (version == kJoinSnapshotVersion && !r.Get(&type)) || !r.Get(&watermark)) {
     return Status::Corruption(fmt::format("{} snapshot of key group {}: bad header", name(), kg));
   }
   if (mode != (regular_ ? 1 : 0)) {
@@ -369,6 +496,12 @@ Status IntervalJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
                                           mode == 1   ? " regular"
                                           : mode == 0 ? "n interval"
                                                       : " unknown"));
+  }
+  if (type != static_cast<uint8_t>(spec_.type)) {
+    return Status::Corruption(fmt::format(
+        "{} snapshot of key group {} was made by a join of type {}, this one is {}; restore it into "
+        "the same join type",
+        name(), kg, type <= 3 ? JoinTypeName(static_cast<JoinType>(type)) : "unknown", JoinTypeName(spec_.type)));
   }
   watermark_ = std::max(watermark_, watermark);
   for (int side = 0; side < 2; ++side) {
@@ -378,8 +511,10 @@ Status IntervalJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
     Batch one(s.schema, 1);
     for (uint32_t i = 0; i < rows; ++i) {
       int64_t ts, expire;
+      int32_t matches = 0;
       std::string_view row;
-      if (!r.Get(&ts) || !r.Get(&expire) || !r.GetBytes(&row)) {
+      if (!r.Get(&ts) || !r.Get(&expire) || (version == kJoinSnapshotVersion && !r.Get(&matches)) ||
+          !r.GetBytes(&row)) {
         return Status::Corruption(fmt::format("{} snapshot: truncated row", name()));
       }
       one.Clear();
@@ -391,7 +526,7 @@ Status IntervalJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
       }
       bool inserted;
       const uint32_t ke = s.index.FindOrInsert(s.keys.key(0), s.keys.hash(0), &inserted);
-      Insert(side, one, 0, ke, ts, expire);
+      s.nodes[Insert(side, one, 0, ke, ts, expire)].matches = matches;
     }
   }
   if (!r.done()) return Status::Corruption(fmt::format("{} snapshot: trailing bytes", name()));

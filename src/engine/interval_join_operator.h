@@ -2,16 +2,21 @@
 
 #include <memory>
 #include <queue>
+#include <tuple>
 #include <vector>
 
 #include "engine/job.h"
+#include "engine/join_type.h"
 #include "engine/key_table.h"
 
 namespace sluice::engine {
 
 // An event-time interval join as a planner describes it:
 //   L JOIN R ON L.k = R.k AND R.ts BETWEEN L.ts + lower AND L.ts + upper
-// Key columns pair up by position and must have equal types.
+// Key columns pair up by position and must have equal types. An outer side's
+// row that matched nothing is emitted padded with NULLs once the watermark
+// passes the end of its join interval (it can match nothing more), so the
+// output stays append-only, as in Flink.
 struct IntervalJoinSpec {
   std::vector<int> left_keys;
   std::vector<int> right_keys;
@@ -19,22 +24,31 @@ struct IntervalJoinSpec {
   int right_time = -1;  // TIMESTAMP column of the right input
   int64_t lower_ms = 0;
   int64_t upper_ms = 0;
+  JoinType type = JoinType::kInner;
 };
 
 // A regular (unwindowed) equi-join: every pair of rows with equal keys,
 // whenever they arrive. Each side's rows are kept for `state_ttl_ms` of
 // processing time after they arrive (0: forever), then forgotten — Flink's
-// table.exec.state.ttl. Append-only inputs; output as for the interval join.
+// table.exec.state.ttl; expiry is silent (it retracts nothing). Inputs may be
+// updating changelogs: a -U/-D row removes an equal stored row and retracts
+// the pairs it joins with. The output is append-only (+I) for an inner join
+// of append-only inputs; otherwise an updating changelog of +I and -D rows,
+// as Flink's: an outer side's row without a match is +I(row, NULLs); when
+// its first match arrives, -D(row, NULLs) then +I(row, match); when its last
+// match is retracted, -D(row, match) then +I(row, NULLs) again.
 struct RegularJoinSpec {
   std::vector<int> left_keys;
   std::vector<int> right_keys;
   int64_t state_ttl_ms = 0;
+  JoinType type = JoinType::kInner;
 };
 
 // Buffers each side's rows per key and joins every arriving row with the
 // buffered rows of the other side whose time is in range. Output: every left
 // column, then every right column (a right name equal to a left one gets a
-// "0" suffix, as in Flink), append-only.
+// "0" suffix, as in Flink), append-only. Outer joins pad an unmatched row's
+// other side with NULLs (see the specs above).
 //
 // Event time: a row late in its partition (below its partition's watermark)
 // goes to that side's late-data sink and the late_rows metric. A buffered
@@ -76,6 +90,9 @@ class IntervalJoinOperator : public TwoInputOperator, public KeyedState {
     uint32_t key_entry = 0;
     int32_t chunk = 0;
     int32_t row = 0;
+    // Rows of the other side this row has joined with (kept for outer sides;
+    // Flink's "number of associations").
+    int32_t matches = 0;
     bool alive = false;
   };
   struct Side {
@@ -91,7 +108,12 @@ class IntervalJoinOperator : public TwoInputOperator, public KeyedState {
     std::vector<int32_t> free_chunks;
     int32_t current_chunk = -1;
     int capacity;
-    std::priority_queue<std::pair<int64_t, int32_t>, std::vector<std::pair<int64_t, int32_t>>, std::greater<>> expiry;
+    // (expire, insertion sequence, node): rows expiring together go in the
+    // order they were stored, so NULL-padded rows of a key come out in the
+    // same order whatever the node numbering (e.g. after a restore).
+    using Expiry = std::tuple<int64_t, int64_t, int32_t>;
+    std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiry;
+    int64_t next_seq = 0;
     int64_t live_rows = 0;
   };
 
@@ -99,12 +121,20 @@ class IntervalJoinOperator : public TwoInputOperator, public KeyedState {
                        const Schema& right);
   Status ProcessSide(int side, Batch& batch);
   Status ProcessRegular(int side, Batch& batch);
-  Status EmitPair(const Batch& left, int left_row, const Batch& right, int right_row);
-  void Insert(int side, const Batch& batch, int row, uint32_t key_entry, int64_t ts, int64_t expire);
+  Status EmitPair(const Batch& left, int left_row, const Batch& right, int right_row, RowKind kind = RowKind::kInsert);
+  // `side`'s row with NULLs for the other side's columns.
+  Status EmitPadded(int side, const Batch& batch, int row, RowKind kind);
+  // Retracts the stored row of `side` equal to the row: -D of its pairs (and
+  // +I padded rows for outer rows of the other side left without a match).
+  Status RetractRegular(int side, Batch& batch, int k, int r);
+  int32_t Insert(int side, const Batch& batch, int row, uint32_t key_entry, int64_t ts, int64_t expire);
   void Remove(int side, int32_t n);
   Status SendLate(int side, const Batch& batch, int row);
   Status Flush();
-  void Expire(int64_t before);
+  // Drops rows whose expiry is below `before`; with Unmatched::kEmit, an
+  // outer side's row that never matched is emitted padded first.
+  enum class Unmatched { kDrop, kEmit };
+  Status Expire(int64_t before, Unmatched unmatched);
 
   Schema output_schema_;
   IntervalJoinSpec spec_;

@@ -219,7 +219,7 @@ Status Pipeline::ResolveJoinTimes(const Pipeline& right, const char* what, int* 
 
 Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string> left_keys,
                                  std::vector<std::string> right_keys, std::chrono::milliseconds lower,
-                                 std::chrono::milliseconds upper) {
+                                 std::chrono::milliseconds upper, JoinType type) {
   if (!error_.ok()) return *this;
   IntervalJoinSpec js;
   if (Status st = ResolveJoinKeys(right, left_keys, right_keys, "IntervalJoin", &js.left_keys, &js.right_keys);
@@ -231,6 +231,7 @@ Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string>
   }
   js.lower_ms = lower.count();
   js.upper_ms = upper.count();
+  js.type = type;
   OperatorContext probe_ctx;
   probe_ctx.batch_capacity = 1;
   auto probe = IntervalJoinOperator::Create(schema_, right.schema_, js, probe_ctx);
@@ -246,10 +247,11 @@ Pipeline& Pipeline::IntervalJoin(const Pipeline& right, std::vector<std::string>
 }
 
 Pipeline& Pipeline::WindowJoin(const Pipeline& right, std::vector<std::string> left_keys,
-                               std::vector<std::string> right_keys, WindowSpec window) {
+                               std::vector<std::string> right_keys, WindowSpec window, JoinType type) {
   if (!error_.ok()) return *this;
   WindowJoinSpec js;
   js.window = window;
+  js.type = type;
   if (Status st = ResolveJoinKeys(right, left_keys, right_keys, "WindowJoin", &js.left_keys, &js.right_keys);
       !st.ok()) {
     return Fail(std::move(st)), *this;
@@ -273,13 +275,14 @@ Pipeline& Pipeline::WindowJoin(const Pipeline& right, std::vector<std::string> l
 }
 
 Pipeline& Pipeline::Join(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
-                         std::chrono::milliseconds state_ttl) {
+                         std::chrono::milliseconds state_ttl, JoinType type) {
   if (!error_.ok()) return *this;
   RegularJoinSpec js;
   if (Status st = ResolveJoinKeys(right, left_keys, right_keys, "Join", &js.left_keys, &js.right_keys); !st.ok()) {
     return Fail(std::move(st)), *this;
   }
   js.state_ttl_ms = state_ttl.count();
+  js.type = type;
   OperatorContext probe_ctx;
   probe_ctx.batch_capacity = 1;
   auto probe = IntervalJoinOperator::CreateRegular(schema_, right.schema_, js, probe_ctx);

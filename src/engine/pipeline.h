@@ -11,6 +11,7 @@
 #include "engine/expression.h"
 #include "engine/global_window_operator.h"
 #include "engine/job.h"
+#include "engine/join_type.h"
 #include "engine/rank_operators.h"
 #include "engine/window.h"
 
@@ -60,17 +61,21 @@ class Pipeline {
   // of `order_column` per key, as +I / -D.
   Pipeline& TopN(const std::string& order_column, int n, bool descending = true);
   // Event-time interval join with another pipeline: rows with equal keys and right.ts BETWEEN left.ts + lower AND
-  // left.ts + upper. Output: left columns, then right columns.
+  // left.ts + upper. Output: left columns, then right columns; an outer `type` adds an outer side's unmatched rows
+  // padded with NULLs once the watermark passes their interval.
   Pipeline& IntervalJoin(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
-                         std::chrono::milliseconds lower, std::chrono::milliseconds upper);
+                         std::chrono::milliseconds lower, std::chrono::milliseconds upper,
+                         JoinType type = JoinType::kInner);
   // Window join with another pipeline: pairs of
   // rows with equal keys in the same window, emitted when the window closes.
-  // Output: window_start, window_end, left columns, right columns.
+  // Output: window_start, window_end, left columns, right columns; an outer `type` adds, at window end, an outer
+  // side's rows that found no partner in the window, padded with NULLs.
   Pipeline& WindowJoin(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
-                       WindowSpec window);
+                       WindowSpec window, JoinType type = JoinType::kInner);
   // Regular equi-join with another pipeline; each side's rows are kept for `state_ttl` of processing time (0: forever).
+  // An outer `type` makes the output an updating changelog (RegularJoinSpec).
   Pipeline& Join(const Pipeline& right, std::vector<std::string> left_keys, std::vector<std::string> right_keys,
-                 std::chrono::milliseconds state_ttl = std::chrono::milliseconds(0));
+                 std::chrono::milliseconds state_ttl = std::chrono::milliseconds(0), JoinType type = JoinType::kInner);
   // Late rows of the right input of a join.
   Pipeline& RightLateDataTo(Sink* sink);
   Pipeline& To(Sink* sink);

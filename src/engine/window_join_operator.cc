@@ -66,14 +66,17 @@ Result<std::unique_ptr<WindowJoinOperator>> WindowJoinOperator::Create(const Sch
       return Status::InvalidArgument("a window join needs the TIMESTAMP(3) event-time column of each input");
     }
   }
-  std::vector<Field> fields = {{"window_start", DataType::kTimestamp}, {"window_end", DataType::kTimestamp}};
+  const bool per_side = spec.window_columns == WindowJoinSpec::WindowColumns::kPerSide;
+  std::vector<Field> fields;
+  if (!per_side) fields = {{"window_start", DataType::kTimestamp}, {"window_end", DataType::kTimestamp}};
+  auto add = [&](Field g) {
+    while (std::any_of(fields.begin(), fields.end(), [&](const Field& x) { return x.name == g.name; })) g.name += "0";
+    fields.push_back(std::move(g));
+  };
   for (const Schema* s : {&left, &right}) {
-    for (const Field& f : s->fields()) {
-      Field g = f;
-      while (std::any_of(fields.begin(), fields.end(), [&](const Field& x) { return x.name == g.name; })) {
-        g.name += "0";
-      }
-      fields.push_back(g);
+    for (const Field& f : s->fields()) add(f);
+    if (per_side) {
+      for (const char* n : {"window_start", "window_end", "window_time"}) add({n, DataType::kTimestamp});
     }
   }
   return std::unique_ptr<WindowJoinOperator>(new WindowJoinOperator(Schema(fields), std::move(spec), ctx, left, right));
@@ -87,7 +90,14 @@ WindowJoinOperator::WindowJoinOperator(Schema output, WindowJoinSpec spec, const
       schemas_{left, right},
       keys_{KeyEncoder(spec_.left_keys), KeyEncoder(spec_.right_keys)},
       out_(std::move(output), ctx.batch_capacity),
-      late_{Batch(left, ctx.batch_capacity), Batch(right, ctx.batch_capacity)} {}
+      late_{Batch(left, ctx.batch_capacity), Batch(right, ctx.batch_capacity)} {
+  if (spec_.window_columns == WindowJoinSpec::WindowColumns::kPerSide) {
+    side_offset_[1] = left.size() + 3;
+  } else {
+    side_offset_[0] = 2;
+    side_offset_[1] = 2 + left.size();
+  }
+}
 
 int64_t WindowJoinOperator::WindowStart(int64_t end) const {
   if (spec_.window.kind == WindowKind::kCumulate) {
@@ -182,16 +192,47 @@ Status WindowJoinOperator::ProcessSide(int side, Batch& batch) {
   return Status::Ok();
 }
 
-Status WindowJoinOperator::EmitPair(int64_t end, const Batch& l, int lr, const Batch& r, int rr) {
+void WindowJoinOperator::PutSide(int side, int64_t end, const Batch* b, int br, int row) {
+  const int at = side_offset_[side];
+  const int n = schemas_[side].size();
+  auto set_time = [&](int c, int64_t v) {
+    Column& col = out_.column(c);
+    if (b) {
+      col.SetValid(row);
+      col.data<int64_t>()[row] = v;
+    } else {
+      col.SetNull(row);
+      col.data<int64_t>()[row] = 0;
+    }
+  };
+  for (int c = 0; c < n; ++c) {
+    Column& col = out_.column(at + c);
+    if (b) {
+      col.CopyRow(b->column(c), br, row);
+    } else {
+      col.SetNull(row);
+      const int w = PhysicalWidth(col.type());
+      std::memset(col.data<char>() + static_cast<size_t>(row) * w, 0, w);
+    }
+  }
+  if (spec_.window_columns == WindowJoinSpec::WindowColumns::kPerSide) {
+    set_time(at + n, WindowStart(end));
+    set_time(at + n + 1, end);
+    set_time(at + n + 2, end - 1);
+  }
+}
+
+Status WindowJoinOperator::EmitPair(int64_t end, const Batch* l, int lr, const Batch* r, int rr) {
   if (out_.num_rows() == out_.capacity()) SLUICE_RETURN_IF_ERROR(Flush());
   const int row = out_.num_rows();
-  out_.column(0).SetValid(row);
-  out_.column(1).SetValid(row);
-  out_.column(0).data<int64_t>()[row] = WindowStart(end);
-  out_.column(1).data<int64_t>()[row] = end;
-  const int nl = l.num_columns();
-  for (int c = 0; c < nl; ++c) out_.column(2 + c).CopyRow(l.column(c), lr, row);
-  for (int c = 0; c < r.num_columns(); ++c) out_.column(2 + nl + c).CopyRow(r.column(c), rr, row);
+  if (spec_.window_columns == WindowJoinSpec::WindowColumns::kShared) {
+    out_.column(0).SetValid(row);
+    out_.column(1).SetValid(row);
+    out_.column(0).data<int64_t>()[row] = WindowStart(end);
+    out_.column(1).data<int64_t>()[row] = end;
+  }
+  PutSide(0, end, l, lr, row);
+  PutSide(1, end, r, rr, row);
   out_.set_num_rows(row + 1);
   return Status::Ok();
 }
@@ -199,11 +240,28 @@ Status WindowJoinOperator::EmitPair(int64_t end, const Batch& l, int lr, const B
 Status WindowJoinOperator::FirePane(int64_t end, Pane* pane) {
   const int cap = ctx_.batch_capacity;
   for (uint32_t e = 0; e < pane->index.size(); ++e) {
+    if (!pane->index.alive(e)) continue;
     const int32_t* heads = reinterpret_cast<const int32_t*>(pane->index.payload(e));
-    if (heads[0] == 0 || heads[1] == 0) continue;
+    const int any = heads[0] != 0 ? 0 : 1;
+    const int32_t first = heads[any] - 1;
+    const bool null_key = first >= 0 && JoinKeyIsNull(*pane->chunks[any][first / cap], first % cap,
+                                                      any == 0 ? spec_.left_keys : spec_.right_keys);
+    if (heads[0] == 0 || heads[1] == 0 || null_key) {
+      // The rows of one side have no partner: they stand alone if that side is outer.
+      for (int side = 0; side < 2; ++side) {
+        if (heads[side] == 0 || !IsOuterSide(spec_.type, side)) continue;
+        for (int32_t a = heads[side] - 1; a >= 0; a = pane->next[side][a]) {
+          const Batch* b = pane->chunks[side][a / cap].get();
+          SLUICE_RETURN_IF_ERROR(side == 0 ? EmitPair(end, b, a % cap, nullptr, 0)
+                                           : EmitPair(end, nullptr, 0, b, a % cap));
+        }
+      }
+      continue;
+    }
     for (int32_t a = heads[0] - 1; a >= 0; a = pane->next[0][a]) {
       for (int32_t b = heads[1] - 1; b >= 0; b = pane->next[1][b]) {
-        SLUICE_RETURN_IF_ERROR(EmitPair(end, *pane->chunks[0][a / cap], a % cap, *pane->chunks[1][b / cap], b % cap));
+        SLUICE_RETURN_IF_ERROR(
+            EmitPair(end, pane->chunks[0][a / cap].get(), a % cap, pane->chunks[1][b / cap].get(), b % cap));
       }
     }
   }

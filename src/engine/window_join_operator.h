@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/job.h"
+#include "engine/join_type.h"
 #include "engine/key_table.h"
 #include "engine/window.h"
 
@@ -13,19 +14,30 @@ namespace sluice::engine {
 // A window join as a planner describes it (Flink's join of two window
 // table functions on window_start, window_end and keys): rows of both inputs
 // with equal keys that fall in the same window. Tumbling, hopping and
-// cumulative windows; allowed lateness is not used.
+// cumulative windows; allowed lateness is not used. An outer side's rows
+// that found no partner in a window are emitted padded with NULLs when the
+// window closes (append-only, as in Flink).
 struct WindowJoinSpec {
   std::vector<int> left_keys;
   std::vector<int> right_keys;
   int left_time = -1;
   int right_time = -1;
   WindowSpec window;
+  JoinType type = JoinType::kInner;
+  // Where the window's bounds go in the output rows:
+  //   kShared:  window_start, window_end, left columns, right columns;
+  //   kPerSide: left columns, window_start, window_end, window_time, right
+  //             columns, window_start, window_end, window_time — the shape of
+  //             SQL's join of two window TVFs (a NULL-padded side's window
+  //             columns are NULL too; window_time = window_end - 1 ms).
+  enum class WindowColumns { kShared, kPerSide } window_columns = WindowColumns::kShared;
 };
 
 // Buffers each window's rows per key and side; when the watermark reaches a
 // window's end, emits every (left, right) pair of each key and frees the
 // window. Output: window_start, window_end, every left column, then every
-// right column (right names equal to earlier ones get a "0" suffix).
+// right column (right names equal to earlier ones get a "0" suffix), or the
+// per-side layout of WindowJoinSpec::WindowColumns::kPerSide.
 // A row whose window had already closed in its partition (end at or below
 // the partition's watermark when the row was read) goes to its side's late
 // sink. The result is therefore exactly the pairs of rows whose windows were
@@ -63,7 +75,10 @@ class WindowJoinOperator : public TwoInputOperator, public KeyedState {
   Pane* GetPane(int64_t end);
   void Store(Pane* pane, int side, const Batch& batch, int row, uint32_t key_entry);
   Status FirePane(int64_t end, Pane* pane);
-  Status EmitPair(int64_t end, const Batch& l, int lr, const Batch& r, int rr);
+  // A pair; a null `l` or `r` pads that side with NULLs.
+  Status EmitPair(int64_t end, const Batch* l, int lr, const Batch* r, int rr);
+  // Copies one side's row (or NULLs) with its window columns into output row `row`.
+  void PutSide(int side, int64_t end, const Batch* b, int br, int row);
   Status SendLate(int side, const Batch& batch, int row);
   Status Flush();
   int64_t WindowStart(int64_t end) const;
@@ -72,6 +87,7 @@ class WindowJoinOperator : public TwoInputOperator, public KeyedState {
   WindowJoinSpec spec_;
   OperatorContext ctx_;
   Schema schemas_[2];
+  int side_offset_[2] = {0, 0};  // output column of each side's first column
   KeyEncoder keys_[2];
   int64_t watermark_ = kMinWatermark;
   std::map<int64_t, std::unique_ptr<Pane>> panes_;

@@ -13,6 +13,7 @@
 #include "engine/processing_time_operator.h"
 #include "engine/rank_operators.h"
 #include "engine/union_operator.h"
+#include "engine/window_join_operator.h"
 #include "engine/window_operator.h"
 #include "sql/computed_source.h"
 #include "sql/syntax_error.h"
@@ -576,6 +577,15 @@ Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {
   return q;
 }
 
+namespace {
+
+bool IsPlainStar(const Select& select) {
+  return select.items.size() == 1 && select.items[0].expr->kind == ExprKind::kStar &&
+         select.items[0].expr->As<StarExpr>().qualifier.parts.empty();
+}
+
+}  // namespace
+
 Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   if (!select.from) return Error(select.pos, "SELECT without FROM is not supported yet");
   if (!select.windows.empty()) return Error(select.pos, "WINDOW clauses are not supported yet");
@@ -640,6 +650,10 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   if (select.having) CollectAggregates(*select.having, &aggs);
   if (select.quantifier == SetQuantifier::kDistinct && (!select.group_by.empty() || !aggs.empty())) {
     return Error(select.pos, "SELECT DISTINCT with GROUP BY or aggregates is not supported yet");
+  }
+  if (q.pending_window && select.group_by.empty() && aggs.empty() && !where && !select.having &&
+      select.quantifier != SetQuantifier::kDistinct && IsPlainStar(select)) {
+    return q;  // SELECT * over a window TVF: still a window TVF (a window join's input)
   }
   if (!select.group_by.empty() || !aggs.empty() || q.pending_window || select.quantifier == SetQuantifier::kDistinct)
     return PlanAggregate(select, where, std::move(q));
@@ -838,7 +852,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   }
   if (windowed && !(has_start && has_end)) {
     return Error(select.pos, fmt::format("a window table function is only supported in a window aggregation: "
-                                         "GROUP BY window_start, window_end[, keys] (window {})",
+                                         "GROUP BY window_start, window_end[, keys] (window {}), or in a window join",
                                          q.pending_window_text));
   }
   const int num_keys = static_cast<int>(pre.size());
@@ -1211,6 +1225,29 @@ void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
   }
 }
 
+engine::JoinType EngineJoinType(JoinKind kind) {
+  switch (kind) {
+    case JoinKind::kLeft: return engine::JoinType::kLeft;
+    case JoinKind::kRight: return engine::JoinType::kRight;
+    case JoinKind::kFull: return engine::JoinType::kFull;
+    default: return engine::JoinType::kInner;
+  }
+}
+
+std::string_view SqlJoinName(engine::JoinType type) {
+  switch (type) {
+    case engine::JoinType::kInner: return "INNER JOIN";
+    case engine::JoinType::kLeft: return "LEFT JOIN";
+    case engine::JoinType::kRight: return "RIGHT JOIN";
+    case engine::JoinType::kFull: return "FULL JOIN";
+  }
+  return "JOIN";
+}
+
+std::string ScopeColumnName(const Scope& sc, int i) {
+  return sc.qualifiers[i].empty() ? sc.schema.field(i).name : sc.qualifiers[i] + "." + sc.schema.field(i).name;
+}
+
 }  // namespace
 
 Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
@@ -1223,19 +1260,21 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   join_where_ = nullptr;  // not for joins nested in this one's inputs
   if (ref.join == JoinKind::kComma) {
     if (!where) return Error(ref.pos, "FROM a, b needs a WHERE with an equality between the two sides");
-  } else if (ref.join != JoinKind::kInner) {
-    return Error(ref.pos, "only INNER JOIN is supported yet (LEFT, RIGHT, FULL and CROSS joins are not)");
+  } else if (ref.join == JoinKind::kCross) {
+    return Error(ref.pos, "CROSS JOIN is not supported (it would keep every row of both streams); join on keys");
   } else if (!on) {
     return Error(ref.pos, "a join needs ON with an equality between the two sides (USING is not supported yet)");
   }
+  const engine::JoinType type = EngineJoinType(ref.join);
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery left, PlanTableRef(*ref.left));
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery right, PlanTableRef(*ref.right));
-  if (left.changelog == PlannedQuery::Changelog::kUpdating || right.changelog == PlannedQuery::Changelog::kUpdating) {
-    return Error(ref.pos,
-                 "a join over an updating input (an unwindowed GROUP BY, a deduplication or a top-N upstream) is "
-                 "not supported yet");
+  if (left.pending_window || right.pending_window) {
+    return PlanWindowJoin(ref, type, on, where, std::move(left), std::move(right));
   }
-  if (left.pending_window || right.pending_window) return Error(ref.pos, "window joins are not supported yet");
+  // An updating input carries no time attribute (time_ref finds none), so
+  // only a regular join meets one; it passes the input's retractions on.
+  const bool updating_input =
+      left.changelog == PlannedQuery::Changelog::kUpdating || right.changelog == PlannedQuery::Changelog::kUpdating;
   const int nl = left.scope.schema.size();
   Scope joined = left.scope;
   for (int i = 0; i < right.scope.schema.size(); ++i)
@@ -1320,10 +1359,8 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
         }
         left_keys.push_back(l);
         right_keys.push_back(r);
-        auto qualified = [](const Scope& sc, int i) {
-          return sc.qualifiers[i].empty() ? sc.schema.field(i).name : sc.qualifiers[i] + "." + sc.schema.field(i).name;
-        };
-        key_text += (key_text.empty() ? "" : " AND ") + qualified(left.scope, l) + " = " + qualified(right.scope, r);
+        key_text += (key_text.empty() ? "" : " AND ") + ScopeColumnName(left.scope, l) + " = " +
+                    ScopeColumnName(right.scope, r);
         continue;
       }
       if (b.op == BinaryOp::kGt || b.op == BinaryOp::kGtEq || b.op == BinaryOp::kLt || b.op == BinaryOp::kLtEq) {
@@ -1356,32 +1393,192 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
                  "an interval join needs both bounds on the time attributes, e.g. b.ts BETWEEN a.ts - "
                  "INTERVAL '1' MINUTE AND a.ts");
   }
+  SLUICE_RETURN_IF_ERROR(PushDownOuterJoinConditions(type, joined, &residual, &left, &right));
   PlannedQuery q = MeetIn(left, right, left_keys, right_keys, "join keys");
   engine::StageSpec& join_stage = q.graph.stages.back();
   if (lower != kNone) {
     if (lower > upper) return Error(condition->pos, "the interval join's time bounds are empty (lower > upper)");
-    engine::IntervalJoinSpec spec{left_keys, right_keys, join_time[0], join_time[1], lower, upper};
+    engine::IntervalJoinSpec spec{left_keys, right_keys, join_time[0], join_time[1], lower, upper, type};
     join_stage.join = [spec](const engine::Schema& l, const engine::Schema& r,
                              const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
       SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::Create(l, r, spec, ctx));
       return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
     };
-    q.plan.push_back(fmt::format("IntervalJoin(joinType=[InnerJoin], where=[{}], right.ts - left.ts in [{}ms, {}ms])",
-                                 key_text, lower, upper));
+    q.plan.push_back(fmt::format("IntervalJoin(joinType=[{}], where=[{}], right.ts - left.ts in [{}ms, {}ms])",
+                                 engine::JoinTypeName(type), key_text, lower, upper));
   } else {
     SLUICE_ASSIGN_OR_RETURN(int64_t ttl,
                             ParseDurationMs("table.exec.state.ttl", catalog_->Get("table.exec.state.ttl", "0")));
-    engine::RegularJoinSpec spec{left_keys, right_keys, ttl};
+    engine::RegularJoinSpec spec{left_keys, right_keys, ttl, type};
     join_stage.join = [spec](const engine::Schema& l, const engine::Schema& r,
                              const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
       SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::CreateRegular(l, r, spec, ctx));
       return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
     };
-    q.plan.push_back(fmt::format("Join(joinType=[InnerJoin], where=[{}], state.ttl=[{}])", key_text,
-                                 ttl ? std::to_string(ttl) + "ms" : "none"));
+    // An outer join retracts its NULL-padded rows; any join passes its inputs' retractions on.
+    const bool updating = updating_input || type != engine::JoinType::kInner;
+    if (updating) q.changelog = PlannedQuery::Changelog::kUpdating;
+    q.plan.push_back(fmt::format("Join(joinType=[{}], where=[{}], state.ttl=[{}]{})", engine::JoinTypeName(type),
+                                 key_text, ttl ? std::to_string(ttl) + "ms" : "none",
+                                 updating ? ", changelog=[+I, -D]" : ""));
   }
   q.scope = joined;
   q.time_column = -1;
+  if (!residual.empty()) {
+    ExprBinder binder(source(), &q.scope);
+    engine::Expr filter;
+    for (const Expr* c : residual) {
+      SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*c));
+      filter = filter.valid() ? (filter && e) : e;
+    }
+    SLUICE_RETURN_IF_ERROR(AddCalc(&q, filter, {}, {}, "Calc(where=[" + filter.ToString() + "])"));
+  }
+  return q;
+}
+
+Status Planner::PushDownOuterJoinConditions(engine::JoinType type, const Scope& joined,
+                                            std::vector<const Expr*>* residual, PlannedQuery* left,
+                                            PlannedQuery* right) {
+  if (type == engine::JoinType::kInner) return Status::Ok();
+  // Only the side that gets NULL-padded may be filtered before the join: a
+  // row of it failing the condition matches nothing, as if it were not there.
+  // A condition on the kept side decides whether its row is padded, which the
+  // join operator cannot do yet.
+  PlannedQuery* padded = type == engine::JoinType::kLeft ? right : type == engine::JoinType::kRight ? left : nullptr;
+  for (const Expr* c : *residual) {
+    ExprBinder whole(source(), &joined);
+    std::optional<engine::Expr> filter;
+    if (padded && whole.Bind(*c).ok()) {
+      ExprBinder side(source(), &padded->scope);
+      auto bound = side.BindTyped(*c);
+      if (bound.ok() && bound->second == engine::DataType::kBool) filter = bound->first;
+    }
+    if (!filter) {
+      return Error(c->pos, fmt::format("a {}'s ON takes equalities between the two sides, time bounds{} only; "
+                                       "other conditions in the ON of an outer join are not supported yet",
+                                       SqlJoinName(type),
+                                       type == engine::JoinType::kLeft    ? " and conditions on the right side"
+                                       : type == engine::JoinType::kRight ? " and conditions on the left side"
+                                                                          : ""));
+    }
+    SLUICE_RETURN_IF_ERROR(AddCalc(padded, *filter, {}, {}, "Calc(where=[" + filter->ToString() + "])"));
+  }
+  residual->clear();
+  return Status::Ok();
+}
+
+Result<PlannedQuery> Planner::PlanWindowJoin(const JoinTableRef& ref, engine::JoinType type, const Expr* on,
+                                             const Expr* where, PlannedQuery left, PlannedQuery right) {
+  if (!left.pending_window || !right.pending_window) {
+    return Error(ref.pos,
+                 "a window join needs a window table function on both sides (TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), "
+                 "...)) or a SELECT * over one); an interval join bounds the time of an unwindowed input");
+  }
+  if (left.pending_window->kind == engine::WindowKind::kSession) {
+    return Error(ref.left->pos, "window joins over SESSION windows are not supported; use TUMBLE, HOP or CUMULATE");
+  }
+  if (left.pending_window->ToString() != right.pending_window->ToString()) {
+    return Error(ref.pos, fmt::format("a window join needs the same window on both sides, not {} and {}",
+                                      left.pending_window->ToString(), right.pending_window->ToString()));
+  }
+  // Each side's scope gets its window columns, as the TVF's output has them.
+  const int nl = left.scope.schema.size(), nr = right.scope.schema.size();
+  Scope joined = left.scope;
+  const std::string lq = nl > 0 ? left.scope.qualifiers[0] : "", rq = nr > 0 ? right.scope.qualifiers[0] : "";
+  for (const char* n : {"window_start", "window_end", "window_time"})
+    joined.Add(lq, engine::Field{n, engine::DataType::kTimestamp});
+  for (int i = 0; i < nr; ++i) joined.Add(right.scope.qualifiers[i], right.scope.schema.field(i));
+  for (const char* n : {"window_start", "window_end", "window_time"})
+    joined.Add(rq, engine::Field{n, engine::DataType::kTimestamp});
+  const int right_at = nl + 3;
+  auto side_of = [&](const Expr& e, int* side, int* index) -> bool {
+    if (e.kind != ExprKind::kColumnRef) return false;
+    ExprBinder binder(source(), &joined);
+    auto b = binder.Bind(e);
+    if (!b.ok() || b->node().kind != engine::ExprKind::kColumn) return false;
+    const int i = b->node().column_index;
+    *side = i < right_at ? 0 : 1;
+    *index = i < right_at ? i : i - right_at;
+    return true;
+  };
+  std::vector<const Expr*> conjuncts;
+  if (on) CollectConjuncts(*on, &conjuncts);
+  if (where) CollectConjuncts(*where, &conjuncts);
+  const Expr* condition = on ? on : where;
+  bool same_start = false, same_end = false;
+  std::vector<int> left_keys, right_keys;
+  std::string key_text;
+  std::vector<const Expr*> residual;
+  for (const Expr* c : conjuncts) {
+    int ls, li, rs, ri;
+    if (c->kind != ExprKind::kBinary || c->As<BinaryExpr>().op != BinaryOp::kEq ||
+        !side_of(*c->As<BinaryExpr>().left, &ls, &li) || !side_of(*c->As<BinaryExpr>().right, &rs, &ri) || ls == rs) {
+      residual.push_back(c);
+      continue;
+    }
+    const int l = ls == 0 ? li : ri, r = ls == 0 ? ri : li;
+    const bool l_window = l >= nl, r_window = r >= nr;
+    if (l_window || r_window) {
+      if (l - nl == 0 && r - nr == 0) {
+        same_start = true;
+      } else if (l - nl == 1 && r - nr == 1) {
+        same_end = true;
+      } else {
+        return Error(c->pos,
+                     "a window join equates window_start with window_start and window_end with window_end (the "
+                     "window columns are not join keys)");
+      }
+      continue;
+    }
+    if (left.scope.schema.field(l).type != right.scope.schema.field(r).type) {
+      return Error(c->pos,
+                   fmt::format("join keys {} ({}) and {} ({}) have different types; CAST one side in a "
+                               "subquery",
+                               left.scope.schema.field(l).name, SqlTypeName(left.scope.schema.field(l).type),
+                               right.scope.schema.field(r).name, SqlTypeName(right.scope.schema.field(r).type)));
+    }
+    left_keys.push_back(l);
+    right_keys.push_back(r);
+    key_text +=
+        (key_text.empty() ? "" : " AND ") + ScopeColumnName(left.scope, l) + " = " + ScopeColumnName(right.scope, r);
+  }
+  if (!same_start || !same_end) {
+    return Error(condition->pos,
+                 "a window join needs L.window_start = R.window_start AND L.window_end = R.window_end in its ON");
+  }
+  if (left_keys.empty()) {
+    return Error(condition->pos,
+                 "a window join needs at least one equality between key columns of each side (e.g. L.id = R.id)");
+  }
+  SLUICE_RETURN_IF_ERROR(PushDownOuterJoinConditions(type, joined, &residual, &left, &right));
+  engine::WindowJoinSpec spec{left_keys,
+                              right_keys,
+                              left.time_column,
+                              right.time_column,
+                              *left.pending_window,
+                              type,
+                              engine::WindowJoinSpec::WindowColumns::kPerSide};
+  const std::string window_text = left.pending_window_text;
+  left.pending_window.reset();
+  right.pending_window.reset();
+  PlannedQuery q = MeetIn(left, right, left_keys, right_keys, "join keys");
+  q.graph.stages.back().join =
+      [spec](const engine::Schema& l, const engine::Schema& r,
+             const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+    SLUICE_ASSIGN_OR_RETURN(auto op, engine::WindowJoinOperator::Create(l, r, spec, ctx));
+    return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
+  };
+  q.plan.push_back(fmt::format("WindowJoin(joinType=[{}], where=[{}], window=[{}])", engine::JoinTypeName(type),
+                               key_text, window_text));
+  q.scope = joined;
+  q.time_column = -1;
+  // The rows of a window are emitted when it closes, as a window
+  // aggregation's are: grouping by the window columns of a side that is
+  // never NULL-padded aggregates the same windows again.
+  if (type != engine::JoinType::kFull) {
+    const int at = type == engine::JoinType::kRight ? right_at + nr : nl;
+    q.window_columns = PlannedQuery::WindowColumns{at, at + 1, window_text};
+  }
   if (!residual.empty()) {
     ExprBinder binder(source(), &q.scope);
     engine::Expr filter;

@@ -12,6 +12,7 @@
 #include "engine/calc_operator.h"
 #include "engine/connector_registry.h"
 #include "engine/job.h"
+#include "engine/join_type.h"
 #include "engine/window.h"
 #include "sql/ast.h"
 #include "sql/catalog.h"
@@ -97,8 +98,9 @@ bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 // window aggregations over window aggregations (grouped by the same
 // window_start, window_end), unwindowed GROUP BY (an updating changelog) with
 // HAVING, COUNT(DISTINCT), FILTER (WHERE ...), deduplication and top-N from
-// ROW_NUMBER() subqueries, inner interval and regular joins on equal keys,
-// window TVFs over a PROCTIME() attribute (processing-time windows),
+// ROW_NUMBER() subqueries, inner and outer (LEFT, RIGHT, FULL) interval,
+// regular and window joins on equal keys (regular joins also over updating
+// inputs), window TVFs over a PROCTIME() attribute (processing-time windows),
 // temporal joins (FOR SYSTEM_TIME AS OF: a lookup join on processing time,
 // a versioned-table join on event time; temporal_join_planner.cc),
 // over any append-only input (aggregated, joined or ranked inputs included:
@@ -148,6 +150,15 @@ class Planner {
   // reads, in left's last stage (no exchange).
   Result<PlannedQuery> PlanLookupJoin(PlannedQuery left, const PlannedQuery& right, std::vector<int> left_keys,
                                       std::vector<int> right_keys, bool left_join);
+  // Moves the conditions of an outer join's ON that are not keys or time
+  // bounds (`residual`) into a filter on the NULL-padded side's input; fails
+  // on a condition that is not over that side only.
+  Status PushDownOuterJoinConditions(engine::JoinType type, const Scope& joined, std::vector<const Expr*>* residual,
+                                     PlannedQuery* left, PlannedQuery* right);
+  // A join of two window TVFs (both sides' pending_window) on window_start,
+  // window_end and keys: the engine's window join, per-side window columns.
+  Result<PlannedQuery> PlanWindowJoin(const JoinTableRef& ref, engine::JoinType type, const Expr* on, const Expr* where,
+                                      PlannedQuery left, PlannedQuery right);
   // `where`: the WHERE of `inner` not consumed by its FROM (null if none).
   Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number,
                                 const RankFilter& filter, PlannedQuery q);

@@ -180,10 +180,15 @@ struct Run {
 
 using Log = std::map<std::string, std::vector<std::string>>;
 
-// Output rows grouped by the key in column `key_column`, in order.
-Log ByKey(const std::vector<CollectedRow>& rows, int key_column) {
+// Output rows grouped by the key in column `key_column` (or, where that is
+// NULL in an outer join's padded row, in `alt_key_column`), in order.
+Log ByKey(const std::vector<CollectedRow>& rows, int key_column, int alt_key_column) {
   Log out;
-  for (const auto& r : rows) out[r.values[key_column].ToString()].push_back(r.ToString());
+  for (const auto& r : rows) {
+    const Value& key =
+        r.values[key_column].is_null && alt_key_column >= 0 ? r.values[alt_key_column] : r.values[key_column];
+    out[key.ToString()].push_back(r.ToString());
+  }
   return out;
 }
 
@@ -195,7 +200,8 @@ std::vector<std::string> Sorted(const std::vector<CollectedRow>& rows) {
 }
 
 // The check described at the top, for seeds 1..seeds.
-void CheckRestoreContinuesExactly(const Factory& make, const InputShape& shape, int key_column, int seeds = 4) {
+void CheckRestoreContinuesExactly(const Factory& make, const InputShape& shape, int key_column, int seeds = 4,
+                                  int alt_key_column = -1) {
   for (uint32_t seed = 1; seed <= static_cast<uint32_t>(seeds); ++seed) {
     std::printf("operator snapshot test seed=%u\n", seed);
     SCOPED_TRACE(::testing::Message() << "seed=" << seed);
@@ -238,7 +244,7 @@ void CheckRestoreContinuesExactly(const Factory& make, const InputShape& shape, 
 
     const auto expected = whole.out.sink.rows();
     EXPECT_GT(expected.size(), 100u);
-    EXPECT_EQ(ByKey(split.out.sink.rows(), key_column), ByKey(expected, key_column));
+    EXPECT_EQ(ByKey(split.out.sink.rows(), key_column, alt_key_column), ByKey(expected, key_column, alt_key_column));
     for (int side = 0; side < 2; ++side) EXPECT_EQ(Sorted(split.late[side].rows()), Sorted(whole.late[side].rows()));
   }
 }
@@ -293,26 +299,29 @@ void CheckMalformedSnapshotsAreRejected(const Factory& make, const InputShape& s
 
 // --- the operators ---------------------------------------------------------
 
-Factory IntervalJoin() {
-  return [](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
-    return IntervalJoinOperator::Create(kLeft, kRight, IntervalJoinSpec{{0}, {0}, kLeftTime, kRightTime, -200, 300},
-                                        ctx)
+Factory IntervalJoin(JoinType type = JoinType::kInner) {
+  return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
+    return IntervalJoinOperator::Create(kLeft, kRight,
+                                        IntervalJoinSpec{{0}, {0}, kLeftTime, kRightTime, -200, 300, type}, ctx)
         .value();
   };
 }
 
-Factory RegularJoin(int64_t ttl_ms) {
+Factory RegularJoin(int64_t ttl_ms, JoinType type = JoinType::kInner) {
   return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
-    return IntervalJoinOperator::CreateRegular(kLeft, kRight, RegularJoinSpec{{0}, {0}, ttl_ms}, ctx).value();
+    return IntervalJoinOperator::CreateRegular(kLeft, kRight, RegularJoinSpec{{0}, {0}, ttl_ms, type}, ctx).value();
   };
 }
 
-Factory WindowJoin(WindowSpec window) {
+Factory WindowJoin(WindowSpec window, JoinType type = JoinType::kInner) {
   return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
-    return WindowJoinOperator::Create(kLeft, kRight, WindowJoinSpec{{0}, {0}, kLeftTime, kRightTime, window}, ctx)
+    return WindowJoinOperator::Create(kLeft, kRight, WindowJoinSpec{{0}, {0}, kLeftTime, kRightTime, window, type}, ctx)
         .value();
   };
 }
+
+// The right key's column in a join's output (left columns first).
+constexpr int kRightKeyInJoin = 4;
 
 Factory Deduplicate(Keep keep) {
   return [=](const OperatorContext& ctx) -> std::unique_ptr<Operator> {
@@ -370,6 +379,25 @@ TEST(OperatorSnapshotTest, RegularJoinWithoutTtlRestoredIntoOtherWorkerCountCont
 TEST(OperatorSnapshotTest, WindowJoinRestoredIntoOtherWorkerCountContinuesExactly) {
   CheckRestoreContinuesExactly(WindowJoin(WindowSpec::Hop(1s, 500ms)), TwoInputs(), 2);
   CheckRestoreContinuesExactly(WindowJoin(WindowSpec::Cumulate(2s, 500ms)), TwoInputs(), 2, 2);
+}
+
+TEST(OperatorSnapshotTest, OuterIntervalJoinsRestoredIntoOtherWorkerCountContinueExactly) {
+  CheckRestoreContinuesExactly(IntervalJoin(JoinType::kLeft), TwoInputs(), 0, 2);
+  CheckRestoreContinuesExactly(IntervalJoin(JoinType::kFull), TwoInputs(), 0, 2, kRightKeyInJoin);
+}
+
+// The association counts of outer rows survive: a restored padded row is
+// retracted by its first match, not duplicated.
+TEST(OperatorSnapshotTest, OuterRegularJoinsRestoredIntoOtherWorkerCountContinueExactly) {
+  InputShape shape = TwoInputs();
+  shape.keys = 200;
+  CheckRestoreContinuesExactly(RegularJoin(0, JoinType::kRight), shape, kRightKeyInJoin, 2);
+  CheckRestoreContinuesExactly(RegularJoin(400, JoinType::kFull), TwoInputs(), 0, 2, kRightKeyInJoin);
+}
+
+TEST(OperatorSnapshotTest, OuterWindowJoinRestoredIntoOtherWorkerCountContinuesExactly) {
+  CheckRestoreContinuesExactly(WindowJoin(WindowSpec::Hop(1s, 500ms), JoinType::kFull), TwoInputs(), 2, 2,
+                               2 + kRightKeyInJoin);
 }
 
 TEST(OperatorSnapshotTest, DeduplicateRestoredIntoOtherWorkerCountContinuesExactly) {
@@ -461,6 +489,35 @@ TEST(OperatorSnapshotTest, GlobalWindowRestoredIntoOtherWorkerCountContinuesExac
 
 TEST(OperatorSnapshotTest, GlobalWindowMalformedSnapshotsAreRejected) {
   CheckMalformedSnapshotsAreRejected(Global(GlobalTrigger::Count(5)), InputShape{}, false);
+}
+
+TEST(OperatorSnapshotTest, JoinSnapshotOfAnotherJoinTypeIsRejected) {
+  OperatorContext ctx;
+  ctx.num_key_groups = kKeyGroups;
+  auto inner = RegularJoin(0)(ctx);
+  auto left = RegularJoin(0, JoinType::kLeft)(ctx);
+  std::string snap;
+  ASSERT_TRUE(inner->keyed_state()->SnapshotKeyGroup(3, &snap).ok());
+  const Status s = left->keyed_state()->RestoreKeyGroup(3, snap);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_NE(s.ToString().find("InnerJoin"), std::string::npos) << s.ToString();
+}
+
+TEST(OperatorSnapshotTest, JoinSnapshotOfVersionOneRestoresAsAnInnerJoin) {
+  // Version 1 (before outer joins): no join type, no association counts.
+  OperatorContext ctx;
+  ctx.num_key_groups = kKeyGroups;
+  auto op = RegularJoin(0)(ctx);
+  std::string v1;
+  SnapshotWriter w(&v1);
+  w.Put<uint8_t>(1);
+  w.Put<uint8_t>(1);  // regular join
+  w.Put<int64_t>(kMinWatermark);
+  w.Put<uint32_t>(0);
+  w.Put<uint32_t>(0);
+  EXPECT_TRUE(op->keyed_state()->RestoreKeyGroup(3, v1).ok());
+  auto left = RegularJoin(0, JoinType::kLeft)(ctx);
+  EXPECT_EQ(left->keyed_state()->RestoreKeyGroup(3, v1).code(), StatusCode::kCorruption);
 }
 
 }  // namespace
