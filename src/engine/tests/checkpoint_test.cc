@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -160,10 +161,14 @@ class TxnSink : public Sink {
 };
 
 // A memory source that takes a little time per batch, so checkpoints happen
-// while it runs.
+// while it runs. While `*hold` is set, each reader stops after kHoldAfter
+// batches ("no data now", barriers still flow): a test that "crashes" the
+// job after some checkpoints cannot see it drain first on a loaded machine.
 class SlowSource : public Source {
  public:
-  explicit SlowSource(std::shared_ptr<MemorySource> inner) : inner_(std::move(inner)) {}
+  static constexpr int kHoldAfter = 100;
+  explicit SlowSource(std::shared_ptr<MemorySource> inner, const std::atomic<bool>* hold = nullptr)
+      : inner_(std::move(inner)), hold_(hold) {}
   std::string name() const override { return "slow"; }
   const Schema& schema() const override { return inner_->schema(); }
   int event_time_column() const override { return inner_->event_time_column(); }
@@ -177,8 +182,11 @@ class SlowSource : public Source {
  private:
   class Reader : public SourceReader {
    public:
-    explicit Reader(std::unique_ptr<SourceReader> inner) : inner_(std::move(inner)) {}
+    Reader(std::unique_ptr<SourceReader> inner, const std::atomic<bool>* hold)
+        : inner_(std::move(inner)), hold_(hold) {}
     Result<ReadStatus> Read(Batch* out) override {
+      if (hold_ && hold_->load() && reads_ >= kHoldAfter) return ReadStatus::kNoDataNow;
+      ++reads_;
       std::this_thread::sleep_for(200us);
       return inner_->Read(out);
     }
@@ -186,12 +194,15 @@ class SlowSource : public Source {
 
    private:
     std::unique_ptr<SourceReader> inner_;
+    const std::atomic<bool>* hold_;
+    int reads_ = 0;
   };
-  static Result<std::unique_ptr<SourceReader>> Wrap(Result<std::unique_ptr<SourceReader>> r) {
+  Result<std::unique_ptr<SourceReader>> Wrap(Result<std::unique_ptr<SourceReader>> r) const {
     if (!r.ok()) return r.status();
-    return std::unique_ptr<SourceReader>(new Reader(std::move(*r)));
+    return std::unique_ptr<SourceReader>(new Reader(std::move(*r), hold_));
   }
   std::shared_ptr<MemorySource> inner_;
+  const std::atomic<bool>* hold_;
 };
 
 const Schema kSchema({{"k", DataType::kInt64}, {"v", DataType::kInt64}, {"ts", DataType::kTimestamp}});
@@ -252,7 +263,8 @@ TEST(CheckpointTest, KilledJobResumesFromItsCheckpointExactlyOnce) {
     SCOPED_TRACE(fmt::format("workers {} then {}", first_workers, second_workers));
     fs::path dir = TempDir(fmt::format("ckjob{}{}", first_workers, second_workers));
     TxnStorage storage;
-    auto source = std::make_shared<SlowSource>(input);
+    std::atomic<bool> hold{true};
+    auto source = std::make_shared<SlowSource>(input, &hold);
     JobConfig config{first_workers, 64, 16, 2, nullptr};
     config.checkpoint_interval_ms = 10;
     config.checkpoint_dir = dir;
@@ -264,11 +276,16 @@ TEST(CheckpointTest, KilledJobResumesFromItsCheckpointExactlyOnce) {
       ASSERT_TRUE(job.ok()) << job.status().ToString();
       std::thread runner([&] { (void)(*job)->Run(); });
       // "Crash" once a few checkpoints are stored: nothing more is committed.
-      while ((*job)->checkpoint_stats().completed < 3) std::this_thread::sleep_for(1ms);
+      const auto deadline = std::chrono::steady_clock::now() + 60s;
+      while ((*job)->checkpoint_stats().completed < 3 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+      }
       (*job)->Cancel();
       runner.join();
+      ASSERT_GE((*job)->checkpoint_stats().completed, 3);
       restored_from = (*job)->checkpoint_stats().last_id;
     }
+    hold = false;
     {
       TxnSink sink(&storage, "second");
       config.workers = second_workers;
@@ -323,7 +340,8 @@ TEST(CheckpointTest, CheckpointsGoOnAfterSomeInputsDrainAndStayExactlyOnce) {
 
   fs::path dir = TempDir("ckmixed");
   TxnStorage joined, windows;
-  auto source = std::make_shared<SlowSource>(input);
+  std::atomic<bool> hold{true};
+  auto source = std::make_shared<SlowSource>(input, &hold);
   JobConfig config{2, 64, 16, 2, nullptr};
   config.checkpoint_interval_ms = 10;
   config.checkpoint_dir = dir;
@@ -347,6 +365,7 @@ TEST(CheckpointTest, CheckpointsGoOnAfterSomeInputsDrainAndStayExactlyOnce) {
     std::lock_guard lock(windows.mu);
     EXPECT_FALSE(windows.committed.empty()) << "the drained pipeline's output was not committed by a checkpoint";
   }
+  hold = false;
   {
     TxnSink joined_sink(&joined, "second"), windows_sink(&windows, "second");
     config.workers = 3;
