@@ -126,8 +126,8 @@ Result<int64_t> ExtractPartitionTime(const std::vector<std::pair<std::string, st
     }
   }
   int64_t ms = 0;
-  const bool ok = formatter.empty() ? engine::ParseTimestamp(text, &ms)
-                                    : engine::ParseTimestampFormat(text, formatter, &ms);
+  const bool ok =
+      formatter.empty() ? engine::ParseTimestamp(text, &ms) : engine::ParseTimestampFormat(text, formatter, &ms);
   if (!ok) {
     return Status::InvalidArgument(
         fmt::format("partition time '{}' (from 'partition.time-extractor.timestamp-pattern' = '{}') is not a "

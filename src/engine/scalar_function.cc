@@ -26,8 +26,7 @@ Status ScalarFunctionRegistry::Register(ScalarFunction function) {
   }
   std::lock_guard lock(mu_);
   if (functions_.count(function.class_name)) {
-    return Status::InvalidArgument(
-        fmt::format("scalar function class {} is already registered", function.class_name));
+    return Status::InvalidArgument(fmt::format("scalar function class {} is already registered", function.class_name));
   }
   std::string key = function.class_name;
   functions_.emplace(std::move(key), std::make_unique<ScalarFunction>(std::move(function)));

@@ -35,7 +35,7 @@ using ScalarKernel = void (*)(const Column* const* args, const Batch& rows, Colu
 // `CREATE FUNCTION name AS 'class.name'` gives (Sluice cannot run Java: the
 // class name selects the C++ body that does what the Java class does).
 struct ScalarFunction {
-  std::string class_name;  // e.g. "com.github.nexmark.flink.udf.CountChar"
+  std::string class_name;   // e.g. "com.github.nexmark.flink.udf.CountChar"
   std::string description;  // one line, shown by SHOW FUNCTIONS
   std::vector<DataType> arg_types;
   DataType return_type = DataType::kInt64;

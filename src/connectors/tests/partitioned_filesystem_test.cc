@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -63,7 +64,8 @@ class PartitionedFilesystemTest : public ::testing::Test {
   }
 
   // Rows (id, "n<id>", dt, hm) with the given partitions.
-  engine::Batch Rows(const engine::Schema& schema, const std::vector<std::tuple<int64_t, std::string, std::string>>& rows) {
+  engine::Batch Rows(const engine::Schema& schema,
+                     const std::vector<std::tuple<int64_t, std::string, std::string>>& rows) {
     engine::Batch b(schema, 64);
     int r = 0;
     for (const auto& [id, dt, hm] : rows) {
@@ -261,12 +263,40 @@ TEST_F(PartitionedFilesystemTest, ProcessTimeTriggerCommitsAtTheFirstCheckpointW
   EXPECT_TRUE(fs::exists(dir_ / "out" / "dt=2026-01-01/hm=10%3A00" / "_DONE"));
 }
 
+TEST_F(PartitionedFilesystemTest, RolloverIntervalClosesPartsOpenLongerThanItWhenAWatermarkArrives) {
+  auto t = Table({{"sink.rolling-policy.rollover-interval", "1 ms"}, {"sink.rolling-policy.check-interval", "1 ms"}});
+  auto sink = Sink(t);
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(sink->WriteFrom(0, Rows(t.schema, {{1, "2026-01-01", "10:00"}})).ok());
+  // The policy's clock is the wall clock: let it pass the interval (a condition, not a guessed sleep).
+  const auto until = std::chrono::system_clock::now() + std::chrono::milliseconds(3);
+  while (std::chrono::system_clock::now() < until) {
+  }
+  ASSERT_TRUE(sink->OnWatermark(0, kTen).ok());
+  // Without checkpoints a rolled part is published at once.
+  EXPECT_EQ(Lines("dt=2026-01-01/hm=10%3A00"), (std::multiset<std::string>{"1,n1"}));
+  EXPECT_TRUE(Files(/*hidden=*/true).empty());
+
+  // Without a rollover interval a watermark closes nothing.
+  auto plain_table = Table();
+  plain_table.options["path"] = (dir_ / "plain").string();
+  auto plain = Sink(plain_table);
+  ASSERT_TRUE(plain);
+  ASSERT_TRUE(plain->WriteFrom(0, Rows(t.schema, {{1, "2026-01-01", "10:00"}})).ok());
+  ASSERT_TRUE(plain->OnWatermark(0, kTen).ok());
+  int visible = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "plain")) {
+    visible += e.is_regular_file() && e.path().filename().string()[0] != '.';
+  }
+  EXPECT_EQ(visible, 0);
+}
+
 TEST_F(PartitionedFilesystemTest, SourceReadsPartitionColumnsBackFromTheDirectories) {
   auto t = Table();
   auto sink = Sink(t);
   ASSERT_TRUE(sink);
-  ASSERT_TRUE(sink->WriteFrom(0, Rows(t.schema, {{1, "2026-01-01", "10:00"}, {2, "2026-01-02", "a/b"}, {3, "", "x"}}))
-                  .ok());
+  ASSERT_TRUE(
+      sink->WriteFrom(0, Rows(t.schema, {{1, "2026-01-01", "10:00"}, {2, "2026-01-02", "a/b"}, {3, "", "x"}})).ok());
   ASSERT_TRUE(sink->Finish().ok());
   std::ofstream(dir_ / "out" / "_SUCCESS").flush();  // skipped: starts with '_'
 
@@ -290,16 +320,16 @@ TEST_F(PartitionedFilesystemTest, ClearErrorsForBadPartitionOptionsAndLayouts) {
   EXPECT_NE(error({{"sink.partition-commit.trigger", "partition-time"}})
                 .find("'sink.partition-commit.trigger' needs 'sink.partition-commit.policy.kind' = 'success-file'"),
             std::string::npos);
-  EXPECT_NE(error({{"sink.partition-commit.policy.kind", "metastore,success-file"}})
-                .find("only 'success-file' is supported"),
-            std::string::npos);
+  EXPECT_NE(
+      error({{"sink.partition-commit.policy.kind", "metastore,success-file"}}).find("only 'success-file' is supported"),
+      std::string::npos);
   EXPECT_NE(error({{"sink.partition-commit.policy.kind", "success-file"}, {"sink.partition-commit.trigger", "soon"}})
                 .find("must be 'partition-time' or 'process-time', got 'soon'"),
             std::string::npos);
-  EXPECT_NE(error({{"sink.partition-commit.policy.kind", "success-file"},
-                   {"sink.partition-commit.success-file.name", "a/b"}})
-                .find("must be a plain file name"),
-            std::string::npos);
+  EXPECT_NE(
+      error({{"sink.partition-commit.policy.kind", "success-file"}, {"sink.partition-commit.success-file.name", "a/b"}})
+          .find("must be a plain file name"),
+      std::string::npos);
   EXPECT_NE(error({{"sink.partition-commit.policy.kind", "success-file"}, {"partition.time-extractor.kind", "custom"}})
                 .find("only 'default' is supported"),
             std::string::npos);

@@ -153,7 +153,8 @@ TEST(UserFunctionsTest, CurrentWatermarkIsNullBeforeTheFirstWatermarkThenFilters
   Batch first = MakeBatch(schema, {{Value::Int64(1), Value::Timestamp(10)}, {Value::Int64(2), Value::Timestamp(20)}});
   ASSERT_TRUE((*calc)->Process(first).ok());
   ASSERT_TRUE((*calc)->OnWatermark(15).ok());
-  Batch second = MakeBatch(schema, {{Value::Int64(3), Value::Timestamp(12)}, {Value::Int64(4), Value::Timestamp(18)},
+  Batch second = MakeBatch(schema, {{Value::Int64(3), Value::Timestamp(12)},
+                                    {Value::Int64(4), Value::Timestamp(18)},
                                     {Value::Int64(5), Value::Timestamp(15)}});
   ASSERT_TRUE((*calc)->Process(second).ok());
 
@@ -166,8 +167,7 @@ TEST(UserFunctionsTest, CurrentWatermarkNeedsATimestamp) {
   const Schema schema({{"id", DataType::kInt64}});
   auto c = CompileExpr(CurrentWatermark(Col("id")), schema);
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("CURRENT_WATERMARK needs the event-time (TIMESTAMP) column"),
-            std::string::npos);
+  EXPECT_NE(c.status().message().find("CURRENT_WATERMARK needs the event-time (TIMESTAMP) column"), std::string::npos);
 }
 
 }  // namespace
