@@ -26,10 +26,24 @@ namespace sluice::connectors {
 // parts; Commit renames them; Recover commits a stored checkpoint's parts
 // again (idempotent) and deletes the crashed instance's hidden parts that
 // no handle lists. A part closed early by 'sink.rolling-policy.file-size'
-// (default 128 MiB) still waits for its checkpoint. Without checkpoints (no
+// (default 128 MiB; also '128mb', '1 kb') or
+// 'sink.rolling-policy.rollover-interval' still waits for its checkpoint. Without checkpoints (no
 // PreCommit or Recover ever called) a part is published when it rolls and
 // when the job finishes. Finish() publishes everything still pending.
 // Append-only: an update or delete row is an error.
+//
+// PARTITIONED BY (Flink's layout): rows go to part files under
+// 'path'/c1=v1/c2=v2/ (values escaped as Flink does: "10:00" is "10%3A00";
+// NULL or '' is __DEFAULT_PARTITION__), without the partition columns. With
+// 'sink.partition-commit.policy.kind' = 'success-file', a partition gets a
+// _SUCCESS file once its trigger fires: 'partition-time' when a completed
+// checkpoint's watermark passes the partition time (from
+// 'partition.time-extractor.timestamp-pattern') + 'sink.partition-commit.delay',
+// 'process-time' when the wall clock passes its first write + delay (both
+// checked when a checkpoint commits), and every partition at the end of a
+// bounded input. As a source, a partitioned directory gives the partition
+// columns their values from the directory names. Details and the options:
+// src/connectors/README.md.
 std::shared_ptr<engine::ConnectorFactory> NewFilesystemConnector();
 
 }  // namespace sluice::connectors

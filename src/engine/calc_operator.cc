@@ -50,6 +50,14 @@ void CopyColumn(const Column& from, Column* to, const Batch& rows) {
 
 }  // namespace
 
+Status CalcOperator::OnWatermark(int64_t watermark) {
+  if (filter_ && filter_->reads_watermark()) filter_->set_watermark(watermark);
+  for (auto& p : projections_) {
+    if (p->reads_watermark()) p->set_watermark(watermark);
+  }
+  return EmitWatermark(watermark);
+}
+
 Status CalcOperator::Process(Batch& batch) {
   if (filter_) {
     const Column* pred = filter_->Evaluate(batch);

@@ -20,6 +20,7 @@ struct Projection {
 // drop the row), then evaluates the projections over the surviving rows only.
 // Rows keep their positions; nothing is copied except computed columns.
 // Without projections the input columns pass through unchanged.
+// CURRENT_WATERMARK(...) reads the last watermark the operator received.
 //
 // Thread-safety: not thread-safe; one per worker.
 class CalcOperator : public Operator {
@@ -34,6 +35,9 @@ class CalcOperator : public Operator {
   std::string name() const override { return "calc"; }
   const Schema& output_schema() const override { return output_schema_; }
   Status Process(Batch& batch) override;
+  // CURRENT_WATERMARK(...) in the filter or projections returns the latest
+  // watermark this operator received (NULL before the first).
+  Status OnWatermark(int64_t watermark) override;
 
  private:
   CalcOperator(Schema output, int capacity) : output_schema_(output), out_(std::move(output), capacity) {}

@@ -33,6 +33,9 @@ struct TableDescriptor {
   std::string event_time_column;
   WatermarkStrategy watermark;
   std::vector<std::string> primary_key;
+  // PARTITIONED BY (...): columns of `schema` whose values name the
+  // directories (or partitions) rows are stored under, in order.
+  std::vector<std::string> partition_keys;
 
   // The option's value, or `fallback` when absent.
   std::string Option(std::string_view key, std::string_view fallback = "") const;

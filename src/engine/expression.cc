@@ -84,6 +84,8 @@ std::string_view FnName(Fn fn) {
     case Fn::kNowSeconds: return "UNIX_TIMESTAMP";
     case Fn::kProcTime: return "PROCTIME";
     case Fn::kMd5: return "MD5";
+    case Fn::kCurrentWatermark: return "CURRENT_WATERMARK";
+    case Fn::kUdf: return "UDF";
   }
   return "?";
 }
@@ -175,7 +177,7 @@ std::string Expr::ToString() const {
         return fmt::format("({} {})", n.args[0].ToString(), FnName(n.fn));
       }
       if (n.fn == Fn::kNot || n.fn == Fn::kNeg) return fmt::format("{}({})", FnName(n.fn), n.args[0].ToString());
-      std::string out = fmt::format("{}(", FnName(n.fn));
+      std::string out = fmt::format("{}(", n.fn == Fn::kUdf && n.udf ? n.udf->class_name : FnName(n.fn));
       if (n.fn == Fn::kTimestampAdd || n.fn == Fn::kTimestampDiff) out += fmt::format("{}, ", TimeUnitName(n.unit));
       if (n.fn == Fn::kExtract) out += fmt::format("{} FROM ", DatePartName(n.part));
       if (n.fn == Fn::kTrim) {
@@ -281,6 +283,17 @@ Expr Trim(Expr s, Expr chars, TrimSide side) {
   n.args = {std::move(s), std::move(chars)};
   return Make(std::move(n));
 }
+Expr CallFunction(const ScalarFunction* function, std::vector<Expr> args) {
+  ExprNode n;
+  n.kind = ExprKind::kCall;
+  n.fn = Fn::kUdf;
+  n.udf = function;
+  n.args = std::move(args);
+  return Make(std::move(n));
+}
+
+Expr CurrentWatermark(Expr ts) { return Call(Fn::kCurrentWatermark, {std::move(ts)}); }
+
 Expr Extract(Expr ts, DatePart part) {
   ExprNode n;
   n.kind = ExprKind::kCall;
@@ -475,10 +488,12 @@ struct BoundNode {
   DataType type = DataType::kInt64;
   int column = -1;
   std::vector<std::unique_ptr<BoundNode>> args;
-  std::unique_ptr<Column> out;        // result column; literals are filled once at bind time
-  std::unique_ptr<RegexCache> regex;  // kLike, kRegexp*: the pattern argument compiled
-  std::string scratch;                // text built for one row before it is copied to `out`
-  const Clock* clock = nullptr;       // kProcTime: null = the system clock
+  std::unique_ptr<Column> out;          // result column; literals are filled once at bind time
+  std::unique_ptr<RegexCache> regex;    // kLike, kRegexp*: the pattern argument compiled
+  std::string scratch;                  // text built for one row before it is copied to `out`
+  const Clock* clock = nullptr;         // kProcTime: null = the system clock
+  const ScalarFunction* udf = nullptr;  // kUdf
+  const int64_t* watermark = nullptr;   // kCurrentWatermark: the CompiledExpr's watermark
 };
 
 namespace {
@@ -864,12 +879,41 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
       SLUICE_RETURN_IF_ERROR(need_args(0, 0));
       out_type = DataType::kTimestamp;
       break;
+    case Fn::kCurrentWatermark:
+      SLUICE_RETURN_IF_ERROR(need_args(1, 1));
+      if (args[0]->type != DataType::kTimestamp) {
+        return TypeError(e, "CURRENT_WATERMARK needs the event-time (TIMESTAMP) column");
+      }
+      out_type = DataType::kTimestamp;
+      break;
+    case Fn::kUdf: {
+      if (n.udf == nullptr) return TypeError(e, "no function");
+      const ScalarFunction& f = *n.udf;
+      if (args.size() != f.arg_types.size()) {
+        return TypeError(e,
+                         fmt::format("{} takes {} arguments, got {}", f.class_name, f.arg_types.size(), args.size()));
+      }
+      for (size_t i = 0; i < args.size(); ++i) {
+        const DataType want = f.arg_types[i];
+        const DataType have = args[i]->type;
+        const bool widen = (have == DataType::kInt32 && (want == DataType::kInt64 || want == DataType::kDouble)) ||
+                           (have == DataType::kInt64 && want == DataType::kDouble);
+        if (have != want && !widen && !is_type(i, want)) {
+          return TypeError(e, fmt::format("argument {} of {} must be {}, got {}", i + 1, f.class_name,
+                                          DataTypeName(want), DataTypeName(have)));
+        }
+        args[i] = CastTo(std::move(args[i]), want, capacity);
+      }
+      out_type = f.return_type;
+      break;
+    }
   }
   auto b = NewNode(ExprKind::kCall, out_type, capacity);
   b->fn = n.fn;
   b->unit = n.unit;
   b->part = n.part;
   b->trim_side = n.trim_side;
+  b->udf = n.udf;
   if (n.fn == Fn::kLike || n.fn == Fn::kRegexp || n.fn == Fn::kRegexpExtract || n.fn == Fn::kRegexpReplace) {
     b->regex = std::make_unique<RegexCache>();
     if (n.fn == Fn::kLike) {
@@ -2464,6 +2508,25 @@ const Column* Eval(BoundNode& n, const Batch& b) {
       }
       break;
     }
+    case Fn::kCurrentWatermark: {
+      const int64_t wm = *n.watermark;
+      if (wm == CompiledExpr::kNoWatermark) {
+        out->SetAllNull();
+        break;
+      }
+      out->SetAllValid();
+      int64_t* o = out->data<int64_t>();
+      ForActive(b, [&](int i) { o[i] = wm; });
+      break;
+    }
+    case Fn::kUdf:
+      if (nargs > 0) {
+        AllValidity(args, nargs, out, b);
+      } else {
+        out->SetAllValid();
+      }
+      n.udf->kernel(args, b, out);
+      break;
     case Fn::kNowSeconds: {
       out->SetAllValid();
       const int64_t now =
@@ -2510,6 +2573,18 @@ Result<std::unique_ptr<CompiledExpr>> CompileExpr(const Expr& expr, const Schema
   SLUICE_ASSIGN_OR_RETURN(NodePtr root, Bind(expr, schema, capacity));
   std::unique_ptr<CompiledExpr> c(new CompiledExpr());
   c->root_ = std::move(root);
+  // CURRENT_WATERMARK nodes read the compiled expression's watermark.
+  std::vector<BoundNode*> todo{c->root_.get()};
+  while (!todo.empty()) {
+    BoundNode* node = todo.back();
+    todo.pop_back();
+    if (node == nullptr) continue;
+    if (node->kind == ExprKind::kCall && node->fn == Fn::kCurrentWatermark) {
+      node->watermark = &c->watermark_;
+      c->reads_watermark_ = true;
+    }
+    for (auto& a : node->args) todo.push_back(a.get());
+  }
   return c;
 }
 

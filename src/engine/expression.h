@@ -7,6 +7,7 @@
 
 #include "common/result.h"
 #include "engine/batch.h"
+#include "engine/scalar_function.h"
 #include "engine/value.h"
 
 namespace sluice::engine {
@@ -63,16 +64,18 @@ enum class Fn : uint8_t {
   kLog10,
   kLog2,
   kExp,
-  kCeilTime,       // CEIL(ts TO unit)
-  kDateFormat,     // DATE_FORMAT(ts, format): SimpleDateFormat letters, UTC
-  kParseTime,      // TO_TIMESTAMP(string, format) -> TIMESTAMP (NULL when it does not parse)
-  kUnixTimestamp,  // UNIX_TIMESTAMP(string, format) -> BIGINT seconds; Long.MIN_VALUE when it does not parse
-  kExtract,        // EXTRACT(ExprNode::part FROM ts) -> BIGINT
-  kTimestampAdd,   // TIMESTAMPADD(unit, count, ts)
-  kTimestampDiff,  // TIMESTAMPDIFF(unit, from, to) -> INT
-  kNowSeconds,     // UNIX_TIMESTAMP(): the wall clock, read once per batch
-  kMd5,            // MD5(s): 32 lowercase hex digits of the UTF-8 bytes
-  kProcTime,       // PROCTIME(): the operator's processing-time clock (ms), read once per batch
+  kCeilTime,          // CEIL(ts TO unit)
+  kDateFormat,        // DATE_FORMAT(ts, format): SimpleDateFormat letters, UTC
+  kParseTime,         // TO_TIMESTAMP(string, format) -> TIMESTAMP (NULL when it does not parse)
+  kUnixTimestamp,     // UNIX_TIMESTAMP(string, format) -> BIGINT seconds; Long.MIN_VALUE when it does not parse
+  kExtract,           // EXTRACT(ExprNode::part FROM ts) -> BIGINT
+  kTimestampAdd,      // TIMESTAMPADD(unit, count, ts)
+  kTimestampDiff,     // TIMESTAMPDIFF(unit, from, to) -> INT
+  kNowSeconds,        // UNIX_TIMESTAMP(): the wall clock, read once per batch
+  kMd5,               // MD5(s): 32 lowercase hex digits of the UTF-8 bytes
+  kProcTime,          // PROCTIME(): the operator's processing-time clock (ms), read once per batch
+  kCurrentWatermark,  // CURRENT_WATERMARK(ts): the evaluating operator's input watermark, NULL before the first
+  kUdf,               // a ScalarFunction (ExprNode::udf), one kernel call per batch
 };
 
 // Units of FLOOR/CEIL ... TO, TIMESTAMPADD and TIMESTAMPDIFF. kWeek is seven
@@ -139,6 +142,7 @@ struct ExprNode {
   DatePart part = DatePart::kYear;       // kCall kExtract
   TrimSide trim_side = TrimSide::kBoth;  // kCall kTrim
   DataType cast_to = DataType::kInt64;   // kCast
+  const ScalarFunction* udf = nullptr;   // kCall kUdf: registered, lives as long as the process
   std::vector<Expr> args;                // kCall: arguments; kCast: [arg]; kCase: [when1, then1, ..., else]
 };
 
@@ -172,6 +176,11 @@ Expr Trim(Expr s, Expr chars, TrimSide side);
 Expr Extract(Expr ts, DatePart part);
 Expr TimestampAdd(TimeUnit unit, Expr count, Expr ts);
 Expr TimestampDiff(TimeUnit unit, Expr from, Expr to);
+// A call of a registered scalar function (ScalarFunctionRegistry); the
+// arguments are cast to its declared types where the implicit casts allow.
+Expr CallFunction(const ScalarFunction* function, std::vector<Expr> args);
+// CURRENT_WATERMARK(ts): see CompiledExpr::set_watermark.
+Expr CurrentWatermark(Expr ts);
 
 Expr operator+(Expr a, Expr b);
 Expr operator-(Expr a, Expr b);
@@ -236,11 +245,20 @@ class CompiledExpr {
   // The clock PROCTIME() reads (default: the system clock). Must outlive the
   // expression.
   void SetClock(const Clock* clock);
+  // The watermark CURRENT_WATERMARK(...) returns from now on (the operator
+  // evaluating the expression calls it from its OnWatermark); kNoWatermark
+  // (the start) makes it NULL.
+  void set_watermark(int64_t watermark) { watermark_ = watermark; }
+  // True when the expression calls CURRENT_WATERMARK.
+  bool reads_watermark() const { return reads_watermark_; }
+  static constexpr int64_t kNoWatermark = INT64_MIN;
 
  private:
   friend Result<std::unique_ptr<CompiledExpr>> CompileExpr(const Expr&, const Schema&, int);
   CompiledExpr() = default;
   std::unique_ptr<BoundNode> root_;
+  int64_t watermark_ = kNoWatermark;
+  bool reads_watermark_ = false;
 };
 
 // Binds `expr` to `schema` for batches of up to `capacity` rows. Fails with

@@ -45,6 +45,14 @@ class Sink {
     (void)writer;
     return Write(batch);
   }
+  // `writer`'s input watermark advanced to `watermark` (sinks that act on
+  // event time, e.g. the filesystem sink's partition commits, keep it; its
+  // value at a barrier is the checkpoint's watermark for that writer).
+  virtual Status OnWatermark(int writer, int64_t watermark) {
+    (void)writer;
+    (void)watermark;
+    return Status::Ok();
+  }
   virtual bool transactional() const { return false; }
   // Makes `writer`'s rows since its previous PreCommit() durable but still
   // invisible; returns what Commit() needs to publish them (stored in the
@@ -113,7 +121,7 @@ class SinkOperator : public Operator {
   }
   Status OnWatermark(int64_t watermark) override {
     metrics().watermark.store(watermark, std::memory_order_relaxed);
-    return Status::Ok();
+    return sink_->OnWatermark(writer_, watermark);
   }
   Status OnBarrier(int64_t checkpoint_id) override {
     SLUICE_ASSIGN_OR_RETURN(handle_, sink_->PreCommit(writer_, checkpoint_id));

@@ -5,6 +5,15 @@
 #include "sql/syntax_error.h"
 
 namespace sluice::sql {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
 
 bool CatalogEntry::has_computed_columns() const {
   for (const CatalogColumn& c : columns) {
@@ -36,6 +45,7 @@ engine::TableDescriptor CatalogEntry::Descriptor(Use use) const {
   d.schema = engine::Schema(std::move(fields));
   d.options = options;
   d.primary_key = primary_key;
+  d.partition_keys = partition_keys;
   return d;
 }
 
@@ -56,10 +66,7 @@ Status Catalog::Drop(const DropStatement& drop, std::string_view source) {
   std::string name = drop.name.parts.empty() ? "" : drop.name.parts.back().name;
   auto it = entries_.find(name);
   bool want_view = drop.object == ObjectKind::kView;
-  if (drop.object == ObjectKind::kFunction) {
-    return SyntaxError(source, drop.pos,
-                       "DROP FUNCTION is not supported yet: user-defined functions are not supported");
-  }
+  if (drop.object == ObjectKind::kFunction) return DropFunction(drop, source);
   if (it == entries_.end() || (it->second.kind == CatalogEntry::Kind::kView) != want_view ||
       (drop.persistence == Persistence::kTemporary && it->second.persistence != Persistence::kTemporary)) {
     if (drop.absence == Absence::kIfExists) return Status::Ok();
@@ -80,6 +87,44 @@ const CatalogEntry* Catalog::Find(std::string_view name) const {
 std::vector<const CatalogEntry*> Catalog::Entries() const {
   std::vector<const CatalogEntry*> out;
   for (const auto& [name, e] : entries_) out.push_back(&e);
+  return out;
+}
+
+Status Catalog::AddFunction(CatalogFunction function, Existence existence, SourcePos pos, std::string_view source) {
+  std::string key = Lower(function.name);
+  if (functions_.count(key)) {
+    if (existence == Existence::kIfNotExists) return Status::Ok();
+    return SyntaxError(source, pos,
+                       fmt::format("function {} already exists; DROP FUNCTION it first or use CREATE FUNCTION IF NOT "
+                                   "EXISTS",
+                                   function.name));
+  }
+  functions_.emplace(std::move(key), std::move(function));
+  return Status::Ok();
+}
+
+Status Catalog::DropFunction(const DropStatement& drop, std::string_view source) {
+  std::string name = drop.name.parts.empty() ? "" : drop.name.parts.back().name;
+  auto it = functions_.find(Lower(name));
+  if (it == functions_.end() ||
+      (drop.persistence == Persistence::kTemporary && it->second.persistence != Persistence::kTemporary)) {
+    if (drop.absence == Absence::kIfExists) return Status::Ok();
+    return SyntaxError(source, drop.name.pos(),
+                       fmt::format("{}function {} does not exist; SHOW FUNCTIONS lists the created ones",
+                                   drop.persistence == Persistence::kTemporary ? "temporary " : "", name));
+  }
+  functions_.erase(it);
+  return Status::Ok();
+}
+
+const CatalogFunction* Catalog::FindFunction(std::string_view name) const {
+  auto it = functions_.find(Lower(name));
+  return it == functions_.end() ? nullptr : &it->second;
+}
+
+std::vector<const CatalogFunction*> Catalog::Functions() const {
+  std::vector<const CatalogFunction*> out;
+  for (const auto& [name, f] : functions_) out.push_back(&f);
   return out;
 }
 

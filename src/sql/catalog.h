@@ -8,6 +8,7 @@
 
 #include "common/result.h"
 #include "engine/connector_registry.h"
+#include "engine/scalar_function.h"
 #include "engine/schema.h"
 #include "sql/ast.h"
 
@@ -39,6 +40,7 @@ struct CatalogEntry {
   std::string rowtime;  // "" = no WATERMARK FOR
   const Expr* watermark_expr = nullptr;
   std::vector<std::string> primary_key;
+  std::vector<std::string> partition_keys;  // PARTITIONED BY
   // Views: the query and the column names it was given (may be empty).
   const Query* view_query = nullptr;
   std::vector<std::string> view_columns;
@@ -53,6 +55,15 @@ struct CatalogEntry {
   std::vector<int> ConnectorColumns(Use use) const;
 };
 
+// A function made by CREATE FUNCTION name AS 'class.Name': the name SQL
+// calls it by and the C++ implementation registered under the class name.
+struct CatalogFunction {
+  std::string name;  // as written; calls match it case-insensitively
+  std::string class_name;
+  Persistence persistence = Persistence::kPermanent;
+  const engine::ScalarFunction* impl = nullptr;  // from engine::ScalarFunctionRegistry; never null
+};
+
 // The tables and views of one SQL session, plus its SET options. Names are
 // case-sensitive, as Flink's. A temporary table shadows nothing here (one
 // namespace); DROP TEMPORARY TABLE only drops temporary ones.
@@ -65,6 +76,11 @@ class Catalog {
   const CatalogEntry* Find(std::string_view name) const;
   std::vector<const CatalogEntry*> Entries() const;  // by name
 
+  // User-defined functions. Names are case-insensitive (as Flink's).
+  Status AddFunction(CatalogFunction function, Existence existence, SourcePos pos, std::string_view source);
+  const CatalogFunction* FindFunction(std::string_view name) const;
+  std::vector<const CatalogFunction*> Functions() const;  // by name
+
   // SET / RESET; Get returns `fallback` when unset.
   void Set(const std::string& key, const std::string& value) { options_[key] = value; }
   void Reset(const std::string& key) { options_.erase(key); }
@@ -73,7 +89,10 @@ class Catalog {
   const std::map<std::string, std::string, std::less<>>& options() const { return options_; }
 
  private:
+  Status DropFunction(const DropStatement& drop, std::string_view source);
+
   std::map<std::string, CatalogEntry, std::less<>> entries_;
+  std::map<std::string, CatalogFunction, std::less<>> functions_;  // by lower-case name
   std::map<std::string, std::string, std::less<>> options_;
 };
 

@@ -35,7 +35,7 @@ constexpr const char* kSupportedFunctions =
     "ROUND, FLOOR, CEIL, CEILING, POWER, SQRT, LN, LOG, LOG10, LOG2, EXP, DATE_FORMAT, PROCTIME, UNIX_TIMESTAMP, "
     "FROM_UNIXTIME, "
     "YEAR, QUARTER, MONTH, WEEK, DAYOFMONTH, DAYOFYEAR, DAYOFWEEK, HOUR, MINUTE, SECOND, TIMESTAMPADD, TIMESTAMPDIFF, "
-    "TO_TIMESTAMP, TO_TIMESTAMP_LTZ";
+    "TO_TIMESTAMP, TO_TIMESTAMP_LTZ, CURRENT_WATERMARK";
 
 constexpr const char* kDefaultDateFormat = "yyyy-MM-dd HH:mm:ss";
 
@@ -666,8 +666,37 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
                                                       : engine::Cast(args[0], engine::DataType::kInt64) * Lit(1000);
     return engine::Cast(ms, engine::DataType::kTimestamp);
   }
-  return Error(call.pos, fmt::format("function {} is not supported yet; the supported scalar functions are {}", name,
-                                     kSupportedFunctions));
+  if (name == "CURRENT_WATERMARK") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 1));
+    SLUICE_ASSIGN_OR_RETURN(engine::DataType t, TypeOf(args[0], *call.args[0]));
+    if (t != engine::DataType::kTimestamp) {
+      return Error(call.args[0]->pos,
+                   fmt::format("CURRENT_WATERMARK needs a time attribute (a TIMESTAMP column with a WATERMARK), got {}",
+                               SqlTypeName(t)));
+    }
+    return engine::CurrentWatermark(args[0]);
+  }
+  if (functions_ != nullptr) {
+    if (const CatalogFunction* f = functions_->FindFunction(call.name.parts.back().name)) {
+      const engine::ScalarFunction& impl = *f->impl;
+      if (args.size() != impl.arg_types.size()) {
+        return Error(call.pos, fmt::format("function {} ({}) takes {} argument{}, got {}: {}", f->name, f->class_name,
+                                           impl.arg_types.size(), impl.arg_types.size() == 1 ? "" : "s", args.size(),
+                                           impl.description));
+      }
+      engine::Expr e = engine::CallFunction(&impl, args);
+      SLUICE_RETURN_IF_ERROR(TypeOf(e, call).status());
+      return e;
+    }
+  }
+  std::vector<std::string> created;
+  if (functions_ != nullptr) {
+    for (const CatalogFunction* f : functions_->Functions()) created.push_back(f->name);
+  }
+  return Error(call.pos, fmt::format("function {} is not supported yet; the supported scalar functions are {}; {}",
+                                     name, kSupportedFunctions,
+                                     created.empty() ? "CREATE FUNCTION adds user-defined ones"
+                                                     : fmt::format("user-defined: {}", fmt::join(created, ", "))));
 }
 
 }  // namespace sluice::sql

@@ -9,6 +9,7 @@
 #include "engine/expression.h"
 #include "engine/schema.h"
 #include "sql/ast.h"
+#include "sql/catalog.h"
 
 namespace sluice::sql {
 
@@ -62,6 +63,10 @@ class ExprBinder {
   enum class Mode { kPlain, kAfterAggregate };
   ExprBinder(std::string_view source, const Scope* scope, Mode mode = Mode::kPlain)
       : source_(source), scope_(scope), mode_(mode) {}
+  // With `functions`, calls of functions made by CREATE FUNCTION bind too
+  // (after the built-in functions: a built-in name wins).
+  ExprBinder(std::string_view source, const Scope* scope, const Catalog* functions, Mode mode = Mode::kPlain)
+      : source_(source), scope_(scope), mode_(mode), functions_(functions) {}
 
   // Expressions whose canonical text (Unparse) is a key here bind to that
   // column of the scope: group keys and aggregate calls after an aggregation.
@@ -83,6 +88,7 @@ class ExprBinder {
   std::string_view source_;
   const Scope* scope_;
   Mode mode_;
+  const Catalog* functions_ = nullptr;
   std::map<std::string, engine::Expr> substitutions_;
 };
 

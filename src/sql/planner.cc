@@ -196,7 +196,7 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
   if (table.has_computed_columns()) {
     Scope phys;
     for (int i = 0; i < desc.schema.size(); ++i) phys.Add("", desc.schema.field(i));
-    ExprBinder binder(text, &phys);
+    ExprBinder binder(text, &phys, catalog_);
     for (const CatalogColumn& c : table.columns) {
       if (c.kind != ColumnKind::kComputed) continue;
       SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*c.computed));
@@ -659,7 +659,7 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
     return PlanAggregate(select, where, std::move(q));
   if (select.having) return Error(select.having->pos, "HAVING needs GROUP BY or an aggregate");
 
-  ExprBinder binder(source(), &q.scope);
+  ExprBinder binder(source(), &q.scope, catalog_);
   engine::Expr filter;
   if (where) {
     SLUICE_ASSIGN_OR_RETURN(auto f, binder.BindTyped(*where));
@@ -721,7 +721,7 @@ Result<engine::WindowSpec> Planner::LegacyGroupWindow(const FunctionCallExpr& ca
                                        : fn == "SESSION" ? "gap"
                                                          : "size"));
   }
-  ExprBinder binder(source(), &q.scope);
+  ExprBinder binder(source(), &q.scope, catalog_);
   SLUICE_ASSIGN_OR_RETURN(engine::Expr t, binder.Bind(*call.args[0]));
   if (t.node().kind != engine::ExprKind::kColumn || t.node().column_index != q.time_column || q.time_column < 0) {
     return Error(call.args[0]->pos,
@@ -750,7 +750,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   if (windowed && updating_input) {
     return Error(select.pos, "a window aggregation over an updating input is not supported");
   }
-  ExprBinder binder(source(), &q.scope);
+  ExprBinder binder(source(), &q.scope, catalog_);
   engine::Expr filter;
   if (where) {
     SLUICE_ASSIGN_OR_RETURN(filter, binder.Bind(*where));
@@ -1018,7 +1018,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   q.proctime_column = -1;  // aggregated rows carry no processing-time attribute
 
   // Post-aggregation Calc: the SELECT list and HAVING over keys and aggregates.
-  ExprBinder after(source(), &post, ExprBinder::Mode::kAfterAggregate);
+  ExprBinder after(source(), &post, catalog_, ExprBinder::Mode::kAfterAggregate);
   // Key columns are reachable by their expression text and, when a column
   // was grouped, by its name.
   for (int i = 0; i < num_keys; ++i) after.Substitute(key_texts[i], ColRef(i, post.schema.field(i).name));
@@ -1124,11 +1124,11 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
                    "beside ROW_NUMBER(), select plain columns only (compute expressions in a "
                    "subquery below it)");
     }
-    ExprBinder binder(source(), &q.scope);
+    ExprBinder binder(source(), &q.scope, catalog_);
     SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*item.expr));
     cols.push_back({e, item.alias ? item.alias->name : item.expr->As<ColumnRefExpr>().name.parts.back().name});
   }
-  ExprBinder binder(source(), &q.scope);
+  ExprBinder binder(source(), &q.scope, catalog_);
   auto column_of = [&](const Expr& e) -> Result<int> {
     if (e.kind != ExprKind::kColumnRef) {
       return Error(e.pos, "PARTITION BY and ORDER BY of ROW_NUMBER() take columns, not expressions");
@@ -1283,7 +1283,7 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   // Which side a bare column reference belongs to: 0 left, 1 right, with its index there.
   auto side_of = [&](const Expr& e, int* side, int* index) -> bool {
     if (e.kind != ExprKind::kColumnRef) return false;
-    ExprBinder binder(source(), &joined);
+    ExprBinder binder(source(), &joined, catalog_);
     auto b = binder.Bind(e);
     if (!b.ok() || b->node().kind != engine::ExprKind::kColumn) return false;
     int i = b->node().column_index;
@@ -1425,7 +1425,7 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   q.scope = joined;
   q.time_column = -1;
   if (!residual.empty()) {
-    ExprBinder binder(source(), &q.scope);
+    ExprBinder binder(source(), &q.scope, catalog_);
     engine::Expr filter;
     for (const Expr* c : residual) {
       SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*c));

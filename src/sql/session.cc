@@ -116,8 +116,16 @@ Status Session::ExecuteStatement(std::shared_ptr<const Statement> stmt, std::str
     }
     case StatementKind::kShow: {
       const auto& show = stmt->As<ShowStatement>();
+      if (show.what == ShowKind::kFunctions) {
+        std::vector<std::vector<std::string>> rows;
+        for (const CatalogFunction* f : catalog_.Functions()) {
+          rows.push_back({f->name, f->class_name, f->impl->description});
+        }
+        *out += FormatTable({"function name", "class", "description"}, rows);
+        return Status::Ok();
+      }
       if (show.what != ShowKind::kTables && show.what != ShowKind::kViews) {
-        return SyntaxError(src, stmt->pos, "only SHOW TABLES and SHOW VIEWS are supported yet");
+        return SyntaxError(src, stmt->pos, "only SHOW TABLES, SHOW VIEWS and SHOW FUNCTIONS are supported yet");
       }
       std::vector<std::vector<std::string>> rows;
       for (const CatalogEntry* e : catalog_.Entries()) {
@@ -176,8 +184,7 @@ Status Session::ExecuteStatement(std::shared_ptr<const Statement> stmt, std::str
       }
       return Status::Ok();
     }
-    case StatementKind::kCreateFunction:
-      return SyntaxError(src, stmt->pos, "CREATE FUNCTION is not supported: user-defined functions are not supported");
+    case StatementKind::kCreateFunction: return CreateFunction(stmt->As<CreateFunctionStatement>(), out);
   }
   return SyntaxError(src, stmt->pos, "statement not supported");
 }
@@ -196,8 +203,6 @@ Status Session::CreateTable(std::shared_ptr<const Statement> stmt, std::string* 
                        fmt::format("table {} needs WITH ('connector' = ...); known connectors: {}", e.name,
                                    fmt::join(registry_->Names(), ", ")));
   }
-  if (!ct.partitioned_by.empty())
-    return SyntaxError(src, ct.partitioned_by[0].pos, "PARTITIONED BY is not supported yet");
   PendingInsert ctas;
   if (ct.as_query) {
     Planner planner = MakePlanner();
@@ -231,7 +236,7 @@ Status Session::CreateTable(std::shared_ptr<const Statement> stmt, std::string* 
   // Computed columns see the physical and metadata columns.
   for (CatalogColumn& col : e.columns) {
     if (col.kind != ColumnKind::kComputed) continue;
-    ExprBinder binder(src, &physical);
+    ExprBinder binder(src, &physical, &catalog_);
     SLUICE_ASSIGN_OR_RETURN(auto typed, binder.BindTyped(*col.computed));
     col.type = typed.second;
     col.type_text = SqlTypeName(col.type);
@@ -259,6 +264,22 @@ Status Session::CreateTable(std::shared_ptr<const Statement> stmt, std::string* 
   if (ct.primary_key) {
     for (const Identifier& id : ct.primary_key->columns) e.primary_key.push_back(id.name);
   }
+  for (const Identifier& id : ct.partitioned_by) {
+    const CatalogColumn* found = nullptr;
+    for (const CatalogColumn& col : e.columns) {
+      if (col.name == id.name) found = &col;
+    }
+    if (found == nullptr || found->kind != ColumnKind::kPhysical) {
+      return SyntaxError(src, id.pos,
+                         fmt::format("PARTITIONED BY {}: {} in table {}; partition columns must be physical columns "
+                                     "of the table",
+                                     id.name, found == nullptr ? "no such column" : "not a physical column", e.name));
+    }
+    if (std::find(e.partition_keys.begin(), e.partition_keys.end(), id.name) != e.partition_keys.end()) {
+      return SyntaxError(src, id.pos, fmt::format("PARTITIONED BY names column {} twice", id.name));
+    }
+    e.partition_keys.push_back(id.name);
+  }
   e.statement = stmt;
   std::string name = e.name;
   SourcePos pos = ct.name.pos();
@@ -276,6 +297,39 @@ Status Session::CreateTable(std::shared_ptr<const Statement> stmt, std::string* 
     pending_.push_back(std::move(p));
     return Status::Ok();
   }
+  *out += "[INFO] Execute statement succeeded.\n";
+  return Status::Ok();
+}
+
+Status Session::CreateFunction(const CreateFunctionStatement& cf, std::string* out) {
+  const std::string& src = *source_;
+  if (cf.language) {
+    std::string lang = cf.language->name;
+    for (char& c : lang) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (lang != "JAVA" && lang != "SCALA") {
+      return SyntaxError(src, cf.language->pos,
+                         fmt::format("LANGUAGE {} is not supported: Sluice binds a function's JAVA class name to a "
+                                     "C++ implementation registered under that name",
+                                     cf.language->name));
+    }
+  }
+  const engine::ScalarFunctionRegistry& registry = engine::ScalarFunctionRegistry::Default();
+  const engine::ScalarFunction* impl = registry.Find(cf.class_name);
+  if (impl == nullptr) {
+    std::vector<std::string> known;
+    for (const engine::ScalarFunction* f : registry.Functions()) known.push_back(f->class_name);
+    return SyntaxError(src, cf.pos,
+                       fmt::format("function class '{}' is not available: Sluice cannot run Java classes, only C++ "
+                                   "functions registered under a class name (src/sql/README.md, \"User-defined "
+                                   "functions\"); registered: {}",
+                                   cf.class_name, known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
+  }
+  CatalogFunction f;
+  f.name = LastName(cf.name);
+  f.class_name = cf.class_name;
+  f.persistence = cf.persistence;
+  f.impl = impl;
+  SLUICE_RETURN_IF_ERROR(catalog_.AddFunction(std::move(f), cf.existence, cf.name.pos(), src));
   *out += "[INFO] Execute statement succeeded.\n";
   return Status::Ok();
 }

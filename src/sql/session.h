@@ -71,6 +71,7 @@ class Session {
   Status ExecuteStatement(std::shared_ptr<const Statement> stmt, std::string* out);
   Status CreateTable(std::shared_ptr<const Statement> stmt, std::string* out);
   Status CreateView(std::shared_ptr<const Statement> stmt, std::string* out);
+  Status CreateFunction(const CreateFunctionStatement& cf, std::string* out);
   Status Describe(const DescribeStatement& d, std::string* out);
   Status Explain(const ExplainStatement& e, std::string* out);
   // Plans an INSERT; with SinkCreation::kExplainOnly the sink is not created
