@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/counting_sink.h"
 #include "engine/checkpoint_store.h"
 #include "engine/group_aggregate_operator.h"
 #include "engine/memory_source.h"
@@ -55,20 +56,6 @@ std::vector<std::shared_ptr<Batch>> MakeBatches(int64_t rows, int64_t keys, bool
   }
   return out;
 }
-
-// Counts and drops what it is given. Not transactional: a restored job may
-// write rows twice to it (at-least-once), which the benchmark does not mind.
-class DiscardSink : public Sink {
- public:
-  Status Write(const Batch& b) override {
-    rows_.fetch_add(b.active_rows(), std::memory_order_relaxed);
-    return Status::Ok();
-  }
-  int64_t rows() const { return rows_.load(); }
-
- private:
-  std::atomic<int64_t> rows_{0};
-};
 
 // A one-split memory source that stops (reads "no data now", so barriers still
 // pass) before batch `gate` until `open` is set, and says when it got there.
@@ -210,7 +197,7 @@ Result<ThroughputRun> GroupByThroughput(const std::vector<std::shared_ptr<Batch>
                                         int64_t interval_ms, const fs::path& dir) {
   fs::remove_all(dir);  // a leftover checkpoint would make the job resume
   SLUICE_ASSIGN_OR_RETURN(auto source, MemorySource::FromBatches(kSchema, {batches}, "ts", WatermarkStrategy{}));
-  DiscardSink sink;
+  CountingSink sink;
   SLUICE_ASSIGN_OR_RETURN(auto job, GroupByJob(source, &sink, Config(128, interval_ms, dir)));
   ThroughputRun out;
   auto t0 = Clock::now();
@@ -253,7 +240,7 @@ Result<StateRun> StateCheckpoints(int64_t keys, int key_groups, int samples, boo
   StateRun out;
   {
     auto source = std::make_shared<GatedSource>(mem, gate);
-    DiscardSink sink;
+    CountingSink sink;
     SLUICE_ASSIGN_OR_RETURN(auto job, GroupByJob(source, &sink, Config(key_groups, interval_ms, dir)));
     auto t0 = Clock::now();
     JobRunner runner(job.get());
@@ -278,7 +265,7 @@ Result<StateRun> StateCheckpoints(int64_t keys, int key_groups, int samples, boo
   if (recover) {
     auto source = std::make_shared<GatedSource>(mem, gate);
     source->open.store(true);
-    DiscardSink sink;
+    CountingSink sink;
     auto t0 = Clock::now();
     SLUICE_ASSIGN_OR_RETURN(auto job, GroupByJob(source, &sink, Config(key_groups, interval_ms, dir)));
     auto t1 = Clock::now();

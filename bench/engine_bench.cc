@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/counting_sink.h"
 #include "engine/calc_operator.h"
 #include "engine/interval_join_operator.h"
 #include "engine/memory_source.h"
@@ -350,25 +351,13 @@ Result<Summary> HandIntervalJoin(const Data& d) {
 
 // ---- a whole job: threads, exchange, queues -----------------------------
 
-class DiscardSink : public Sink {
- public:
-  Status Write(const Batch& b) override {
-    rows_.fetch_add(b.active_rows(), std::memory_order_relaxed);
-    return Status::Ok();
-  }
-  int64_t rows() const { return rows_.load(); }
-
- private:
-  std::atomic<int64_t> rows_{0};
-};
-
 Result<double> JobThroughput(const Data& d, int workers) {
   std::vector<std::vector<std::shared_ptr<Batch>>> parts(2);
   for (size_t i = 0; i < d.batches.size(); ++i) parts[i * 2 / d.batches.size()].push_back(d.batches[i]);
   double best = 0;
   for (int rep = 0; rep < kRepeats; ++rep) {
     SLUICE_ASSIGN_OR_RETURN(auto source, MemorySource::FromBatches(kSchema, parts, "ts", WatermarkStrategy{}));
-    DiscardSink sink;
+    CountingSink sink;
     SLUICE_ASSIGN_OR_RETURN(auto job, Pipeline()
                                           .From(source)
                                           .KeyBy({"auction"})

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/counting_sink.h"
 #include "engine/connector_registry.h"
 #include "engine/memory_source.h"
 #include "engine/pipeline.h"
@@ -48,18 +49,6 @@ Batches MakeData(int64_t rows) {
   }
   return parts;
 }
-
-class CountingSink : public Sink {
- public:
-  Status Write(const Batch& b) override {
-    rows_.fetch_add(b.active_rows(), std::memory_order_relaxed);
-    return Status::Ok();
-  }
-  int64_t rows() const { return rows_.load(); }
-
- private:
-  std::atomic<int64_t> rows_{0};
-};
 
 // 'connector' = 'bench': sources replay the benchmark's batches, sinks count.
 class BenchConnector : public ConnectorFactory {

@@ -433,16 +433,7 @@ void Job::SourceLoop(int w) {
     if (trigger > injected) {
       injected = trigger;
       std::vector<CheckpointEntry> entries;
-      for (const Reader& r : worker.readers) {
-        auto pos = r.reader->Position();
-        if (!pos.ok()) {
-          s = pos.status();
-          break;
-        }
-        entries.push_back(CheckpointEntry{CheckpointEntry::Kind::kSourcePosition, static_cast<uint32_t>(r.stage),
-                                          static_cast<uint32_t>(r.source_index), static_cast<uint32_t>(r.split),
-                                          r.max_ts, std::move(*pos)});
-      }
+      s = AddSourcePositions(w, &entries);
       for (SourceStage& st : stages) {
         if (!s.ok()) continue;
         s = st.finished ? SnapshotFinishedChain(w, st.stage, trigger, &entries) : st.head->OnBarrier(trigger);
@@ -544,16 +535,7 @@ void Job::SourceLoop(int w) {
   // chains' sinks still hold.
   while (s.ok() && AwaitTrigger(&injected)) {
     std::vector<CheckpointEntry> entries;
-    for (const Reader& r : worker.readers) {
-      auto pos = r.reader->Position();
-      if (!pos.ok()) {
-        s = pos.status();
-        break;
-      }
-      entries.push_back(CheckpointEntry{CheckpointEntry::Kind::kSourcePosition, static_cast<uint32_t>(r.stage),
-                                        static_cast<uint32_t>(r.source_index), static_cast<uint32_t>(r.split), r.max_ts,
-                                        std::move(*pos)});
-    }
+    s = AddSourcePositions(w, &entries);
     for (SourceStage& st : stages) {
       if (s.ok()) s = SnapshotFinishedChain(w, st.stage, injected, &entries);
     }
@@ -753,6 +735,16 @@ Status Job::SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out) {
   if (SinkOperator* sink = worker.sink_ops[stage]) {
     out->push_back(CheckpointEntry{CheckpointEntry::Kind::kSinkHandle, static_cast<uint32_t>(stage),
                                    static_cast<uint32_t>(stage * n + w), 0, 0, sink->handle()});
+  }
+  return Status::Ok();
+}
+
+Status Job::AddSourcePositions(int w, std::vector<CheckpointEntry>* out) const {
+  for (const Reader& r : workers_[w]->readers) {
+    SLUICE_ASSIGN_OR_RETURN(std::string pos, r.reader->Position());
+    out->push_back(CheckpointEntry{CheckpointEntry::Kind::kSourcePosition, static_cast<uint32_t>(r.stage),
+                                   static_cast<uint32_t>(r.source_index), static_cast<uint32_t>(r.split), r.max_ts,
+                                   std::move(pos)});
   }
   return Status::Ok();
 }

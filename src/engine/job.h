@@ -175,7 +175,9 @@ class Job {
   Status CompleteCheckpoint(Checkpoint c, int64_t started_ms);
   // Snapshot of stage `stage`'s chain on worker w after a barrier passed it.
   Status SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out);
-  // The same for a chain that has finished (its inputs ended): no barrier
+  // The position (and event-time progress) of every partition worker w reads.
+  Status AddSourcePositions(int w, std::vector<CheckpointEntry>* out) const;
+  // The same as SnapshotChain for a chain that has finished (its inputs ended): no barrier
   // reaches it any more, so it is snapshotted when the checkpoint is triggered.
   Status SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
   void Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries);
