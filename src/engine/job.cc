@@ -911,6 +911,16 @@ Status Job::Run() {
   }
   if (cancelled_.load()) return Status::Cancelled("job cancelled");
   for (auto& [sink, handles] : SinkHandles(nullptr)) SLUICE_RETURN_IF_ERROR(sink->Finish());
+  // Late-data sinks finish too (once each, however many inputs share one).
+  std::vector<Sink*> late_sinks;
+  for (const auto& st : spec_.stages) {
+    for (const auto& in : st.inputs) {
+      if (in.late_sink && std::find(late_sinks.begin(), late_sinks.end(), in.late_sink) == late_sinks.end()) {
+        late_sinks.push_back(in.late_sink);
+      }
+    }
+  }
+  for (Sink* sink : late_sinks) SLUICE_RETURN_IF_ERROR(sink->Finish());
   return Status::Ok();
 }
 

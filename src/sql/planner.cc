@@ -204,6 +204,7 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
     }
     SLUICE_ASSIGN_OR_RETURN(src, ComputedSource::Create(src, computed, time_col, wm));
   }
+  SLUICE_RETURN_IF_ERROR(RegisterLateTable(table, src.get()));
   PlannedQuery q;
   q.graph.stages.emplace_back().sources.push_back(src);
   for (const auto& f : src->schema().fields()) q.scope.Add(qualifier, f);
@@ -885,6 +886,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   } else if (windowed) {
     return Error(select.pos, "window aggregation needs an event-time column");
   }
+  if (windowed) SLUICE_RETURN_IF_ERROR(AddLatePassThrough(q, select.pos, &pre));
   std::string pre_text = "Calc(select=[" + ProjectionText(pre) + "]";
   if (filter.valid()) pre_text += ", where=[" + filter.ToString() + "]";
   pre_text += ")";
@@ -1177,6 +1179,8 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   }
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery left, PlanTableRef(*ref.left));
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery right, PlanTableRef(*ref.right));
+  SLUICE_RETURN_IF_ERROR(CheckLateColumns(left, ref.pos));
+  SLUICE_RETURN_IF_ERROR(CheckLateColumns(right, ref.pos));
   if (left.changelog == PlannedQuery::Changelog::kUpdating || right.changelog == PlannedQuery::Changelog::kUpdating) {
     return Error(ref.pos,
                  "a join over an updating input (an unwindowed GROUP BY, a deduplication or a top-N upstream) is "
