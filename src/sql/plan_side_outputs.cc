@@ -1,43 +1,64 @@
 // Side outputs of a query's sources: the late-data table
 // ('late-data.table' = 't'), where rows that a window aggregation or a join
-// drops as late are written whole.
+// drops as late are written whole, and the dead-letter table
+// ('dead-letter.table' = 't'), where records the source cannot decode go.
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 
-#include "sql/late_row_sink.h"
 #include "sql/planner.h"
+#include "sql/side_output_sink.h"
 
 namespace sluice::sql {
 
 namespace {
 
 constexpr std::string_view kLateDataTable = "late-data.table";
+constexpr std::string_view kDeadLetterTable = "dead-letter.table";
+
+// The columns a dead-letter table may have (engine::DeadLetterSchema() plus
+// the source table's name).
+constexpr std::string_view kDeadLetterColumns =
+    "raw STRING, reason STRING, position STRING, source STRING, ts TIMESTAMP_LTZ(3)";
+
+bool IsDeadLetterColumn(const engine::Field& f) {
+  if (f.name == "source") return f.type == engine::DataType::kString;
+  auto idx = engine::DeadLetterSchema().IndexOf(f.name);
+  return idx.ok() && engine::DeadLetterSchema().field(*idx).type == f.type;
+}
+
+// The side table named by option `option` of `table`, checked to be a table
+// other than `table` itself.
+Result<const CatalogEntry*> SideTable(const Catalog& catalog, const CatalogEntry& table, std::string_view option,
+                                      std::string_view holding) {
+  const std::string& name = table.options.at(std::string(option));
+  const CatalogEntry* side = catalog.Find(name);
+  if (!side) {
+    return Status::InvalidArgument(
+        fmt::format("table {}: '{}' names {}, which is not a table; create it first with CREATE TABLE {} (...) WITH "
+                    "('connector' = ...) holding {}",
+                    table.name, option, name, name, holding));
+  }
+  if (side->kind == CatalogEntry::Kind::kView) {
+    return Status::InvalidArgument(
+        fmt::format("table {}: '{}' names {}, which is a view; name a table", table.name, option, name));
+  }
+  if (side->name == table.name) {
+    return Status::InvalidArgument(
+        fmt::format("table {}: '{}' names the table itself; name another table", table.name, option));
+  }
+  return side;
+}
 
 }  // namespace
 
 Status Planner::RegisterLateTable(const CatalogEntry& table, const engine::Source* source) {
-  auto it = table.options.find(std::string(kLateDataTable));
-  if (it == table.options.end()) return Status::Ok();
-  const std::string& name = it->second;
-  const CatalogEntry* late = catalog_->Find(name);
-  if (!late) {
-    return Status::InvalidArgument(
-        fmt::format("table {}: 'late-data.table' names {}, which is not a table; create it first with CREATE TABLE "
-                    "{} (...) WITH ('connector' = ...) holding some of {}'s columns",
-                    table.name, name, name, table.name));
-  }
-  if (late->kind == CatalogEntry::Kind::kView) {
-    return Status::InvalidArgument(
-        fmt::format("table {}: 'late-data.table' names {}, which is a view; late rows need a table to go to",
-                    table.name, name));
-  }
-  if (late->name == table.name) {
-    return Status::InvalidArgument(
-        fmt::format("table {}: 'late-data.table' names the table itself; name another table", table.name));
-  }
+  if (!table.options.count(std::string(kLateDataTable))) return Status::Ok();
+  SLUICE_ASSIGN_OR_RETURN(const CatalogEntry* late,
+                          SideTable(*catalog_, table, kLateDataTable, fmt::format("some of {}'s columns", table.name)));
+  const std::string& name = late->name;
   engine::TableDescriptor desc = late->Descriptor(CatalogEntry::Use::kSink);
   if (desc.schema.size() == 0) {
     return Status::InvalidArgument(fmt::format("late-data table {} has no writable columns", name));
@@ -52,12 +73,31 @@ Status Planner::RegisterLateTable(const CatalogEntry& table, const engine::Sourc
                       name, f.name, table.name));
     }
     if (c->type != f.type) {
-      return Status::InvalidArgument(fmt::format(
-          "late-data table {}: column {} is {} there but {} in {}; declare it with the source's type", name, f.name,
-          SqlTypeName(f.type), SqlTypeName(c->type), table.name));
+      return Status::InvalidArgument(
+          fmt::format("late-data table {}: column {} is {} there but {} in {}; declare it with the source's type", name,
+                      f.name, SqlTypeName(f.type), SqlTypeName(c->type), table.name));
     }
   }
   late_targets_.push_back({source, LateTarget{&table, late}});
+  return Status::Ok();
+}
+
+Status Planner::RegisterDeadLetterTable(const CatalogEntry& table, const engine::Source* source) {
+  if (!table.options.count(std::string(kDeadLetterTable))) return Status::Ok();
+  SLUICE_ASSIGN_OR_RETURN(const CatalogEntry* dead,
+                          SideTable(*catalog_, table, kDeadLetterTable, fmt::format("some of {}", kDeadLetterColumns)));
+  engine::TableDescriptor desc = dead->Descriptor(CatalogEntry::Use::kSink);
+  if (desc.schema.size() == 0) {
+    return Status::InvalidArgument(fmt::format("dead-letter table {} has no writable columns", dead->name));
+  }
+  for (const auto& f : desc.schema.fields()) {
+    if (!IsDeadLetterColumn(f)) {
+      return Status::InvalidArgument(
+          fmt::format("dead-letter table {} has column {} {}; a dead-letter table has some of {}, by name", dead->name,
+                      f.name, SqlTypeName(f.type), kDeadLetterColumns));
+    }
+  }
+  dead_letter_targets_.push_back({source, LateTarget{&table, dead}});
   return Status::Ok();
 }
 
@@ -71,8 +111,7 @@ const Planner::LateTarget* Planner::LateTargetOf(const PlannedQuery& q) const {
   return nullptr;
 }
 
-Status Planner::AddLatePassThrough(const PlannedQuery& q, SourcePos pos,
-                                   std::vector<engine::Projection>* pre) const {
+Status Planner::AddLatePassThrough(const PlannedQuery& q, SourcePos pos, std::vector<engine::Projection>* pre) const {
   const LateTarget* t = LateTargetOf(q);
   if (!t) return Status::Ok();
   engine::TableDescriptor desc = t->late_table->Descriptor(CatalogEntry::Use::kSink);
@@ -102,7 +141,30 @@ Status Planner::CheckLateColumns(const PlannedQuery& q, SourcePos pos) const {
   return Status::Ok();
 }
 
-Status Planner::AttachLateTables(engine::JobSpec* spec, std::vector<std::shared_ptr<engine::Sink>>* owned) const {
+Status Planner::AttachSideOutputs(engine::JobSpec* spec, std::vector<std::shared_ptr<engine::Sink>>* owned) const {
+  // Dead letters: one sink per source stage (a UNION ALL of several tables
+  // uses the first one's dead-letter table, and its name as `source`).
+  for (auto& stage : spec->stages) {
+    if (stage.dead_letter_sink) continue;
+    const LateTarget* target = nullptr;
+    for (const auto& src : stage.sources) {
+      for (const auto& [s, t] : dead_letter_targets_) {
+        if (!target && s == src.get()) target = &t;
+      }
+    }
+    if (!target) continue;
+    engine::TableDescriptor desc = target->late_table->Descriptor(CatalogEntry::Use::kSink);
+    auto sink = registry_->CreateSink(desc, ctx_);
+    if (!sink.ok()) {
+      return Status::InvalidArgument(
+          fmt::format("cannot write dead-letter table {}: {}", target->late_table->name, sink.status().message()));
+    }
+    auto dead = std::make_shared<SideOutputSink>(
+        "dead-letter table", target->late_table->name, desc.schema, *sink,
+        std::vector<std::pair<std::string, std::string>>{{"source", target->source_table->name}});
+    owned->push_back(dead);
+    stage.dead_letter_sink = dead.get();
+  }
   if (late_targets_.empty()) return Status::Ok();
   std::map<const CatalogEntry*, engine::Sink*> sinks;  // one per late table and job
   for (auto& stage : spec->stages) {
@@ -121,10 +183,10 @@ Status Planner::AttachLateTables(engine::JobSpec* spec, std::vector<std::shared_
         engine::TableDescriptor desc = target->late_table->Descriptor(CatalogEntry::Use::kSink);
         auto sink = registry_->CreateSink(desc, ctx_);
         if (!sink.ok()) {
-          return Status::InvalidArgument(fmt::format("cannot write late-data table {}: {}", target->late_table->name,
-                                                     sink.status().message()));
+          return Status::InvalidArgument(
+              fmt::format("cannot write late-data table {}: {}", target->late_table->name, sink.status().message()));
         }
-        auto late = std::make_shared<LateRowSink>(target->late_table->name, desc.schema, *sink);
+        auto late = std::make_shared<SideOutputSink>("late-data table", target->late_table->name, desc.schema, *sink);
         owned->push_back(late);
         it = sinks.emplace(target->late_table, late.get()).first;
       }

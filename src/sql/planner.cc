@@ -205,6 +205,7 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
     SLUICE_ASSIGN_OR_RETURN(src, ComputedSource::Create(src, computed, time_col, wm));
   }
   SLUICE_RETURN_IF_ERROR(RegisterLateTable(table, src.get()));
+  SLUICE_RETURN_IF_ERROR(RegisterDeadLetterTable(table, src.get()));
   PlannedQuery q;
   q.graph.stages.emplace_back().sources.push_back(src);
   for (const auto& f : src->schema().fields()) q.scope.Add(qualifier, f);

@@ -104,9 +104,11 @@ class Planner {
   Result<PlannedQuery> PlanTable(const CatalogEntry& table, const std::string& qualifier);
   // Side outputs (plan_side_outputs.cc): gives every keyed input of `spec`
   // that reads a source table with 'late-data.table' a late-data sink writing
-  // that table, created through the registry; `owned` keeps the sinks alive
-  // for the job. Call on the spec of a query this planner planned.
-  Status AttachLateTables(engine::JobSpec* spec, std::vector<std::shared_ptr<engine::Sink>>* owned) const;
+  // that table, and every source stage reading a table with
+  // 'dead-letter.table' a dead-letter sink writing that one, created through
+  // the registry; `owned` keeps the sinks alive for the job. Call on the spec
+  // of a query this planner planned.
+  Status AttachSideOutputs(engine::JobSpec* spec, std::vector<std::shared_ptr<engine::Sink>>* owned) const;
 
  private:
   // The outer query's filter on a ROW_NUMBER() column while its subquery is
@@ -152,6 +154,10 @@ class Planner {
   // A join input must carry the late table's columns by name.
   Status CheckLateColumns(const PlannedQuery& q, SourcePos pos) const;
   std::vector<std::pair<const engine::Source*, LateTarget>> late_targets_;
+  // Checks `table`'s 'dead-letter.table' option; records `source` as writing
+  // its undecodable records there when it is set.
+  Status RegisterDeadLetterTable(const CatalogEntry& table, const engine::Source* source);
+  std::vector<std::pair<const engine::Source*, LateTarget>> dead_letter_targets_;
 
   const Catalog* catalog_;
   const engine::ConnectorRegistry* registry_;

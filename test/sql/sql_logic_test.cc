@@ -138,7 +138,13 @@ TEST_P(SqlLogicTest, Run) {
       int partition = 0;
       words >> table >> part_word;
       if (part_word == "partition") words >> partition;
-      for (const std::string& r : take(false)) memory->AddRow(table, partition, SplitValues(r));
+      for (const std::string& r : take(false)) {
+        if (!r.empty() && r[0] == '!') {
+          memory->AddBadRecord(table, partition, r.substr(1));
+        } else {
+          memory->AddRow(table, partition, SplitValues(r));
+        }
+      }
     } else if (word == "clear") {
       std::string table;
       words >> table;
