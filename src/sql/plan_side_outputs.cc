@@ -78,7 +78,7 @@ Status Planner::RegisterLateTable(const CatalogEntry& table, const engine::Sourc
                       f.name, SqlTypeName(f.type), SqlTypeName(c->type), table.name));
     }
   }
-  late_targets_.push_back({source, LateTarget{&table, late}});
+  late_targets_.push_back({source, SideTarget{&table, late}});
   return Status::Ok();
 }
 
@@ -97,11 +97,11 @@ Status Planner::RegisterDeadLetterTable(const CatalogEntry& table, const engine:
                       f.name, SqlTypeName(f.type), kDeadLetterColumns));
     }
   }
-  dead_letter_targets_.push_back({source, LateTarget{&table, dead}});
+  dead_letter_targets_.push_back({source, SideTarget{&table, dead}});
   return Status::Ok();
 }
 
-const Planner::LateTarget* Planner::LateTargetOf(const PlannedQuery& q) const {
+const Planner::SideTarget* Planner::LateTargetOf(const PlannedQuery& q) const {
   if (q.graph.stages.empty()) return nullptr;
   for (const auto& src : q.graph.stages.back().sources) {
     for (const auto& [s, target] : late_targets_) {
@@ -112,15 +112,15 @@ const Planner::LateTarget* Planner::LateTargetOf(const PlannedQuery& q) const {
 }
 
 Status Planner::AddLatePassThrough(const PlannedQuery& q, SourcePos pos, std::vector<engine::Projection>* pre) const {
-  const LateTarget* t = LateTargetOf(q);
+  const SideTarget* t = LateTargetOf(q);
   if (!t) return Status::Ok();
-  engine::TableDescriptor desc = t->late_table->Descriptor(CatalogEntry::Use::kSink);
+  engine::TableDescriptor desc = t->side_table->Descriptor(CatalogEntry::Use::kSink);
   for (const auto& f : desc.schema.fields()) {
     auto idx = q.scope.schema.IndexOf(f.name);
     if (!idx.ok()) {
       return Error(pos, fmt::format("late-data table {}: column {} of {} is not visible to this window aggregation; "
                                     "keep it in the subquery or view that reads {}",
-                                    t->late_table->name, f.name, t->source_table->name, t->source_table->name));
+                                    t->side_table->name, f.name, t->source_table->name, t->source_table->name));
     }
     pre->push_back({ColRef(*idx, f.name), "$late." + f.name});
   }
@@ -128,14 +128,14 @@ Status Planner::AddLatePassThrough(const PlannedQuery& q, SourcePos pos, std::ve
 }
 
 Status Planner::CheckLateColumns(const PlannedQuery& q, SourcePos pos) const {
-  const LateTarget* t = LateTargetOf(q);
+  const SideTarget* t = LateTargetOf(q);
   if (!t) return Status::Ok();
-  engine::TableDescriptor desc = t->late_table->Descriptor(CatalogEntry::Use::kSink);
+  engine::TableDescriptor desc = t->side_table->Descriptor(CatalogEntry::Use::kSink);
   for (const auto& f : desc.schema.fields()) {
     if (!q.scope.schema.IndexOf(f.name).ok()) {
       return Error(pos, fmt::format("late-data table {}: column {} of {} is not visible to this join; keep it in the "
                                     "subquery or view that reads {}",
-                                    t->late_table->name, f.name, t->source_table->name, t->source_table->name));
+                                    t->side_table->name, f.name, t->source_table->name, t->source_table->name));
     }
   }
   return Status::Ok();
@@ -146,21 +146,21 @@ Status Planner::AttachSideOutputs(engine::JobSpec* spec, std::vector<std::shared
   // uses the first one's dead-letter table, and its name as `source`).
   for (auto& stage : spec->stages) {
     if (stage.dead_letter_sink) continue;
-    const LateTarget* target = nullptr;
+    const SideTarget* target = nullptr;
     for (const auto& src : stage.sources) {
       for (const auto& [s, t] : dead_letter_targets_) {
         if (!target && s == src.get()) target = &t;
       }
     }
     if (!target) continue;
-    engine::TableDescriptor desc = target->late_table->Descriptor(CatalogEntry::Use::kSink);
+    engine::TableDescriptor desc = target->side_table->Descriptor(CatalogEntry::Use::kSink);
     auto sink = registry_->CreateSink(desc, ctx_);
     if (!sink.ok()) {
       return Status::InvalidArgument(
-          fmt::format("cannot write dead-letter table {}: {}", target->late_table->name, sink.status().message()));
+          fmt::format("cannot write dead-letter table {}: {}", target->side_table->name, sink.status().message()));
     }
     auto dead = std::make_shared<SideOutputSink>(
-        "dead-letter table", target->late_table->name, desc.schema, *sink,
+        "dead-letter table", target->side_table->name, desc.schema, *sink,
         std::vector<std::pair<std::string, std::string>>{{"source", target->source_table->name}});
     owned->push_back(dead);
     stage.dead_letter_sink = dead.get();
@@ -171,24 +171,24 @@ Status Planner::AttachSideOutputs(engine::JobSpec* spec, std::vector<std::shared
     for (auto& in : stage.inputs) {
       if (in.late_sink || in.stage < 0) continue;
       const auto& from = spec->stages[in.stage];
-      const LateTarget* target = nullptr;
+      const SideTarget* target = nullptr;
       for (const auto& src : from.sources) {
         for (const auto& [s, t] : late_targets_) {
           if (s == src.get()) target = &t;
         }
       }
       if (!target) continue;
-      auto it = sinks.find(target->late_table);
+      auto it = sinks.find(target->side_table);
       if (it == sinks.end()) {
-        engine::TableDescriptor desc = target->late_table->Descriptor(CatalogEntry::Use::kSink);
+        engine::TableDescriptor desc = target->side_table->Descriptor(CatalogEntry::Use::kSink);
         auto sink = registry_->CreateSink(desc, ctx_);
         if (!sink.ok()) {
           return Status::InvalidArgument(
-              fmt::format("cannot write late-data table {}: {}", target->late_table->name, sink.status().message()));
+              fmt::format("cannot write late-data table {}: {}", target->side_table->name, sink.status().message()));
         }
-        auto late = std::make_shared<SideOutputSink>("late-data table", target->late_table->name, desc.schema, *sink);
+        auto late = std::make_shared<SideOutputSink>("late-data table", target->side_table->name, desc.schema, *sink);
         owned->push_back(late);
-        it = sinks.emplace(target->late_table, late.get()).first;
+        it = sinks.emplace(target->side_table, late.get()).first;
       }
       in.late_sink = it->second;
     }

@@ -136,28 +136,28 @@ class Planner {
   Status Error(SourcePos pos, std::string_view message) const;
   std::string_view source() const { return *source_; }
 
-  // Side outputs (plan_side_outputs.cc). A scanned source table whose rows
-  // too late for a window or join go to another table.
-  struct LateTarget {
+  // Side outputs (plan_side_outputs.cc). A scanned source table and the
+  // table its late rows (or its undecodable records) go to.
+  struct SideTarget {
     const CatalogEntry* source_table = nullptr;
-    const CatalogEntry* late_table = nullptr;
+    const CatalogEntry* side_table = nullptr;
   };
   // Checks `table`'s 'late-data.table' option; records `source` as writing
   // late rows there when it is set.
   Status RegisterLateTable(const CatalogEntry& table, const engine::Source* source);
   // The late-data target of the stage `q` ends in, if it is a source stage
   // whose table has one.
-  const LateTarget* LateTargetOf(const PlannedQuery& q) const;
+  const SideTarget* LateTargetOf(const PlannedQuery& q) const;
   // A window aggregation's pre-projection keeps the late table's columns
   // (named "$late.<column>") so that late rows reach it whole.
   Status AddLatePassThrough(const PlannedQuery& q, SourcePos pos, std::vector<engine::Projection>* pre) const;
   // A join input must carry the late table's columns by name.
   Status CheckLateColumns(const PlannedQuery& q, SourcePos pos) const;
-  std::vector<std::pair<const engine::Source*, LateTarget>> late_targets_;
+  std::vector<std::pair<const engine::Source*, SideTarget>> late_targets_;
   // Checks `table`'s 'dead-letter.table' option; records `source` as writing
   // its undecodable records there when it is set.
   Status RegisterDeadLetterTable(const CatalogEntry& table, const engine::Source* source);
-  std::vector<std::pair<const engine::Source*, LateTarget>> dead_letter_targets_;
+  std::vector<std::pair<const engine::Source*, SideTarget>> dead_letter_targets_;
 
   const Catalog* catalog_;
   const engine::ConnectorRegistry* registry_;
