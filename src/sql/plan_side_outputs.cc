@@ -17,6 +17,9 @@ namespace {
 
 constexpr std::string_view kLateDataTable = "late-data.table";
 constexpr std::string_view kDeadLetterTable = "dead-letter.table";
+// A late-data table column that is no source column: the watermark of its
+// source partition that the row was behind.
+constexpr std::string_view kLateWatermarkColumn = "late_watermark";
 
 // The columns a dead-letter table may have (engine::DeadLetterSchema() plus
 // the source table's name).
@@ -66,6 +69,15 @@ Status Planner::RegisterLateTable(const CatalogEntry& table, const engine::Sourc
   for (const auto& f : desc.schema.fields()) {
     auto c = std::find_if(table.columns.begin(), table.columns.end(),
                           [&](const CatalogColumn& col) { return col.name == f.name; });
+    if (c == table.columns.end() && f.name == kLateWatermarkColumn) {
+      if (f.type != engine::DataType::kTimestamp) {
+        return Status::InvalidArgument(
+            fmt::format("late-data table {}: column {} is {}; declare it TIMESTAMP(3) (the watermark the row was "
+                        "behind)",
+                        name, f.name, SqlTypeName(f.type)));
+      }
+      continue;
+    }
     if (c == table.columns.end()) {
       return Status::InvalidArgument(
           fmt::format("late-data table {} has column {}, which {} does not have; a late table holds some of its "
@@ -117,6 +129,7 @@ Status Planner::AddLatePassThrough(const PlannedQuery& q, SourcePos pos, std::ve
   engine::TableDescriptor desc = t->side_table->Descriptor(CatalogEntry::Use::kSink);
   for (const auto& f : desc.schema.fields()) {
     auto idx = q.scope.schema.IndexOf(f.name);
+    if (!idx.ok() && f.name == kLateWatermarkColumn) continue;  // filled by the SideOutputSink
     if (!idx.ok()) {
       return Error(pos, fmt::format("late-data table {}: column {} of {} is not visible to this window aggregation; "
                                     "keep it in the subquery or view that reads {}",
@@ -132,7 +145,7 @@ Status Planner::CheckLateColumns(const PlannedQuery& q, SourcePos pos) const {
   if (!t) return Status::Ok();
   engine::TableDescriptor desc = t->side_table->Descriptor(CatalogEntry::Use::kSink);
   for (const auto& f : desc.schema.fields()) {
-    if (!q.scope.schema.IndexOf(f.name).ok()) {
+    if (!q.scope.schema.IndexOf(f.name).ok() && f.name != kLateWatermarkColumn) {
       return Error(pos, fmt::format("late-data table {}: column {} of {} is not visible to this join; keep it in the "
                                     "subquery or view that reads {}",
                                     t->side_table->name, f.name, t->source_table->name, t->source_table->name));
@@ -186,7 +199,9 @@ Status Planner::AttachSideOutputs(engine::JobSpec* spec, std::vector<std::shared
           return Status::InvalidArgument(
               fmt::format("cannot write late-data table {}: {}", target->side_table->name, sink.status().message()));
         }
-        auto late = std::make_shared<SideOutputSink>("late-data table", target->side_table->name, desc.schema, *sink);
+        auto late = std::make_shared<SideOutputSink>("late-data table", target->side_table->name, desc.schema, *sink,
+                                                     std::vector<std::pair<std::string, std::string>>{},
+                                                     SideOutputSink::LateWatermark::kColumn);
         owned->push_back(late);
         it = sinks.emplace(target->side_table, late.get()).first;
       }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "sql/expr_binder.h"
 
@@ -10,16 +11,19 @@ namespace sluice::sql {
 
 SideOutputSink::SideOutputSink(std::string what, std::string table, engine::Schema schema,
                                std::shared_ptr<engine::Sink> target,
-                               std::vector<std::pair<std::string, std::string>> constants)
+                               std::vector<std::pair<std::string, std::string>> constants, LateWatermark late_watermark)
     : what_(std::move(what)),
       table_(std::move(table)),
       constants_(std::move(constants)),
+      late_watermark_(late_watermark),
       schema_(std::move(schema)),
       target_(std::move(target)) {}
 
 namespace {
 // A mapping entry for a column filled from constants_[i].
 constexpr int ConstantIndex(size_t i) { return -1 - static_cast<int>(i); }
+// A mapping entry for the late_watermark column.
+constexpr int kLateWatermarkIndex = std::numeric_limits<int>::min();
 }  // namespace
 
 Result<const std::vector<int>*> SideOutputSink::Mapping(const engine::Schema& input) {
@@ -34,6 +38,11 @@ Result<const std::vector<int>*> SideOutputSink::Mapping(const engine::Schema& in
       auto c = std::find_if(constants_.begin(), constants_.end(), [&](const auto& kv) { return kv.first == f.name; });
       if (c != constants_.end() && f.type == engine::DataType::kString) {
         mapping.push_back(ConstantIndex(static_cast<size_t>(c - constants_.begin())));
+        continue;
+      }
+      if (late_watermark_ == LateWatermark::kColumn && f.name == "late_watermark" &&
+          f.type == engine::DataType::kTimestamp) {
+        mapping.push_back(kLateWatermarkIndex);
         continue;
       }
       return Status::InvalidArgument(
@@ -64,6 +73,18 @@ Status SideOutputSink::WriteFrom(int writer, const engine::Batch& batch) {
   for (int c = 0; c < schema_.size(); ++c) {
     engine::Column& to = out_->column(c);
     const int m = (*mapping)[c];
+    if (m == kLateWatermarkIndex) {
+      for (int k = 0; k < n; ++k) {
+        const int64_t wm = batch.late_watermark(batch.active_row(k));
+        if (wm == engine::kNotLate) {
+          to.SetNull(k);
+        } else {
+          to.data<int64_t>()[k] = wm;
+          to.SetValid(k);
+        }
+      }
+      continue;
+    }
     if (m < 0) {
       const std::string& value = constants_[static_cast<size_t>(-1 - m)].second;
       for (int k = 0; k < n; ++k) {

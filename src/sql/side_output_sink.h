@@ -20,7 +20,10 @@ namespace sluice::sql {
 // columns of the batches it gets, matched by name, into the table's sink; a
 // column "$late.<name>" (kept through a window aggregation's pre-projection
 // for this purpose) wins over a plain "<name>", and `constants` fill columns
-// no batch has (the dead-letter table's `source`).
+// no batch has (the dead-letter table's `source`). With
+// LateWatermark::kColumn, a TIMESTAMP column `late_watermark` no batch has
+// gets each row's late watermark (Batch::late_watermark: the watermark of its
+// source partition that it was behind; NULL if it was not).
 //
 // Thread-safety: thread-safe (every worker's tasks may write). Side rows are
 // rare, so one mutex around a reused batch is enough.
@@ -29,8 +32,10 @@ namespace sluice::sql {
 class SideOutputSink : public engine::Sink {
  public:
   // `what` and `table` name it in error messages ("late-data table bids_late").
+  enum class LateWatermark { kNone, kColumn };
   SideOutputSink(std::string what, std::string table, engine::Schema schema, std::shared_ptr<engine::Sink> target,
-                 std::vector<std::pair<std::string, std::string>> constants = {});
+                 std::vector<std::pair<std::string, std::string>> constants = {},
+                 LateWatermark late_watermark = LateWatermark::kNone);
 
   Status Write(const engine::Batch& batch) override { return WriteFrom(0, batch); }
   Status Finish() override;
@@ -56,6 +61,7 @@ class SideOutputSink : public engine::Sink {
   const std::string what_;
   const std::string table_;
   const std::vector<std::pair<std::string, std::string>> constants_;
+  const LateWatermark late_watermark_;
   const engine::Schema schema_;
   const std::shared_ptr<engine::Sink> target_;
   std::mutex mu_;
