@@ -31,17 +31,17 @@ namespace sluice::sql {
 // job commits and finishes it like a stage sink (it forwards to `target`).
 class SideOutputSink : public engine::Sink {
  public:
-  // `what` and `table` name it in error messages ("late-data table bids_late").
   enum class LateWatermark { kNone, kColumn };
+  // `what` and `table` name it in error messages ("late-data table bids_late").
   SideOutputSink(std::string what, std::string table, engine::Schema schema, std::shared_ptr<engine::Sink> target,
                  std::vector<std::pair<std::string, std::string>> constants = {},
                  LateWatermark late_watermark = LateWatermark::kNone);
 
   Status Write(const engine::Batch& batch) override { return WriteFrom(0, batch); }
   Status Finish() override;
-  // Exactly-once when the late table's sink is transactional: the job gives
-  // each keyed task's late rows as one writer and pre-commits them at its
-  // barriers; all of it is forwarded to the target.
+  // Exactly-once when the table's sink is transactional: the job gives each
+  // keyed task's late rows (each source task's dead letters) as one writer
+  // and pre-commits them at its barriers; all of it is forwarded to `target`.
   Status WriteFrom(int writer, const engine::Batch& batch) override;
   bool transactional() const override { return target_->transactional(); }
   Result<std::string> PreCommit(int writer, int64_t checkpoint_id) override {
