@@ -33,6 +33,12 @@ using engine::ReadStatus;
 
 constexpr size_t kReadChunk = 1 << 20;
 
+// Processing time of a dead letter (the wall clock, as Flink's PROCTIME).
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // Position format, version 1 (SourceReader::Position of a file split):
 //   u8  version = 1
 //   i64 byte offset just after the last line returned (or skipped as bad)
@@ -64,7 +70,9 @@ class FileReader : public engine::SourceReader {
         return Status::IoErrorFromErrno("seek", fmt::format("{} to byte {}", path_.string(), buf_base_), errno);
       }
     }
-    while (out->num_rows() < out->capacity()) {
+    // Returns early once a batch's worth of dead letters wait to be taken.
+    while (out->num_rows() < out->capacity() &&
+           !(dead_out_ && dead_out_->size() >= static_cast<size_t>(out->capacity()))) {
       size_t nl = buf_.find('\n', pos_);
       if (nl == std::string::npos) {
         if (eof_) {
@@ -85,6 +93,7 @@ class FileReader : public engine::SourceReader {
   }
 
   int64_t bad_records() const override { return bad_; }
+  void SetDeadLetterOutput(std::vector<engine::DeadLetter>* out) override { dead_out_ = out; }
 
   // Values every row of the file gets in these columns (the partition
   // columns of a partitioned directory, from the file's directory names).
@@ -125,7 +134,11 @@ class FileReader : public engine::SourceReader {
     Status s = decoder_.Decode(line, out, row);
     if (!s.ok()) {
       ++bad_;
-      dead_->Add(fmt::format("{} line {}", path_.string(), line_no_), s.message());
+      std::string position = fmt::format("{} line {}", path_.string(), line_no_);
+      if (dead_out_) {
+        dead_out_->push_back(engine::DeadLetter{std::string(line), std::string(s.message()), position, NowMs()});
+      }
+      dead_->Add(position, s.message());
       return;
     }
     for (const auto& [column, value] : constants_) value.WriteTo(&out->column(column), row);
@@ -136,6 +149,7 @@ class FileReader : public engine::SourceReader {
   RowDecoder decoder_;
   std::vector<std::pair<int, engine::Value>> constants_;
   std::shared_ptr<DeadLetters> dead_;
+  std::vector<engine::DeadLetter>* dead_out_ = nullptr;  // set by the job when it has a dead-letter output
   int fd_ = -1;
   bool eof_ = false;
   std::string buf_;
@@ -187,6 +201,7 @@ class DirectoryFollower : public engine::SourceReader {
         pending_.erase(pending_.begin());
         reader_ = std::make_unique<FileReader>(dir_ / current_, std::move(decoder), dead_, resume ? resume_offset_ : 0,
                                                resume ? resume_line_ : 0);
+        reader_->SetDeadLetterOutput(dead_out_);
         state_ = 1;
       }
       SLUICE_ASSIGN_OR_RETURN(ReadStatus rs, reader_->Read(out));
@@ -198,6 +213,10 @@ class DirectoryFollower : public engine::SourceReader {
   }
 
   int64_t bad_records() const override { return bad_done_ + (reader_ ? reader_->bad_records() : 0); }
+  void SetDeadLetterOutput(std::vector<engine::DeadLetter>* out) override {
+    dead_out_ = out;
+    if (reader_) reader_->SetDeadLetterOutput(out);
+  }
 
   Result<std::string> Position() const override {
     int64_t offset = 0, line = 0;
@@ -243,6 +262,7 @@ class DirectoryFollower : public engine::SourceReader {
   int64_t resume_line_;
   std::vector<std::string> pending_;
   std::unique_ptr<FileReader> reader_;
+  std::vector<engine::DeadLetter>* dead_out_ = nullptr;
   std::chrono::steady_clock::time_point next_scan_{};
   int64_t bad_done_ = 0;
 };

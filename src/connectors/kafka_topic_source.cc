@@ -55,6 +55,7 @@ class KafkaPartitionReader : public engine::SourceReader {
   }
 
   int64_t bad_records() const override { return decoder_.bad_records(); }
+  void SetDeadLetterOutput(std::vector<engine::DeadLetter>* out) override { decoder_.set_dead_letter_output(out); }
   Result<std::string> Position() const override { return EncodeTopicPosition(next_, end_); }
   void set_next(int64_t next) { next_ = next; }
 

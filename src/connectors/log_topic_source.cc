@@ -26,14 +26,14 @@ class LogPartitionReader : public engine::SourceReader {
     while (out->num_rows() < out->capacity()) {
       if (in_batch_) {
         log::Record r;
-        while (out->num_rows() < out->capacity() && iter_.Next(&r)) {
+        while (out->num_rows() < out->capacity() && !decoder_.dead_letters_full(out->capacity()) && iter_.Next(&r)) {
           if (r.offset < next_) continue;  // a read starts at the batch holding next_
           if (end_ && r.offset >= *end_) break;
           decoder_.Add(r.key, r.value, partition_->id().value(), r.offset.value(), r.timestamp, out);
           next_ = Offset{r.offset.value() + 1};
         }
         SLUICE_RETURN_IF_ERROR(iter_.status());
-        if (out->num_rows() >= out->capacity()) break;
+        if (out->num_rows() >= out->capacity() || decoder_.dead_letters_full(out->capacity())) break;
         in_batch_ = false;
         if (batch_end_ > next_) next_ = batch_end_;  // skip compacted-away offsets
         continue;
@@ -74,6 +74,7 @@ class LogPartitionReader : public engine::SourceReader {
   }
 
   int64_t bad_records() const override { return decoder_.bad_records(); }
+  void SetDeadLetterOutput(std::vector<engine::DeadLetter>* out) override { decoder_.set_dead_letter_output(out); }
 
   Result<std::string> Position() const override {
     return EncodeTopicPosition(next_.value(), end_ ? std::optional<int64_t>(end_->value()) : std::nullopt);

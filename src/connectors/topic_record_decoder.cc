@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 namespace sluice::connectors {
 
 void TopicRecordDecoder::Add(std::optional<std::string_view> key, std::optional<std::string_view> value,
@@ -14,7 +16,14 @@ void TopicRecordDecoder::Add(std::optional<std::string_view> key, std::optional<
   Status s = decoder_.Decode(*value, out, row);
   if (!s.ok()) {
     ++bad_;
-    dead_->Add(fmt::format("{}[{}]@{}", options_->topic, partition, offset), s.message());
+    std::string position = fmt::format("{}[{}]@{}", options_->topic, partition, offset);
+    if (dead_out_) {
+      const int64_t now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      dead_out_->push_back(engine::DeadLetter{std::string(*value), std::string(s.message()), position, now});
+    }
+    dead_->Add(position, s.message());
     return;
   }
   for (int c = 0; c < out->num_columns(); ++c) {

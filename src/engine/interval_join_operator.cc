@@ -118,6 +118,11 @@ IntervalJoinOperator::IntervalJoinOperator(Schema output, IntervalJoinSpec spec,
       out_(std::move(output), ctx.batch_capacity),
       late_{Batch(left, ctx.batch_capacity), Batch(right, ctx.batch_capacity)} {}
 
+Status IntervalJoinOperator::OnBarrier(int64_t checkpoint_id) {
+  SLUICE_RETURN_IF_ERROR(Flush());
+  return TwoInputOperator::OnBarrier(checkpoint_id);
+}
+
 Status IntervalJoinOperator::Flush() {
   for (int s = 0; s < 2; ++s) {
     if (late_[s].num_rows() == 0) continue;

@@ -73,6 +73,8 @@ class IntervalJoinOperator : public TwoInputOperator, public KeyedState {
   Status Process(Batch& batch) override { return ProcessSide(0, batch); }
   Status ProcessRight(Batch& batch) override { return ProcessSide(1, batch); }
   Status OnWatermark(int64_t watermark) override;
+  // Writes the late rows it holds first: they belong to this checkpoint.
+  Status OnBarrier(int64_t checkpoint_id) override;
   Status OnProcessingTime(int64_t now_ms) override;
   int64_t StateBytes() const override;
   KeyedState* keyed_state() override { return this; }

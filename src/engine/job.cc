@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <map>
 
@@ -35,6 +36,10 @@ struct Job::Reader {
   int split = 0;
   std::unique_ptr<SourceReader> reader;
   std::unique_ptr<Batch> batch;
+  // When the stage has a dead-letter sink: what the reader skipped since the
+  // last Read(), and the batch they are written from.
+  std::unique_ptr<std::vector<DeadLetter>> dead_letters;
+  std::unique_ptr<Batch> dead_batch;
   int time_column = -1;
   int64_t delay = 0;
   int64_t idle_timeout = 0;
@@ -54,6 +59,22 @@ struct Job::PendingCheckpoint {
   std::vector<CheckpointEntry> entries;
 };
 
+// One keyed task's writer of a stage input's late-data sink: the operators
+// Write() late rows to it, and it hands them on as writer `writer`, so that
+// a transactional late sink stages them per task and pre-commits them at the
+// task's barriers like a stage sink (checkpoint entry kSinkHandle with
+// part = 1 + input side).
+struct Job::LateWriter final : public Sink {
+  LateWriter(Sink* s, int w) : sink(s), writer(w) {}
+  Status Write(const Batch& batch) override { return sink->WriteFrom(writer, batch); }
+  Sink* sink;
+  int writer;
+};
+
+// The `part` of a kSinkHandle checkpoint entry: 0 the stage's sink, 1 + side
+// an input's late-data sink, this one the stage's dead-letter sink.
+constexpr uint32_t kDeadLetterHandlePart = 3;
+
 struct Job::Worker {
   int index = 0;
   std::vector<Reader> readers;
@@ -62,6 +83,8 @@ struct Job::Worker {
   std::vector<std::vector<std::unique_ptr<Operator>>> chains;
   std::vector<ExchangeOperator*> exchanges;  // per stage: the exchange ending it, or null
   std::vector<SinkOperator*> sink_ops;       // per stage: the sink operator ending it, or null
+  // Per stage and input side: the task's writer of that input's late sink, or null.
+  std::vector<std::array<std::unique_ptr<LateWriter>, 2>> late_writers;
   // Per stage: keyed state bytes last measured by its task (for max_state_bytes).
   std::unique_ptr<std::atomic<int64_t>[]> state_bytes;
   std::thread source_task;
@@ -156,17 +179,27 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
 
 std::vector<std::pair<Sink*, std::vector<std::string>>> Job::SinkHandles(const Checkpoint* c) const {
   std::vector<std::pair<Sink*, std::vector<std::string>>> out;
-  for (const StageSpec& st : spec_.stages) {
-    if (st.sink &&
-        std::find_if(out.begin(), out.end(), [&](const auto& u) { return u.first == st.sink; }) == out.end()) {
-      out.emplace_back(st.sink, std::vector<std::string>());
+  auto add = [&](Sink* sink) {
+    if (sink && std::find_if(out.begin(), out.end(), [&](const auto& u) { return u.first == sink; }) == out.end()) {
+      out.emplace_back(sink, std::vector<std::string>());
     }
+  };
+  for (const StageSpec& st : spec_.stages) {
+    add(st.sink);
+    for (const StageInput& in : st.inputs) add(in.late_sink);  // late-data sinks commit like stage sinks
+    add(st.dead_letter_sink);
   }
   if (!c) return out;
   for (const CheckpointEntry& e : c->entries) {
     if (e.kind != CheckpointEntry::Kind::kSinkHandle || e.stage >= spec_.stages.size()) continue;
+    // part 0: the stage's sink; 1 + side: the late sink of that input.
+    const StageSpec& st = spec_.stages[e.stage];
+    Sink* owner = e.part == 0                       ? st.sink
+                  : e.part == kDeadLetterHandlePart ? st.dead_letter_sink
+                  : e.part <= st.inputs.size()      ? st.inputs[e.part - 1].late_sink
+                                                    : nullptr;
     for (auto& [sink, handles] : out) {
-      if (spec_.stages[e.stage].sink == sink) handles.push_back(e.data);
+      if (owner == sink) handles.push_back(e.data);
     }
   }
   return out;
@@ -217,6 +250,7 @@ Status Job::BuildWorker(int w) {
   worker.chains.resize(num_stages);
   worker.exchanges.assign(num_stages, nullptr);
   worker.sink_ops.assign(num_stages, nullptr);
+  worker.late_writers.resize(num_stages);
   worker.state_bytes = std::make_unique<std::atomic<int64_t>[]>(num_stages);
   OperatorContext ctx;
   ctx.worker = w;
@@ -266,6 +300,11 @@ Status Job::BuildWorker(int w) {
           }
         }
         r.batch = std::make_unique<Batch>(source->schema(), config_.batch_capacity);
+        if (spec_.stages[s].dead_letter_sink) {
+          r.dead_letters = std::make_unique<std::vector<DeadLetter>>();
+          r.dead_batch = std::make_unique<Batch>(DeadLetterSchema(), config_.batch_capacity);
+          r.reader->SetDeadLetterOutput(r.dead_letters.get());
+        }
         r.last_data_ms = config_.clock->NowMillis();
         worker.readers.push_back(std::move(r));
       }
@@ -288,10 +327,18 @@ Status Job::BuildStage(int w, int stage, const OperatorContext& base_ctx, std::v
   if (!st.keyed()) {
     schema = st.sources[0]->schema();
   } else {
-    ctx.late_sink = st.inputs[0].late_sink;
+    const int num_stages = static_cast<int>(spec_.stages.size());
+    auto& late = worker.late_writers[stage];
+    for (size_t side = 0; side < st.inputs.size() && side < late.size(); ++side) {
+      if (!st.inputs[side].late_sink) continue;
+      // Writer ids after the stage sinks' (stage * n + w), unique per sink.
+      const int writer = ((1 + static_cast<int>(side)) * num_stages + stage) * n + w;
+      late[side] = std::make_unique<LateWriter>(st.inputs[side].late_sink, writer);
+    }
+    ctx.late_sink = late[0].get();
     schema = (*outputs)[st.inputs[0].stage];
     if (st.inputs.size() == 2) {
-      ctx.right_late_sink = st.inputs[1].late_sink;
+      ctx.right_late_sink = late[1].get();
       SLUICE_ASSIGN_OR_RETURN(auto join, st.join(schema, (*outputs)[st.inputs[1].stage], ctx));
       schema = join->output_schema();
       chain.push_back(std::move(join));
@@ -436,6 +483,17 @@ void Job::SourceLoop(int w) {
       s = AddSourcePositions(w, &entries);
       for (SourceStage& st : stages) {
         if (!s.ok()) continue;
+        if (Sink* dead = spec_.stages[st.stage].dead_letter_sink) {
+          const int writer = DeadLetterWriter(w, st.stage);
+          auto handle = dead->PreCommit(writer, trigger);
+          if (!handle.ok()) {
+            s = handle.status();
+            continue;
+          }
+          entries.push_back(CheckpointEntry{CheckpointEntry::Kind::kSinkHandle, static_cast<uint32_t>(st.stage),
+                                            static_cast<uint32_t>(writer), kDeadLetterHandlePart, 0,
+                                            std::move(*handle)});
+        }
         s = st.finished ? SnapshotFinishedChain(w, st.stage, trigger, &entries) : st.head->OnBarrier(trigger);
         if (s.ok() && !st.finished) s = SnapshotChain(w, st.stage, &entries);
       }
@@ -452,6 +510,10 @@ void Job::SourceLoop(int w) {
       if (!rs.ok()) {
         s = rs.status();
         break;
+      }
+      if (r.dead_letters && !r.dead_letters->empty()) {
+        s = WriteDeadLetters(w, &r);
+        if (!s.ok()) break;
       }
       const int64_t bad = r.reader->bad_records();
       if (bad != r.bad_seen) {
@@ -635,6 +697,7 @@ void Job::StageLoop(int w, int stage) {
       std::fill(barrier_seen.begin(), barrier_seen.end(), 0);
       std::vector<CheckpointEntry> entries;
       SLUICE_RETURN_IF_ERROR(head->OnBarrier(id));
+      SLUICE_RETURN_IF_ERROR(PreCommitLateSinks(w, stage, id, &entries));
       SLUICE_RETURN_IF_ERROR(SnapshotChain(w, stage, &entries));
       Ack(id, std::move(entries));
       acked = id;
@@ -754,7 +817,55 @@ Status Job::SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, std::
   // nothing downstream (whose channel from here has ended), so only the sink
   // pre-commits before the state is saved.
   if (SinkOperator* sink = workers_[w]->sink_ops[stage]) SLUICE_RETURN_IF_ERROR(sink->OnBarrier(checkpoint_id));
+  SLUICE_RETURN_IF_ERROR(PreCommitLateSinks(w, stage, checkpoint_id, out));
   return SnapshotChain(w, stage, out);
+}
+
+const Schema& DeadLetterSchema() {
+  static const Schema schema({{"raw", DataType::kString},
+                              {"reason", DataType::kString},
+                              {"position", DataType::kString},
+                              {"ts", DataType::kTimestamp}});
+  return schema;
+}
+
+int Job::DeadLetterWriter(int w, int stage) const {
+  // After the stage sinks' and the late sinks' writer ids.
+  return (3 * static_cast<int>(spec_.stages.size()) + stage) * config_.workers + w;
+}
+
+Status Job::WriteDeadLetters(int w, Reader* r) {
+  Batch& b = *r->dead_batch;
+  size_t i = 0;
+  const std::vector<DeadLetter>& letters = *r->dead_letters;
+  while (i < letters.size()) {
+    b.Clear();
+    int row = 0;
+    for (; i < letters.size() && row < b.capacity(); ++i, ++row) {
+      const DeadLetter& d = letters[i];
+      b.column(0).SetString(row, d.raw);
+      b.column(1).SetString(row, d.reason);
+      b.column(2).SetString(row, d.position);
+      b.column(3).data<int64_t>()[row] = d.at_ms;
+      for (int c = 0; c < 4; ++c) b.column(c).SetValid(row);
+    }
+    b.set_num_rows(row);
+    SLUICE_RETURN_IF_ERROR(spec_.stages[r->stage].dead_letter_sink->WriteFrom(DeadLetterWriter(w, r->stage), b));
+  }
+  r->dead_letters->clear();
+  return Status::Ok();
+}
+
+Status Job::PreCommitLateSinks(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out) {
+  const auto& late = workers_[w]->late_writers[stage];
+  for (size_t side = 0; side < late.size(); ++side) {
+    if (!late[side]) continue;
+    SLUICE_ASSIGN_OR_RETURN(std::string handle, late[side]->sink->PreCommit(late[side]->writer, checkpoint_id));
+    out->push_back(CheckpointEntry{CheckpointEntry::Kind::kSinkHandle, static_cast<uint32_t>(stage),
+                                   static_cast<uint32_t>(late[side]->writer), static_cast<uint32_t>(1 + side), 0,
+                                   std::move(handle)});
+  }
+  return Status::Ok();
 }
 
 void Job::TaskFinished() {

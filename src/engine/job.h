@@ -64,6 +64,11 @@ struct StageSpec {
   TwoInputFactory join;
   std::vector<OperatorSpec> operators;
   Sink* sink = nullptr;  // must outlive the job
+  // Source stages: where the records its sources cannot decode go, as rows of
+  // DeadLetterSchema() (null: counted and logged only). Each worker's source
+  // task writes them as one writer and pre-commits them at its barriers, so
+  // a replay after a restore does not write them twice to a transactional sink.
+  Sink* dead_letter_sink = nullptr;
 
   bool keyed() const { return !inputs.empty(); }
 };
@@ -159,6 +164,7 @@ class Job {
  private:
   struct Reader;
   struct Worker;
+  struct LateWriter;
   struct Alignment;
   struct PendingCheckpoint;
   Job() = default;
@@ -180,6 +186,13 @@ class Job {
   // The same as SnapshotChain for a chain that has finished (its inputs ended): no barrier
   // reaches it any more, so it is snapshotted when the checkpoint is triggered.
   Status SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
+  // Pre-commits worker `w`'s writers of stage `stage`'s late-data sinks
+  // (after the chain's OnBarrier flushed its late rows) into `out`.
+  // The writer id of worker `w`'s source task at stage `stage`'s dead-letter sink.
+  int DeadLetterWriter(int w, int stage) const;
+  // Writes and clears what `r`'s reader skipped (SourceLoop, worker `w`).
+  Status WriteDeadLetters(int w, Reader* r);
+  Status PreCommitLateSinks(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
   void Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries);
   // A task's inputs are drained (or it failed): it no longer keeps the job running.
   void TaskFinished();

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "engine/batch.h"
@@ -29,6 +30,19 @@ struct WatermarkStrategy {
 
 enum class ReadStatus { kData, kNoDataNow, kEndOfInput };
 
+// A record a reader could not decode (bad JSON or CSV, a wrong type), for the
+// dead-letter output. Rare, so plain strings.
+struct DeadLetter {
+  std::string raw;       // the record's bytes as text (a line, a topic value)
+  std::string reason;    // why it could not be decoded
+  std::string position;  // "bids.jsonl line 7", "bids[0]@42"
+  int64_t at_ms = 0;     // processing time when it was read
+};
+
+// The columns of a dead-letter output batch: raw, reason, position STRING,
+// ts TIMESTAMP(3) (DeadLetter::at_ms).
+const Schema& DeadLetterSchema();
+
 // Reads one partition (split) of a source. Owned and called by one worker.
 //
 // Thread-safety: not thread-safe.
@@ -42,6 +56,12 @@ class SourceReader {
   virtual Result<ReadStatus> Read(Batch* out) = 0;
   // Rows skipped as unreadable (bad JSON, wrong types), for the metrics.
   virtual int64_t bad_records() const { return 0; }
+  // From now on, append every record skipped as unreadable to `*out` (owned
+  // by the caller, who drains it after each Read(), so the dead letters
+  // before a Position() are taken with the rows it covers). A reader that
+  // skips a batch's capacity of records in one Read() returns early to keep
+  // `*out` small. Readers that cannot skip records ignore it.
+  virtual void SetDeadLetterOutput(std::vector<DeadLetter>* out) { (void)out; }
   // Where reading stands: just after the last row Read() returned (rows a
   // reader prefetched but did not return are not covered). Opaque bytes that
   // OpenSplitAt() of the same source and split resumes from; a checkpoint

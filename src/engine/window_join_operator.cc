@@ -148,6 +148,11 @@ Status WindowJoinOperator::SendLate(int side, const Batch& batch, int row) {
   return Status::Ok();
 }
 
+Status WindowJoinOperator::OnBarrier(int64_t checkpoint_id) {
+  SLUICE_RETURN_IF_ERROR(Flush());
+  return TwoInputOperator::OnBarrier(checkpoint_id);
+}
+
 Status WindowJoinOperator::Flush() {
   for (int s = 0; s < 2; ++s) {
     if (late_[s].num_rows() == 0) continue;

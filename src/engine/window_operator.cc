@@ -229,6 +229,11 @@ Status WindowOperatorBase::FlushOutput() {
   return s;
 }
 
+Status WindowOperatorBase::OnBarrier(int64_t checkpoint_id) {
+  SLUICE_RETURN_IF_ERROR(FlushOutput());
+  return Operator::OnBarrier(checkpoint_id);
+}
+
 Status WindowOperatorBase::SendLate(const Batch& batch, int k) {
   metrics().Add(metrics().late_rows, 1);
   if (!ctx_.late_sink) return Status::Ok();

@@ -72,6 +72,8 @@ class WindowOperatorBase : public Operator {
   const Schema& output_schema() const override { return output_schema_; }
   Status Process(Batch& batch) override;
   Status OnWatermark(int64_t watermark) override;
+  // Writes the late rows it holds first: they belong to this checkpoint.
+  Status OnBarrier(int64_t checkpoint_id) override;
   bool stateful() const override { return true; }
 
  protected:

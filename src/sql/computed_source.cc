@@ -36,6 +36,7 @@ class ComputedReader : public engine::SourceReader {
     return st;
   }
   int64_t bad_records() const override { return inner_->bad_records(); }
+  void SetDeadLetterOutput(std::vector<engine::DeadLetter>* out) override { inner_->SetDeadLetterOutput(out); }
 
  private:
   std::unique_ptr<engine::SourceReader> inner_;

@@ -221,6 +221,8 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
     }
     SLUICE_ASSIGN_OR_RETURN(src, ComputedSource::Create(src, computed, time_col, wm));
   }
+  SLUICE_RETURN_IF_ERROR(RegisterLateTable(table, src.get()));
+  SLUICE_RETURN_IF_ERROR(RegisterDeadLetterTable(table, src.get()));
   PlannedQuery q;
   q.graph.stages.emplace_back().sources.push_back(src);
   for (const auto& f : src->schema().fields()) q.scope.Add(qualifier, f);
@@ -935,6 +937,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
   } else if (windowed) {
     return Error(select.pos, "window aggregation needs an event-time column");
   }
+  if (windowed) SLUICE_RETURN_IF_ERROR(AddLatePassThrough(q, select.pos, &pre));
   std::string pre_text = "Calc(select=[" + ProjectionText(pre) + "]";
   if (filter.valid()) pre_text += ", where=[" + filter.ToString() + "]";
   pre_text += ")";
@@ -1268,6 +1271,8 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   const engine::JoinType type = EngineJoinType(ref.join);
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery left, PlanTableRef(*ref.left));
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery right, PlanTableRef(*ref.right));
+  SLUICE_RETURN_IF_ERROR(CheckLateColumns(left, ref.pos));
+  SLUICE_RETURN_IF_ERROR(CheckLateColumns(right, ref.pos));
   if (left.pending_window || right.pending_window) {
     return PlanWindowJoin(ref, type, on, where, std::move(left), std::move(right));
   }

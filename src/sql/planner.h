@@ -123,6 +123,13 @@ class Planner {
                         std::vector<std::string> qualifiers, std::string explain);
   // The source scan of a catalog table (with computed columns and watermark).
   Result<PlannedQuery> PlanTable(const CatalogEntry& table, const std::string& qualifier);
+  // Side outputs (plan_side_outputs.cc): gives every keyed input of `spec`
+  // that reads a source table with 'late-data.table' a late-data sink writing
+  // that table, and every source stage reading a table with
+  // 'dead-letter.table' a dead-letter sink writing that one, created through
+  // the registry; `owned` keeps the sinks alive for the job. Call on the spec
+  // of a query this planner planned.
+  Status AttachSideOutputs(engine::JobSpec* spec, std::vector<std::shared_ptr<engine::Sink>>* owned) const;
 
  private:
   // The outer query's filter on a ROW_NUMBER() column while its subquery is
@@ -164,6 +171,29 @@ class Planner {
                                 const RankFilter& filter, PlannedQuery q);
   Status Error(SourcePos pos, std::string_view message) const;
   std::string_view source() const { return *source_; }
+
+  // Side outputs (plan_side_outputs.cc). A scanned source table and the
+  // table its late rows (or its undecodable records) go to.
+  struct SideTarget {
+    const CatalogEntry* source_table = nullptr;
+    const CatalogEntry* side_table = nullptr;
+  };
+  // Checks `table`'s 'late-data.table' option; records `source` as writing
+  // late rows there when it is set.
+  Status RegisterLateTable(const CatalogEntry& table, const engine::Source* source);
+  // The late-data target of the stage `q` ends in, if it is a source stage
+  // whose table has one.
+  const SideTarget* LateTargetOf(const PlannedQuery& q) const;
+  // A window aggregation's pre-projection keeps the late table's columns
+  // (named "$late.<column>") so that late rows reach it whole.
+  Status AddLatePassThrough(const PlannedQuery& q, SourcePos pos, std::vector<engine::Projection>* pre) const;
+  // A join input must carry the late table's columns by name.
+  Status CheckLateColumns(const PlannedQuery& q, SourcePos pos) const;
+  std::vector<std::pair<const engine::Source*, SideTarget>> late_targets_;
+  // Checks `table`'s 'dead-letter.table' option; records `source` as writing
+  // its undecodable records there when it is set.
+  Status RegisterDeadLetterTable(const CatalogEntry& table, const engine::Source* source);
+  std::vector<std::pair<const engine::Source*, SideTarget>> dead_letter_targets_;
 
   const Catalog* catalog_;
   const engine::ConnectorRegistry* registry_;

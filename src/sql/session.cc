@@ -19,6 +19,7 @@ namespace sluice::sql {
 struct Session::PendingInsert {
   engine::JobSpec spec;
   std::shared_ptr<engine::Sink> sink;
+  std::vector<std::shared_ptr<engine::Sink>> side_sinks;  // late-data and dead-letter tables
   std::string target;
   std::string plan_text;  // EXPLAIN's rendering
 };
@@ -469,6 +470,7 @@ Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identif
   pending->sink = *sink;
   pending->target = name;
   pending->spec = Planner::ToJobSpec(q, pending->sink.get());
+  SLUICE_RETURN_IF_ERROR(planner.AttachSideOutputs(&pending->spec, &pending->side_sinks));
   return Status::Ok();
 }
 
@@ -498,7 +500,10 @@ Status Session::RunSelect(const Query& query) {
                        "results)");
   }
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<engine::Sink> sink, select_sink_(q.scope.schema, q.changelog));
-  return RunJob(Planner::ToJobSpec(q, sink.get()), "select", /*checkpointed=*/false, q.limit_reached);
+  engine::JobSpec spec = Planner::ToJobSpec(q, sink.get());
+  std::vector<std::shared_ptr<engine::Sink>> side_sinks;  // must outlive the job
+  SLUICE_RETURN_IF_ERROR(planner.AttachSideOutputs(&spec, &side_sinks));
+  return RunJob(std::move(spec), "select", /*checkpointed=*/false, q.limit_reached);
 }
 
 Status Session::RunPending(std::string* out) {

@@ -54,6 +54,72 @@ std::string FormatChangelogRow(const engine::CollectedRow& row) {
   return fmt::format("{}[{}]", engine::RowKindName(row.kind), FormatRow(row.values));
 }
 
+namespace {
+
+// A memory source whose partitions also hold undecodable records (see
+// MemoryConnector::AddBadRecord).
+class BadRecordSource : public engine::Source {
+ public:
+  BadRecordSource(std::shared_ptr<engine::Source> inner, std::string table, std::vector<std::vector<std::string>> bad)
+      : inner_(std::move(inner)), table_(std::move(table)), bad_(std::move(bad)) {}
+  std::string name() const override { return inner_->name(); }
+  const engine::Schema& schema() const override { return inner_->schema(); }
+  int event_time_column() const override { return inner_->event_time_column(); }
+  engine::WatermarkStrategy watermark_strategy() const override { return inner_->watermark_strategy(); }
+  int num_splits() const override { return inner_->num_splits(); }
+  Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override {
+    SLUICE_ASSIGN_OR_RETURN(auto reader, inner_->OpenSplit(split));
+    std::vector<engine::DeadLetter> letters;
+    if (split < static_cast<int>(bad_.size())) {
+      for (size_t i = 0; i < bad_[split].size(); ++i) {
+        letters.push_back(
+            {bad_[split][i], "undecodable test record", fmt::format("{}[{}] bad record {}", table_, split, i + 1), 0});
+      }
+    }
+    return std::unique_ptr<engine::SourceReader>(new Reader(std::move(reader), std::move(letters)));
+  }
+  Result<std::unique_ptr<engine::SourceReader>> OpenSplitAt(int split, std::string_view position) override {
+    return inner_->OpenSplitAt(split, position);
+  }
+
+ private:
+  class Reader : public engine::SourceReader {
+   public:
+    Reader(std::unique_ptr<engine::SourceReader> inner, std::vector<engine::DeadLetter> letters)
+        : inner_(std::move(inner)), letters_(std::move(letters)) {}
+    Result<engine::ReadStatus> Read(engine::Batch* out) override {
+      if (!letters_.empty()) {
+        bad_ += static_cast<int64_t>(letters_.size());
+        if (out_) out_->insert(out_->end(), letters_.begin(), letters_.end());
+        letters_.clear();
+      }
+      return inner_->Read(out);
+    }
+    int64_t bad_records() const override { return bad_; }
+    void SetDeadLetterOutput(std::vector<engine::DeadLetter>* out) override { out_ = out; }
+    Result<std::string> Position() const override { return inner_->Position(); }
+
+   private:
+    std::unique_ptr<engine::SourceReader> inner_;
+    std::vector<engine::DeadLetter> letters_;
+    std::vector<engine::DeadLetter>* out_ = nullptr;
+    int64_t bad_ = 0;
+  };
+
+  std::shared_ptr<engine::Source> inner_;
+  std::string table_;
+  std::vector<std::vector<std::string>> bad_;
+};
+
+}  // namespace
+
+void MemoryConnector::AddBadRecord(const std::string& table, int partition, std::string raw) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& parts = bad_[table];
+  if (static_cast<int>(parts.size()) <= partition) parts.resize(partition + 1);
+  parts[partition].push_back(std::move(raw));
+}
+
 Result<std::shared_ptr<engine::Source>> MemoryConnector::CreateSource(const engine::TableDescriptor& table,
                                                                       const engine::ConnectorContext&) {
   std::vector<std::vector<engine::MemorySource::Row>> partitions;
@@ -82,11 +148,20 @@ Result<std::shared_ptr<engine::Source>> MemoryConnector::CreateSource(const engi
       }
     }
   }
+  std::vector<std::vector<std::string>> bad;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = bad_.find(table.name);
+    if (it != bad_.end()) bad = it->second;
+  }
+  if (partitions.size() < bad.size()) partitions.resize(bad.size());
   if (partitions.empty()) partitions.emplace_back();
   auto src =
       engine::MemorySource::Create(table.schema, std::move(partitions), table.event_time_column, table.watermark);
   if (!src.ok()) return src.status();
-  return std::shared_ptr<engine::Source>(*src);
+  if (bad.empty()) return std::shared_ptr<engine::Source>(*src);
+  return std::shared_ptr<engine::Source>(
+      std::make_shared<BadRecordSource>(std::shared_ptr<engine::Source>(*src), table.name, std::move(bad)));
 }
 
 Result<std::shared_ptr<engine::Sink>> MemoryConnector::CreateSink(const engine::TableDescriptor& table,
@@ -107,6 +182,7 @@ void MemoryConnector::AddRow(const std::string& table, int partition, std::vecto
 void MemoryConnector::ClearRows(const std::string& table) {
   std::lock_guard<std::mutex> lock(mu_);
   rows_.erase(table);
+  bad_.erase(table);
 }
 
 std::vector<engine::CollectedRow> MemoryConnector::SinkRows(const std::string& table) const {

@@ -29,6 +29,12 @@ class MemoryConnector : public engine::ConnectorFactory {
   // Appends a row (one text value per column) to a table's partition. The
   // values are parsed when a source is created, against its schema.
   void AddRow(const std::string& table, int partition, std::vector<std::string> row);
+  // A record of a table's partition that cannot be decoded: its readers
+  // skip it, counting it and, when the job has a dead-letter output, giving
+  // it as a DeadLetter (reason "undecodable test record", position
+  // "<table>[<partition>] bad record <n>"), on the first Read() of a fresh
+  // (not restored) reader.
+  void AddBadRecord(const std::string& table, int partition, std::string raw);
   void ClearRows(const std::string& table);
   // Rows the last sink of `table` received, in arrival order (empty if none).
   std::vector<engine::CollectedRow> SinkRows(const std::string& table) const;
@@ -37,6 +43,7 @@ class MemoryConnector : public engine::ConnectorFactory {
   mutable std::mutex mu_;
   std::map<std::string, std::vector<std::vector<std::vector<std::string>>>> rows_;  // table → partition → row
   std::map<std::string, std::shared_ptr<engine::CollectingSink>> sinks_;
+  std::map<std::string, std::vector<std::vector<std::string>>> bad_;  // table → partition → raw records
 };
 
 // Parses a text value of a test file ("NULL", "42", "2024-01-01 00:00:01.500", "abc") as `type`.

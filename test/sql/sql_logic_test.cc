@@ -139,7 +139,13 @@ TEST_P(SqlLogicTest, Run) {
       int partition = 0;
       words >> table >> part_word;
       if (part_word == "partition") words >> partition;
-      for (const std::string& r : take(false)) memory->AddRow(table, partition, SplitValues(r));
+      for (const std::string& r : take(false)) {
+        if (!r.empty() && r[0] == '!') {
+          memory->AddBadRecord(table, partition, r.substr(1));
+        } else {
+          memory->AddRow(table, partition, SplitValues(r));
+        }
+      }
     } else if (word == "processing-time") {
       // The clock the session's jobs read for processing time, from here on;
       // it stands still while a job runs, so results are deterministic.

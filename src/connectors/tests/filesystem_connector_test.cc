@@ -61,6 +61,31 @@ TEST_F(FilesystemConnectorTest, ReadsEveryVisibleFileAndSkipsBadLines) {
   EXPECT_EQ(ids, (std::set<int64_t>{1, 2, 3}));
 }
 
+TEST_F(FilesystemConnectorTest, BadLinesGoToTheJobsDeadLetterSinkWithTextReasonAndLine) {
+  WriteFile(dir_ / "in" / "a.jsonl", "{\"id\": 1, \"name\": \"a\"}\n{\"id\": \"bad\"}\n\n{\"id\": 2}\nnot json\n");
+  auto source = registry_.CreateSource(Table("src", dir_ / "in" / "a.jsonl", "json"), {});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  engine::CollectingSink sink;
+  engine::CollectingSink dead;
+  auto spec = engine::Pipeline().From(*source).To(&sink).BuildSpec();
+  ASSERT_TRUE(spec.ok());
+  spec->stages[0].dead_letter_sink = &dead;
+  auto job = engine::Job::Create(std::move(*spec), engine::JobConfig{.workers = 1});
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE((*job)->Run().ok());
+  EXPECT_EQ(sink.rows().size(), 2u);
+  ASSERT_TRUE(dead.finished());
+  auto letters = dead.rows();
+  ASSERT_EQ(letters.size(), 2u);
+  const std::string file = (dir_ / "in" / "a.jsonl").string();
+  EXPECT_EQ(letters[0].values[0].s, "{\"id\": \"bad\"}");
+  EXPECT_NE(letters[0].values[1].s.find("id"), std::string::npos) << letters[0].values[1].s;
+  EXPECT_EQ(letters[0].values[2].s, file + " line 2");
+  EXPECT_GT(letters[0].values[3].i, 0);  // processing time
+  EXPECT_EQ(letters[1].values[0].s, "not json");
+  EXPECT_EQ(letters[1].values[2].s, file + " line 5");
+}
+
 TEST_F(FilesystemConnectorTest, SinkCommitsPartFilesOnlyAtFinish) {
   WriteFile(dir_ / "in" / "x.csv", "1,one\n2,\"t,wo\"\n3,\n");
   auto source = registry_.CreateSource(Table("src", dir_ / "in" / "x.csv", "csv"), {});
@@ -139,6 +164,32 @@ TEST_F(FilesystemConnectorTest, MonitoredDirectoryReadsNewFilesOnceAndResumesFro
   fs::rename(dir_ / "in" / ".c.jsonl.tmp", dir_ / "in" / "c.jsonl");
   EXPECT_EQ(Drain(resumed->get(), t.schema), (std::vector<int64_t>{5, 6, 99}));
   EXPECT_FALSE((*source)->OpenSplitAt(0, "\x07").ok());
+}
+
+TEST_F(FilesystemConnectorTest, AReaderResumedAfterABadLineDoesNotGiveItAgain) {
+  WriteFile(dir_ / "in" / "a.jsonl", "{\"id\": 1}\nbad\n{\"id\": 2}\nworse\n");
+  engine::TableDescriptor t = Table("src", dir_ / "in" / "a.jsonl", "json");
+  auto source = registry_.CreateSource(t, {});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto reader = (*source)->OpenSplit(0);
+  ASSERT_TRUE(reader.ok());
+  std::vector<engine::DeadLetter> letters;
+  (*reader)->SetDeadLetterOutput(&letters);
+  engine::Batch two(t.schema, 2);
+  ASSERT_TRUE((*reader)->Read(&two).ok());
+  EXPECT_EQ(two.num_rows(), 2);
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].raw, "bad");
+  auto pos = (*reader)->Position();
+  ASSERT_TRUE(pos.ok());
+  auto resumed = (*source)->OpenSplitAt(0, *pos);
+  ASSERT_TRUE(resumed.ok());
+  std::vector<engine::DeadLetter> after;
+  (*resumed)->SetDeadLetterOutput(&after);
+  EXPECT_TRUE(Drain(resumed->get(), t.schema).empty());
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].raw, "worse");
+  EXPECT_EQ(after[0].position, t.options["path"] + " line 4");
 }
 
 TEST_F(FilesystemConnectorTest, ClearErrorsForBadOptions) {

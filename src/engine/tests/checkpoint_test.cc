@@ -301,6 +301,174 @@ TEST(CheckpointTest, KilledJobResumesFromItsCheckpointExactlyOnce) {
   }
 }
 
+// The window's late rows go to a transactional late-data sink, which stages
+// them per keyed task and pre-commits them at that task's barriers: after a
+// crash and a restore every late row is committed exactly once.
+TEST(CheckpointTest, LateRowsReachATransactionalLateSinkExactlyOnceAcrossARestore) {
+  auto input = Input(7);
+  auto query = [](std::shared_ptr<Source> source, Sink* sink, Sink* late) {
+    Pipeline p = Query(std::move(source), sink);
+    p.LateDataTo(late);
+    return p;
+  };
+  CollectingSink reference_sink;
+  CollectingSink reference_late;
+  auto reference = query(input, &reference_sink, &reference_late).Build(JobConfig{2, 64, 16, 2, nullptr});
+  ASSERT_TRUE(reference.ok());
+  ASSERT_TRUE((*reference)->Run().ok());
+  const auto want = Materialize(reference_late.rows());
+  ASSERT_FALSE(want.empty());
+  fs::path dir = TempDir("cklate");
+  TxnStorage storage;
+  TxnStorage late_storage;
+  auto source = std::make_shared<SlowSource>(input);
+  JobConfig config{2, 64, 16, 2, nullptr};
+  config.checkpoint_interval_ms = 10;
+  config.checkpoint_dir = dir;
+  config.job_name = "late";
+  {
+    TxnSink sink(&storage, "first");
+    TxnSink late(&late_storage, "first");
+    auto job = query(source, &sink, &late).Build(config);
+    ASSERT_TRUE(job.ok()) << job.status().ToString();
+    std::thread runner([&] { (void)(*job)->Run(); });
+    while ((*job)->checkpoint_stats().completed < 3) std::this_thread::sleep_for(1ms);
+    (*job)->Cancel();
+    runner.join();
+  }
+  {
+    TxnSink sink(&storage, "second");
+    TxnSink late(&late_storage, "second");
+    auto job = query(source, &sink, &late).Build(config);
+    ASSERT_TRUE(job.ok()) << job.status().ToString();
+    EXPECT_GT((*job)->checkpoint_stats().restored_from, 0);
+    Status s = (*job)->Run();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  auto got = Materialize(late_storage.committed);
+  EXPECT_EQ(got, want) << got.size() << " late rows committed, " << want.size() << " expected";
+  fs::remove_all(dir);
+}
+
+// A slow source whose rows with v == 13 are "undecodable": its readers drop
+// them from the batch and give them as dead letters ("k/v/ts" as raw text).
+class BadRowSource : public Source {
+ public:
+  explicit BadRowSource(std::shared_ptr<Source> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return "bad-rows"; }
+  const Schema& schema() const override { return inner_->schema(); }
+  int event_time_column() const override { return inner_->event_time_column(); }
+  WatermarkStrategy watermark_strategy() const override { return inner_->watermark_strategy(); }
+  int num_splits() const override { return inner_->num_splits(); }
+  Result<std::unique_ptr<SourceReader>> OpenSplit(int split) override { return Wrap(inner_->OpenSplit(split)); }
+  Result<std::unique_ptr<SourceReader>> OpenSplitAt(int split, std::string_view position) override {
+    return Wrap(inner_->OpenSplitAt(split, position));
+  }
+
+ private:
+  class Reader : public SourceReader {
+   public:
+    explicit Reader(std::unique_ptr<SourceReader> inner) : inner_(std::move(inner)) {}
+    Result<ReadStatus> Read(Batch* out) override {
+      SLUICE_ASSIGN_OR_RETURN(ReadStatus rs, inner_->Read(out));
+      int kept = 0;
+      for (int r = 0; r < out->num_rows(); ++r) {
+        const int64_t k = out->column(0).data<int64_t>()[r];
+        const int64_t v = out->column(1).data<int64_t>()[r];
+        const int64_t ts = out->column(2).data<int64_t>()[r];
+        if (v == 13) {
+          ++bad_;
+          if (dead_) dead_->push_back({fmt::format("{}/{}/{}", k, v, ts), "v is unlucky", "here", 0});
+          continue;
+        }
+        for (int c = 0; c < out->num_columns(); ++c) out->column(c).CopyRow(out->column(c), r, kept);
+        ++kept;
+      }
+      out->set_num_rows(kept);
+      return rs;
+    }
+    int64_t bad_records() const override { return bad_; }
+    void SetDeadLetterOutput(std::vector<DeadLetter>* out) override { dead_ = out; }
+    Result<std::string> Position() const override { return inner_->Position(); }
+
+   private:
+    std::unique_ptr<SourceReader> inner_;
+    std::vector<DeadLetter>* dead_ = nullptr;
+    int64_t bad_ = 0;
+  };
+  static Result<std::unique_ptr<SourceReader>> Wrap(Result<std::unique_ptr<SourceReader>> r) {
+    if (!r.ok()) return r.status();
+    return std::unique_ptr<SourceReader>(new Reader(std::move(*r)));
+  }
+  std::shared_ptr<Source> inner_;
+};
+
+// Dead letters are written by the source task right after the Read() that
+// skipped them and pre-committed at its barriers, with the positions that
+// cover them: after a crash and a restore (with another worker count) every
+// one is committed exactly once.
+TEST(CheckpointTest, DeadLettersReachATransactionalSinkExactlyOnceAcrossARestore) {
+  auto input = Input(11);
+  std::multiset<std::string> want;
+  for (int split = 0; split < input->num_splits(); ++split) {
+    auto opened = input->OpenSplit(split);
+    ASSERT_TRUE(opened.ok());
+    std::unique_ptr<SourceReader> reader = std::move(*opened);
+    Batch b(kSchema, 16);
+    while (true) {
+      b.Clear();
+      auto rs = reader->Read(&b);
+      ASSERT_TRUE(rs.ok());
+      if (*rs == ReadStatus::kEndOfInput) break;
+      for (int r = 0; r < b.num_rows(); ++r) {
+        if (b.column(1).data<int64_t>()[r] != 13) continue;
+        want.insert(fmt::format("{}/13/{}", b.column(0).data<int64_t>()[r], b.column(2).data<int64_t>()[r]));
+      }
+    }
+  }
+  ASSERT_FALSE(want.empty());
+  fs::path dir = TempDir("ckdead");
+  TxnStorage storage;
+  TxnStorage dead_storage;
+  auto source = std::make_shared<BadRowSource>(std::make_shared<SlowSource>(input));
+  JobConfig config{2, 64, 16, 2, nullptr};
+  config.checkpoint_interval_ms = 10;
+  config.checkpoint_dir = dir;
+  config.job_name = "dead";
+  auto spec = [&](Sink* sink, Sink* dead) {
+    JobSpec s = *Query(source, sink).BuildSpec();
+    s.stages[0].dead_letter_sink = dead;
+    return s;
+  };
+  {
+    TxnSink sink(&storage, "first");
+    TxnSink dead(&dead_storage, "first");
+    auto job = Job::Create(spec(&sink, &dead), config);
+    ASSERT_TRUE(job.ok()) << job.status().ToString();
+    std::thread runner([&] { (void)(*job)->Run(); });
+    while ((*job)->checkpoint_stats().completed < 3) std::this_thread::sleep_for(1ms);
+    (*job)->Cancel();
+    runner.join();
+  }
+  {
+    TxnSink sink(&storage, "second");
+    TxnSink dead(&dead_storage, "second");
+    config.workers = 3;
+    auto job = Job::Create(spec(&sink, &dead), config);
+    ASSERT_TRUE(job.ok()) << job.status().ToString();
+    EXPECT_GT((*job)->checkpoint_stats().restored_from, 0);
+    Status s = (*job)->Run();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  std::multiset<std::string> got;
+  for (const CollectedRow& r : dead_storage.committed) {
+    got.insert(r.values[0].s);
+    EXPECT_EQ(r.values[1].s, "v is unlucky");
+  }
+  EXPECT_EQ(got, want) << got.size() << " dead letters committed, " << want.size() << " expected";
+  fs::remove_all(dir);
+}
+
 // A small bounded table that drains at once.
 std::shared_ptr<MemorySource> SmallTable(int rows) {
   std::vector<std::vector<MemorySource::Row>> parts(1);
