@@ -19,6 +19,7 @@
 #include "engine/operator.h"
 #include "engine/sink.h"
 #include "engine/source.h"
+#include "engine/state/state_backend.h"
 
 namespace sluice::engine {
 
@@ -101,6 +102,9 @@ struct JobConfig {
   std::filesystem::path checkpoint_dir;
   int checkpoints_retained = 3;
   std::string job_name;  // stored in checkpoints; a restore checks it
+  // Where keyed state lives: memory (default) or RocksDB per stage and
+  // worker, checkpointed by RocksDB checkpoints (docs/format/checkpoint.md).
+  StateBackendConfig state = {};
 };
 
 // What a job's checkpoints have done so far.
@@ -109,7 +113,8 @@ struct CheckpointStats {
   int64_t completed = 0;
   int64_t last_id = 0;
   int64_t last_duration_ms = 0;  // barrier injection → stored and committed
-  int64_t last_bytes = 0;
+  int64_t last_bytes = 0;        // bytes the checkpoint added: its file plus new RocksDB files
+  int64_t last_state_bytes = 0;  // RocksDB: bytes of every file the checkpoint refers to (shared ones too)
 };
 
 // A running dataflow.
@@ -161,6 +166,11 @@ class Job {
   Job() = default;
   Status Validate() const;
   Status SetUpCheckpoints();
+  Status SetUpStateBackend();
+  // The stage's RocksDB instance on worker w, opened fresh or from the
+  // restored checkpoint (rescaled when the worker count changed).
+  Status OpenStateStore(int w, int stage);
+  Status VerifyStateOf(const Checkpoint& c) const;
   Status BuildWorker(int w);
   Status BuildStage(int w, int stage, const OperatorContext& base_ctx, std::vector<Schema>* outputs);
   void SourceLoop(int w);
@@ -171,7 +181,7 @@ class Job {
   void CheckpointLoop();
   Status CompleteCheckpoint(Checkpoint c, int64_t started_ms);
   // Snapshot of stage `stage`'s chain on worker w after a barrier passed it.
-  Status SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out);
+  Status SnapshotChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
   void Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries);
   void StopCheckpoints();
   // Commits the sinks for the newest stored checkpoint (checkpoint thread).
@@ -196,6 +206,9 @@ class Job {
   std::atomic<bool> cancelled_{false};
 
   std::unique_ptr<CheckpointStore> store_;
+  // state.backend 'rocksdb': the working copies of this job's instances
+  // (removed when the job is destroyed).
+  std::filesystem::path state_live_dir_;
   std::optional<Checkpoint> restored_;
   std::atomic<int64_t> trigger_{0};               // the newest checkpoint the source tasks must inject
   std::atomic<bool> checkpoints_stopped_{false};  // a source drained (or the job ends): no more checkpoints
