@@ -85,7 +85,8 @@ CREATE TABLE firsts (id BIGINT, type STRING, ts TIMESTAMP(3))
   WITH ('connector' = 'topic', 'topic' = 'firsts', 'format' = 'json');
 INSERT INTO firsts
   SELECT id, type, ts FROM (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts ASC) AS rn FROM events WHERE id >= 0)
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts ASC) AS rn
+    FROM (SELECT * FROM events WHERE id >= 0))
   WHERE rn = 1;
 """
 
