@@ -574,21 +574,22 @@ Status RunCheckpointBench(Context& ctx) {
                            k * 100 / (1 << 20), avail_mb));
         continue;
       }
-      SLUICE_ASSIGN_OR_RETURN(StateRun run, StateCheckpoints(k, 128, samples, /*recover=*/true, dir,
-                                                             StateBackend::kRocksDb));
+      SLUICE_ASSIGN_OR_RETURN(StateRun run,
+                              StateCheckpoints(k, 128, samples, /*recover=*/true, dir, StateBackend::kRocksDb));
       const std::string label = KeysLabel(k);
       r.Add({fmt::format("RocksDB checkpoint of {} keys: duration", label),
              Average(run.full, &CheckpointSample::duration_ms), "ms", std::nullopt, std::nullopt});
       r.Add({fmt::format("RocksDB checkpoint of {} keys: bytes added", label),
              Average(run.full, &CheckpointSample::bytes) / 1e6, "MB", "whole state referenced",
              Average(run.full, &CheckpointSample::state_bytes) / 1e6});
-      r.Add({fmt::format("RocksDB recovery of {} keys: Job::Create (clone)", label), run.create_ms, "ms",
-             std::nullopt, std::nullopt});
-      r.Add({fmt::format("RocksDB recovery of {} keys: Create + Run of last batch", label),
-             run.create_ms + run.run_ms, "ms", "goal", 2000});
-      r.Note(fmt::format("RocksDB, {} keys: state built in {:.2f} s; {} checkpoint(s) of the whole state averaged; "
-                         "resumed from checkpoint {}",
-                         label, run.build_s, run.full.size(), run.restored_from));
+      r.Add({fmt::format("RocksDB recovery of {} keys: Job::Create (clone)", label), run.create_ms, "ms", std::nullopt,
+             std::nullopt});
+      r.Add({fmt::format("RocksDB recovery of {} keys: Create + Run of last batch", label), run.create_ms + run.run_ms,
+             "ms", "goal", 2000});
+      r.Note(
+          fmt::format("RocksDB, {} keys: state built in {:.2f} s; {} checkpoint(s) of the whole state averaged; "
+                      "resumed from checkpoint {}",
+                      label, run.build_s, run.full.size(), run.restored_from));
     }
   }
   fs::remove_all(dir);

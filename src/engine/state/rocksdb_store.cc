@@ -68,8 +68,8 @@ struct RocksDbStore::Impl {
   rocksdb::WriteBatch batch;
   rocksdb::WriteOptions write_options;
   // MultiGet scratch, reused lookup after lookup: values are copied into
-  // strings that keep their capacity (PinnableSlices reused across calls
-  // corrupted the memtable with Debian's RocksDB 7.8 once a flush had run).
+  // strings that keep their capacity (see MultiGet in the header for why
+  // not PinnableSlices).
   std::vector<rocksdb::Slice> keys;
   std::vector<rocksdb::Status> statuses;
   std::vector<std::string> copies;

@@ -46,7 +46,11 @@ class RocksDbStore {
   Status Commit();
 
   // Batched point lookups: after MultiGet(keys), found(i) and value(i)
-  // describe keys[i]; values stay valid until the next MultiGet.
+  // describe keys[i]; values stay valid until the next MultiGet. Inside, one
+  // RocksDB Get per key into reused strings. RocksDB's own MultiGet fills
+  // PinnableSlices; reused across calls they crashed jobs of two workers
+  // inside MemTable::Get once a checkpoint had flushed (Debian's RocksDB
+  // 7.8; cause not found, RocksDbStateTest.KilledJob... reproduces it).
   Status MultiGet(const std::vector<std::string_view>& keys);
   bool found(size_t i) const;
   std::string_view value(size_t i) const;
