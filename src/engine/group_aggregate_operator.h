@@ -41,7 +41,7 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   Status OnProcessingTime(int64_t now_ms) override;
   int64_t StateBytes() const override { return table_.MemoryBytes() + distinct_.MemoryBytes(); }
   // Whether the groups live in RocksDB (else in memory).
-  bool in_store() const { return cache_ != nullptr; }
+  bool in_store() const override { return cache_ != nullptr; }
   Status PrepareSnapshot() override;
   KeyedState* keyed_state() override { return this; }
   bool stateful() const override { return true; }

@@ -477,6 +477,25 @@ Status Job::BuildStage(int w, int stage, const OperatorContext& base_ctx, std::v
               .WithContext(fmt::format("restoring {} key group {} from checkpoint {}", op->name(), kg, restored_->id)));
     }
   }
+  if (RocksDbStore* db = worker.stores[stage].get()) {
+    // A stage none of whose operators keeps state in RocksDB (windows, joins)
+    // gets no instance: nothing to look up, nothing to checkpoint. One
+    // restored from a checkpoint stays (its state must carry over).
+    bool used = false;
+    for (const auto& op : chain) used |= op->keyed_state() && op->keyed_state()->in_store();
+    bool restored = false;
+    if (restored_) {
+      for (const CheckpointEntry& e : restored_->entries) {
+        restored |= e.kind == CheckpointEntry::Kind::kRocksDbState && e.stage == static_cast<uint32_t>(stage);
+      }
+    }
+    if (!used && !restored) {
+      const fs::path dir = db->dir();
+      worker.stores[stage].reset();
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  }
   (*outputs)[stage] = schema;
   if (st.sink) {
     auto sink = std::make_unique<SinkOperator>(schema, st.sink, stage * n + w);

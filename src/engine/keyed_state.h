@@ -28,6 +28,8 @@ class KeyedState {
   // Called at a checkpoint barrier before the Snapshot* calls: state kept in
   // RocksDB is written there (the job checkpoints the instance next).
   virtual Status PrepareSnapshot() { return Status::Ok(); }
+  // Whether the state lives in the stage's RocksDB instance (else in memory).
+  virtual bool in_store() const { return false; }
   // Appends every key of key group `kg` — and nothing of other groups — to *out.
   virtual Status SnapshotKeyGroup(int kg, std::string* out) const = 0;
   // The same for several key groups at once: (*out)[i] gets what

@@ -59,7 +59,7 @@ class DeduplicateOperator : public Operator, public KeyedState {
   Status Process(Batch& batch) override;
   int64_t StateBytes() const override { return table_.MemoryBytes(); }
   KeyedState* keyed_state() override { return this; }
-  bool in_store() const { return cache_ != nullptr; }
+  bool in_store() const override { return cache_ != nullptr; }
   Status PrepareSnapshot() override;
   // The row held per key of key group `kg`; format in rank_operators.cc.
   // In RocksDB: nothing (the rows are in the stage's RocksDB checkpoint).
