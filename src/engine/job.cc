@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <random>
 #include <set>
 
 #include "common/logging.h"
@@ -265,6 +266,8 @@ Status Job::SetUpStateBackend() {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
   }
   state_live_dir_ = base / fmt::format("{}-{}-{}", safe, ::getpid(), instances.fetch_add(1));
+  std::random_device random;
+  state_run_ = fmt::format("{:08x}{:08x}", random(), random());
   fs::remove_all(state_live_dir_, ec);
   fs::create_directories(state_live_dir_, ec);
   if (ec) {
@@ -863,7 +866,9 @@ Status Job::SnapshotChain(int w, int stage, int64_t checkpoint_id, std::vector<C
     // earlier checkpoint has are shared, not written again.
     RocksDbStateRef ref;
     ref.key_groups = static_cast<uint32_t>(config_.key_groups);
-    ref.dir = (store_->StateDirOf(checkpoint_id).filename() / fmt::format("stage-{}-worker-{}", stage, w)).string();
+    ref.dir =
+        (store_->StateDirOf(checkpoint_id).filename() / fmt::format("{}-stage-{}-worker-{}", state_run_, stage, w))
+            .string();
     const fs::path dir = store_->dir() / ref.dir;
     std::error_code ec;
     fs::remove_all(dir, ec);  // left by a run that crashed before storing this checkpoint id

@@ -209,6 +209,9 @@ class Job {
   // state.backend 'rocksdb': the working copies of this job's instances
   // (removed when the job is destroyed).
   std::filesystem::path state_live_dir_;
+  // Names this run's RocksDB checkpoints: a checkpoint id reused after a
+  // restore never names another run's directory (docs/format/checkpoint.md).
+  std::string state_run_;
   std::optional<Checkpoint> restored_;
   std::atomic<int64_t> trigger_{0};               // the newest checkpoint the source tasks must inject
   std::atomic<bool> checkpoints_stopped_{false};  // a source drained (or the job ends): no more checkpoints
