@@ -446,7 +446,7 @@ void AggregateLayout::WriteEntry(const KeyTable& table, uint32_t e, SnapshotWrit
   }
 }
 
-Status AggregateLayout::ReadEntry(SnapshotReader* r, KeyTable* table) const {
+Status AggregateLayout::ReadEntry(SnapshotReader* r, KeyTable* table, uint32_t* entry) const {
   std::string_view key, payload;
   if (!r->GetBytes(&key) || !r->GetBytes(&payload) || payload.size() != static_cast<size_t>(width_)) {
     return Status::Corruption("aggregate snapshot entry is truncated or has a different layout");
@@ -454,6 +454,7 @@ Status AggregateLayout::ReadEntry(SnapshotReader* r, KeyTable* table) const {
   bool inserted;
   uint32_t e = table->FindOrInsert(key, HashKey(key), &inserted);
   if (!inserted) return Status::Corruption("aggregate snapshot holds a key twice");
+  if (entry) *entry = e;
   uint8_t* p = table->payload(e);
   std::memcpy(p, payload.data(), width_);
   for (const Agg& a : aggs_) {
@@ -462,6 +463,34 @@ Status AggregateLayout::ReadEntry(SnapshotReader* r, KeyTable* table) const {
     if (!r->GetBytes(&v)) return Status::Corruption("aggregate snapshot string value is truncated");
     Store<StringRef>(p + a.offset, StringRef{table->StoreBytes(v), static_cast<uint32_t>(v.size())});
   }
+  return Status::Ok();
+}
+
+void AggregateLayout::EncodeValue(const KeyTable& table, uint32_t e, std::string* out) const {
+  SnapshotWriter w(out);
+  const uint8_t* p = table.payload(e);
+  out->append(reinterpret_cast<const char*>(p), width_);
+  for (const Agg& a : aggs_) {
+    if (a.arg_type != DataType::kString || a.kind == AggKind::kCount || a.kind == AggKind::kCountDistinct) continue;
+    StringRef ref = Load<StringRef>(p + a.offset);
+    w.PutBytes(Load<int64_t>(p + a.offset + kCount) > 0 ? table.LoadBytes(ref.offset, ref.length) : "");
+  }
+}
+
+Status AggregateLayout::DecodeValue(std::string_view value, KeyTable* table, uint32_t e) const {
+  if (value.size() < static_cast<size_t>(width_)) {
+    return Status::Corruption("aggregate state value is truncated or has a different layout");
+  }
+  uint8_t* p = table->payload(e);
+  std::memcpy(p, value.data(), width_);
+  SnapshotReader r(value.substr(width_));
+  for (const Agg& a : aggs_) {
+    if (a.arg_type != DataType::kString || a.kind == AggKind::kCount || a.kind == AggKind::kCountDistinct) continue;
+    std::string_view v;
+    if (!r.GetBytes(&v)) return Status::Corruption("aggregate state string value is truncated");
+    Store<StringRef>(p + a.offset, StringRef{table->StoreBytes(v), static_cast<uint32_t>(v.size())});
+  }
+  if (!r.done()) return Status::Corruption("aggregate state value has trailing bytes");
   return Status::Ok();
 }
 

@@ -90,8 +90,14 @@ class AggregateLayout {
 
   // Writes entry `e` of `table` (key, accumulators and the string values they
   // reference) for a snapshot; ReadEntry inserts it into `table`.
+  // `entry`, when given, receives the entry ReadEntry filled.
   void WriteEntry(const KeyTable& table, uint32_t e, SnapshotWriter* w) const;
-  Status ReadEntry(SnapshotReader* r, KeyTable* table) const;
+  Status ReadEntry(SnapshotReader* r, KeyTable* table, uint32_t* entry = nullptr) const;
+  // The value of entry `e` without its key (a RocksDB state value): the
+  // accumulators, then each string value they reference as u32 length +
+  // bytes. DecodeValue fills entry `e` from such bytes.
+  void EncodeValue(const KeyTable& table, uint32_t e, std::string* out) const;
+  Status DecodeValue(std::string_view value, KeyTable* table, uint32_t e) const;
 
   // Rows accumulated into entry `e` (the hidden COUNT(*)): with append-only
   // input, a result changed exactly when this did.

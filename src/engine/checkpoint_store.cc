@@ -38,6 +38,32 @@ Status FsyncDir(const fs::path& dir) {
 }  // namespace
 
 fs::path CheckpointStore::PathOf(int64_t id) const { return dir_ / fmt::format("chk-{:020d}.ckpt", id); }
+fs::path CheckpointStore::StateDirOf(int64_t id) const { return dir_ / fmt::format("chk-{:020d}.state", id); }
+
+namespace {
+constexpr uint8_t kStateRefVersion = 1;
+}  // namespace
+
+std::string RocksDbStateRef::Encode() const {
+  std::string out;
+  SnapshotWriter w(&out);
+  w.Put<uint8_t>(kStateRefVersion);
+  w.Put<uint32_t>(key_groups);
+  w.PutBytes(dir);
+  return out;
+}
+
+Result<RocksDbStateRef> RocksDbStateRef::Decode(std::string_view data) {
+  SnapshotReader r(data);
+  uint8_t version;
+  RocksDbStateRef ref;
+  std::string_view dir;
+  if (!r.Get(&version) || version != kStateRefVersion || !r.Get(&ref.key_groups) || !r.GetBytes(&dir) || !r.done()) {
+    return Status::Corruption("RocksDB state reference is malformed");
+  }
+  ref.dir = std::string(dir);
+  return ref;
+}
 
 std::string CheckpointStore::Encode(const Checkpoint& c) {
   std::string out(kMagic, sizeof(kMagic));
@@ -88,7 +114,7 @@ Result<Checkpoint> CheckpointStore::Decode(std::string_view bytes) {
         !r.GetBytes(&data)) {
       return Status::Corruption(fmt::format("checkpoint entry {} of {} truncated", i, count));
     }
-    if (kind < 1 || kind > 3) return Status::Corruption(fmt::format("checkpoint entry {}: unknown kind {}", i, kind));
+    if (kind < 1 || kind > 4) return Status::Corruption(fmt::format("checkpoint entry {}: unknown kind {}", i, kind));
     e.kind = static_cast<CheckpointEntry::Kind>(kind);
     e.data = std::string(data);
     c.entries.push_back(std::move(e));
@@ -121,10 +147,28 @@ Status CheckpointStore::Write(const Checkpoint& c) {
   Status s = FsyncFd(fd, tmp.string());
   ::close(fd);
   SLUICE_RETURN_IF_ERROR(s);
+  // The RocksDB checkpoints it names were renamed into this directory: make
+  // their names durable before the file that refers to them.
+  const fs::path state = StateDirOf(c.id);
+  if (fs::is_directory(state, ec)) SLUICE_RETURN_IF_ERROR(FsyncDir(state));
   if (::rename(tmp.c_str(), PathOf(c.id).c_str()) != 0) return Status::IoErrorFromErrno("rename", tmp.string(), errno);
   SLUICE_RETURN_IF_ERROR(FsyncDir(dir_));
   std::vector<int64_t> ids = List();
-  for (size_t i = 0; i + retain_ < ids.size(); ++i) fs::remove(PathOf(ids[i]), ec);
+  for (size_t i = 0; i + retain_ < ids.size(); ++i) {
+    fs::remove(PathOf(ids[i]), ec);
+    fs::remove_all(StateDirOf(ids[i]), ec);
+  }
+  // State directories without a retained file: older checkpoints, or ones
+  // abandoned before their file was written (a job that ended or crashed).
+  std::vector<fs::path> stale;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() != 30 || name.rfind("chk-", 0) != 0 || name.substr(24) != ".state") continue;
+    const int64_t id = std::strtoll(name.substr(4, 20).c_str(), nullptr, 10);
+    const bool retained = std::find(ids.end() - std::min<size_t>(ids.size(), retain_), ids.end(), id) != ids.end();
+    if (!retained && id < c.id) stale.push_back(entry.path());
+  }
+  for (const fs::path& p : stale) fs::remove_all(p, ec);
   return Status::Ok();
 }
 
@@ -140,7 +184,7 @@ std::vector<int64_t> CheckpointStore::List() const {
   return ids;
 }
 
-Result<std::optional<Checkpoint>> CheckpointStore::LoadLatest() const {
+Result<std::optional<Checkpoint>> CheckpointStore::LoadLatest(const Verifier& verify) const {
   std::vector<int64_t> ids = List();
   for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
     const fs::path path = PathOf(*it);
@@ -160,6 +204,14 @@ Result<std::optional<Checkpoint>> CheckpointStore::LoadLatest() const {
     if (c->id != *it) {
       SLUICE_LOG_WARN("checkpoint", "checkpoint {} holds id {}; skipped", path.string(), c->id);
       continue;
+    }
+    if (verify) {
+      Status v = verify(*c);
+      if (!v.ok()) {
+        SLUICE_LOG_WARN("checkpoint", "checkpoint {} is unusable ({}); trying the one before it", path.string(),
+                        v.ToString());
+        continue;
+      }
     }
     return std::optional<Checkpoint>(std::move(*c));
   }

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "common/logging.h"
+
 namespace sluice::engine {
 
 Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(
@@ -25,6 +27,19 @@ Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(
       new GroupAggregateOperator(Schema(out), std::move(key_columns), std::move(layout), Schema(key_fields), ctx));
   op->ttl_ms_ = state_ttl_ms;
   op->clock_ = ctx.clock ? ctx.clock : SystemClock::Default();
+  if (ctx.state_store) {
+    if (op->layout_.has_distinct() || state_ttl_ms > 0) {
+      if (ctx.worker == 0) {
+        SLUICE_LOG_INFO("state",
+                        "group-aggregate with {}: its state stays in memory (state.backend 'rocksdb' does not "
+                        "cover it yet)",
+                        state_ttl_ms > 0 ? "a state TTL" : "COUNT(DISTINCT ...)");
+      }
+    } else {
+      op->cache_ = std::make_unique<StateCache>(ctx.state_store, ctx.operator_id, ctx.num_key_groups,
+                                                std::max<int64_t>(1, ctx.state_cache_entries));
+    }
+  }
   return op;
 }
 
@@ -64,7 +79,25 @@ constexpr uint8_t kSnapshotVersion = 1;
 
 }  // namespace
 
+Status GroupAggregateOperator::PrepareSnapshot() {
+  if (!cache_) return Status::Ok();
+  return cache_->WriteBack(table_, [&](uint32_t e, std::string* v) {
+    if (layout_.IsEmpty(table_, e)) return false;
+    layout_.EncodeValue(table_, e, v);
+    return true;
+  });
+}
+
+Status GroupAggregateOperator::EvictIfFull() {
+  return cache_->Evict(&table_, [&](uint32_t e, std::string* v) {
+    if (layout_.IsEmpty(table_, e)) return false;
+    layout_.EncodeValue(table_, e, v);
+    return true;
+  });
+}
+
 Status GroupAggregateOperator::SnapshotKeyGroup(int kg, std::string* out) const {
+  if (cache_) return Status::Ok();  // in the RocksDB checkpoint
   SnapshotWriter w(out);
   w.Put<uint8_t>(kSnapshotVersion);
   uint32_t n = 0;
@@ -88,6 +121,10 @@ Status GroupAggregateOperator::SnapshotKeyGroup(int kg, std::string* out) const 
 Status GroupAggregateOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const {
   // One pass over each table, bucketing entries by key group; then each
   // group is written exactly as SnapshotKeyGroup() writes it.
+  if (cache_) {
+    out->assign(kgs.size(), std::string());
+    return Status::Ok();
+  }
   std::vector<int> slot(num_key_groups_, -1);
   for (size_t i = 0; i < kgs.size(); ++i) slot[kgs[i]] = static_cast<int>(i);
   std::vector<std::vector<uint32_t>> entries(kgs.size()), distinct(kgs.size());
@@ -122,7 +159,16 @@ Status GroupAggregateOperator::RestoreKeyGroup(int kg, std::string_view data) {
   if (!r.Get(&version) || version != kSnapshotVersion || !r.Get(&n)) {
     return Status::Corruption(fmt::format("group-aggregate snapshot of key group {}: bad header", kg));
   }
-  for (uint32_t i = 0; i < n; ++i) SLUICE_RETURN_IF_ERROR(layout_.ReadEntry(&r, &table_));
+  for (uint32_t i = 0; i < n; ++i) {
+    // With RocksDB: a snapshot of the in-memory backend is loaded through
+    // the cache (changing the backend across a restore).
+    uint32_t e;
+    SLUICE_RETURN_IF_ERROR(layout_.ReadEntry(&r, &table_, &e));
+    if (cache_) {
+      cache_->MarkDirty(e);
+      SLUICE_RETURN_IF_ERROR(EvictIfFull());
+    }
+  }
   if (!r.Get(&m)) return Status::Corruption("group-aggregate snapshot: missing distinct values");
   for (uint32_t i = 0; i < m; ++i) {
     std::string_view key, payload;
@@ -156,6 +202,10 @@ Status GroupAggregateOperator::Process(Batch& batch) {
   if (ttl_ms_ > 0) now_ms_ = clock_->NowMillis();
   if (static_cast<int>(entries_.size()) < batch.capacity()) entries_.resize(batch.capacity());
   keys_.Encode(batch);
+  if (cache_) {
+    SLUICE_RETURN_IF_ERROR(cache_->Fetch(
+        &table_, keys_, n, [&](uint32_t e, std::string_view v) { return layout_.DecodeValue(v, &table_, e); }));
+  }
   // Row by row: each input row yields its own changelog rows, so the output
   // does not depend on how rows were batched.
   for (int k = 0; k < n; ++k) {
@@ -165,6 +215,7 @@ Status GroupAggregateOperator::Process(Batch& batch) {
     bool inserted;
     const uint32_t e = table_.FindOrInsert(keys_.key(k), keys_.hash(k), &inserted);
     entries_[k] = e;
+    if (cache_) cache_->MarkDirty(e);
     if (ttl_ms_ > 0) {
       if (last_touch_.size() <= e) last_touch_.resize(e + 1);
       last_touch_[e] = now_ms_;
@@ -186,8 +237,10 @@ Status GroupAggregateOperator::Process(Batch& batch) {
     SLUICE_RETURN_IF_ERROR(Emit(out_));
     out_.Clear();
   }
-  if (layout_.has_string_values() && table_.blob_size() > (1u << 16) &&
-      table_.blob_size() > 2 * blob_after_compaction_) {
+  if (cache_) {
+    SLUICE_RETURN_IF_ERROR(EvictIfFull());
+  } else if (layout_.has_string_values() && table_.blob_size() > (1u << 16) &&
+             table_.blob_size() > 2 * blob_after_compaction_) {
     layout_.CompactStrings(&table_, &blob_scratch_, [&](uint32_t e) { return table_.alive(e); });
     blob_after_compaction_ = table_.blob_size();
   }

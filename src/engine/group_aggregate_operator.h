@@ -8,6 +8,7 @@
 #include "engine/clock.h"
 #include "engine/key_table.h"
 #include "engine/operator.h"
+#include "engine/state/state_cache.h"
 
 namespace sluice::engine {
 
@@ -23,6 +24,11 @@ namespace sluice::engine {
 // with Flink's table.exec.state.ttl — no retraction is emitted, and a later
 // row for the key starts a new group (+I). Not with COUNT DISTINCT.
 //
+// State backend: given a RocksDB instance (OperatorContext::state_store),
+// the groups live there and the table is a bounded write-back cache
+// (StateCache); an emptied group is deleted. COUNT DISTINCT and a state TTL
+// still keep their state in memory (a log line says so).
+//
 // Thread-safety: not thread-safe; one per worker owning a range of key groups.
 class GroupAggregateOperator : public Operator, public KeyedState {
  public:
@@ -34,10 +40,15 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   Status Process(Batch& batch) override;
   Status OnProcessingTime(int64_t now_ms) override;
   int64_t StateBytes() const override { return table_.MemoryBytes() + distinct_.MemoryBytes(); }
+  // Whether the groups live in RocksDB (else in memory).
+  bool in_store() const override { return cache_ != nullptr; }
+  Status PrepareSnapshot() override;
   KeyedState* keyed_state() override { return this; }
   bool stateful() const override { return true; }
   // Format: u8 version 1, u32 groups, groups (AggregateLayout::WriteEntry),
-  // u32 distinct values, each as key bytes + 12-byte refcount payload.
+  // u32 distinct values, each as key bytes + 12-byte refcount payload. In
+  // RocksDB: nothing (the groups are in the stage's RocksDB checkpoint, as
+  // AggregateLayout::EncodeValue under their state key).
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
   Status SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
@@ -46,6 +57,7 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   GroupAggregateOperator(Schema output, std::vector<int> keys, AggregateLayout layout, Schema key_schema,
                          const OperatorContext& ctx);
   Status EmitRow(RowKind kind, uint32_t e);
+  Status EvictIfFull();
 
   Schema output_schema_;
   KeyEncoder keys_;
@@ -64,6 +76,7 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   std::vector<int64_t> last_touch_;  // per entry
   std::vector<char> blob_scratch_;
   size_t blob_after_compaction_ = 0;
+  std::unique_ptr<StateCache> cache_;  // null: state in memory
 };
 
 }  // namespace sluice::engine

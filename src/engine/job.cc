@@ -2,22 +2,52 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <deque>
 #include <map>
+#include <random>
+#include <set>
 
 #include "common/logging.h"
 #include "engine/key_table.h"
 
 #include "engine/channel.h"
 #include "engine/exchange_operator.h"
+#include "engine/state/rocksdb_store.h"
+#include "engine/state/state_cache.h"
 
 namespace sluice::engine {
 
 namespace {
 constexpr auto kPollInterval = std::chrono::milliseconds(1);
 constexpr auto kConsumerTick = std::chrono::milliseconds(10);
+
+namespace fs = std::filesystem;
+
+// The key groups [first, second) worker w of n owns (WorkerOfKeyGroup).
+std::pair<int, int> KeyGroupRangeOf(int w, int key_groups, int n) {
+  int lo = 0;
+  while (lo < key_groups && WorkerOfKeyGroup(lo, key_groups, n) < w) ++lo;
+  int hi = lo;
+  while (hi < key_groups && WorkerOfKeyGroup(hi, key_groups, n) == w) ++hi;
+  return {lo, hi};
+}
+
+// Bytes of the files in `dir`; `names` (when given) receives their names.
+int64_t DirBytes(const fs::path& dir, std::set<std::string>* names = nullptr) {
+  int64_t bytes = 0;
+  std::error_code ec;
+  for (const auto& f : fs::directory_iterator(dir, ec)) {
+    std::error_code size_ec;
+    const auto size = f.file_size(size_ec);
+    if (!size_ec) bytes += static_cast<int64_t>(size);
+    if (names) names->insert(f.path().filename().string());
+  }
+  return bytes;
+}
 }  // namespace
 
 int JobSpec::Append(const JobSpec& other) {
@@ -89,6 +119,10 @@ struct Job::Worker {
   std::unique_ptr<std::atomic<int64_t>[]> state_bytes;
   std::thread source_task;
   std::vector<std::thread> stage_tasks;
+  // state.backend 'rocksdb', per stage (keyed stages only): the instance and
+  // the files of its last checkpoint (to tell which files a checkpoint adds).
+  std::vector<std::unique_ptr<RocksDbStore>> stores;
+  std::vector<std::set<std::string>> checkpointed_files;
 };
 
 Status Job::Validate() const {
@@ -161,6 +195,7 @@ Result<std::unique_ptr<Job>> Job::Create(JobSpec spec, JobConfig config) {
     }
   }
   SLUICE_RETURN_IF_ERROR(job->SetUpCheckpoints());
+  SLUICE_RETURN_IF_ERROR(job->SetUpStateBackend());
   for (int w = 0; w < n; ++w) job->workers_.push_back(std::make_unique<Worker>());
   for (int w = 0; w < n; ++w) SLUICE_RETURN_IF_ERROR(job->BuildWorker(w));
   if (job->store_) {
@@ -217,7 +252,7 @@ Status Job::SetUpCheckpoints() {
     }
   }
   store_ = std::make_unique<CheckpointStore>(config_.checkpoint_dir, config_.checkpoints_retained);
-  SLUICE_ASSIGN_OR_RETURN(restored_, store_->LoadLatest());
+  SLUICE_ASSIGN_OR_RETURN(restored_, store_->LoadLatest([this](const Checkpoint& c) { return VerifyStateOf(c); }));
   if (!restored_) return Status::Ok();
   if (restored_->job != config_.job_name) {
     return Status::InvalidArgument(
@@ -231,6 +266,102 @@ Status Job::SetUpCheckpoints() {
   return Status::Ok();
 }
 
+Status Job::VerifyStateOf(const Checkpoint& c) const {
+  for (const CheckpointEntry& e : c.entries) {
+    if (e.kind != CheckpointEntry::Kind::kRocksDbState) continue;
+    SLUICE_ASSIGN_OR_RETURN(RocksDbStateRef ref, RocksDbStateRef::Decode(e.data));
+    SLUICE_RETURN_IF_ERROR(RocksDbStore::VerifyCheckpoint(store_->dir() / ref.dir));
+  }
+  return Status::Ok();
+}
+
+Status Job::SetUpStateBackend() {
+  if (config_.state.backend != StateBackend::kRocksDb) return Status::Ok();
+  if (config_.key_groups > kMaxStoreKeyGroups) {
+    return Status::InvalidArgument(fmt::format("state.backend 'rocksdb' supports at most {} key groups, not {}",
+                                               kMaxStoreKeyGroups, config_.key_groups));
+  }
+  // A working copy per job instance: the durable state is in the
+  // checkpoints, so a crashed run's copy is garbage. Under the checkpoint
+  // directory (one job per directory) it is removed here; elsewhere each
+  // instance takes a directory of its own.
+  static std::atomic<int> instances{0};
+  std::error_code ec;
+  fs::path base = config_.state.local_dir;
+  if (base.empty() && !config_.checkpoint_dir.empty()) {
+    base = config_.checkpoint_dir / "rocksdb-live";
+    fs::remove_all(base, ec);
+  } else if (base.empty()) {
+    base = fs::temp_directory_path(ec) / "sluice-rocksdb";
+  }
+  std::string safe = config_.job_name.empty() ? "job" : config_.job_name;
+  for (char& c : safe) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  }
+  state_live_dir_ = base / fmt::format("{}-{}-{}", safe, ::getpid(), instances.fetch_add(1));
+  std::random_device random;
+  state_run_ = fmt::format("{:08x}{:08x}", random(), random());
+  fs::remove_all(state_live_dir_, ec);
+  fs::create_directories(state_live_dir_, ec);
+  if (ec) {
+    return Status::IoError(
+        fmt::format("cannot create the RocksDB state directory {}: {}; set "
+                    "'state.backend.rocksdb.localdir'",
+                    state_live_dir_.string(), ec.message()));
+  }
+  return Status::Ok();
+}
+
+Status Job::OpenStateStore(int w, int stage) {
+  Worker& worker = *workers_[w];
+  const int n = config_.workers;
+  const fs::path live = state_live_dir_ / fmt::format("stage-{}-worker-{}", stage, w);
+  RocksDbStore::Options options;
+  options.block_cache_bytes = config_.state.block_cache_bytes;
+  options.write_buffer_bytes = config_.state.write_buffer_bytes;
+  std::vector<std::pair<const CheckpointEntry*, RocksDbStateRef>> saved;
+  if (restored_) {
+    for (const CheckpointEntry& e : restored_->entries) {
+      if (e.kind != CheckpointEntry::Kind::kRocksDbState || e.stage != static_cast<uint32_t>(stage)) continue;
+      SLUICE_ASSIGN_OR_RETURN(RocksDbStateRef ref, RocksDbStateRef::Decode(e.data));
+      if (ref.key_groups != static_cast<uint32_t>(config_.key_groups)) {
+        return Status::InvalidArgument(fmt::format(
+            "checkpoint {} has {} key groups, but the job has {}; key groups must not change across a restore",
+            restored_->id, ref.key_groups, config_.key_groups));
+      }
+      saved.emplace_back(&e, std::move(ref));
+    }
+  }
+  // Same worker count: this worker's instance is the saved one, cloned
+  // (hard links to its SST files).
+  for (const auto& [e, ref] : saved) {
+    if (e->part != static_cast<uint32_t>(n) || e->index != static_cast<uint32_t>(w)) continue;
+    const fs::path from = store_->dir() / ref.dir;
+    SLUICE_RETURN_IF_ERROR(RocksDbStore::CloneCheckpoint(from, live));
+    SLUICE_ASSIGN_OR_RETURN(worker.stores[stage], RocksDbStore::Open(live, options));
+    DirBytes(from, &worker.checkpointed_files[stage]);
+    return Status::Ok();
+  }
+  SLUICE_ASSIGN_OR_RETURN(worker.stores[stage], RocksDbStore::Open(live, options));
+  // Another worker count: copy the key-group ranges this worker now owns
+  // out of every saved instance that held some of them.
+  const auto [lo, hi] = KeyGroupRangeOf(w, config_.key_groups, n);
+  for (const auto& [e, ref] : saved) {
+    if (e->part == 0 || e->index >= e->part) {
+      return Status::Corruption(
+          fmt::format("checkpoint {}: RocksDB state of worker {} of {}", restored_->id, e->index, e->part));
+    }
+    const auto [old_lo, old_hi] =
+        KeyGroupRangeOf(static_cast<int>(e->index), config_.key_groups, static_cast<int>(e->part));
+    const int from_kg = std::max(lo, old_lo), to_kg = std::min(hi, old_hi);
+    if (from_kg >= to_kg) continue;
+    SLUICE_ASSIGN_OR_RETURN(auto old,
+                            RocksDbStore::Open(store_->dir() / ref.dir, options, RocksDbStore::Mode::kReadOnly));
+    SLUICE_RETURN_IF_ERROR(worker.stores[stage]->CopyRange(*old, KeyGroupStart(from_kg), KeyGroupStart(to_kg)));
+  }
+  return Status::Ok();
+}
+
 Job::~Job() {
   Cancel();
   if (checkpointer_.joinable()) checkpointer_.join();
@@ -239,6 +370,11 @@ Job::~Job() {
     for (auto& t : w->stage_tasks) {
       if (t.joinable()) t.join();
     }
+  }
+  if (!state_live_dir_.empty()) {
+    for (auto& w : workers_) w->stores.clear();
+    std::error_code ec;
+    fs::remove_all(state_live_dir_, ec);
   }
 }
 
@@ -252,6 +388,8 @@ Status Job::BuildWorker(int w) {
   worker.sink_ops.assign(num_stages, nullptr);
   worker.late_writers.resize(num_stages);
   worker.state_bytes = std::make_unique<std::atomic<int64_t>[]>(num_stages);
+  worker.stores.resize(num_stages);
+  worker.checkpointed_files.resize(num_stages);
   OperatorContext ctx;
   ctx.worker = w;
   ctx.num_workers = n;
@@ -323,6 +461,20 @@ Status Job::BuildStage(int w, int stage, const OperatorContext& base_ctx, std::v
   const int n = config_.workers;
   auto& chain = worker.chains[stage];
   OperatorContext ctx = base_ctx;
+  if (st.keyed() && config_.state.backend == StateBackend::kRocksDb) {
+    SLUICE_RETURN_IF_ERROR(OpenStateStore(w, stage));
+    ctx.state_store = worker.stores[stage].get();
+    ctx.state_cache_entries = config_.state.cache_entries;
+  } else if (restored_) {
+    for (const CheckpointEntry& e : restored_->entries) {
+      if (e.kind == CheckpointEntry::Kind::kRocksDbState && e.stage == static_cast<uint32_t>(stage)) {
+        return Status::InvalidArgument(
+            fmt::format("checkpoint {} keeps this stage's state in RocksDB; restore it with SET 'state.backend' = "
+                        "'rocksdb'",
+                        restored_->id));
+      }
+    }
+  }
   Schema schema;
   if (!st.keyed()) {
     schema = st.sources[0]->schema();
@@ -345,6 +497,7 @@ Status Job::BuildStage(int w, int stage, const OperatorContext& base_ctx, std::v
     }
   }
   for (const OperatorSpec& op : st.operators) {
+    ctx.operator_id = static_cast<int>(chain.size());
     SLUICE_ASSIGN_OR_RETURN(auto instance, op.create(schema, ctx));
     schema = instance->output_schema();
     chain.push_back(std::move(instance));
@@ -372,6 +525,25 @@ Status Job::BuildStage(int w, int stage, const OperatorContext& base_ctx, std::v
           op->keyed_state()
               ->RestoreKeyGroup(kg, e.data)
               .WithContext(fmt::format("restoring {} key group {} from checkpoint {}", op->name(), kg, restored_->id)));
+    }
+  }
+  if (RocksDbStore* db = worker.stores[stage].get()) {
+    // A stage none of whose operators keeps state in RocksDB (windows, joins)
+    // gets no instance: nothing to look up, nothing to checkpoint. One
+    // restored from a checkpoint stays (its state must carry over).
+    bool used = false;
+    for (const auto& op : chain) used |= op->keyed_state() && op->keyed_state()->in_store();
+    bool restored = false;
+    if (restored_) {
+      for (const CheckpointEntry& e : restored_->entries) {
+        restored |= e.kind == CheckpointEntry::Kind::kRocksDbState && e.stage == static_cast<uint32_t>(stage);
+      }
+    }
+    if (!used && !restored) {
+      const fs::path dir = db->dir();
+      worker.stores[stage].reset();
+      std::error_code ec;
+      fs::remove_all(dir, ec);
     }
   }
   (*outputs)[stage] = schema;
@@ -495,7 +667,7 @@ void Job::SourceLoop(int w) {
                                             std::move(*handle)});
         }
         s = st.finished ? SnapshotFinishedChain(w, st.stage, trigger, &entries) : st.head->OnBarrier(trigger);
-        if (s.ok() && !st.finished) s = SnapshotChain(w, st.stage, &entries);
+        if (s.ok() && !st.finished) s = SnapshotChain(w, st.stage, trigger, &entries);
       }
       if (!s.ok()) break;
       Ack(trigger, std::move(entries));
@@ -698,7 +870,7 @@ void Job::StageLoop(int w, int stage) {
       std::vector<CheckpointEntry> entries;
       SLUICE_RETURN_IF_ERROR(head->OnBarrier(id));
       SLUICE_RETURN_IF_ERROR(PreCommitLateSinks(w, stage, id, &entries));
-      SLUICE_RETURN_IF_ERROR(SnapshotChain(w, stage, &entries));
+      SLUICE_RETURN_IF_ERROR(SnapshotChain(w, stage, id, &entries));
       Ack(id, std::move(entries));
       acked = id;
       std::vector<ChannelMessage> replay;
@@ -775,10 +947,42 @@ void Job::StageLoop(int w, int stage) {
   }
 }
 
-Status Job::SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out) {
+Status Job::SnapshotChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out) {
   Worker& worker = *workers_[w];
   const int n = config_.workers;
   const auto& chain = worker.chains[stage];
+  for (const auto& op : chain) {
+    if (KeyedState* state = op->keyed_state()) SLUICE_RETURN_IF_ERROR(state->PrepareSnapshot());
+  }
+  if (RocksDbStore* db = worker.stores[stage].get()) {
+    // The instance's checkpoint: SST files hard-linked, so the files an
+    // earlier checkpoint has are shared, not written again.
+    RocksDbStateRef ref;
+    ref.key_groups = static_cast<uint32_t>(config_.key_groups);
+    ref.dir =
+        (store_->StateDirOf(checkpoint_id).filename() / fmt::format("{}-stage-{}-worker-{}", state_run_, stage, w))
+            .string();
+    const fs::path dir = store_->dir() / ref.dir;
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // left by a run that crashed before storing this checkpoint id
+    fs::create_directories(dir.parent_path(), ec);
+    if (ec) return Status::IoError(fmt::format("cannot create {}: {}", dir.parent_path().string(), ec.message()));
+    SLUICE_RETURN_IF_ERROR(db->CreateCheckpoint(dir));
+    std::set<std::string> files;
+    DirBytes(dir, &files);
+    int64_t added = 0;
+    for (const std::string& f : files) {
+      // SST file names are never reused by an instance: a name the last
+      // checkpoint had is the same immutable file.
+      if (fs::path(f).extension() == ".sst" && worker.checkpointed_files[stage].count(f)) continue;
+      std::error_code size_ec;
+      const auto size = fs::file_size(dir / f, size_ec);
+      if (!size_ec) added += static_cast<int64_t>(size);
+    }
+    worker.checkpointed_files[stage] = std::move(files);
+    out->push_back(CheckpointEntry{CheckpointEntry::Kind::kRocksDbState, static_cast<uint32_t>(stage),
+                                   static_cast<uint32_t>(w), static_cast<uint32_t>(n), added, ref.Encode()});
+  }
   std::vector<int> owned;
   for (int kg = 0; kg < config_.key_groups; ++kg) {
     if (WorkerOfKeyGroup(kg, config_.key_groups, n) == w) owned.push_back(kg);
@@ -818,7 +1022,7 @@ Status Job::SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, std::
   // pre-commits before the state is saved.
   if (SinkOperator* sink = workers_[w]->sink_ops[stage]) SLUICE_RETURN_IF_ERROR(sink->OnBarrier(checkpoint_id));
   SLUICE_RETURN_IF_ERROR(PreCommitLateSinks(w, stage, checkpoint_id, out));
-  return SnapshotChain(w, stage, out);
+  return SnapshotChain(w, stage, checkpoint_id, out);
 }
 
 const Schema& DeadLetterSchema() {
@@ -965,8 +1169,14 @@ Status Job::PublishStored() {
 }
 
 Status Job::CompleteCheckpoint(Checkpoint c, int64_t started_ms) {
-  int64_t bytes = 0;
-  for (const CheckpointEntry& e : c.entries) bytes += static_cast<int64_t>(e.data.size());
+  int64_t bytes = 0, state_bytes = 0;
+  for (const CheckpointEntry& e : c.entries) {
+    bytes += static_cast<int64_t>(e.data.size());
+    if (e.kind != CheckpointEntry::Kind::kRocksDbState) continue;
+    bytes += e.aux;
+    auto ref = RocksDbStateRef::Decode(e.data);
+    if (ref.ok()) state_bytes += DirBytes(store_->dir() / ref->dir);
+  }
   SLUICE_RETURN_IF_ERROR(store_->Write(c));
   // Sinks publish the checkpoint before this one. Output lags one interval,
   // but a newest checkpoint lost to corruption is harmless: the one before
@@ -981,6 +1191,7 @@ Status Job::CompleteCheckpoint(Checkpoint c, int64_t started_ms) {
   stats_.last_id = c.id;
   stats_.last_duration_ms = took;
   stats_.last_bytes = bytes;
+  stats_.last_state_bytes = state_bytes;
   SLUICE_LOG_DEBUG("checkpoint", "job '{}': checkpoint {} stored: {} entries, {} bytes, {} ms", config_.job_name, c.id,
                    c.entries.size(), bytes, took);
   return Status::Ok();

@@ -19,6 +19,7 @@
 #include "engine/operator.h"
 #include "engine/sink.h"
 #include "engine/source.h"
+#include "engine/state/state_backend.h"
 
 namespace sluice::engine {
 
@@ -109,6 +110,9 @@ struct JobConfig {
   std::filesystem::path checkpoint_dir;
   int checkpoints_retained = 3;
   std::string job_name;  // stored in checkpoints; a restore checks it
+  // Where keyed state lives: memory (default) or RocksDB per stage and
+  // worker, checkpointed by RocksDB checkpoints (docs/format/checkpoint.md).
+  StateBackendConfig state = {};
 };
 
 // What a job's checkpoints have done so far.
@@ -117,7 +121,8 @@ struct CheckpointStats {
   int64_t completed = 0;
   int64_t last_id = 0;
   int64_t last_duration_ms = 0;  // barrier injection → stored and committed
-  int64_t last_bytes = 0;
+  int64_t last_bytes = 0;        // bytes the checkpoint added: its file plus new RocksDB files
+  int64_t last_state_bytes = 0;  // RocksDB: bytes of every file the checkpoint refers to (shared ones too)
 };
 
 // A running dataflow.
@@ -170,6 +175,11 @@ class Job {
   Job() = default;
   Status Validate() const;
   Status SetUpCheckpoints();
+  Status SetUpStateBackend();
+  // The stage's RocksDB instance on worker w, opened fresh or from the
+  // restored checkpoint (rescaled when the worker count changed).
+  Status OpenStateStore(int w, int stage);
+  Status VerifyStateOf(const Checkpoint& c) const;
   Status BuildWorker(int w);
   Status BuildStage(int w, int stage, const OperatorContext& base_ctx, std::vector<Schema>* outputs);
   void SourceLoop(int w);
@@ -180,18 +190,18 @@ class Job {
   void CheckpointLoop();
   Status CompleteCheckpoint(Checkpoint c, int64_t started_ms);
   // Snapshot of stage `stage`'s chain on worker w after a barrier passed it.
-  Status SnapshotChain(int w, int stage, std::vector<CheckpointEntry>* out);
+  Status SnapshotChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
   // The position (and event-time progress) of every partition worker w reads.
   Status AddSourcePositions(int w, std::vector<CheckpointEntry>* out) const;
   // The same as SnapshotChain for a chain that has finished (its inputs ended): no barrier
   // reaches it any more, so it is snapshotted when the checkpoint is triggered.
   Status SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
-  // Pre-commits worker `w`'s writers of stage `stage`'s late-data sinks
-  // (after the chain's OnBarrier flushed its late rows) into `out`.
   // The writer id of worker `w`'s source task at stage `stage`'s dead-letter sink.
   int DeadLetterWriter(int w, int stage) const;
   // Writes and clears what `r`'s reader skipped (SourceLoop, worker `w`).
   Status WriteDeadLetters(int w, Reader* r);
+  // Pre-commits worker `w`'s writers of stage `stage`'s late-data sinks
+  // (after the chain's OnBarrier flushed its late rows) into `out`.
   Status PreCommitLateSinks(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
   void Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries);
   // A task's inputs are drained (or it failed): it no longer keeps the job running.
@@ -223,6 +233,12 @@ class Job {
   std::atomic<bool> cancelled_{false};
 
   std::unique_ptr<CheckpointStore> store_;
+  // state.backend 'rocksdb': the working copies of this job's instances
+  // (removed when the job is destroyed).
+  std::filesystem::path state_live_dir_;
+  // Names this run's RocksDB checkpoints: a checkpoint id reused after a
+  // restore never names another run's directory (docs/format/checkpoint.md).
+  std::string state_run_;
   std::optional<Checkpoint> restored_;
   std::atomic<int64_t> trigger_{0};               // the newest checkpoint the source tasks must inject
   std::atomic<bool> checkpoints_stopped_{false};  // the job ends: no more checkpoints

@@ -12,8 +12,11 @@ namespace sluice::engine {
 
 // The keyed state of one operator instance, partitioned by key group so a
 // checkpoint can save each key group on its own and a rescaled job can give
-// key groups to other workers. The in-memory backend is the operator's
-// KeyTables; a RocksDB backend comes with the checkpoint issue.
+// key groups to other workers. With the in-memory backend (state.backend
+// 'hashmap') the snapshot holds every key; operators whose state lives in the
+// stage's RocksDB instance (state.backend 'rocksdb') snapshot nothing here:
+// PrepareSnapshot() writes their cache to RocksDB, whose checkpoint the job
+// takes for the whole stage.
 //
 // Snapshot format (little-endian, private to each operator kind, versioned by
 // its first byte): see the implementing operator.
@@ -22,6 +25,11 @@ namespace sluice::engine {
 class KeyedState {
  public:
   virtual ~KeyedState() = default;
+  // Called at a checkpoint barrier before the Snapshot* calls: state kept in
+  // RocksDB is written there (the job checkpoints the instance next).
+  virtual Status PrepareSnapshot() { return Status::Ok(); }
+  // Whether the state lives in the stage's RocksDB instance (else in memory).
+  virtual bool in_store() const { return false; }
   // Appends every key of key group `kg` — and nothing of other groups — to *out.
   virtual Status SnapshotKeyGroup(int kg, std::string* out) const = 0;
   // The same for several key groups at once: (*out)[i] gets what

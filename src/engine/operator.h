@@ -14,6 +14,7 @@ namespace sluice::engine {
 
 class Sink;
 class Clock;
+class RocksDbStore;
 
 // What a running operator instance knows about where it runs.
 struct OperatorContext {
@@ -24,6 +25,13 @@ struct OperatorContext {
   Sink* late_sink = nullptr;        // where rows too late for any window go (may be null: counted only)
   Sink* right_late_sink = nullptr;  // two-input operators: late rows of the right input
   Clock* clock = nullptr;
+  // state.backend 'rocksdb': the stage's RocksDB instance on this worker
+  // (null: keep state in memory). Operators that support it keep their keyed
+  // state there under `operator_id`, with at most `state_cache_entries` keys
+  // cached in memory.
+  RocksDbStore* state_store = nullptr;
+  int operator_id = 0;  // the operator's index in its stage's chain
+  int64_t state_cache_entries = 0;
 };
 
 // One step of a dataflow, run by one worker on the batches it is given.

@@ -56,7 +56,35 @@ Result<std::unique_ptr<DeduplicateOperator>> DeduplicateOperator::Create(const S
       input.field(spec.time_column).type != DataType::kTimestamp) {
     return Status::InvalidArgument("deduplication orders by the TIMESTAMP(3) event-time column");
   }
-  return std::unique_ptr<DeduplicateOperator>(new DeduplicateOperator(input, std::move(spec), ctx));
+  std::unique_ptr<DeduplicateOperator> op(new DeduplicateOperator(input, std::move(spec), ctx));
+  if (ctx.state_store) {
+    op->cache_ = std::make_unique<StateCache>(ctx.state_store, ctx.operator_id, ctx.num_key_groups,
+                                              std::max<int64_t>(1, ctx.state_cache_entries));
+  }
+  return op;
+}
+
+namespace {
+// A held row in RocksDB: i64 event time, then the row (snapshot row encoding).
+bool EncodeHeldRow(const KeyTable& table, uint32_t e, std::string* out) {
+  const uint8_t* p = table.payload(e);
+  uint32_t off, len;
+  std::memcpy(&off, p + 8, 4);
+  std::memcpy(&len, p + 12, 4);
+  if (len == 0) return false;
+  out->append(reinterpret_cast<const char*>(p), 8);
+  out->append(table.LoadBytes(off, len));
+  return true;
+}
+}  // namespace
+
+Status DeduplicateOperator::PrepareSnapshot() {
+  if (!cache_) return Status::Ok();
+  return cache_->WriteBack(table_, [&](uint32_t e, std::string* v) { return EncodeHeldRow(table_, e, v); });
+}
+
+Status DeduplicateOperator::EvictIfFull() {
+  return cache_->Evict(&table_, [&](uint32_t e, std::string* v) { return EncodeHeldRow(table_, e, v); });
 }
 
 DeduplicateOperator::DeduplicateOperator(const Schema& input, DeduplicateSpec spec, const OperatorContext& ctx)
@@ -90,6 +118,18 @@ Status DeduplicateOperator::Process(Batch& batch) {
   keys_.Encode(batch);
   rows_.Encode(batch);
   const Column& tcol = batch.column(spec_.time_column);
+  if (cache_) {
+    SLUICE_RETURN_IF_ERROR(cache_->Fetch(&table_, keys_, n, [&](uint32_t e, std::string_view v) {
+      if (v.size() <= 8) return Status::Corruption("deduplicate state value is truncated");
+      uint8_t* p = table_.payload(e);
+      const uint32_t off = table_.StoreBytes(v.substr(8));
+      const uint32_t len = static_cast<uint32_t>(v.size() - 8);
+      std::memcpy(p, v.data(), 8);
+      std::memcpy(p + 8, &off, 4);
+      std::memcpy(p + 12, &len, 4);
+      return Status::Ok();
+    }));
+  }
   for (int k = 0; k < n; ++k) {
     const int r = batch.active_row(k);
     if (tcol.IsNull(r)) {
@@ -105,20 +145,29 @@ Status DeduplicateOperator::Process(Batch& batch) {
     std::memcpy(&held_ts, p, 8);
     std::memcpy(&off, p + 8, 4);
     std::memcpy(&len, p + 12, 4);
-    const bool replace = inserted || (spec_.keep == Keep::kFirst ? ts < held_ts : ts >= held_ts);
+    // A held row is never empty (its encoding has a byte per column); an
+    // entry the cache inserted for a key RocksDB lacks holds none yet.
+    const bool held = len > 0;
+    const bool replace = !held || (spec_.keep == Keep::kFirst ? ts < held_ts : ts >= held_ts);
     if (!replace) continue;
+    if (cache_) cache_->MarkDirty(e);
     const std::string_view row = rows_.key(k);
-    if (!inserted) {
+    if (held) {
       SLUICE_RETURN_IF_ERROR(EmitStored(RowKind::kUpdateBefore, table_.LoadBytes(off, len)));
       garbage_ += len;
     }
-    SLUICE_RETURN_IF_ERROR(EmitStored(inserted ? RowKind::kInsert : RowKind::kUpdateAfter, row));
+    SLUICE_RETURN_IF_ERROR(EmitStored(held ? RowKind::kUpdateAfter : RowKind::kInsert, row));
     p = table_.payload(e);
     off = table_.StoreBytes(row);
     len = static_cast<uint32_t>(row.size());
     std::memcpy(p, &ts, 8);
     std::memcpy(p + 8, &off, 4);
     std::memcpy(p + 12, &len, 4);
+  }
+  if (cache_) {
+    // Rows already emitted were copied into out_: emptying the table is safe.
+    SLUICE_RETURN_IF_ERROR(EvictIfFull());
+    if (table_.live_entries() == 0) garbage_ = 0;
   }
   if (garbage_ > kMinCompactBytes && garbage_ * 2 > table_.blob_size()) {
     Compact(&table_, &scratch_, [&](uint32_t e, auto visit) {
@@ -147,6 +196,7 @@ constexpr uint8_t kTopNSnapshotVersion = 1;
 }  // namespace
 
 Status DeduplicateOperator::SnapshotKeyGroup(int kg, std::string* out) const {
+  if (cache_) return Status::Ok();  // in the RocksDB checkpoint
   SnapshotWriter w(out);
   w.Put<uint8_t>(kDeduplicateSnapshotVersion);
   auto in_group = [&](uint32_t e) { return table_.alive(e) && KeyGroupOf(table_.hash(e), num_key_groups_) == kg; };
@@ -193,6 +243,10 @@ Status DeduplicateOperator::RestoreKeyGroup(int kg, std::string_view data) {
     std::memcpy(p, &ts, 8);
     std::memcpy(p + 8, &off, 4);
     std::memcpy(p + 12, &len, 4);
+    if (cache_) {
+      cache_->MarkDirty(e);
+      SLUICE_RETURN_IF_ERROR(EvictIfFull());
+    }
   }
   if (!r.done()) return Status::Corruption("deduplicate snapshot: trailing bytes");
   metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);

@@ -5,6 +5,7 @@
 
 #include "engine/key_table.h"
 #include "engine/operator.h"
+#include "engine/state/state_cache.h"
 
 namespace sluice::engine {
 
@@ -42,7 +43,10 @@ struct TopNSpec {
 
 // Both operators keep whole rows per key, encoded as bytes in their table's
 // arena (replaced rows' bytes are reclaimed by compaction). State grows with
-// the number of keys (state TTL comes with the state backends issue).
+// the number of keys (state TTL comes with the state backends issue). Given
+// a RocksDB instance (OperatorContext::state_store), deduplication keeps its
+// rows there behind a bounded write-back cache (StateCache); top-N keeps its
+// state in memory.
 //
 // Thread-safety: not thread-safe; one per worker owning a range of key groups.
 class DeduplicateOperator : public Operator, public KeyedState {
@@ -55,7 +59,10 @@ class DeduplicateOperator : public Operator, public KeyedState {
   Status Process(Batch& batch) override;
   int64_t StateBytes() const override { return table_.MemoryBytes(); }
   KeyedState* keyed_state() override { return this; }
+  bool in_store() const override { return cache_ != nullptr; }
+  Status PrepareSnapshot() override;
   // The row held per key of key group `kg`; format in rank_operators.cc.
+  // In RocksDB: nothing (the rows are in the stage's RocksDB checkpoint).
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
 
@@ -63,6 +70,7 @@ class DeduplicateOperator : public Operator, public KeyedState {
   DeduplicateOperator(const Schema& input, DeduplicateSpec spec, const OperatorContext& ctx);
   Status EmitStored(RowKind kind, std::string_view row);
   Status Flush();
+  Status EvictIfFull();
 
   Schema schema_;
   DeduplicateSpec spec_;
@@ -73,6 +81,7 @@ class DeduplicateOperator : public Operator, public KeyedState {
   Batch out_;
   size_t garbage_ = 0;
   std::vector<char> scratch_;
+  std::unique_ptr<StateCache> cache_;  // null: state in memory
 };
 
 class TopNOperator : public Operator, public KeyedState {

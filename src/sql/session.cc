@@ -28,6 +28,57 @@ namespace {
 
 std::string LastName(const QualifiedName& n) { return n.parts.empty() ? "" : n.parts.back().name; }
 
+// A memory size option as Flink writes them ("8388608", "64mb", "64 mb",
+// "1g", "512 kb"), in bytes. `key` names the option in errors.
+Result<int64_t> ParseMemorySize(std::string_view key, const std::string& text) {
+  size_t i = 0;
+  int64_t n = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    if (n > (int64_t{1} << 50)) break;
+    n = n * 10 + (text[i++] - '0');
+  }
+  std::string unit;
+  for (size_t j = i; j < text.size(); ++j) {
+    if (text[j] != ' ') unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[j])));
+  }
+  int64_t scale = 0;
+  if (unit.empty() || unit == "b" || unit == "bytes") scale = 1;
+  if (unit == "k" || unit == "kb" || unit == "kibibytes") scale = int64_t{1} << 10;
+  if (unit == "m" || unit == "mb" || unit == "mebibytes") scale = int64_t{1} << 20;
+  if (unit == "g" || unit == "gb" || unit == "gibibytes") scale = int64_t{1} << 30;
+  if (i == 0 || scale == 0 || n > (int64_t{1} << 50)) {
+    return Status::InvalidArgument(
+        fmt::format("'{}' = '{}' is not a memory size; write e.g. '64mb', '512 kb' or '1g'", key, text));
+  }
+  return n * scale;
+}
+
+// The state backend options of the session (Flink's names where Flink has them).
+Result<engine::StateBackendConfig> StateBackendOf(const Catalog& catalog) {
+  engine::StateBackendConfig c;
+  SLUICE_ASSIGN_OR_RETURN(c.backend, engine::ParseStateBackend(catalog.Get("state.backend", "hashmap")));
+  c.local_dir = catalog.Get("state.backend.rocksdb.localdir", "");
+  const std::string entries = catalog.Get("state.backend.rocksdb.cache-entries", "");
+  if (!entries.empty()) {
+    char* end = nullptr;
+    const long long v = std::strtoll(entries.c_str(), &end, 10);
+    if (v <= 0 || *end != '\0') {
+      return Status::InvalidArgument(
+          fmt::format("'state.backend.rocksdb.cache-entries' = '{}' must be a positive number of keys", entries));
+    }
+    c.cache_entries = v;
+  }
+  const std::string block = catalog.Get("state.backend.rocksdb.block.cache-size", "");
+  if (!block.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(c.block_cache_bytes, ParseMemorySize("state.backend.rocksdb.block.cache-size", block));
+  }
+  const std::string buffer = catalog.Get("state.backend.rocksdb.writebuffer.size", "");
+  if (!buffer.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(c.write_buffer_bytes, ParseMemorySize("state.backend.rocksdb.writebuffer.size", buffer));
+  }
+  return c;
+}
+
 }  // namespace
 
 std::string FormatTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
@@ -531,6 +582,7 @@ Status Session::RunJob(engine::JobSpec spec, const std::string& job_name, bool c
   config.workers = Parallelism();
   config.job_name = job_name;
   config.clock = clock_;
+  SLUICE_ASSIGN_OR_RETURN(config.state, StateBackendOf(catalog_));
   SLUICE_ASSIGN_OR_RETURN(int64_t interval, ParseDurationMs("execution.checkpointing.interval",
                                                             catalog_.Get("execution.checkpointing.interval", "0")));
   if (checkpointed && interval > 0) {

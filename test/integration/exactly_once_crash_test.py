@@ -6,9 +6,12 @@ resumes by itself from its last checkpoint. At the end the committed output
 must equal a plain computation over the input topic exactly: no row lost,
 none duplicated.
 
-usage: exactly_once_crash_test.py SLUICE [KILLS] [--corrupt]
+usage: exactly_once_crash_test.py SLUICE [KILLS] [--corrupt] [--rocksdb]
   --corrupt: also truncate or corrupt the newest checkpoint file before some
   restarts (the one before it must be used).
+  --rocksdb: run the job with SET 'state.backend' = 'rocksdb' (a tiny cache,
+  so its state lives in RocksDB and its checkpoints are RocksDB checkpoints)
+  and add a deduplication (first event per id into files) to its queries.
 """
 import collections
 import datetime
@@ -69,6 +72,22 @@ INSERT INTO agg_out
 INSERT INTO joined
   SELECT o.id, o.ts, p.ts FROM orders o JOIN pays p
   ON o.id = p.id AND p.ts BETWEEN o.ts AND o.ts + INTERVAL '5' SECOND;
+"""
+
+
+ROCKSDB_SETTINGS = """
+SET 'state.backend' = 'rocksdb';
+SET 'state.backend.rocksdb.cache-entries' = '64';
+"""
+
+ROCKSDB_JOB = """
+CREATE TABLE firsts (id BIGINT, type STRING, ts TIMESTAMP(3))
+  WITH ('connector' = 'filesystem', 'path' = '{firsts}', 'format' = 'json');
+INSERT INTO firsts
+  SELECT id, type, ts FROM (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts ASC) AS rn
+    FROM (SELECT * FROM events WHERE id >= 0))
+  WHERE rn = 1;
 """
 
 
@@ -137,12 +156,29 @@ def reference(events):
     want_agg = collections.Counter({(w, k, n, sums[(w, k)]) for (w, k), n in agg.items()})
     # Every (window, key) once per distinct... rebuild as a multiset of rows.
     want_agg = collections.Counter((w, k, n, sums[(w, k)]) for (w, k), n in agg.items())
+    # Deduplication (--rocksdb): an id's order comes first (pays are later or
+    # tie, and come after it in the partition); duplicates tie and lose.
+    want_firsts = collections.Counter((oid, "order", ts_text(oms)) for oid, oms in
+                                      {oid: oms for oid, oms in reversed(order_list)}.items())
     want_join = collections.Counter()
     for oid, oms in order_list:
         for pms in pays.get(oid, []):
             if oms <= pms <= oms + JOIN_MS:
                 want_join[(oid, ts_text(oms), ts_text(pms))] += 1
-    return want_agg, want_join
+    return want_agg, want_join, want_firsts
+
+
+def committed_rows(out_dir, fields):
+    rows = collections.Counter()
+    for name in os.listdir(out_dir) if os.path.isdir(out_dir) else []:
+        if name.startswith("."):
+            continue  # in progress: not output yet
+        with open(os.path.join(out_dir, name)) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    rows[tuple(r[k] for k in fields)] += 1
+    return rows
 
 
 def committed_agg(out_dir):
@@ -158,13 +194,21 @@ def committed_agg(out_dir):
     return rows
 
 
-def corrupt_newest_checkpoint(data_dir, rng):
+def corrupt_newest_checkpoint(data_dir, rng, rocksdb=False):
     base = os.path.join(data_dir, "checkpoints")
     for job in os.listdir(base) if os.path.isdir(base) else []:
         files = sorted(f for f in os.listdir(os.path.join(base, job)) if f.endswith(".ckpt"))
         if len(files) < 2:
             continue
         path = os.path.join(base, job, files[-1])
+        state = path[:-len(".ckpt")] + ".state"
+        if rocksdb and os.path.isdir(state) and rng.random() < 0.5:
+            # A RocksDB checkpoint loses a file (an SST or its MANIFEST).
+            victims = [os.path.join(d, f) for d, _, fs in os.walk(state) for f in fs
+                       if f.endswith(".sst") or f.startswith("MANIFEST")]
+            if victims:
+                os.remove(rng.choice(sorted(victims)))
+                return True
         size = os.path.getsize(path)
         if rng.random() < 0.5:
             os.truncate(path, rng.randrange(0, size))
@@ -180,8 +224,10 @@ def main():
     sluice = sys.argv[1]
     kills = int(sys.argv[2]) if len(sys.argv) > 2 and not sys.argv[2].startswith("--") else 20
     corrupt = "--corrupt" in sys.argv
+    rocksdb = "--rocksdb" in sys.argv
     seed = int(os.environ.get("SLUICE_TEST_SEED", str(random.randrange(1 << 30))))
-    print(f"seed {seed}, {kills} kills{', corrupting checkpoints' if corrupt else ''}", flush=True)
+    print(f"seed {seed}, {kills} kills{', corrupting checkpoints' if corrupt else ''}"
+          f"{', RocksDB state' if rocksdb else ''}", flush=True)
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="sluice-crash-") as tmp:
         data_dir = os.path.join(tmp, "data")
@@ -191,7 +237,10 @@ def main():
         try:
             run([sluice, "topic", "create", "events", "--partitions", "2", "--bootstrap", server.bootstrap])
             run([sluice, "topic", "create", "joined", "--partitions", "1", "--bootstrap", server.bootstrap])
-            status, body = http(server, "POST", "/api/v1/jobs", JOB.replace("{out}", out_dir))
+            job = JOB.replace("{out}", out_dir)
+            if rocksdb:
+                job = ROCKSDB_SETTINGS + job + ROCKSDB_JOB.replace("{firsts}", os.path.join(tmp, "firsts"))
+            status, body = http(server, "POST", "/api/v1/jobs", job)
             if status != 201:
                 sys.exit(f"submit: {status} {body}")
             job_id = body["id"]
@@ -206,7 +255,7 @@ def main():
                 time.sleep(rng.uniform(0.2, 1.0))
                 server.kill()
                 if corrupt and rng.random() < 0.5:
-                    corrupted += corrupt_newest_checkpoint(data_dir, rng)
+                    corrupted += corrupt_newest_checkpoint(data_dir, rng, rocksdb)
                 server = SluiceServer(sluice, data_dir).start(kafka_port=port)
                 server_ref[0] = server
             done.wait(timeout=300)
@@ -219,11 +268,12 @@ def main():
             deadline = time.time() + 120
             while True:
                 events = consume(server.bootstrap, "events")
-                want_agg, want_join = reference(events)
+                want_agg, want_join, want_firsts = reference(events)
                 got_agg = committed_agg(out_dir)
                 got_join = collections.Counter((r["id"], r["order_ts"], r["pay_ts"])
                                                for r in consume(server.bootstrap, "joined"))
-                if got_agg == want_agg and got_join == want_join:
+                got_firsts = committed_rows(os.path.join(tmp, "firsts"), ("id", "type", "ts")) if rocksdb else None
+                if got_agg == want_agg and got_join == want_join and (not rocksdb or got_firsts == want_firsts):
                     break
                 if time.time() > deadline:
                     def diff(got, want):
@@ -234,13 +284,15 @@ def main():
                     _, jobs = http(server, "GET", "/api/v1/jobs")
                     sys.exit(f"seed {seed}: output differs from the reference after {kills} kills\n"
                              f"  aggregation: {diff(got_agg, want_agg)}\n  join: {diff(got_join, want_join)}\n"
+                             + (f"  dedup: {diff(got_firsts, want_firsts)}\n" if rocksdb else "") +
                              f"  jobs: {jobs}\n" + server.log()[-3000:])
                 time.sleep(1)
             status, info = http(server, "GET", f"/api/v1/jobs/{job_id}")
             if info.get("state") != "RUNNING":
                 sys.exit(f"job not running at the end: {info}")
             print(f"ok: {kills} kills ({corrupted} checkpoint files corrupted), {len(events)} input events, "
-                  f"{sum(want_agg.values())} window rows and {sum(want_join.values())} joined rows exactly once; "
+                  f"{sum(want_agg.values())} window rows, {sum(want_join.values())} joined rows"
+                  f"{f' and {sum(want_firsts.values())} deduplicated rows' if rocksdb else ''} exactly once; "
                   f"job restored from checkpoint {info['checkpoints']['restored_from']}")
         finally:
             server.stop()

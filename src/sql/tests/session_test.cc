@@ -3,7 +3,12 @@
 
 #include "sql/session.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
 
 #include "memory_connector.h"
 
@@ -72,6 +77,81 @@ TEST_F(SessionTest, CancelBeforeAJobStartsCancelsOnlyTheCurrentScript) {
   session_.Cancel();  // between scripts: forgotten when the next one starts
   ASSERT_TRUE(session_.ExecuteScript("INSERT INTO d SELECT a FROM s;", &out).ok());
   EXPECT_EQ(memory_->SinkRows("d").size(), 1u);
+}
+
+}  // namespace
+}  // namespace sluice::sql
+
+namespace sluice::sql {
+namespace {
+
+// The final table a changelog describes, as sorted strings.
+std::vector<std::string> Materialized(const std::vector<engine::CollectedRow>& rows) {
+  std::multiset<std::string> table;
+  for (const auto& r : rows) {
+    engine::CollectedRow plain{engine::RowKind::kInsert, r.values};
+    if (r.kind == engine::RowKind::kInsert || r.kind == engine::RowKind::kUpdateAfter) {
+      table.insert(plain.ToString());
+    } else if (auto it = table.find(plain.ToString()); it != table.end()) {
+      table.erase(it);
+    }
+  }
+  return {table.begin(), table.end()};
+}
+
+TEST_F(SessionTest, RocksDbStateBackendGivesTheSameResultsAsTheHashMapBackend) {
+  for (int i = 0; i < 500; ++i) {
+    memory_->AddRow(
+        "src", i % 2,
+        {std::to_string(i % 37), std::to_string(i), fmt::format("2024-01-01 00:{:02d}:{:02d}", i / 60, i % 60)});
+  }
+  const std::string ddl =
+      "CREATE TABLE src (k BIGINT, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) "
+      "WITH ('connector' = 'memory');\n"
+      "CREATE TABLE agg (k BIGINT, n BIGINT, total BIGINT) WITH ('connector' = 'memory');\n"
+      "CREATE TABLE firsts (k BIGINT, v BIGINT, ts TIMESTAMP(3)) WITH ('connector' = 'memory');\n";
+  const std::string inserts =
+      "INSERT INTO agg SELECT k, COUNT(*), SUM(v) FROM src GROUP BY k;\n"
+      "INSERT INTO firsts SELECT k, v, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ts ASC) AS rn "
+      "FROM src) WHERE rn = 1;\n";
+  std::string out;
+  ASSERT_TRUE(session_.ExecuteScript(ddl + inserts, &out).ok()) << out;
+  const auto agg = Materialized(memory_->SinkRows("agg"));
+  const auto firsts = Materialized(memory_->SinkRows("firsts"));
+  ASSERT_EQ(agg.size(), 37u);
+  ASSERT_EQ(firsts.size(), 37u);
+
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("sluice-session-rocksdb-" + std::to_string(::getpid()));
+  auto memory = std::make_shared<sqltest::MemoryConnector>();
+  engine::ConnectorRegistry registry;
+  registry.Register(memory);
+  Session session(&registry, {});
+  for (int i = 0; i < 500; ++i) {
+    memory->AddRow(
+        "src", i % 2,
+        {std::to_string(i % 37), std::to_string(i), fmt::format("2024-01-01 00:{:02d}:{:02d}", i / 60, i % 60)});
+  }
+  Status st = session.ExecuteScript(
+      "SET 'state.backend' = 'rocksdb';\n"
+      "SET 'state.backend.rocksdb.cache-entries' = '4';\n"
+      "SET 'state.backend.rocksdb.block.cache-size' = '2 mb';\n"
+      "SET 'state.backend.rocksdb.writebuffer.size' = '1mb';\n"
+      "SET 'state.backend.rocksdb.localdir' = '" +
+          dir.string() + "';\n" + ddl + inserts,
+      &out);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(Materialized(memory->SinkRows("agg")), agg);
+  EXPECT_EQ(Materialized(memory->SinkRows("firsts")), firsts);
+  std::filesystem::remove_all(dir);
+
+  st = session.ExecuteScript("SET 'state.backend' = 'heap-of-stuff';\n" + inserts, &out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("use 'hashmap' (in memory) or 'rocksdb'"), std::string::npos) << st.ToString();
+  st = session.ExecuteScript(
+      "SET 'state.backend' = 'rocksdb';\nSET 'state.backend.rocksdb.block.cache-size' = 'lots';\n" + inserts, &out);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("is not a memory size"), std::string::npos) << st.ToString();
 }
 
 }  // namespace
