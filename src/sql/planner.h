@@ -118,6 +118,9 @@ class Planner {
   Result<PlannedQuery> PlanSelect(const Select& select);
   Result<PlannedQuery> PlanSetOperation(const SetOperation& op);
   Result<PlannedQuery> PlanAggregate(const Select& select, const Expr* where, PlannedQuery q);
+  // SELECT items with agg(...) OVER (...) (plan_over.cc).
+  static bool HasOverAggregate(const Select& select);
+  Result<PlannedQuery> PlanOver(const Select& select, const Expr* where, PlannedQuery q);
   // GROUP BY TUMBLE(ts, size) / HOP(ts, slide, size) / SESSION(ts, gap).
   Result<engine::WindowSpec> LegacyGroupWindow(const FunctionCallExpr& call, const PlannedQuery& q) const;
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);
