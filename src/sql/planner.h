@@ -81,7 +81,7 @@ struct PlannedQuery {
 // window aggregations over window aggregations (grouped by the same
 // window_start, window_end), unwindowed GROUP BY (an updating changelog) with
 // HAVING, COUNT(DISTINCT), FILTER (WHERE ...), deduplication and top-N from
-// ROW_NUMBER() subqueries, inner interval and regular joins on equal keys,
+// ROW_NUMBER() subqueries, OVER aggregations (plan_over.cc), inner interval and regular joins on equal keys,
 // over any append-only input (aggregated, joined or ranked inputs included:
 // every key-by starts a new stage). Everything else fails with
 // `line L:C: ... not supported yet` (src/sql/README.md lists it).
