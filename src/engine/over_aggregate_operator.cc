@@ -613,13 +613,13 @@ Status OverAggregateOperator::OnWatermark(int64_t watermark) {
 }
 
 int64_t OverAggregateOperator::StateBytes() const {
-  int64_t bytes = impl_->index.MemoryBytes();
-  for (const auto& c : impl_->chunks) bytes += static_cast<int64_t>(c->MemoryBytes());
-  for (const Impl::KeyState& s : impl_->states) {
-    bytes += static_cast<int64_t>(sizeof(Impl::KeyState) + s.pending.capacity() * sizeof(Impl::PendingRow) +
-                                  s.frame.capacity() * sizeof(Impl::FrameRow) + s.acc.capacity() * sizeof(Impl::Acc));
-    for (const auto& d : s.deques) bytes += static_cast<int64_t>(d.capacity() * sizeof(int64_t));
-  }
+  // Counted from sizes, not by walking every key: this runs after every batch.
+  const Impl& m = *impl_;
+  int64_t bytes = m.index.MemoryBytes();
+  for (const auto& c : m.chunks) bytes += static_cast<int64_t>(c->MemoryBytes());
+  const size_t per_key = sizeof(Impl::KeyState) + m.aggs.size() * (sizeof(Impl::Acc) + 64);
+  const size_t per_row = sizeof(Impl::PendingRow) + m.aggs.size() * sizeof(int64_t);
+  bytes += static_cast<int64_t>(m.states.size() * per_key) + m.stored_rows * static_cast<int64_t>(per_row);
   return bytes;
 }
 
