@@ -337,6 +337,27 @@ Pipeline& Pipeline::TopN(const std::string& order_column, int n, bool descending
   return *this;
 }
 
+Pipeline& Pipeline::Over(OverFrameUnit unit, int64_t preceding, std::vector<AggregateSpec> aggregates) {
+  if (!error_.ok()) return *this;
+  if (!keyed() || !keys_) return Fail(Status::InvalidArgument("Over() needs a KeyBy() before it")), *this;
+  auto t = schema_.IndexOf(time_column_);
+  if (time_column_.empty() || !t.ok()) {
+    return Fail(Status::InvalidArgument("Over() orders by event time: the input has none")), *this;
+  }
+  OverSpec os{*keys_, *t, unit, preceding, std::move(aggregates)};
+  OperatorContext probe;
+  probe.batch_capacity = 1;
+  auto check = OverAggregateOperator::Create(schema_, os, probe);
+  if (!check.ok()) return Fail(check.status()), *this;
+  schema_ = (*check)->output_schema();
+  AddOperator(OperatorSpec{"over-aggregate",
+                           [os](const Schema& in, const OperatorContext& ctx) -> Result<std::unique_ptr<Operator>> {
+                             SLUICE_ASSIGN_OR_RETURN(auto op, OverAggregateOperator::Create(in, os, ctx));
+                             return std::unique_ptr<Operator>(std::move(op));
+                           }});
+  return *this;
+}
+
 Pipeline& Pipeline::To(Sink* sink) {
   sink_ = sink;
   return *this;

@@ -12,6 +12,7 @@
 #include "engine/global_window_operator.h"
 #include "engine/job.h"
 #include "engine/join_type.h"
+#include "engine/over_aggregate_operator.h"
 #include "engine/rank_operators.h"
 #include "engine/window.h"
 
@@ -60,6 +61,11 @@ class Pipeline {
   // After KeyBy: the N rows with the largest (descending) or smallest values
   // of `order_column` per key, as +I / -D.
   Pipeline& TopN(const std::string& order_column, int n, bool descending = true);
+  // After KeyBy (the PARTITION BY columns; KeyBy({}) for none): appends to
+  // every row `aggregates` over its frame, rows in event-time order
+  // (OverAggregateOperator). `preceding`: ms for RANGE, rows for ROWS,
+  // kUnboundedPreceding for UNBOUNDED.
+  Pipeline& Over(OverFrameUnit unit, int64_t preceding, std::vector<AggregateSpec> aggregates);
   // Event-time interval join with another pipeline: rows with equal keys and right.ts BETWEEN left.ts + lower AND
   // left.ts + upper. Output: left columns, then right columns; an outer `type` adds an outer side's unmatched rows
   // padded with NULLs once the watermark passes their interval.

@@ -590,7 +590,9 @@ bool IsPlainStar(const Select& select) {
 
 Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   if (!select.from) return Error(select.pos, "SELECT without FROM is not supported yet");
-  if (!select.windows.empty()) return Error(select.pos, "WINDOW clauses are not supported yet");
+  if (!select.windows.empty() && !HasOverAggregate(select)) {
+    return Error(select.pos, "a WINDOW clause is only supported with OVER aggregates (SUM(x) OVER w)");
+  }
   // Deduplication / top-N: SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS rn FROM t) WHERE rn <= N.
   // The outer WHERE is offered to the subquery; a ROW_NUMBER() there consumes it.
   const SelectItem* row_number = nullptr;
@@ -647,6 +649,7 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
     rank_filter_consumed_ = true;
     return PlanRank(select, where, *row_number, *offered, std::move(q));
   }
+  if (HasOverAggregate(select)) return PlanOver(select, where, std::move(q));
   std::vector<const FunctionCallExpr*> aggs;
   for (const auto& item : select.items) CollectAggregates(*item.expr, &aggs);
   if (select.having) CollectAggregates(*select.having, &aggs);

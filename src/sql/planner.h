@@ -98,7 +98,7 @@ bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 // window aggregations over window aggregations (grouped by the same
 // window_start, window_end), unwindowed GROUP BY (an updating changelog) with
 // HAVING, COUNT(DISTINCT), FILTER (WHERE ...), deduplication and top-N from
-// ROW_NUMBER() subqueries, inner and outer (LEFT, RIGHT, FULL) interval,
+// ROW_NUMBER() subqueries, OVER aggregations (plan_over.cc), inner and outer (LEFT, RIGHT, FULL) interval,
 // regular and window joins on equal keys (regular joins also over updating
 // inputs), window TVFs over a PROCTIME() attribute (processing-time windows),
 // temporal joins (FOR SYSTEM_TIME AS OF: a lookup join on processing time,
@@ -146,6 +146,9 @@ class Planner {
   Result<PlannedQuery> PlanSelect(const Select& select);
   Result<PlannedQuery> PlanSetOperation(const SetOperation& op);
   Result<PlannedQuery> PlanAggregate(const Select& select, const Expr* where, PlannedQuery q);
+  // SELECT items with agg(...) OVER (...) (plan_over.cc).
+  static bool HasOverAggregate(const Select& select);
+  Result<PlannedQuery> PlanOver(const Select& select, const Expr* where, PlannedQuery q);
   // GROUP BY TUMBLE(ts, size) / HOP(ts, slide, size) / SESSION(ts, gap).
   Result<engine::WindowSpec> LegacyGroupWindow(const FunctionCallExpr& call, const PlannedQuery& q) const;
   Result<PlannedQuery> PlanTableRef(const TableRef& ref);

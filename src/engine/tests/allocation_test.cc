@@ -14,6 +14,7 @@
 #include "engine/exchange_operator.h"
 #include "engine/group_aggregate_operator.h"
 #include "engine/memory_source.h"
+#include "engine/over_aggregate_operator.h"
 #include "engine/window_operator.h"
 
 namespace {
@@ -163,6 +164,28 @@ TEST(AllocationTest, GroupAggregateDoesNotAllocateForKnownKeys) {
   Batch input(kSchema, ctx.batch_capacity);
   int64_t t = 0, seq = 0;
   EXPECT_EQ(CountAllocations(op.get(), &input, &t, &seq), 0);
+}
+
+TEST(AllocationTest, OverAggregateDoesNotAllocateInSteadyState) {
+  for (auto [unit, preceding] :
+       {std::pair{OverFrameUnit::kRange, int64_t{200}}, std::pair{OverFrameUnit::kRows, int64_t{10}},
+        std::pair{OverFrameUnit::kRange, kUnboundedPreceding}}) {
+    SCOPED_TRACE(::testing::Message() << "unit=" << static_cast<int>(unit) << " preceding=" << preceding);
+    OperatorContext ctx;
+    ctx.batch_capacity = 1024;
+    OverSpec spec{{0},
+                  3,
+                  unit,
+                  preceding,
+                  {Count(), Sum("price"), Min("price"), Max("bidder"), Avg("price"), LastValue("bidder")}};
+    auto op = OverAggregateOperator::Create(kSchema, spec, ctx).value();
+    CountingOperator sink(op->output_schema());
+    op->set_next(&sink);
+    Batch input(kSchema, ctx.batch_capacity);
+    int64_t t = 1'000'000, seq = 0;
+    EXPECT_EQ(CountAllocations(op.get(), &input, &t, &seq), 0);
+    EXPECT_GT(sink.rows, 0);
+  }
 }
 
 TEST(AllocationTest, ExchangeDoesNotAllocateInSteadyState) {
