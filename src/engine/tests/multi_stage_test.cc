@@ -13,6 +13,7 @@
 #include "engine/memory_source.h"
 #include "engine/pipeline.h"
 #include "engine/sink.h"
+#include "engine/tests/checkpoint_fixtures.h"
 #include "engine/tests/test_rows.h"
 
 namespace sluice::engine {
@@ -20,6 +21,7 @@ namespace sluice::engine {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Materialize;
 
 const Schema kSchema({{"k", DataType::kInt64}, {"v", DataType::kInt64}, {"ts", DataType::kTimestamp}});
 constexpr int64_t kDelay = 50;
@@ -66,21 +68,6 @@ std::shared_ptr<MemorySource> SourceOf(const std::vector<std::vector<Ev>>& parts
   auto source = MemorySource::Create(kSchema, rows, "ts", WatermarkStrategy::BoundedDelay(kDelay * 1ms), batch);
   EXPECT_TRUE(source.ok()) << source.status().ToString();
   return *source;
-}
-
-// Applies a changelog: +I/+U add a row, -U/-D remove one.
-std::multiset<std::vector<Value>> Materialize(const std::vector<CollectedRow>& rows) {
-  std::multiset<std::vector<Value>> table;
-  for (const CollectedRow& r : rows) {
-    if (r.kind == RowKind::kInsert || r.kind == RowKind::kUpdateAfter) {
-      table.insert(r.values);
-    } else {
-      auto it = table.find(r.values);
-      EXPECT_NE(it, table.end()) << "retraction of a row never emitted: " << r.ToString();
-      if (it != table.end()) table.erase(it);
-    }
-  }
-  return table;
 }
 
 std::string Diff(const std::multiset<std::vector<Value>>& got, const std::multiset<std::vector<Value>>& want) {

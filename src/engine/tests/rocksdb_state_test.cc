@@ -24,6 +24,7 @@
 #include "engine/sink.h"
 #include "engine/state/rocksdb_store.h"
 #include "engine/state/state_cache.h"
+#include "engine/tests/checkpoint_fixtures.h"
 #include "engine/tests/test_rows.h"
 
 namespace sluice::engine {
@@ -32,6 +33,10 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using Row = MemorySource::Row;
+using testing::Materialize;
+using testing::SlowSource;
+using testing::TxnSink;
+using testing::TxnStorage;
 
 fs::path TempDir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / fmt::format("sluice-rdb-{}-{}", name, ::getpid());
@@ -324,123 +329,6 @@ TEST(RocksDbStateTest, StateFarBeyondTheCacheStaysBoundedInMemory) {
 
 // --- checkpoints -----------------------------------------------------------
 
-// A transactional sink over shared "durable" storage (as checkpoint_test.cc).
-struct TxnStorage {
-  std::mutex mu;
-  std::map<std::string, std::vector<CollectedRow>> staged;
-  std::set<std::string> published;
-  std::vector<CollectedRow> committed;
-};
-
-class TxnSink : public Sink {
- public:
-  TxnSink(TxnStorage* storage, std::string instance) : storage_(storage), instance_(std::move(instance)) {}
-  Status Write(const Batch& batch) override { return WriteFrom(0, batch); }
-  Status WriteFrom(int writer, const Batch& batch) override {
-    std::lock_guard lock(storage_->mu);
-    auto& rows = pending_[writer];
-    for (int k = 0; k < batch.active_rows(); ++k) {
-      const int r = batch.active_row(k);
-      CollectedRow row;
-      row.kind = batch.row_kind(r);
-      for (int c = 0; c < batch.num_columns(); ++c) row.values.push_back(Value::FromColumn(batch.column(c), r));
-      rows.push_back(std::move(row));
-    }
-    return Status::Ok();
-  }
-  bool transactional() const override { return true; }
-  Result<std::string> PreCommit(int writer, int64_t id) override {
-    std::lock_guard lock(storage_->mu);
-    std::string handle = fmt::format("{}-{}-{}", instance_, id, writer);
-    storage_->staged[handle] = std::move(pending_[writer]);
-    pending_[writer].clear();
-    mine_.push_back(handle);
-    return handle;
-  }
-  Status Commit(int64_t, const std::vector<std::string>& handles) override {
-    std::lock_guard lock(storage_->mu);
-    for (const auto& h : handles) PublishLocked(h);
-    return Status::Ok();
-  }
-  Status Recover(int64_t, const std::vector<std::string>& handles) override {
-    std::lock_guard lock(storage_->mu);
-    for (const auto& h : handles) PublishLocked(h);
-    return Status::Ok();
-  }
-  Status Finish() override {
-    std::lock_guard lock(storage_->mu);
-    for (const auto& h : mine_) PublishLocked(h);
-    for (auto& [w, rows] : pending_) {
-      for (auto& r : rows) storage_->committed.push_back(std::move(r));
-      rows.clear();
-    }
-    return Status::Ok();
-  }
-
- private:
-  void PublishLocked(const std::string& h) {
-    if (storage_->published.count(h)) return;
-    auto it = storage_->staged.find(h);
-    if (it == storage_->staged.end()) return;
-    for (const auto& r : it->second) storage_->committed.push_back(r);
-    storage_->published.insert(h);
-  }
-  TxnStorage* storage_;
-  std::string instance_;
-  std::map<int, std::vector<CollectedRow>> pending_;
-  std::vector<std::string> mine_;
-};
-
-// A memory source that takes a little time per batch, so checkpoints happen
-// while it runs.
-class SlowSource : public Source {
- public:
-  explicit SlowSource(std::shared_ptr<MemorySource> inner) : inner_(std::move(inner)) {}
-  std::string name() const override { return "slow"; }
-  const Schema& schema() const override { return inner_->schema(); }
-  int event_time_column() const override { return inner_->event_time_column(); }
-  WatermarkStrategy watermark_strategy() const override { return inner_->watermark_strategy(); }
-  int num_splits() const override { return inner_->num_splits(); }
-  Result<std::unique_ptr<SourceReader>> OpenSplit(int split) override { return Wrap(inner_->OpenSplit(split)); }
-  Result<std::unique_ptr<SourceReader>> OpenSplitAt(int split, std::string_view position) override {
-    return Wrap(inner_->OpenSplitAt(split, position));
-  }
-
- private:
-  class Reader : public SourceReader {
-   public:
-    explicit Reader(std::unique_ptr<SourceReader> inner) : inner_(std::move(inner)) {}
-    Result<ReadStatus> Read(Batch* out) override {
-      std::this_thread::sleep_for(300us);
-      return inner_->Read(out);
-    }
-    Result<std::string> Position() const override { return inner_->Position(); }
-
-   private:
-    std::unique_ptr<SourceReader> inner_;
-  };
-  static Result<std::unique_ptr<SourceReader>> Wrap(Result<std::unique_ptr<SourceReader>> r) {
-    if (!r.ok()) return r.status();
-    return std::unique_ptr<SourceReader>(new Reader(std::move(*r)));
-  }
-  std::shared_ptr<MemorySource> inner_;
-};
-
-// The final table a changelog describes.
-std::multiset<std::vector<Value>> Materialize(const std::vector<CollectedRow>& rows) {
-  std::multiset<std::vector<Value>> table;
-  for (const CollectedRow& r : rows) {
-    if (r.kind == RowKind::kInsert || r.kind == RowKind::kUpdateAfter) {
-      table.insert(r.values);
-    } else {
-      auto it = table.find(r.values);
-      EXPECT_NE(it, table.end()) << "retraction of a row never emitted: " << r.ToString();
-      if (it != table.end()) table.erase(it);
-    }
-  }
-  return table;
-}
-
 // GROUP BY k, then deduplication of its changelog's rows per count: both
 // operators keep their state in RocksDB, in two stages.
 Pipeline Query(std::shared_ptr<Source> source, Sink* sink) {
@@ -458,7 +346,8 @@ struct Crash {
 // more commits), optionally damages the state, and resumes to the end.
 void CrashAndResume(const std::shared_ptr<MemorySource>& input, Crash crash, const fs::path& dir,
                     const std::function<void(CheckpointStore&)>& damage, TxnStorage* storage, int64_t* resumed_from) {
-  auto source = std::make_shared<SlowSource>(input);
+  std::atomic<bool> hold{true};
+  auto source = std::make_shared<SlowSource>(input, &hold, 300us);
   JobConfig config = RocksConfig(crash.first_workers, 64, 20, "");
   config.checkpoint_interval_ms = 15;
   config.checkpoint_dir = dir;
@@ -468,11 +357,16 @@ void CrashAndResume(const std::shared_ptr<MemorySource>& input, Crash crash, con
     auto job = Query(source, &sink).Build(config);
     ASSERT_TRUE(job.ok()) << job.status().ToString();
     std::thread runner([&] { (void)(*job)->Run(); });
-    while ((*job)->checkpoint_stats().completed < 3) std::this_thread::sleep_for(1ms);
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while ((*job)->checkpoint_stats().completed < 3 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
     (*job)->Cancel();
     runner.join();
+    ASSERT_GE((*job)->checkpoint_stats().completed, 3);
     EXPECT_GT((*job)->checkpoint_stats().last_state_bytes, 0);
   }
+  hold = false;
   CheckpointStore store(dir, config.checkpoints_retained);
   if (damage) damage(store);
   {
