@@ -715,6 +715,8 @@ Status SessionWindowOperator::AddRow(const Batch& batch, int k, int64_t w) {
     target = scratch_nodes_[0];
     same_fired_window =
         scratch_nodes_.size() == 1 && nodes_[target].fired && nodes_[target].start == lo && nodes_[target].end == hi;
+    // Merges and emissions read accumulators: the rows deferred so far go in first.
+    if (scratch_nodes_.size() > 1 || nodes_[target].fired) SLUICE_RETURN_IF_ERROR(AccumulateDeferred(batch));
     for (int32_t n : scratch_nodes_) {
       if (nodes_[n].fired) {
         SLUICE_RETURN_IF_ERROR(EmitSession(same_fired_window ? RowKind::kUpdateBefore : RowKind::kDelete, n));
@@ -729,10 +731,12 @@ Status SessionWindowOperator::AddRow(const Batch& batch, int k, int64_t w) {
     nodes_[target].fired = false;
   }
   entries_[k] = static_cast<uint32_t>(target);
-  int32_t one = k;
-  SLUICE_RETURN_IF_ERROR(layout_.Accumulate(batch, &one, 1, entries_.data(), keys_, &accs_, nullptr, +1));
+  // Accumulation is deferred and done for many rows in one vectorized call
+  // (a session that only grows, the common case, needs nothing in between).
+  deferred_.push_back(k);
   if (nodes_[target].end <= fired_up_to_) {
     // Complete already as far as the watermark goes: emit now.
+    SLUICE_RETURN_IF_ERROR(AccumulateDeferred(batch));
     SLUICE_RETURN_IF_ERROR(EmitSession(same_fired_window ? RowKind::kUpdateAfter : RowKind::kInsert, target));
     nodes_[target].fired = true;
   }
@@ -740,15 +744,24 @@ Status SessionWindowOperator::AddRow(const Batch& batch, int k, int64_t w) {
   return Status::Ok();
 }
 
+Status SessionWindowOperator::AccumulateDeferred(const Batch& batch) {
+  if (deferred_.empty()) return Status::Ok();
+  Status s = layout_.Accumulate(batch, deferred_.data(), static_cast<int>(deferred_.size()), entries_.data(), keys_,
+                                &accs_, nullptr, +1);
+  deferred_.clear();
+  return s;
+}
+
 Status SessionWindowOperator::AddOnTime(const Batch& batch, const int32_t* ks, int count) {
   for (int j = 0; j < count; ++j) SLUICE_RETURN_IF_ERROR(AddRow(batch, ks[j], kMinWatermark));
-  return Status::Ok();
+  return AccumulateDeferred(batch);
 }
 
 Status SessionWindowOperator::ApplyLate(const Batch& batch, int k, int64_t w) {
   const int64_t ts = batch.column(spec_.time_column).data<int64_t>()[batch.active_row(k)];
   if (ts + gap_ms_ + spec_.window.allowed_lateness_ms <= w) return SendLate(batch, k);
-  return AddRow(batch, k, w);
+  SLUICE_RETURN_IF_ERROR(AddRow(batch, k, w));
+  return AccumulateDeferred(batch);
 }
 
 Status SessionWindowOperator::FireUpTo(int64_t t) {

@@ -232,6 +232,8 @@ class SessionWindowOperator : public WindowOperatorBase, public KeyedState {
   int32_t& Head(uint32_t key_entry);
   // Adds row k to the key's sessions; `w` is the fired horizon (late rows) or kMinWatermark.
   Status AddRow(const Batch& batch, int k, int64_t w);
+  // Accumulates the rows AddRow() deferred (live rows of `batch`, targets in entries_).
+  Status AccumulateDeferred(const Batch& batch);
   Status EmitSession(RowKind kind, int32_t n);
   void Schedule(int32_t n);
 
@@ -241,6 +243,7 @@ class SessionWindowOperator : public WindowOperatorBase, public KeyedState {
   std::vector<Node> nodes_;
   std::vector<int32_t> free_nodes_;
   std::vector<int32_t> scratch_nodes_;
+  std::vector<int32_t> deferred_;  // live rows added to a session but not yet accumulated
   int64_t live_nodes_ = 0;
   std::vector<char> blob_scratch_;
   size_t blob_after_compaction_ = 0;
