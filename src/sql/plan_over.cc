@@ -310,14 +310,7 @@ Result<PlannedQuery> Planner::PlanOver(const Select& select, const Expr* where, 
       continue;
     }
     SLUICE_ASSIGN_OR_RETURN(engine::Expr e, after.Bind(*item.expr));
-    std::string name;
-    if (item.alias) {
-      name = item.alias->name;
-    } else if (item.expr->kind == ExprKind::kColumnRef) {
-      name = item.expr->As<ColumnRefExpr>().name.parts.back().name;
-    } else {
-      name = fmt::format("EXPR${}", i);
-    }
+    const std::string name = SelectItemName(item, i);
     projections.push_back({e, name});
     quals.push_back("");
   }

@@ -254,6 +254,12 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
   return q;
 }
 
+std::string SelectItemName(const SelectItem& item, size_t i) {
+  if (item.alias) return item.alias->name;
+  if (item.expr->kind == ExprKind::kColumnRef) return item.expr->As<ColumnRefExpr>().name.parts.back().name;
+  return fmt::format("EXPR${}", i);  // Flink's name for an unnamed expression
+}
+
 Result<PlannedQuery> Planner::PlanQuery(const Query& query) {
   // WITH names are visible in the body (and in later WITH entries), like views.
   size_t ctes_before = ctes_.size();
@@ -690,14 +696,7 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
       continue;
     }
     SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*item.expr));
-    std::string name;
-    if (item.alias) {
-      name = item.alias->name;
-    } else if (item.expr->kind == ExprKind::kColumnRef) {
-      name = item.expr->As<ColumnRefExpr>().name.parts.back().name;
-    } else {
-      name = fmt::format("EXPR${}", i);
-    }
+    const std::string name = SelectItemName(item, i);
     const auto& n = e.node();
     if (!(n.kind == engine::ExprKind::kColumn && n.column_index == static_cast<int>(projections.size()) &&
           name == q.scope.schema.field(n.column_index).name)) {
@@ -1072,14 +1071,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     const SelectItem& item = select.items[i];
     if (item.expr->kind == ExprKind::kStar) return Error(item.expr->pos, "SELECT * is not allowed with GROUP BY");
     SLUICE_ASSIGN_OR_RETURN(engine::Expr e, after.Bind(*item.expr));
-    std::string name;
-    if (item.alias) {
-      name = item.alias->name;
-    } else if (item.expr->kind == ExprKind::kColumnRef) {
-      name = item.expr->As<ColumnRefExpr>().name.parts.back().name;
-    } else {
-      name = fmt::format("EXPR${}", i);
-    }
+    const std::string name = SelectItemName(item, i);
     projections.push_back({e, name});
   }
   std::string text = "Calc(select=[" + ProjectionText(projections) + "]";
@@ -1256,6 +1248,21 @@ std::string ScopeColumnName(const Scope& sc, int i) {
 
 }  // namespace
 
+Status Planner::AddJoinKey(const Expr& at, const PlannedQuery& left, const PlannedQuery& right, int l, int r,
+                           std::vector<int>* left_keys, std::vector<int>* right_keys, std::string* key_text) const {
+  const engine::Field& lf = left.scope.schema.field(l);
+  const engine::Field& rf = right.scope.schema.field(r);
+  if (lf.type != rf.type) {
+    return Error(at.pos, fmt::format("join keys {} ({}) and {} ({}) have different types; CAST one side in a subquery",
+                                     lf.name, SqlTypeName(lf.type), rf.name, SqlTypeName(rf.type)));
+  }
+  left_keys->push_back(l);
+  right_keys->push_back(r);
+  *key_text +=
+      (key_text->empty() ? "" : " AND ") + ScopeColumnName(left.scope, l) + " = " + ScopeColumnName(right.scope, r);
+  return Status::Ok();
+}
+
 Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
   if (ref.right->kind == TableRefKind::kNamed && ref.right->As<NamedTableRef>().system_time) {
     return PlanTemporalJoin(ref);
@@ -1358,17 +1365,7 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
       int ls, li, rs, ri;
       if (b.op == BinaryOp::kEq && side_of(*b.left, &ls, &li) && side_of(*b.right, &rs, &ri) && ls != rs) {
         int l = ls == 0 ? li : ri, r = ls == 0 ? ri : li;
-        if (left.scope.schema.field(l).type != right.scope.schema.field(r).type) {
-          return Error(c->pos,
-                       fmt::format("join keys {} ({}) and {} ({}) have different types; CAST one side in a "
-                                   "subquery",
-                                   left.scope.schema.field(l).name, SqlTypeName(left.scope.schema.field(l).type),
-                                   right.scope.schema.field(r).name, SqlTypeName(right.scope.schema.field(r).type)));
-        }
-        left_keys.push_back(l);
-        right_keys.push_back(r);
-        key_text += (key_text.empty() ? "" : " AND ") + ScopeColumnName(left.scope, l) + " = " +
-                    ScopeColumnName(right.scope, r);
+        SLUICE_RETURN_IF_ERROR(AddJoinKey(*c, left, right, l, r, &left_keys, &right_keys, &key_text));
         continue;
       }
       if (b.op == BinaryOp::kGt || b.op == BinaryOp::kGtEq || b.op == BinaryOp::kLt || b.op == BinaryOp::kLtEq) {
@@ -1538,17 +1535,7 @@ Result<PlannedQuery> Planner::PlanWindowJoin(const JoinTableRef& ref, engine::Jo
       }
       continue;
     }
-    if (left.scope.schema.field(l).type != right.scope.schema.field(r).type) {
-      return Error(c->pos,
-                   fmt::format("join keys {} ({}) and {} ({}) have different types; CAST one side in a "
-                               "subquery",
-                               left.scope.schema.field(l).name, SqlTypeName(left.scope.schema.field(l).type),
-                               right.scope.schema.field(r).name, SqlTypeName(right.scope.schema.field(r).type)));
-    }
-    left_keys.push_back(l);
-    right_keys.push_back(r);
-    key_text +=
-        (key_text.empty() ? "" : " AND ") + ScopeColumnName(left.scope, l) + " = " + ScopeColumnName(right.scope, r);
+    SLUICE_RETURN_IF_ERROR(AddJoinKey(*c, left, right, l, r, &left_keys, &right_keys, &key_text));
   }
   if (!same_start || !same_end) {
     return Error(condition->pos,

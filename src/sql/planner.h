@@ -91,6 +91,10 @@ PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::ve
 // column `proctime_column` (-1: none) of its input.
 bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 
+// The output name of SELECT list item `i`: its alias, a column's own name,
+// else EXPR$i as Flink names it.
+std::string SelectItemName(const SelectItem& item, size_t i);
+
 // Plans queries over a catalog onto the engine's job shape. Supported:
 // SELECT with WHERE and expressions (Calcs fused into one), views and
 // subqueries in FROM, window TVFs (TUMBLE, HOP, CUMULATE, SESSION) with a
@@ -173,6 +177,10 @@ class Planner {
   Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number,
                                 const RankFilter& filter, PlannedQuery q);
   Status Error(SourcePos pos, std::string_view message) const;
+  // Adds the equality of left column `l` and right column `r` (from condition
+  // `at`) to a join's keys and their EXPLAIN text; the types must be equal.
+  Status AddJoinKey(const Expr& at, const PlannedQuery& left, const PlannedQuery& right, int l, int r,
+                    std::vector<int>* left_keys, std::vector<int>* right_keys, std::string* key_text) const;
   std::string_view source() const { return *source_; }
 
   // Side outputs (plan_side_outputs.cc). A scanned source table and the
