@@ -280,7 +280,7 @@ Result<PlannedQuery> Planner::PlanBody(const QueryBody& body) {
     case QueryBodyKind::kSelect: return PlanSelect(body.As<Select>());
     case QueryBodyKind::kNested: return PlanQuery(*body.As<NestedQuery>().query);
     case QueryBodyKind::kSetOperation: return PlanSetOperation(body.As<SetOperation>());
-    case QueryBodyKind::kValues: return Error(body.pos, "VALUES is not supported yet; read rows from a table");
+    case QueryBodyKind::kValues: return PlanValues(body.As<Values>());
   }
   return Error(body.pos, "unsupported query");
 }
@@ -595,7 +595,11 @@ bool IsPlainStar(const Select& select) {
 }  // namespace
 
 Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
-  if (!select.from) return Error(select.pos, "SELECT without FROM is not supported yet");
+  if (!select.from) {
+    for (const SelectItem& item : select.items) {
+      if (item.expr->kind == ExprKind::kStar) return Error(item.expr->pos, "SELECT * needs a FROM clause");
+    }
+  }
   if (!select.windows.empty() && !HasOverAggregate(select)) {
     return Error(select.pos, "a WINDOW clause is only supported with OVER aggregates (SUM(x) OVER w)");
   }
@@ -610,7 +614,8 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   }
   std::optional<RankFilter> offered = std::move(rank_filter_);
   rank_filter_.reset();
-  if (select.where && select.where->kind == ExprKind::kBinary && select.from->kind == TableRefKind::kSubquery) {
+  if (select.where && select.where->kind == ExprKind::kBinary && select.from &&
+      select.from->kind == TableRefKind::kSubquery) {
     const auto& b = select.where->As<BinaryExpr>();
     if (b.left->kind == ExprKind::kColumnRef && b.right->kind == ExprKind::kLiteral &&
         b.right->As<LiteralExpr>().literal_kind == LiteralKind::kInteger &&
@@ -634,11 +639,11 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   // Over an inner join (FROM a JOIN b ON ..., FROM a, b) the WHERE is part of
   // the join's condition, as Flink's optimizer treats it: its equalities
   // become keys and its time bounds make an interval join.
-  const bool where_joins = select.where && select.from->kind == TableRefKind::kJoin &&
+  const bool where_joins = select.where && select.from && select.from->kind == TableRefKind::kJoin &&
                            (select.from->As<JoinTableRef>().join == JoinKind::kComma ||
                             select.from->As<JoinTableRef>().join == JoinKind::kInner);
   if (where_joins) join_where_ = select.where.get();
-  auto planned_from = PlanTableRef(*select.from);
+  auto planned_from = select.from ? PlanTableRef(*select.from) : PlanSingleRow();
   join_where_ = nullptr;
   rank_filter_.reset();
   const Expr* where = select.where.get();

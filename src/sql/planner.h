@@ -149,6 +149,9 @@ class Planner {
   Result<PlannedQuery> PlanBody(const QueryBody& body);
   Result<PlannedQuery> PlanSelect(const Select& select);
   Result<PlannedQuery> PlanSetOperation(const SetOperation& op);
+  // VALUES rows, and the single row a SELECT without FROM reads (plan_values.cc).
+  Result<PlannedQuery> PlanValues(const Values& values);
+  Result<PlannedQuery> PlanSingleRow();
   Result<PlannedQuery> PlanAggregate(const Select& select, const Expr* where, PlannedQuery q);
   // SELECT items with agg(...) OVER (...) (plan_over.cc).
   static bool HasOverAggregate(const Select& select);
