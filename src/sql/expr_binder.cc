@@ -33,6 +33,7 @@ constexpr const char* kSupportedFunctions =
     "UPPER, LOWER, SUBSTRING, SUBSTR, CONCAT, CONCAT_WS, CHAR_LENGTH, POSITION, REPLACE, LPAD, RPAD, INITCAP, LTRIM, "
     "RTRIM, SPLIT_INDEX, MD5, REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, COALESCE, NULLIF, GREATEST, LEAST, IF, ABS, MOD, "
     "ROUND, FLOOR, CEIL, CEILING, POWER, SQRT, LN, LOG, LOG10, LOG2, EXP, DATE_FORMAT, PROCTIME, UNIX_TIMESTAMP, "
+    "IFNULL, INSTR, LOCATE, LEFT, RIGHT, SIGN, PI, E, TRUNCATE, NOW, CURRENT_TIMESTAMP, LOCALTIMESTAMP, "
     "FROM_UNIXTIME, "
     "YEAR, QUARTER, MONTH, WEEK, DAYOFMONTH, DAYOFYEAR, DAYOFWEEK, HOUR, MINUTE, SECOND, TIMESTAMPADD, TIMESTAMPDIFF, "
     "TO_TIMESTAMP, TO_TIMESTAMP_LTZ, CURRENT_WATERMARK";
@@ -539,6 +540,85 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
   if (name == "ABS") {
     SLUICE_RETURN_IF_ERROR(arity(1, 1));
     return engine::Case({{args[0] < Lit(0), -args[0]}}, args[0]);
+  }
+  if (name == "IFNULL") {
+    SLUICE_RETURN_IF_ERROR(arity(2, 2));
+    return engine::Coalesce(args);
+  }
+  if (name == "INSTR") {
+    // INSTR(s, sub) is POSITION(sub IN s).
+    SLUICE_RETURN_IF_ERROR(arity(2, 2));
+    return Call(Fn::kPosition, {args[1], args[0]});
+  }
+  if (name == "LOCATE") {
+    // LOCATE(sub, s[, start]): the position of sub in s at or after start; 0 when absent.
+    SLUICE_RETURN_IF_ERROR(arity(2, 3));
+    if (args.size() == 2) return Call(Fn::kPosition, {args[0], args[1]});
+    engine::Expr start = engine::Cast(args[2], engine::DataType::kInt64);
+    engine::Expr found =
+        engine::Cast(Call(Fn::kPosition, {args[0], engine::Substring(args[1], start)}), engine::DataType::kInt64);
+    return engine::Cast(engine::Case({{start < Lit(int64_t{1}), Lit(int64_t{0})}, {found == Lit(int64_t{0}), found}},
+                                     found + start - Lit(int64_t{1})),
+                        engine::DataType::kInt32);
+  }
+  if (name == "LEFT" || name == "RIGHT") {
+    // The leftmost / rightmost n code points; '' when n <= 0.
+    SLUICE_RETURN_IF_ERROR(arity(2, 2));
+    engine::Expr n = engine::Cast(args[1], engine::DataType::kInt64);
+    engine::Expr start =
+        name == "LEFT"
+            ? Lit(int64_t{1})
+            : Call(Fn::kGreatest,
+                   {engine::Cast(engine::CharLength(args[0]), engine::DataType::kInt64) - n + Lit(int64_t{1}),
+                    Lit(int64_t{1})});
+    return engine::Case({{n <= Lit(int64_t{0}), Lit("")}},
+                        engine::Substring(args[0], start, name == "LEFT" ? n : engine::Expr()));
+  }
+  if (name == "SIGN") {
+    SLUICE_RETURN_IF_ERROR(arity(1, 1));
+    SLUICE_ASSIGN_OR_RETURN(engine::DataType t, TypeOf(args[0], *call.args[0]));
+    if (!engine::IsNumeric(t)) return Error(call.pos, fmt::format("SIGN needs a number, got {}", SqlTypeName(t)));
+    return engine::Case({{engine::IsNull(args[0]), engine::Lit(engine::Value::Null(t))},
+                         {args[0] > Lit(0), engine::Cast(Lit(1), t)},
+                         {args[0] < Lit(0), engine::Cast(Lit(-1), t)}},
+                        engine::Cast(Lit(0), t));
+  }
+  if (name == "PI" || name == "E") {
+    SLUICE_RETURN_IF_ERROR(arity(0, 0));
+    return Lit(name == "PI" ? 3.141592653589793 : 2.718281828459045);
+  }
+  if (name == "TRUNCATE") {
+    // TRUNCATE(x[, d]): x cut (toward zero) to d decimals; d an integer literal.
+    SLUICE_RETURN_IF_ERROR(arity(1, 2));
+    int64_t d = 0;
+    if (args.size() == 2) {
+      const Expr& a = *call.args[1];
+      bool negative = a.kind == ExprKind::kUnary && a.As<UnaryExpr>().op == UnaryOp::kMinus;
+      const Expr& lit = negative ? *a.As<UnaryExpr>().operand : a;
+      if (lit.kind != ExprKind::kLiteral || lit.As<LiteralExpr>().literal_kind != LiteralKind::kInteger) {
+        return Error(a.pos, "TRUNCATE's number of decimals must be an integer literal");
+      }
+      d = std::atoll(lit.As<LiteralExpr>().text.c_str()) * (negative ? -1 : 1);
+      if (d < -18 || d > 18) return Error(a.pos, "TRUNCATE's number of decimals must be within [-18, 18]");
+    }
+    SLUICE_ASSIGN_OR_RETURN(engine::DataType t, TypeOf(args[0], *call.args[0]));
+    if (!engine::IsNumeric(t)) return Error(call.pos, fmt::format("TRUNCATE needs a number, got {}", SqlTypeName(t)));
+    int64_t scale = 1;
+    for (int64_t i = 0; i < (d < 0 ? -d : d); ++i) scale *= 10;
+    if (t != engine::DataType::kDouble) {
+      if (d >= 0) return args[0];
+      // Integer division truncates toward zero.
+      return engine::Cast(engine::Cast(args[0], engine::DataType::kInt64) / Lit(scale) * Lit(scale), t);
+    }
+    const double f = d >= 0 ? static_cast<double>(scale) : 1.0 / static_cast<double>(scale);
+    engine::Expr x = args[0];
+    return engine::Case({{x < Lit(0.0), -(Call(Fn::kFloor, {-x * Lit(f)}) / Lit(f))}},
+                        Call(Fn::kFloor, {x * Lit(f)}) / Lit(f));
+  }
+  if (name == "NOW" || name == "CURRENT_TIMESTAMP" || name == "LOCALTIMESTAMP") {
+    // The processing-time clock, read once per batch (Flink evaluates these per record in streaming mode).
+    SLUICE_RETURN_IF_ERROR(arity(0, 0));
+    return Call(Fn::kProcTime, {});
   }
   if (name == "MOD") {
     SLUICE_RETURN_IF_ERROR(arity(2, 2));

@@ -1723,6 +1723,13 @@ class Parser {
       }
       return ctor;
     }
+    if ((t.keyword == Keyword::kLEFT || t.keyword == Keyword::kRIGHT) && Is(TokenType::kLParen, 1)) {
+      // LEFT(s, n) / RIGHT(s, n): functions named by reserved words (join sides).
+      QualifiedName name;
+      name.parts.push_back(Identifier{t.keyword == Keyword::kLEFT ? "LEFT" : "RIGHT", pos, Quoting::kBare});
+      Advance();
+      return ParseCall(pos, std::move(name));
+    }
     if (IsIdentifier()) return ParseNameOrCall();
     Expected("an expression");
     return nullptr;
