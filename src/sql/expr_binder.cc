@@ -301,6 +301,15 @@ Result<engine::Expr> ExprBinder::BindLiteral(const LiteralExpr& lit) {
 }
 
 Result<engine::Expr> ExprBinder::BindInner(const Expr& e) {
+  if (decided_ != nullptr) {
+    if (decided_->count(&e) != 0) return Lit(true);
+    // `decided AND x` is x (keeps plans free of TRUE AND ...).
+    if (e.kind == ExprKind::kBinary && e.As<BinaryExpr>().op == BinaryOp::kAnd) {
+      const auto& b = e.As<BinaryExpr>();
+      if (decided_->count(b.left.get()) != 0) return BindInner(*b.right);
+      if (decided_->count(b.right.get()) != 0) return BindInner(*b.left);
+    }
+  }
   if (!substitutions_.empty()) {
     auto it = substitutions_.find(Unparse(e));
     if (it != substitutions_.end()) return it->second;
@@ -400,7 +409,11 @@ Result<engine::Expr> ExprBinder::BindInner(const Expr& e) {
     }
     case ExprKind::kIn: {
       const auto& in = e.As<InExpr>();
-      if (in.subquery) return Error(e.pos, "IN (SELECT ...) is not supported yet; use a join");
+      if (in.subquery) {
+        return Error(e.pos,
+                     "IN (SELECT ...) is only supported as a condition of a WHERE, AND-ed with the others (a "
+                     "semi-join)");
+      }
       SLUICE_ASSIGN_OR_RETURN(engine::Expr x, BindInner(*in.operand));
       engine::Expr any;
       for (const auto& item : in.list) {
@@ -479,7 +492,10 @@ Result<engine::Expr> ExprBinder::BindInner(const Expr& e) {
       return engine::Extract(ts, *part);
     }
     case ExprKind::kSubquery:
-    case ExprKind::kExists: return Error(e.pos, "subqueries in expressions are not supported yet; use a join");
+    case ExprKind::kExists:
+      return Error(e.pos,
+                   "subqueries in expressions are only supported as [NOT] EXISTS (...) and IN (SELECT ...) "
+                   "conditions of a WHERE, AND-ed with the others (semi- and anti-joins)");
     default: break;
   }
   return Error(e.pos, fmt::format("expression {} is not supported yet", Unparse(e)));

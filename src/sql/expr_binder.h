@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.h"
@@ -74,6 +75,11 @@ class ExprBinder {
     substitutions_[std::move(text)] = std::move(replacement);
   }
 
+  // Nodes of `decided` (conjuncts of a WHERE that the planner already turned
+  // into a semi-join, e.g. `k IN (SELECT ...)`) bind to TRUE. Must outlive
+  // the binder.
+  void set_decided(const std::unordered_set<const Expr*>* decided) { decided_ = decided; }
+
   Result<engine::Expr> Bind(const Expr& e);
   // Bind() plus the result's type.
   Result<std::pair<engine::Expr, engine::DataType>> BindTyped(const Expr& e);
@@ -89,6 +95,7 @@ class ExprBinder {
   const Scope* scope_;
   Mode mode_;
   const Catalog* functions_ = nullptr;
+  const std::unordered_set<const Expr*>* decided_ = nullptr;
   std::map<std::string, engine::Expr> substitutions_;
 };
 

@@ -107,6 +107,7 @@ Result<PlannedQuery> Planner::PlanOver(const Select& select, const Expr* where, 
   // WHERE first: it filters the input rows.
   if (where) {
     ExprBinder binder(source(), &q.scope);
+    binder.set_decided(&decided_);
     SLUICE_ASSIGN_OR_RETURN(auto f, binder.BindTyped(*where));
     if (f.second != engine::DataType::kBool) {
       return Error(where->pos, fmt::format("WHERE needs a BOOLEAN condition, got {}", SqlTypeName(f.second)));

@@ -650,6 +650,11 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   if (rank_filter_consumed_ || where_joins) where = nullptr;
   rank_filter_consumed_ = false;
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, std::move(planned_from));
+  if (where && HasSubqueryCondition(*where)) {
+    bool all_decided = false;
+    SLUICE_ASSIGN_OR_RETURN(q, PlanSubqueryConditions(*where, std::move(q), &all_decided));
+    if (all_decided) where = nullptr;
+  }
   if (row_number) {
     if (!offered || !row_number->alias || offered->column != row_number->alias->name) {
       return Error(row_number->expr->pos,
@@ -676,6 +681,7 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
   if (select.having) return Error(select.having->pos, "HAVING needs GROUP BY or an aggregate");
 
   ExprBinder binder(source(), &q.scope, catalog_);
+  binder.set_decided(&decided_);
   engine::Expr filter;
   if (where) {
     SLUICE_ASSIGN_OR_RETURN(auto f, binder.BindTyped(*where));
@@ -760,6 +766,7 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     return Error(select.pos, "a window aggregation over an updating input is not supported");
   }
   ExprBinder binder(source(), &q.scope, catalog_);
+  binder.set_decided(&decided_);
   engine::Expr filter;
   if (where) {
     SLUICE_ASSIGN_OR_RETURN(filter, binder.Bind(*where));

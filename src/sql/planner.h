@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.h"
@@ -149,6 +150,17 @@ class Planner {
   Result<PlannedQuery> PlanBody(const QueryBody& body);
   Result<PlannedQuery> PlanSelect(const Select& select);
   Result<PlannedQuery> PlanSetOperation(const SetOperation& op);
+  // IN (SELECT ...) and [NOT] EXISTS (...) conjuncts of a WHERE as semi- and
+  // anti-joins of `q` (plan_subquery.cc); each one planned joins decided_,
+  // and *all_decided tells whether every conjunct of `where` was one.
+  static bool HasSubqueryCondition(const Expr& where);
+  Result<PlannedQuery> PlanSubqueryConditions(const Expr& where, PlannedQuery q, bool* all_decided);
+  // The subquery of EXISTS, filtered by its WHERE's uncorrelated conditions,
+  // with the join keys its correlations (inner.col = outer.col) give.
+  Result<PlannedQuery> PlanExistsInput(const ExistsExpr& exists, const PlannedQuery& outer, std::vector<int>* left_keys,
+                                       std::vector<int>* right_keys, std::string* key_text);
+  // The column of `q` that `e` names; an error naming `what` otherwise.
+  Result<int> SubqueryKeyColumn(const Expr& e, const PlannedQuery& q, std::string_view what);
   // VALUES rows, and the single row a SELECT without FROM reads (plan_values.cc).
   Result<PlannedQuery> PlanValues(const Values& values);
   Result<PlannedQuery> PlanSingleRow();
@@ -221,6 +233,9 @@ class Planner {
   // The WHERE of a SELECT whose FROM is an inner or comma join, for PlanJoin
   // to plan as part of the join condition.
   const Expr* join_where_ = nullptr;
+  // Conditions planned as joins (subqueries, EXISTS correlations): binders of
+  // WHERE clauses read them as TRUE.
+  std::unordered_set<const Expr*> decided_;
 };
 
 }  // namespace sluice::sql
