@@ -93,8 +93,20 @@ Status JsonRowDecoder::Decode(std::string_view json, Batch* out, int row) {
         std::string_view s;
         if (t == simdjson::ondemand::json_type::string) {
           if (v.get_string().get(s)) return fail(c, "bad string");
+        } else if (t == simdjson::ondemand::json_type::object || t == simdjson::ondemand::json_type::array) {
+          // Flink reads an object or array into a STRING column as its JSON
+          // text, compact (Jackson's toString): JSON_VALUE and friends read it.
+          simdjson::ondemand::object o;
+          simdjson::ondemand::array a;
+          const bool bad = t == simdjson::ondemand::json_type::object ? v.get_object().get(o) || o.raw_json().get(s)
+                                                                      : v.get_array().get(a) || a.raw_json().get(s);
+          if (bad) return fail(c, "unreadable object or array");
+          minified_.resize(s.size());
+          size_t len = 0;
+          if (simdjson::minify(s.data(), s.size(), minified_.data(), len)) return fail(c, "bad object or array");
+          s = std::string_view(minified_.data(), len);
         } else {
-          // Flink reads a number or object into a STRING column as its JSON text.
+          // A number or boolean: its JSON text.
           s = simdjson::trim(v.raw_json_token());
         }
         col.SetString(row, s);

@@ -36,7 +36,8 @@ class JsonRowDecoder {
   struct Parser;
   std::vector<bool> decode_column_;
   std::unique_ptr<Parser> parser_;
-  std::string scratch_;  // padded copy of the input
+  std::string scratch_;   // padded copy of the input
+  std::string minified_;  // an object or array read into a STRING column
 };
 
 // Encodes rows as JSON objects (one per row, no trailing newline), with the

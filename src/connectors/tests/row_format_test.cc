@@ -50,6 +50,22 @@ TEST(JsonRowFormatTest, WrongTypeNamesTheFieldAndLeavesTheRowNull) {
   EXPECT_FALSE(d.Decode(R"({"n": 99999999999})", &b, 0).ok()) << "INT overflow";
 }
 
+// As Flink's JSON format: an object or array read into a STRING column is its
+// compact JSON text (for JSON_VALUE and friends), a number or boolean its text.
+TEST(JsonRowFormatTest, NestedValuesIntoAStringColumnAreTheirJsonText) {
+  Batch b(BidSchema(), 8);
+  JsonRowDecoder d(std::vector<bool>(6, true));
+  ASSERT_TRUE(d.Decode(R"({"name": {"a": {"b": [5, 6]}, "s": "x y"}})", &b, 0).ok());
+  EXPECT_EQ(b.column(2).GetString(0), R"({"a":{"b":[5,6]},"s":"x y"})");
+  ASSERT_TRUE(d.Decode(R"({"name": [1, {"k": null}], "auction": 1})", &b, 1).ok());
+  EXPECT_EQ(b.column(2).GetString(1), R"([1,{"k":null}])");
+  EXPECT_EQ(b.column(0).data<int64_t>()[1], 1) << "fields after the nested value are read";
+  ASSERT_TRUE(d.Decode(R"({"name": 12.50})", &b, 2).ok());
+  EXPECT_EQ(b.column(2).GetString(2), "12.50");
+  ASSERT_TRUE(d.Decode(R"({"name": true})", &b, 3).ok());
+  EXPECT_EQ(b.column(2).GetString(3), "true");
+}
+
 TEST(JsonRowFormatTest, EncodeThenDecodeRoundTrips) {
   Batch b(BidSchema(), 8);
   JsonRowDecoder d(std::vector<bool>(6, true));
