@@ -1,6 +1,7 @@
 #include "engine/expression.h"
 
 #include "engine/clock.h"
+#include "engine/json_functions.h"
 
 #include <fmt/format.h>
 
@@ -84,6 +85,10 @@ std::string_view FnName(Fn fn) {
     case Fn::kNowSeconds: return "UNIX_TIMESTAMP";
     case Fn::kProcTime: return "PROCTIME";
     case Fn::kMd5: return "MD5";
+    case Fn::kJsonValue: return "JSON_VALUE";
+    case Fn::kJsonQuery: return "JSON_QUERY";
+    case Fn::kJsonExists: return "JSON_EXISTS";
+    case Fn::kJsonOutcome: return "JSON_OUTCOME";
     case Fn::kCurrentWatermark: return "CURRENT_WATERMARK";
     case Fn::kUdf: return "UDF";
   }
@@ -488,12 +493,13 @@ struct BoundNode {
   DataType type = DataType::kInt64;
   int column = -1;
   std::vector<std::unique_ptr<BoundNode>> args;
-  std::unique_ptr<Column> out;          // result column; literals are filled once at bind time
-  std::unique_ptr<RegexCache> regex;    // kLike, kRegexp*: the pattern argument compiled
-  std::string scratch;                  // text built for one row before it is copied to `out`
-  const Clock* clock = nullptr;         // kProcTime: null = the system clock
-  const ScalarFunction* udf = nullptr;  // kUdf
-  const int64_t* watermark = nullptr;   // kCurrentWatermark: the CompiledExpr's watermark
+  std::unique_ptr<Column> out;              // result column; literals are filled once at bind time
+  std::unique_ptr<RegexCache> regex;        // kLike, kRegexp*: the pattern argument compiled
+  std::unique_ptr<JsonPathEvaluator> json;  // kJson*: the path argument parsed, parse buffers
+  std::string scratch;                      // text built for one row before it is copied to `out`
+  const Clock* clock = nullptr;             // kProcTime: null = the system clock
+  const ScalarFunction* udf = nullptr;      // kUdf
+  const int64_t* watermark = nullptr;       // kCurrentWatermark: the CompiledExpr's watermark
 };
 
 namespace {
@@ -557,6 +563,7 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     }
     case ExprKind::kCast: {
       SLUICE_ASSIGN_OR_RETURN(NodePtr arg, Bind(n.args[0], schema, capacity));
+      if (arg->type == n.cast_to) return arg;  // CAST(s AS STRING) of a STRING: nothing to convert
       auto b = NewNode(ExprKind::kCast, n.cast_to, capacity);
       b->args.push_back(std::move(arg));
       return b;
@@ -755,6 +762,19 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
       out_type = n.fn == Fn::kPosition ? DataType::kInt32 : n.fn == Fn::kRegexp ? DataType::kBool : DataType::kString;
       break;
     }
+    case Fn::kJsonValue:
+    case Fn::kJsonQuery:
+    case Fn::kJsonExists:
+    case Fn::kJsonOutcome: {
+      const bool outcome = n.fn == Fn::kJsonOutcome;
+      SLUICE_RETURN_IF_ERROR(need_args(outcome ? 3 : 2, outcome ? 3 : 2));
+      if (!is_type(0, DataType::kString) || !is_type(1, DataType::kString)) {
+        return TypeError(e, "needs a STRING document and a STRING path");
+      }
+      if (outcome) args[2] = CastTo(std::move(args[2]), DataType::kInt32, capacity);
+      out_type = n.fn == Fn::kJsonExists ? DataType::kBool : outcome ? DataType::kInt32 : DataType::kString;
+      break;
+    }
     case Fn::kLpad:
     case Fn::kRpad:
     case Fn::kSplitIndex:
@@ -927,6 +947,14 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     if (literal(args[1]) && escape_literal) {
       std::string_view escape = n.fn == Fn::kLike && args.size() == 3 ? args[2]->out->GetString(0) : "";
       if (!b->regex->Get(args[1]->out->GetString(0), escape)) return TypeError(e, b->regex->error);
+    }
+  }
+  if (n.fn == Fn::kJsonValue || n.fn == Fn::kJsonQuery || n.fn == Fn::kJsonExists || n.fn == Fn::kJsonOutcome) {
+    b->json = std::make_unique<JsonPathEvaluator>();
+    // A literal path is checked here, once: a bad one is an error now.
+    if (args[1]->kind == ExprKind::kLiteral && args[1]->out->IsValid(0)) {
+      std::string error;
+      if (!b->json->SetPath(args[1]->out->GetString(0), &error)) return TypeError(e, error);
     }
   }
   b->args = std::move(args);
@@ -2183,6 +2211,49 @@ const Column* Eval(BoundNode& n, const Batch& b) {
         const uint32_t at = static_cast<uint32_t>(out->arena_size());
         Md5Hex(args[0]->GetString(i), out->ExtendArena(32));
         o[i] = StringRef{at, 32};
+      });
+      break;
+    }
+    case Fn::kJsonValue:
+    case Fn::kJsonQuery:
+    case Fn::kJsonExists:
+    case Fn::kJsonOutcome: {
+      AllValidity(args, n.fn == Fn::kJsonOutcome ? 2 : nargs, out, b);
+      JsonPathEvaluator& json = *n.json;
+      ForActive(b, [&](int i) {
+        if (out->IsNull(i)) return;
+        std::string error;
+        if (!json.SetPath(args[1]->GetString(i), &error)) {
+          // A path from a column that is not a path: the ON ERROR case.
+          if (n.fn == Fn::kJsonOutcome) {
+            out->data<int32_t>()[i] = 2;
+          } else if (n.fn == Fn::kJsonExists) {
+            out->data<uint8_t>()[i] = 0;
+          } else {
+            out->SetNull(i);
+          }
+          return;
+        }
+        const std::string_view doc = args[0]->GetString(i);
+        switch (n.fn) {
+          case Fn::kJsonExists: out->data<uint8_t>()[i] = json.Exists(doc) == JsonOutcome::kValue; break;
+          case Fn::kJsonOutcome: {
+            const int32_t mode = args[2]->IsValid(i) ? args[2]->data<int32_t>()[i] : 0;
+            const JsonOutcome r = mode == 2   ? json.Exists(doc)
+                                  : mode == 1 ? json.Query(doc, &n.scratch)
+                                              : json.Value(doc, &n.scratch);
+            out->data<int32_t>()[i] = r == JsonOutcome::kValue ? 0 : r == JsonOutcome::kEmpty ? 1 : 2;
+            break;
+          }
+          default: {
+            const JsonOutcome r = n.fn == Fn::kJsonValue ? json.Value(doc, &n.scratch) : json.Query(doc, &n.scratch);
+            if (r == JsonOutcome::kValue) {
+              out->data<StringRef>()[i] = out->AppendToArena(n.scratch);
+            } else {
+              out->SetNull(i);
+            }
+          }
+        }
       });
       break;
     }

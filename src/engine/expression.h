@@ -76,6 +76,13 @@ enum class Fn : uint8_t {
   kProcTime,          // PROCTIME(): the operator's processing-time clock (ms), read once per batch
   kCurrentWatermark,  // CURRENT_WATERMARK(ts): the evaluating operator's input watermark, NULL before the first
   kUdf,               // a ScalarFunction (ExprNode::udf), one kernel call per batch
+  // SQL/JSON over a STRING document and a path (JsonPathEvaluator); NULL in,
+  // NULL out. The ON EMPTY / ON ERROR cases both give NULL here.
+  kJsonValue,    // JSON_VALUE(json, path): the scalar's text
+  kJsonQuery,    // JSON_QUERY(json, path): the object or array, compact
+  kJsonExists,   // JSON_EXISTS(json, path): BOOLEAN; FALSE for a document that is not JSON
+  kJsonOutcome,  // (json, path, mode): INT 0 found, 1 empty, 2 error, as JSON_VALUE (mode 0), JSON_QUERY (1) or
+                 // JSON_EXISTS (2) sees it
 };
 
 // Units of FLOOR/CEIL ... TO, TIMESTAMPADD and TIMESTAMPDIFF. kWeek is seven

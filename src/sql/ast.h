@@ -355,6 +355,20 @@ enum class SetQuantifier { kAll, kDistinct };
 // How a call was written: `f(x)` or a niladic builtin like CURRENT_TIMESTAMP.
 enum class CallSyntax { kParenthesized, kNiladic };
 
+// What JSON_VALUE / JSON_QUERY / JSON_EXISTS do ON EMPTY or ON ERROR.
+enum class JsonBehaviorKind { kNull, kError, kDefault, kTrue, kFalse, kUnknown };
+struct JsonBehavior {
+  JsonBehaviorKind kind = JsonBehaviorKind::kNull;
+  ExprPtr value;  // DEFAULT value
+};
+// The SQL/JSON clauses after a JSON function's arguments:
+// [RETURNING type] [behavior ON EMPTY] [behavior ON ERROR].
+struct JsonClauses {
+  std::optional<DataType> returning;
+  std::optional<JsonBehavior> on_empty;
+  std::optional<JsonBehavior> on_error;
+};
+
 struct FunctionCallExpr : Expr {
   explicit FunctionCallExpr(SourcePos p) : Expr(ExprKind::kFunctionCall, p) {}
   QualifiedName name;
@@ -364,6 +378,7 @@ struct FunctionCallExpr : Expr {
   std::optional<TimeUnit> to_unit;                 // FLOOR(x TO unit), CEIL(x TO unit)
   ExprPtr filter;                                  // FILTER (WHERE ...); may be null
   std::unique_ptr<WindowSpec> over;                // may be null
+  std::unique_ptr<JsonClauses> json;               // JSON_VALUE(... RETURNING INT NULL ON EMPTY); may be null
 };
 
 struct SubqueryExpr : Expr {

@@ -34,6 +34,7 @@ constexpr const char* kSupportedFunctions =
     "RTRIM, SPLIT_INDEX, MD5, REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, COALESCE, NULLIF, GREATEST, LEAST, IF, ABS, MOD, "
     "ROUND, FLOOR, CEIL, CEILING, POWER, SQRT, LN, LOG, LOG10, LOG2, EXP, DATE_FORMAT, PROCTIME, UNIX_TIMESTAMP, "
     "IFNULL, INSTR, LOCATE, LEFT, RIGHT, SIGN, PI, E, TRUNCATE, NOW, CURRENT_TIMESTAMP, LOCALTIMESTAMP, "
+    "JSON_VALUE, JSON_QUERY, JSON_EXISTS, "
     "FROM_UNIXTIME, "
     "YEAR, QUARTER, MONTH, WEEK, DAYOFMONTH, DAYOFYEAR, DAYOFWEEK, HOUR, MINUTE, SECOND, TIMESTAMPADD, TIMESTAMPDIFF, "
     "TO_TIMESTAMP, TO_TIMESTAMP_LTZ, CURRENT_WATERMARK";
@@ -501,6 +502,64 @@ Result<engine::Expr> ExprBinder::BindInner(const Expr& e) {
   return Error(e.pos, fmt::format("expression {} is not supported yet", Unparse(e)));
 }
 
+// JSON_VALUE / JSON_QUERY (RETURNING, ON EMPTY, ON ERROR) and JSON_EXISTS
+// (ON ERROR) over the engine's JSON kernels. NULL is the default behaviour
+// of both cases (JSON_EXISTS: FALSE ON ERROR), as Flink's; DEFAULT values
+// read the outcome of the path (found / empty / error) once more.
+Result<engine::Expr> ExprBinder::BindJson(const FunctionCallExpr& call, const std::string& name,
+                                          const std::vector<engine::Expr>& args) {
+  if (args.size() != 2) return Error(call.pos, fmt::format("{} takes (json, path) and optional clauses", name));
+  const JsonClauses* clauses = call.json.get();
+  const bool exists = name == "JSON_EXISTS";
+  const int mode = name == "JSON_VALUE" ? 0 : name == "JSON_QUERY" ? 1 : 2;
+  engine::DataType type = exists ? engine::DataType::kBool : engine::DataType::kString;
+  if (clauses && clauses->returning) {
+    if (mode != 0) return Error(call.pos, fmt::format("{} has no RETURNING clause in Sluice; CAST its result", name));
+    SLUICE_ASSIGN_OR_RETURN(type, ToEngineType(*clauses->returning, source_));
+  }
+  // The value a behaviour gives (an invalid Expr: NULL of `type`).
+  auto behavior = [&](const std::optional<JsonBehavior>& b, std::string_view when) -> Result<engine::Expr> {
+    if (!b) return exists ? Lit(false) : engine::Lit(engine::Value::Null(type));
+    switch (b->kind) {
+      case JsonBehaviorKind::kNull: return engine::Lit(engine::Value::Null(type));
+      case JsonBehaviorKind::kDefault: {
+        if (exists) break;
+        SLUICE_ASSIGN_OR_RETURN(engine::Expr v, BindInner(*b->value));
+        return engine::Cast(v, type);
+      }
+      case JsonBehaviorKind::kTrue:
+      case JsonBehaviorKind::kFalse:
+        if (!exists) break;
+        return Lit(b->kind == JsonBehaviorKind::kTrue);
+      case JsonBehaviorKind::kUnknown:
+        if (!exists) break;
+        return engine::Lit(engine::Value::Null(engine::DataType::kBool));
+      case JsonBehaviorKind::kError:
+        return Error(call.pos, fmt::format("ERROR ON {} is not supported: a streaming job would stop at the first bad "
+                                           "record; use NULL or DEFAULT and filter on the result",
+                                           when));
+    }
+    return Error(call.pos, fmt::format("{} does not take this ON {} behaviour", name, when));
+  };
+  if (exists && clauses && clauses->on_empty) return Error(call.pos, "JSON_EXISTS has no ON EMPTY clause");
+  engine::Expr raw = Call(mode == 0 ? Fn::kJsonValue : mode == 1 ? Fn::kJsonQuery : Fn::kJsonExists, args);
+  engine::Expr value = type != engine::DataType::kString && !exists ? engine::Cast(raw, type) : raw;
+  const bool plain = !clauses || ((!clauses->on_empty || clauses->on_empty->kind == JsonBehaviorKind::kNull) &&
+                                  (!clauses->on_error || clauses->on_error->kind == JsonBehaviorKind::kNull ||
+                                   (exists && clauses->on_error->kind == JsonBehaviorKind::kFalse)));
+  if (plain) return value;
+  SLUICE_ASSIGN_OR_RETURN(engine::Expr on_empty, behavior(clauses->on_empty, "EMPTY"));
+  SLUICE_ASSIGN_OR_RETURN(engine::Expr on_error, behavior(clauses->on_error, "ERROR"));
+  engine::Expr outcome = Call(Fn::kJsonOutcome, {args[0], args[1], Lit(mode)});
+  std::vector<std::pair<engine::Expr, engine::Expr>> whens;
+  if (!exists) whens.emplace_back(outcome == Lit(1), on_empty);
+  whens.emplace_back(outcome == Lit(2), on_error);
+  // A value that does not convert to the RETURNING type is an error too.
+  if (value.node().kind == engine::ExprKind::kCast)
+    whens.emplace_back(engine::IsNull(value) && engine::IsNotNull(raw), on_error);
+  return engine::Case(std::move(whens), value);
+}
+
 Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
   std::string name = FunctionName(call);
   if (IsAggregateCall(call)) {
@@ -557,6 +616,7 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
     SLUICE_RETURN_IF_ERROR(arity(1, 1));
     return engine::Case({{args[0] < Lit(0), -args[0]}}, args[0]);
   }
+  if (name == "JSON_VALUE" || name == "JSON_QUERY" || name == "JSON_EXISTS") return BindJson(call, name, args);
   if (name == "IFNULL") {
     SLUICE_RETURN_IF_ERROR(arity(2, 2));
     return engine::Coalesce(args);

@@ -87,6 +87,8 @@ class ExprBinder {
  private:
   Result<engine::Expr> BindInner(const Expr& e);
   Result<engine::Expr> BindCall(const FunctionCallExpr& call);
+  Result<engine::Expr> BindJson(const FunctionCallExpr& call, const std::string& name,
+                                const std::vector<engine::Expr>& args);
   Result<engine::Expr> BindLiteral(const LiteralExpr& lit);
   Result<engine::DataType> TypeOf(const engine::Expr& expr, const Expr& at);
   Status Error(SourcePos pos, std::string_view message) const;

@@ -1726,7 +1726,7 @@ class Parser {
     if ((t.keyword == Keyword::kLEFT || t.keyword == Keyword::kRIGHT) && Is(TokenType::kLParen, 1)) {
       // LEFT(s, n) / RIGHT(s, n): functions named by reserved words (join sides).
       QualifiedName name;
-      name.parts.push_back(Identifier{t.keyword == Keyword::kLEFT ? "LEFT" : "RIGHT", pos, Quoting::kBare});
+      name.parts.push_back(Identifier{std::string(t.text), pos, Quoting::kBare});
       Advance();
       return ParseCall(pos, std::move(name));
     }
@@ -1763,6 +1763,63 @@ class Parser {
     auto ref = std::make_unique<ColumnRefExpr>(pos);
     ref->name = std::move(name);
     return ref;
+  }
+
+  static bool IsJsonFunction(std::string_view fn) {
+    return EqualsIgnoreCase(fn, "JSON_VALUE") || EqualsIgnoreCase(fn, "JSON_QUERY") ||
+           EqualsIgnoreCase(fn, "JSON_EXISTS");
+  }
+
+  bool IsWord(std::string_view word, size_t ahead = 0) const {
+    return Is(TokenType::kWord, ahead) && EqualsIgnoreCase(Peek(ahead).text, word);
+  }
+
+  // JSON_VALUE(doc, path [RETURNING type] [b ON EMPTY] [b ON ERROR]) where b
+  // is NULL | ERROR | DEFAULT expr (JSON_EXISTS: TRUE | FALSE | UNKNOWN | ERROR).
+  bool ParseJsonClauses(FunctionCallExpr* call, std::string_view fn) {
+    call->json = std::make_unique<JsonClauses>();
+    JsonClauses& j = *call->json;
+    if (IsWord("RETURNING")) {
+      Advance();
+      j.returning.emplace();
+      if (!ParseDataType(&*j.returning, fmt::format("a data type after RETURNING in {}", fn))) return false;
+    }
+    while (!Is(TokenType::kRParen)) {
+      JsonBehavior b;
+      if (IsKw(Keyword::kNULL)) {
+        b.kind = JsonBehaviorKind::kNull;
+      } else if (IsWord("ERROR")) {
+        b.kind = JsonBehaviorKind::kError;
+      } else if (IsKw(Keyword::kTRUE)) {
+        b.kind = JsonBehaviorKind::kTrue;
+      } else if (IsKw(Keyword::kFALSE)) {
+        b.kind = JsonBehaviorKind::kFalse;
+      } else if (IsKw(Keyword::kUNKNOWN)) {
+        b.kind = JsonBehaviorKind::kUnknown;
+      } else if (IsWord("DEFAULT")) {
+        b.kind = JsonBehaviorKind::kDefault;
+      } else {
+        Expected(fmt::format("RETURNING, NULL, ERROR, DEFAULT value (ON EMPTY / ON ERROR) or ')' in {}", fn));
+        return false;
+      }
+      Advance();
+      if (b.kind == JsonBehaviorKind::kDefault) {
+        b.value = ParseExpr();
+        if (!b.value) return false;
+      }
+      if (!ExpectKw(Keyword::kON, fmt::format("ON EMPTY or ON ERROR in {}", fn))) return false;
+      if (IsWord("EMPTY") && !j.on_empty && !j.on_error) {
+        Advance();
+        j.on_empty = std::move(b);
+      } else if (IsWord("ERROR") && !j.on_error) {
+        Advance();
+        j.on_error = std::move(b);
+      } else {
+        Expected(j.on_error ? "')' after ON ERROR" : "EMPTY or ERROR after ON");
+        return false;
+      }
+    }
+    return true;
   }
 
   static bool IsBareNamed(const QualifiedName& name, Keyword kw) {
@@ -1828,6 +1885,9 @@ class Parser {
           break;
         }
         if (Accept(TokenType::kComma)) continue;
+        if (call->args.size() >= 2 && IsJsonFunction(fn) && !Is(TokenType::kRParen)) {
+          if (!ParseJsonClauses(call.get(), fn)) return nullptr;
+        }
         if (!Expect(TokenType::kRParen, fmt::format("',' or ')' to close the arguments of {}", fn))) return nullptr;
         break;
       }

@@ -472,6 +472,30 @@ class Printer {
     return name.parts.size() == 1 && name.parts[0].quoting == Quoting::kBare && LookupKeyword(name.parts[0].name) == kw;
   }
 
+  void JsonClauseText(const JsonClauses& j) {
+    if (j.returning) {
+      out += " RETURNING ";
+      Type(*j.returning);
+    }
+    auto behavior = [&](const std::optional<JsonBehavior>& b, const char* when) {
+      if (!b) return;
+      switch (b->kind) {
+        case JsonBehaviorKind::kNull: out += " NULL"; break;
+        case JsonBehaviorKind::kError: out += " ERROR"; break;
+        case JsonBehaviorKind::kTrue: out += " TRUE"; break;
+        case JsonBehaviorKind::kFalse: out += " FALSE"; break;
+        case JsonBehaviorKind::kUnknown: out += " UNKNOWN"; break;
+        case JsonBehaviorKind::kDefault:
+          out += " DEFAULT ";
+          Expression(*b->value);
+          break;
+      }
+      out += when;
+    };
+    behavior(j.on_empty, " ON EMPTY");
+    behavior(j.on_error, " ON ERROR");
+  }
+
   void Call(const FunctionCallExpr& call) {
     if (call.syntax == CallSyntax::kNiladic) {
       out += call.name.parts.empty() ? "" : call.name.parts[0].name;
@@ -511,6 +535,7 @@ class Printer {
         out += " TO ";
         out += TimeUnitText(*call.to_unit);
       }
+      if (call.json) JsonClauseText(*call.json);
     }
     out += ')';
     if (call.filter) {

@@ -93,6 +93,10 @@ TEST(UnparserTest, FunctionsAndSpecialForms) {
   EXPECT_EQ(CanonicalExpr("TIMESTAMPDIFF(day, a, b)"), "TIMESTAMPDIFF(day, a, b)");
   EXPECT_EQ(CanonicalExpr("timestampadd(MINUTE, 5, ts)"), "timestampadd(MINUTE, 5, ts)");
   EXPECT_EQ(CanonicalExpr("f(day)"), "f(`day`)");
+  EXPECT_EQ(CanonicalExpr("json_value(j, '$.a' returning int default 0 on empty null on error)"),
+            "json_value(j, '$.a' RETURNING INT DEFAULT 0 ON EMPTY NULL ON ERROR)");
+  EXPECT_EQ(CanonicalExpr("JSON_EXISTS(j, 'strict $.a' true on error)"), "JSON_EXISTS(j, 'strict $.a' TRUE ON ERROR)");
+  EXPECT_EQ(CanonicalExpr("left(s, 2)"), "`left`(s, 2)");
 }
 
 TEST(UnparserTest, TypesPrintInCanonicalSpelling) {

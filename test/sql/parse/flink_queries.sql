@@ -82,3 +82,5 @@ EXPLAIN EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT * FROM s; END;
 SELECT * FROM orders ORDER BY ts LIMIT 10 OFFSET 20;
 SELECT * FROM orders ORDER BY ts OFFSET 5 ROWS FETCH FIRST 10 ROWS ONLY;
 select lower(Name) as n from MixedCase where Name like '%x%';
+SELECT JSON_VALUE(payload, '$.user.id' RETURNING BIGINT DEFAULT -1 ON EMPTY NULL ON ERROR) AS uid, JSON_QUERY(payload, '$.tags'), JSON_EXISTS(payload, 'lax $.a[0]') FROM events;
+SELECT LEFT(name, 3), RIGHT(name, 2) FROM people;
