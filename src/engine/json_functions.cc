@@ -19,9 +19,10 @@ namespace {
 bool ParseSteps(std::string_view path, bool* strict, std::vector<std::string>* names, std::vector<int64_t>* indices,
                 std::string* error) {
   auto fail = [&](std::string_view what) {
-    *error = fmt::format("JSON path '{}': {}; supported: $, $.name, $['name'], $[0] and their combinations, "
-                         "optionally after lax or strict",
-                         path, what);
+    *error = fmt::format(
+        "JSON path '{}': {}; supported: $, $.name, $['name'], $[0] and their combinations, "
+        "optionally after lax or strict",
+        path, what);
     return false;
   };
   std::string_view p = path;
@@ -94,9 +95,15 @@ bool ParseSteps(std::string_view path, bool* strict, std::vector<std::string>* n
 void AppendScalar(const simdjson::dom::element& e, std::string* out) {
   switch (e.type()) {
     case simdjson::dom::element_type::STRING: out->append(std::string_view(e.get_string().value_unsafe())); break;
-    case simdjson::dom::element_type::INT64: fmt::format_to(std::back_inserter(*out), "{}", e.get_int64().value_unsafe()); break;
-    case simdjson::dom::element_type::UINT64: fmt::format_to(std::back_inserter(*out), "{}", e.get_uint64().value_unsafe()); break;
-    case simdjson::dom::element_type::DOUBLE: fmt::format_to(std::back_inserter(*out), "{}", e.get_double().value_unsafe()); break;
+    case simdjson::dom::element_type::INT64:
+      fmt::format_to(std::back_inserter(*out), "{}", e.get_int64().value_unsafe());
+      break;
+    case simdjson::dom::element_type::UINT64:
+      fmt::format_to(std::back_inserter(*out), "{}", e.get_uint64().value_unsafe());
+      break;
+    case simdjson::dom::element_type::DOUBLE:
+      fmt::format_to(std::back_inserter(*out), "{}", e.get_double().value_unsafe());
+      break;
     case simdjson::dom::element_type::BOOL: out->append(e.get_bool().value_unsafe() ? "true" : "false"); break;
     default: break;
   }

@@ -355,6 +355,15 @@ enum class SetQuantifier { kAll, kDistinct };
 // How a call was written: `f(x)` or a niladic builtin like CURRENT_TIMESTAMP.
 enum class CallSyntax { kParenthesized, kNiladic };
 
+// One item of a hint comment, /*+ NAME(options) */: Flink's table hint
+// OPTIONS('k' = 'v', ...) overriding a table's options for one use, or a
+// query hint such as BROADCAST(t) with plain options.
+struct Hint {
+  Identifier name;
+  std::vector<std::pair<std::string, std::string>> kv_options;  // 'k' = 'v'
+  std::vector<std::string> options;                             // plain: identifiers, numbers, strings (as written)
+};
+
 // What JSON_VALUE / JSON_QUERY / JSON_EXISTS do ON EMPTY or ON ERROR.
 enum class JsonBehaviorKind { kNull, kError, kDefault, kTrue, kFalse, kUnknown };
 struct JsonBehavior {
@@ -465,6 +474,7 @@ using QueryBodyPtr = std::unique_ptr<QueryBody>;
 
 struct Select : QueryBody {
   explicit Select(SourcePos p) : QueryBody(QueryBodyKind::kSelect, p) {}
+  std::vector<Hint> hints;  // SELECT /*+ BROADCAST(t) */ ...: query hints
   SetQuantifier quantifier = SetQuantifier::kAll;
   std::vector<SelectItem> items;
   TableRefPtr from;  // null: SELECT without FROM
@@ -545,7 +555,8 @@ struct TableRef {
 struct NamedTableRef : TableRef {
   explicit NamedTableRef(SourcePos p) : TableRef(TableRefKind::kNamed, p) {}
   QualifiedName name;
-  ExprPtr system_time;  // FOR SYSTEM_TIME AS OF <expr>; may be null
+  std::vector<Hint> hints;  // t /*+ OPTIONS('k'='v') */
+  ExprPtr system_time;      // FOR SYSTEM_TIME AS OF <expr>; may be null
 };
 
 enum class Laterality { kPlain, kLateral };
@@ -756,6 +767,7 @@ struct InsertStatement : Statement {
   explicit InsertStatement(SourcePos p) : Statement(StatementKind::kInsert, p) {}
   InsertMode mode = InsertMode::kInto;
   QualifiedName table;
+  std::vector<Hint> hints;          // INSERT INTO t /*+ OPTIONS('k'='v') */
   std::vector<Identifier> columns;  // empty: all columns in order
   std::unique_ptr<Query> query;
 };

@@ -57,6 +57,7 @@ class Lexer {
       token.pos = Pos();
       size_t start = i_;
       if (i_ >= src_.size()) {
+        if (in_hint_) return Error(Pos(), "unterminated hint: '/*+' has no closing '*/'");
         token.type = TokenType::kEnd;
         tokens.push_back(std::move(token));
         return tokens;
@@ -95,6 +96,8 @@ class Lexer {
         Advance();
       } else if (c == '-' && At(1) == '-') {
         while (i_ < src_.size() && src_[i_] != '\n') Advance();
+      } else if (c == '/' && At(1) == '*' && At(2) == '+' && !in_hint_) {
+        return Status::Ok();  // a hint: its tokens are lexed (LexOne)
       } else if (c == '/' && At(1) == '*') {
         SourcePos start = Pos();
         Advance(2);
@@ -136,6 +139,16 @@ class Lexer {
       t->type = type;
       return Status::Ok();
     };
+    if (c == '/' && At(1) == '*' && At(2) == '+' && !in_hint_) {
+      Advance(3);
+      t->type = TokenType::kHintStart;
+      in_hint_ = true;
+      return Status::Ok();
+    }
+    if (c == '*' && At(1) == '/' && in_hint_) {
+      in_hint_ = false;
+      return two(TokenType::kHintEnd);
+    }
     switch (c) {
       case '(': return one(TokenType::kLParen);
       case ')': return one(TokenType::kRParen);
@@ -260,6 +273,7 @@ class Lexer {
 
   std::string_view src_;
   size_t i_ = 0;
+  bool in_hint_ = false;  // between /*+ and */
   uint32_t line_ = 1;
   uint32_t column_ = 1;
 };

@@ -685,6 +685,7 @@ class Parser {
       return nullptr;
     }
     if (!ParseQualifiedName(&st->table, "the target table name after INSERT INTO")) return nullptr;
+    if (!ParseHints(&st->hints)) return nullptr;
     std::string ctx = "INSERT INTO " + NameText(st->table);
     if (Is(TokenType::kLParen) && !IsQueryStart(1) && !Is(TokenType::kLParen, 1)) {
       Advance();
@@ -1084,6 +1085,7 @@ class Parser {
   QueryBodyPtr ParseSelect() {
     auto select = std::make_unique<Select>(Peek().pos);
     Advance();
+    if (!ParseHints(&select->hints)) return nullptr;
     if (AcceptKw(Keyword::kDISTINCT)) {
       select->quantifier = SetQuantifier::kDistinct;
     } else {
@@ -1281,6 +1283,7 @@ class Parser {
     } else if (IsIdentifier()) {
       auto named = std::make_unique<NamedTableRef>(pos);
       if (!ParseQualifiedName(&named->name, "a table name")) return nullptr;
+      if (!ParseHints(&named->hints)) return nullptr;
       if (AcceptKw(Keyword::kFOR)) {
         if (!ExpectKw(Keyword::kSYSTEM_TIME, "SYSTEM_TIME AS OF after FOR")) return nullptr;
         if (!ExpectKw(Keyword::kAS, "AS OF after FOR SYSTEM_TIME")) return nullptr;
@@ -1763,6 +1766,42 @@ class Parser {
     auto ref = std::make_unique<ColumnRefExpr>(pos);
     ref->name = std::move(name);
     return ref;
+  }
+
+  // An optional hint comment: /*+ NAME[(option, ...)] [, NAME(...)] */ where
+  // an option is 'key' = 'value' or a plain identifier, number or string.
+  bool ParseHints(std::vector<Hint>* out) {
+    if (!Accept(TokenType::kHintStart)) return true;
+    for (;;) {
+      Hint& hint = out->emplace_back();
+      if (!ParseIdentifier(&hint.name, "a hint name such as OPTIONS after /*+")) return false;
+      if (Accept(TokenType::kLParen)) {
+        for (;;) {
+          if (Is(TokenType::kString) && Is(TokenType::kEq, 1)) {
+            std::string key = Peek().value;
+            Advance(2);
+            if (!Is(TokenType::kString)) {
+              Expected(fmt::format("a string value after '{}' = in {}(...)", key, hint.name.name));
+              return false;
+            }
+            hint.kv_options.emplace_back(std::move(key), Peek().value);
+            Advance();
+          } else if (Is(TokenType::kWord) || Is(TokenType::kQuotedIdentifier) || Is(TokenType::kString) ||
+                     Is(TokenType::kInteger) || Is(TokenType::kDecimal)) {
+            hint.options.emplace_back(Peek().text);
+            Advance();
+          } else {
+            Expected(fmt::format("'key' = 'value' or a name in {}(...)", hint.name.name));
+            return false;
+          }
+          if (Accept(TokenType::kComma)) continue;
+          if (!Expect(TokenType::kRParen, fmt::format("',' or ')' to close {}(...)", hint.name.name))) return false;
+          break;
+        }
+      }
+      if (Accept(TokenType::kComma)) continue;
+      return Expect(TokenType::kHintEnd, "',' or '*/' to close the hint");
+    }
   }
 
   static bool IsJsonFunction(std::string_view fn) {

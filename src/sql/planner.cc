@@ -434,6 +434,9 @@ Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
                                                name));
       }
       std::string qual = alias.empty() ? name : alias;
+      if (!n.hints.empty()) {
+        SLUICE_ASSIGN_OR_RETURN(e, WithOptionsHints(*e, n.hints));
+      }
       if (e->kind == CatalogEntry::Kind::kTable) {
         auto planned = PlanTable(*e, qual);
         if (!planned.ok()) {
@@ -494,6 +497,31 @@ Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {
     q.scope.schema = engine::Schema(f);
   }
   return q;
+}
+
+Result<const CatalogEntry*> Planner::WithOptionsHints(const CatalogEntry& table, const std::vector<Hint>& hints) {
+  if (table.kind != CatalogEntry::Kind::kTable) {
+    return Error(hints.front().name.pos, fmt::format("{} is a view; OPTIONS hints go on tables", table.name));
+  }
+  CatalogEntry& hinted = hinted_tables_.emplace_back(table);
+  SLUICE_RETURN_IF_ERROR(ApplyOptionsHints(source(), hints, &hinted.options));
+  return &hinted;
+}
+
+Status ApplyOptionsHints(std::string_view source, const std::vector<Hint>& hints,
+                         std::map<std::string, std::string>* options) {
+  for (const Hint& h : hints) {
+    std::string name = h.name.name;
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name != "OPTIONS" || !h.options.empty()) {
+      return SyntaxError(source, h.name.pos,
+                         fmt::format("{} is not a table hint; a table takes OPTIONS('key' = 'value', ...), which "
+                                     "overrides its WITH options for this statement",
+                                     h.name.name));
+    }
+    for (const auto& [k, v] : h.kv_options) (*options)[k] = v;
+  }
+  return Status::Ok();
 }
 
 Result<PlannedQuery> Planner::PlanWindowTvf(const TableFunctionRef& ref) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -96,6 +97,11 @@ bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 // else EXPR$i as Flink names it.
 std::string SelectItemName(const SelectItem& item, size_t i);
 
+// Applies table hints /*+ OPTIONS('k' = 'v') */ over `options` (Flink's
+// dynamic table options); any other hint on a table is an error.
+Status ApplyOptionsHints(std::string_view source, const std::vector<Hint>& hints,
+                         std::map<std::string, std::string>* options);
+
 // Plans queries over a catalog onto the engine's job shape. Supported:
 // SELECT with WHERE and expressions (Calcs fused into one), views and
 // subqueries in FROM, window TVFs (TUMBLE, HOP, CUMULATE, SESSION) with a
@@ -161,6 +167,9 @@ class Planner {
                                        std::vector<int>* right_keys, std::string* key_text);
   // The column of `q` that `e` names; an error naming `what` otherwise.
   Result<int> SubqueryKeyColumn(const Expr& e, const PlannedQuery& q, std::string_view what);
+  // `table` with the OPTIONS('k' = 'v') of `hints` over its WITH options (a
+  // copy the planner keeps alive: side outputs refer to it).
+  Result<const CatalogEntry*> WithOptionsHints(const CatalogEntry& table, const std::vector<Hint>& hints);
   // VALUES rows, and the single row a SELECT without FROM reads (plan_values.cc).
   Result<PlannedQuery> PlanValues(const Values& values);
   Result<PlannedQuery> PlanSingleRow();
@@ -236,6 +245,8 @@ class Planner {
   // Conditions planned as joins (subqueries, EXISTS correlations): binders of
   // WHERE clauses read them as TRUE.
   std::unordered_set<const Expr*> decided_;
+  // Tables as OPTIONS hints changed them, for as long as the plan refers to them.
+  std::deque<CatalogEntry> hinted_tables_;
 };
 
 }  // namespace sluice::sql

@@ -433,11 +433,13 @@ Status Session::Describe(const DescribeStatement& d, std::string* out) {
 }
 
 Status Session::PlanInsert(const InsertStatement& insert, PendingInsert* pending, SinkCreation creation) {
-  return PlanInsert(insert.table, insert.columns, insert.mode, *insert.query, insert.pos, pending, creation);
+  return PlanInsert(insert.table, insert.columns, insert.mode, *insert.query, insert.pos, pending, creation,
+                    insert.hints);
 }
 
 Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identifier>& columns, InsertMode mode,
-                           const Query& query, SourcePos pos, PendingInsert* pending, SinkCreation creation) {
+                           const Query& query, SourcePos pos, PendingInsert* pending, SinkCreation creation,
+                           const std::vector<Hint>& hints) {
   const std::string& src = *source_;
   std::string name = LastName(table);
   const CatalogEntry* target = catalog_.Find(name);
@@ -454,6 +456,7 @@ Status Session::PlanInsert(const QualifiedName& table, const std::vector<Identif
   Planner planner = MakePlanner();
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery q, planner.PlanQuery(query));
   engine::TableDescriptor desc = target->Descriptor(CatalogEntry::Use::kSink);
+  SLUICE_RETURN_IF_ERROR(ApplyOptionsHints(src, hints, &desc.options));
   // Which sink column each query column feeds.
   std::vector<int> targets;
   if (columns.empty()) {

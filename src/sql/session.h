@@ -80,7 +80,8 @@ class Session {
   Status PlanInsert(const InsertStatement& insert, PendingInsert* pending,
                     SinkCreation creation = SinkCreation::kCreate);
   Status PlanInsert(const QualifiedName& table, const std::vector<Identifier>& columns, InsertMode mode,
-                    const Query& query, SourcePos pos, PendingInsert* pending, SinkCreation creation);
+                    const Query& query, SourcePos pos, PendingInsert* pending, SinkCreation creation,
+                    const std::vector<Hint>& hints = {});
   Status RunSelect(const Query& query);
   Status RunPending(std::string* out);
   // Runs `spec` as job `job_name`; with `checkpointed`, under the session's

@@ -244,7 +244,9 @@ enum class TokenType : uint8_t {
   kLtEq,
   kGt,
   kGtEq,
-  kArrow,  // =>
+  kArrow,      // =>
+  kHintStart,  // /*+  (a hint: /*+ OPTIONS('k'='v') */)
+  kHintEnd,    // */ closing a hint
 };
 
 struct Token {

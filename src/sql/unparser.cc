@@ -718,8 +718,33 @@ class Printer {
     }
   }
 
+  // ` /*+ NAME('k' = 'v', plain) */`
+  void Hints(const std::vector<Hint>& hints) {
+    if (hints.empty()) return;
+    out += " /*+ ";
+    for (size_t i = 0; i < hints.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += QuoteIdentifier(hints[i].name.name);
+      if (hints[i].kv_options.empty() && hints[i].options.empty()) continue;
+      out += '(';
+      bool first = true;
+      for (const auto& [k, v] : hints[i].kv_options) {
+        out += (first ? "" : ", ") + QuoteString(k) + " = " + QuoteString(v);
+        first = false;
+      }
+      for (const std::string& o : hints[i].options) {
+        out += (first ? "" : ", ") + o;
+        first = false;
+      }
+      out += ')';
+    }
+    out += " */";
+  }
+
   void SelectText(const Select& s) {
-    out += "SELECT ";
+    out += "SELECT";
+    Hints(s.hints);
+    out += ' ';
     if (s.quantifier == SetQuantifier::kDistinct) out += "DISTINCT ";
     for (size_t i = 0; i < s.items.size(); ++i) {
       if (i > 0) out += ", ";
@@ -814,6 +839,7 @@ class Printer {
       case TableRefKind::kNamed: {
         const auto& n = ref.As<NamedTableRef>();
         Name(n.name);
+        Hints(n.hints);
         if (n.system_time) {
           out += " FOR SYSTEM_TIME AS OF ";
           Expression(*n.system_time);
@@ -995,6 +1021,7 @@ class Printer {
   void Insert(const InsertStatement& st) {
     out += st.mode == InsertMode::kInto ? "INSERT INTO " : "INSERT OVERWRITE ";
     Name(st.table);
+    Hints(st.hints);
     if (!st.columns.empty()) {
       out += ' ';
       IdList(st.columns);

@@ -123,9 +123,11 @@ void MemoryConnector::AddBadRecord(const std::string& table, int partition, std:
 Result<std::shared_ptr<engine::Source>> MemoryConnector::CreateSource(const engine::TableDescriptor& table,
                                                                       const engine::ConnectorContext&) {
   std::vector<std::vector<engine::MemorySource::Row>> partitions;
+  // 'rows-of' = 'other': read the rows fed to `other` (tests of OPTIONS hints).
+  const std::string fed = table.Option("rows-of", table.name);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = rows_.find(table.name);
+    auto it = rows_.find(fed);
     if (it != rows_.end()) {
       for (const auto& part : it->second) {
         std::vector<engine::MemorySource::Row> rows;
@@ -168,7 +170,8 @@ Result<std::shared_ptr<engine::Sink>> MemoryConnector::CreateSink(const engine::
                                                                   const engine::ConnectorContext&) {
   auto sink = std::make_shared<engine::CollectingSink>();
   std::lock_guard<std::mutex> lock(mu_);
-  sinks_[table.name] = sink;
+  // 'collect-as' = 'name': `sink name` records read what it wrote.
+  sinks_[table.Option("collect-as", table.name)] = sink;
   return std::shared_ptr<engine::Sink>(sink);
 }
 

@@ -95,12 +95,20 @@ TEST(LexerTest, OperatorsAndPunctuation) {
   EXPECT_EQ(Types(">>"), (std::vector<TokenType>{TokenType::kGt, TokenType::kGt, TokenType::kEnd}));
 }
 
-TEST(LexerTest, CommentsAndHintsAreSkipped) {
+TEST(LexerTest, CommentsAreSkippedAndHintsAreTokens) {
   std::vector<Token> t = Lex("a -- line comment\n/* block\ncomment */ b /*+ OPTIONS('k'='v') */ c--tail");
-  ASSERT_EQ(t.size(), 4u);
+  ASSERT_EQ(t.size(), 12u);
   EXPECT_EQ(t[0].value, "a");
   EXPECT_EQ(t[1].value, "b");
-  EXPECT_EQ(t[2].value, "c");
+  EXPECT_EQ(t[2].type, TokenType::kHintStart);
+  EXPECT_EQ(t[3].value, "OPTIONS");
+  EXPECT_EQ(t[5].value, "k");
+  EXPECT_EQ(t[8].type, TokenType::kRParen);
+  EXPECT_EQ(t[9].type, TokenType::kHintEnd);
+  EXPECT_EQ(t[10].value, "c");
+  // Outside a hint, `*/` is two operators; inside a comment, `/*+` is text.
+  EXPECT_EQ(Lex("a */ b").size(), 5u);
+  EXPECT_EQ(Lex("a /* x /*+ y */ b").size(), 3u);
 }
 
 TEST(LexerTest, MinusMinusIsAComment) {
