@@ -32,10 +32,16 @@ std::vector<bool> PayloadColumns(const engine::TableDescriptor& table) {
 
 Result<RowDecoder> RowDecoder::ForTable(const engine::TableDescriptor& table) {
   std::string format = table.Option("format", "json");
-  if (format == "json") return RowDecoder(JsonRowDecoder(PayloadColumns(table)));
+  if (format == "json") {
+    JsonRowDecoder decoder(PayloadColumns(table));
+    decoder.set_read_columns(table.read_columns);
+    return RowDecoder(std::move(decoder));
+  }
   if (format == "csv") {
     SLUICE_ASSIGN_OR_RETURN(char d, Delimiter(table));
-    return RowDecoder(CsvRowDecoder(PayloadColumns(table), d));
+    CsvRowDecoder decoder(PayloadColumns(table), d);
+    decoder.set_read_columns(table.read_columns);
+    return RowDecoder(std::move(decoder));
   }
   return UnknownFormat(table, format);
 }

@@ -36,6 +36,11 @@ struct TableDescriptor {
   // PARTITIONED BY (...): columns of `schema` whose values name the
   // directories (or partitions) rows are stored under, in order.
   std::vector<std::string> partition_keys;
+  // Projection push-down (sources): per column of `schema`, whether the query
+  // reads it; empty = every column. A connector may leave an unread column
+  // NULL instead of decoding it (the row formats do); it must still produce
+  // every column of `schema`.
+  std::vector<bool> read_columns;
 
   // The option's value, or `fallback` when absent.
   std::string Option(std::string_view key, std::string_view fallback = "") const;

@@ -206,6 +206,7 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
     desc.event_time_column = table.rowtime;
     desc.watermark = wm;
   }
+  desc.read_columns = ReadColumns(table, desc);
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<engine::Source> src, registry_->CreateSource(desc, ctx_));
   if (!computed.empty()) {
     int time_col = -1;
@@ -232,8 +233,13 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
       q.proctime_column = desc.schema.size() + static_cast<int>(i);
     }
   }
-  q.plan.push_back(fmt::format("TableSourceScan(table=[{}], connector=[{}], fields=[{}]{})", table.name,
-                               desc.Option("connector"), JoinNames(desc.schema), wm_text));
+  std::string project;
+  for (size_t i = 0; i < desc.read_columns.size(); ++i) {
+    if (desc.read_columns[i]) project += (project.empty() ? "" : ", ") + desc.schema.field(i).name;
+  }
+  if (!desc.read_columns.empty()) project = ", project=[" + project + "]";
+  q.plan.push_back(fmt::format("TableSourceScan(table=[{}], connector=[{}], fields=[{}]{}{})", table.name,
+                               desc.Option("connector"), JoinNames(desc.schema), project, wm_text));
   if (!computed.empty()) {
     q.plan.push_back(fmt::format("ComputedColumns(fields=[{}]) (fused into the scan)", ProjectionText(computed)));
     // Put the columns back in their declared order when computed ones sit in between.
@@ -261,6 +267,7 @@ std::string SelectItemName(const SelectItem& item, size_t i) {
 }
 
 Result<PlannedQuery> Planner::PlanQuery(const Query& query) {
+  if (!mentions_) CollectColumnMentions(query);  // the outermost query: the whole statement
   // WITH names are visible in the body (and in later WITH entries), like views.
   size_t ctes_before = ctes_.size();
   for (const CommonTableExpr& cte : query.with) ctes_.push_back(&cte);

@@ -245,6 +245,17 @@ class Planner {
   // Conditions planned as joins (subqueries, EXISTS correlations): binders of
   // WHERE clauses read them as TRUE.
   std::unordered_set<const Expr*> decided_;
+  // Projection push-down: the names the statement (and every view) mentions,
+  // lower-cased, and whether it selects `*` / `t.*` anywhere; computed by
+  // the outermost PlanQuery.
+  struct ColumnMentions {
+    std::unordered_set<std::string> names;
+    bool star = false;
+  };
+  std::optional<ColumnMentions> mentions_;
+  void CollectColumnMentions(const Query& query);  // plan_projection.cc
+  // Which columns of `table`'s source schema the query may read (empty: all).
+  std::vector<bool> ReadColumns(const CatalogEntry& table, const engine::TableDescriptor& desc) const;
   // Tables as OPTIONS hints changed them, for as long as the plan refers to them.
   std::deque<CatalogEntry> hinted_tables_;
 };

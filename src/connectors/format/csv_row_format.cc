@@ -71,7 +71,8 @@ Status CsvRowDecoder::Decode(std::string_view line, Batch* out, int row) {
     std::string_view s = fields_[f];
     bool quoted = quoted_[f];
     ++f;
-    if (s.empty() && !quoted) continue;  // NULL
+    if (!read_.empty() && !read_[c]) continue;  // not read by the query: NULL
+    if (s.empty() && !quoted) continue;         // NULL
     auto bad = [&](const char* what) {
       return Status::InvalidArgument(fmt::format("column {}: '{}' is not {}", schema.field(c).name, s, what));
     };

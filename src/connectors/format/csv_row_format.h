@@ -19,9 +19,13 @@ class CsvRowDecoder {
  public:
   CsvRowDecoder(std::vector<bool> decode_column, char delimiter = ',');
   Status Decode(std::string_view line, engine::Batch* out, int row);
+  // Projection push-down: columns the query does not read stay NULL (their
+  // fields are still counted). `read` is per column.
+  void set_read_columns(std::vector<bool> read) { read_ = std::move(read); }
 
  private:
   std::vector<bool> decode_column_;
+  std::vector<bool> read_;  // empty: every column
   char delimiter_;
   std::vector<std::string_view> fields_;
   std::vector<bool> quoted_;

@@ -50,7 +50,7 @@ Status JsonRowDecoder::Decode(std::string_view json, Batch* out, int row) {
     if (field.unescaped_key().get(key)) return Status::InvalidArgument("bad object key");
     int c = -1;
     for (int i = 0; i < ncols; ++i) {
-      if (decode_column_[i] && schema.field(i).name == key) {
+      if (decode_column_[i] && Read(i) && schema.field(i).name == key) {
         c = i;
         break;
       }

@@ -29,12 +29,17 @@ class JsonRowDecoder {
   // left NULL, nothing else changes, and the Status says why (the caller
   // adds where: file and line, topic and offset).
   Status Decode(std::string_view json, engine::Batch* out, int row);
+  // Projection push-down: columns the query does not read stay NULL; their
+  // fields are skipped like undeclared ones. `read` is per column.
+  void set_read_columns(std::vector<bool> read) { read_ = std::move(read); }
 
  private:
+  bool Read(int c) const { return read_.empty() || read_[c]; }
   // simdjson stays out of this header: its inline namespace depends on
   // compile flags, and two translation units disagreeing on it crash.
   struct Parser;
   std::vector<bool> decode_column_;
+  std::vector<bool> read_;  // empty: every column
   std::unique_ptr<Parser> parser_;
   std::string scratch_;   // padded copy of the input
   std::string minified_;  // an object or array read into a STRING column

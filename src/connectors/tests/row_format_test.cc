@@ -66,6 +66,31 @@ TEST(JsonRowFormatTest, NestedValuesIntoAStringColumnAreTheirJsonText) {
   EXPECT_EQ(b.column(2).GetString(3), "true");
 }
 
+// Projection push-down: columns the query does not read stay NULL and are
+// not decoded, so a bad value in one of them is no error.
+TEST(JsonRowFormatTest, UnreadColumnsStayNullAndAreNotDecoded) {
+  Batch b(BidSchema(), 8);
+  JsonRowDecoder d(std::vector<bool>(6, true));
+  d.set_read_columns({true, false, true, false, false, false});
+  ASSERT_TRUE(d.Decode(R"({"auction": 7, "price": "not a number", "name": "x", "ok": 3})", &b, 0).ok());
+  EXPECT_EQ(b.column(0).data<int64_t>()[0], 7);
+  EXPECT_TRUE(b.column(1).IsNull(0));
+  EXPECT_EQ(b.column(2).GetString(0), "x");
+  EXPECT_TRUE(b.column(3).IsNull(0));
+}
+
+TEST(CsvRowFormatTest, UnreadColumnsStayNullButStillCountAsFields) {
+  Batch b(BidSchema(), 8);
+  CsvRowDecoder d(std::vector<bool>(6, true));
+  d.set_read_columns({false, true, false, false, true, false});
+  ASSERT_TRUE(d.Decode("x,1.5,y,maybe,1000,z", &b, 0).ok());
+  EXPECT_TRUE(b.column(0).IsNull(0));
+  EXPECT_DOUBLE_EQ(b.column(1).data<double>()[0], 1.5);
+  EXPECT_TRUE(b.column(3).IsNull(0));
+  EXPECT_EQ(b.column(4).data<int64_t>()[0], 1000);
+  EXPECT_FALSE(d.Decode("x,1.5", &b, 1).ok()) << "a missing field is still an error";
+}
+
 TEST(JsonRowFormatTest, EncodeThenDecodeRoundTrips) {
   Batch b(BidSchema(), 8);
   JsonRowDecoder d(std::vector<bool>(6, true));
