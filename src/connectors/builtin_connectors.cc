@@ -15,6 +15,7 @@ void RegisterBuiltinConnectors(engine::ConnectorRegistry& registry, const Connec
   registry.Register(NewDatagenConnector());
   registry.Register(NewTopicConnector(env.log, env.bootstrap));
   registry.Register(NewKafkaConnector());
+  registry.Register(NewUpsertKafkaConnector());
   registry.Register(NewNexmarkConnector());
 }
 

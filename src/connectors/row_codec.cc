@@ -47,11 +47,15 @@ Result<RowDecoder> RowDecoder::ForTable(const engine::TableDescriptor& table) {
 }
 
 Result<RowEncoder> RowEncoder::ForTable(const engine::TableDescriptor& table) {
-  std::string format = table.Option("format", "json");
-  if (format == "json") return RowEncoder(JsonRowEncoder(table.schema, PayloadColumns(table)));
+  return ForColumns(table, table.Option("format", "json"), PayloadColumns(table));
+}
+
+Result<RowEncoder> RowEncoder::ForColumns(const engine::TableDescriptor& table, const std::string& format,
+                                          std::vector<bool> columns) {
+  if (format == "json") return RowEncoder(JsonRowEncoder(table.schema, std::move(columns)));
   if (format == "csv") {
     SLUICE_ASSIGN_OR_RETURN(char d, Delimiter(table));
-    return RowEncoder(CsvRowEncoder(PayloadColumns(table), d));
+    return RowEncoder(CsvRowEncoder(std::move(columns), d));
   }
   return UnknownFormat(table, format);
 }

@@ -31,6 +31,9 @@ class RowDecoder {
 class RowEncoder {
  public:
   static Result<RowEncoder> ForTable(const engine::TableDescriptor& table);
+  // The same, in `format` ('json' or 'csv'), writing only `columns`.
+  static Result<RowEncoder> ForColumns(const engine::TableDescriptor& table, const std::string& format,
+                                       std::vector<bool> columns);
   void Encode(const engine::Batch& batch, int row, std::string* out) const {
     std::visit([&](const auto& e) { e.Encode(batch, row, out); }, impl_);
   }

@@ -1,5 +1,7 @@
 #include "connectors/topic_connector.h"
 
+#include <fmt/format.h>
+
 #include "connectors/checkpoint_codec.h"
 #include "connectors/topic_source.h"
 
@@ -31,26 +33,35 @@ namespace {
 
 class TopicConnector : public engine::ConnectorFactory {
  public:
-  TopicConnector(bool kafka, log::Log* log, std::string bootstrap)
-      : kafka_(kafka), log_(log), bootstrap_(std::move(bootstrap)) {}
-  std::string name() const override { return kafka_ ? "kafka" : "topic"; }
+  TopicConnector(TopicOptions::Flavor flavor, log::Log* log, std::string bootstrap)
+      : flavor_(flavor), log_(log), bootstrap_(std::move(bootstrap)) {}
+  std::string name() const override {
+    return flavor_ == TopicOptions::Flavor::kTopic   ? "topic"
+           : flavor_ == TopicOptions::Flavor::kKafka ? "kafka"
+                                                     : "upsert-kafka";
+  }
 
   Result<std::shared_ptr<engine::Source>> CreateSource(const engine::TableDescriptor& table,
                                                        const engine::ConnectorContext&) override {
-    SLUICE_ASSIGN_OR_RETURN(TopicOptions o, TopicOptions::Parse(table, kafka_, log_ != nullptr, bootstrap_));
+    if (flavor_ == TopicOptions::Flavor::kUpsertKafka) {
+      return Status::Unsupported(
+          fmt::format("table {}: 'upsert-kafka' is a sink only so far; read the topic with 'kafka' (each record a row)",
+                      table.name));
+    }
+    SLUICE_ASSIGN_OR_RETURN(TopicOptions o, TopicOptions::Parse(table, flavor_, log_ != nullptr, bootstrap_));
     if (o.bootstrap.empty()) return NewLogTopicSource(table, std::move(o), log_);
     return NewKafkaTopicSource(table, std::move(o));
   }
 
   Result<std::shared_ptr<engine::Sink>> CreateSink(const engine::TableDescriptor& table,
                                                    const engine::ConnectorContext& ctx) override {
-    SLUICE_ASSIGN_OR_RETURN(TopicOptions o, TopicOptions::Parse(table, kafka_, log_ != nullptr, bootstrap_));
+    SLUICE_ASSIGN_OR_RETURN(TopicOptions o, TopicOptions::Parse(table, flavor_, log_ != nullptr, bootstrap_));
     if (o.bootstrap.empty()) return NewLogTopicSink(table, std::move(o), log_, ctx.data_dir);
     return NewKafkaTopicSink(table, std::move(o));
   }
 
  private:
-  bool kafka_;
+  TopicOptions::Flavor flavor_;
   log::Log* log_;
   std::string bootstrap_;
 };
@@ -58,11 +69,15 @@ class TopicConnector : public engine::ConnectorFactory {
 }  // namespace
 
 std::shared_ptr<engine::ConnectorFactory> NewTopicConnector(log::Log* log, std::string default_bootstrap) {
-  return std::make_shared<TopicConnector>(false, log, std::move(default_bootstrap));
+  return std::make_shared<TopicConnector>(TopicOptions::Flavor::kTopic, log, std::move(default_bootstrap));
 }
 
 std::shared_ptr<engine::ConnectorFactory> NewKafkaConnector() {
-  return std::make_shared<TopicConnector>(true, nullptr, "");
+  return std::make_shared<TopicConnector>(TopicOptions::Flavor::kKafka, nullptr, "");
+}
+
+std::shared_ptr<engine::ConnectorFactory> NewUpsertKafkaConnector() {
+  return std::make_shared<TopicConnector>(TopicOptions::Flavor::kUpsertKafka, nullptr, "");
 }
 
 }  // namespace sluice::connectors

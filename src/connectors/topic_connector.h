@@ -35,5 +35,9 @@ namespace sluice::connectors {
 // at-least-once.
 std::shared_ptr<engine::ConnectorFactory> NewTopicConnector(log::Log* log, std::string default_bootstrap);
 std::shared_ptr<engine::ConnectorFactory> NewKafkaConnector();
+// 'upsert-kafka' (a sink for updating queries): the PRIMARY KEY is the record
+// key; +I/+U rows are records, -U/-D rows tombstones (Flink's rule: a -U
+// not followed by a +U, after a HAVING, deletes the key).
+std::shared_ptr<engine::ConnectorFactory> NewUpsertKafkaConnector();
 
 }  // namespace sluice::connectors

@@ -6,8 +6,9 @@ namespace sluice::connectors {
 
 using engine::DataType;
 
-Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, bool is_kafka_connector,
-                                         bool embedded_available, const std::string& default_bootstrap) {
+Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, Flavor flavor, bool embedded_available,
+                                         const std::string& default_bootstrap) {
+  const bool is_kafka_connector = flavor != Flavor::kTopic;
   TopicOptions o;
   auto bad = [&](const std::string& what) {
     return Status::InvalidArgument(fmt::format("table {}: {}", t.name, what));
@@ -15,7 +16,10 @@ Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, bool 
   SLUICE_ASSIGN_OR_RETURN(o.topic, t.RequiredOption("topic"));
   o.bootstrap = t.Option("properties.bootstrap.servers");
   if (o.bootstrap.empty()) {
-    if (is_kafka_connector) return bad("'properties.bootstrap.servers' is required for the 'kafka' connector");
+    if (is_kafka_connector) {
+      return bad(fmt::format("'properties.bootstrap.servers' is required for the '{}' connector",
+                             flavor == Flavor::kKafka ? "kafka" : "upsert-kafka"));
+    }
     if (!embedded_available) o.bootstrap = default_bootstrap;
   }
   o.group_id = t.Option("properties.group.id");
@@ -82,6 +86,25 @@ Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, bool 
     }
   }
 
+  o.value_format = t.Option("value.format", t.Option("format", "json"));
+  if (flavor == Flavor::kUpsertKafka) {
+    o.upsert = true;
+    if (t.primary_key.empty()) {
+      return bad("the 'upsert-kafka' connector needs a PRIMARY KEY (...) NOT ENFORCED: it is the record key");
+    }
+    if (!t.Option("key.fields").empty()) {
+      return bad("'upsert-kafka' takes its key from the PRIMARY KEY; remove 'key.fields'");
+    }
+    for (const std::string& k : t.primary_key) {
+      SLUICE_ASSIGN_OR_RETURN(int idx, t.schema.IndexOf(k));
+      o.key_columns.push_back(idx);
+    }
+    std::string include = t.Option("value.fields-include", "ALL");
+    if (include != "ALL" && include != "EXCEPT_KEY") {
+      return bad(fmt::format("'value.fields-include' = '{}' is not 'ALL' or 'EXCEPT_KEY'", include));
+    }
+    o.value_except_key = include == "EXCEPT_KEY";
+  }
   std::string key_fields = t.Option("key.fields");
   size_t start = 0;
   while (!key_fields.empty() && start <= key_fields.size()) {

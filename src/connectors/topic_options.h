@@ -28,11 +28,17 @@ struct TopicOptions {
   // a single field).
   std::vector<int> key_columns;
   bool raw_key = false;
+  // 'upsert-kafka' (Flink's): the key is the PRIMARY KEY; a sink writes +I/+U
+  // rows as records, -U/-D as tombstones (null value).
+  bool upsert = false;
+  std::string value_format = "json";  // 'value.format' (upsert-kafka) or 'format'
+  bool value_except_key = false;      // 'value.fields-include' = 'EXCEPT_KEY'
 
   // `embedded_available`: the process owns a log ('topic' tables use it unless
   // 'properties.bootstrap.servers' is given); `default_bootstrap` otherwise.
-  static Result<TopicOptions> Parse(const engine::TableDescriptor& table, bool is_kafka_connector,
-                                    bool embedded_available, const std::string& default_bootstrap);
+  enum class Flavor { kTopic, kKafka, kUpsertKafka };
+  static Result<TopicOptions> Parse(const engine::TableDescriptor& table, Flavor flavor, bool embedded_available,
+                                    const std::string& default_bootstrap);
 };
 
 }  // namespace sluice::connectors

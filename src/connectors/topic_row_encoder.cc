@@ -24,9 +24,13 @@ void AppendRawKey(const engine::Column& col, int row, std::string* key) {
 }  // namespace
 
 Result<TopicRowEncoder> TopicRowEncoder::ForTable(const engine::TableDescriptor& table, const TopicOptions* options) {
-  SLUICE_ASSIGN_OR_RETURN(RowEncoder value, RowEncoder::ForTable(table));
   std::vector<bool> key_columns(table.schema.size(), false);
   for (int c : options->key_columns) key_columns[c] = true;
+  std::vector<bool> value_columns = PayloadColumns(table);
+  if (options->value_except_key) {
+    for (int c : options->key_columns) value_columns[c] = false;
+  }
+  SLUICE_ASSIGN_OR_RETURN(RowEncoder value, RowEncoder::ForColumns(table, options->value_format, value_columns));
   TopicRowEncoder e(std::move(value), JsonRowEncoder(table.schema, key_columns), options, table.name);
   for (int c = 0; c < table.schema.size(); ++c) {
     if (options->metadata[c] == MetadataKind::kTimestamp) e.timestamp_column_ = c;
@@ -35,15 +39,23 @@ Result<TopicRowEncoder> TopicRowEncoder::ForTable(const engine::TableDescriptor&
 }
 
 Status TopicRowEncoder::Encode(const engine::Batch& batch, int row, std::string* value, std::string* key, bool* has_key,
-                               int64_t* timestamp_ms) const {
-  if (batch.row_kind(row) != engine::RowKind::kInsert) {
+                               int64_t* timestamp_ms, Shape* shape) const {
+  const engine::RowKind kind = batch.row_kind(row);
+  *shape = Shape::kRecord;
+  // -U is a tombstone too, as in Flink's upsert-kafka: a +U usually follows
+  // and overwrites the key, but not when a filter after an aggregation (a
+  // HAVING) dropped it: the key is gone then, and only a tombstone says so.
+  if (options_->upsert && (kind == engine::RowKind::kDelete || kind == engine::RowKind::kUpdateBefore)) {
+    *shape = Shape::kTombstone;
+  }
+  if (!options_->upsert && kind != engine::RowKind::kInsert) {
     return Status::InvalidArgument(fmt::format(
         "table {}: a topic sink is append-only, but the query produces updates ({}); write an append-only query "
-        "(e.g. a window aggregation)",
+        "(e.g. a window aggregation), or write to an 'upsert-kafka' table with a PRIMARY KEY",
         table_, engine::RowKindName(batch.row_kind(row))));
   }
   value->clear();
-  value_.Encode(batch, row, value);
+  if (*shape == Shape::kRecord) value_.Encode(batch, row, value);
   *has_key = !options_->key_columns.empty();
   if (*has_key) {
     key->clear();

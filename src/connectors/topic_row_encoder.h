@@ -17,10 +17,13 @@ class TopicRowEncoder {
  public:
   static Result<TopicRowEncoder> ForTable(const engine::TableDescriptor& table, const TopicOptions* options);
 
+  // What a row becomes: a record, or a tombstone (key, null value).
+  enum class Shape { kRecord, kTombstone };
   // Fills value (and key when the table has key fields; `has_key` says so).
-  // InvalidArgument for an update/delete row: topic sinks are append-only.
+  // Append-only tables: InvalidArgument for an update/delete row. Upsert
+  // tables: +I/+U are records, -U/-D tombstones (*shape says).
   Status Encode(const engine::Batch& batch, int row, std::string* value, std::string* key, bool* has_key,
-                int64_t* timestamp_ms) const;
+                int64_t* timestamp_ms, Shape* shape) const;
 
  private:
   TopicRowEncoder(RowEncoder value, JsonRowEncoder key, const TopicOptions* options, std::string table)

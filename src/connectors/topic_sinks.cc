@@ -333,9 +333,12 @@ class LogTopicSink : public engine::Sink {
       int row = batch.active_row(k);
       bool has_key = false;
       int64_t ts = 0;
-      SLUICE_RETURN_IF_ERROR(encoder_.Encode(batch, row, &s.value, &s.key, &has_key, &ts));
+      TopicRowEncoder::Shape shape;
+      SLUICE_RETURN_IF_ERROR(encoder_.Encode(batch, row, &s.value, &s.key, &has_key, &ts, &shape));
       int32_t p = has_key ? KafkaPartitionForKey(s.key, n) : sticky;
-      s.builders[p].Add(ts, has_key ? std::optional<std::string_view>(s.key) : std::nullopt, s.value);
+      s.builders[p].Add(
+          ts, has_key ? std::optional<std::string_view>(s.key) : std::nullopt,
+          shape == TopicRowEncoder::Shape::kTombstone ? std::nullopt : std::optional<std::string_view>(s.value));
     }
     for (int32_t p = 0; p < n; ++p) {
       const int32_t count = s.builders[p].record_count();
@@ -441,9 +444,12 @@ class LogTopicSink : public engine::Sink {
       int row = batch.active_row(k);
       bool has_key = false;
       int64_t ts = 0;
-      SLUICE_RETURN_IF_ERROR(encoder_.Encode(batch, row, &s.value, &s.key, &has_key, &ts));
+      TopicRowEncoder::Shape shape;
+      SLUICE_RETURN_IF_ERROR(encoder_.Encode(batch, row, &s.value, &s.key, &has_key, &ts, &shape));
       int32_t p = has_key ? KafkaPartitionForKey(s.key, n) : sticky;
-      s.builders[p].Add(ts, has_key ? std::optional<std::string_view>(s.key) : std::nullopt, s.value);
+      s.builders[p].Add(
+          ts, has_key ? std::optional<std::string_view>(s.key) : std::nullopt,
+          shape == TopicRowEncoder::Shape::kTombstone ? std::nullopt : std::optional<std::string_view>(s.value));
     }
     for (int32_t p = 0; p < n; ++p) {
       if (s.builders[p].empty()) continue;
@@ -514,13 +520,15 @@ class KafkaTopicSink : public engine::Sink {
       int row = batch.active_row(k);
       bool has_key = false;
       int64_t ts = 0;
-      SLUICE_RETURN_IF_ERROR(encoder_->Encode(batch, row, &value, &key, &has_key, &ts));
+      TopicRowEncoder::Shape shape;
+      SLUICE_RETURN_IF_ERROR(encoder_->Encode(batch, row, &value, &key, &has_key, &ts, &shape));
+      const bool tombstone = shape == TopicRowEncoder::Shape::kTombstone;
       while (true) {
-        rd_kafka_resp_err_t e =
-            rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(options_->topic.c_str()),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(value.data(), value.size()),
-                              RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, has_key ? key.size() : 0),
-                              RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk_.get(), RD_KAFKA_V_TOPIC(options_->topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_VALUE(tombstone ? nullptr : value.data(), tombstone ? 0 : value.size()),
+            RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, has_key ? key.size() : 0), RD_KAFKA_V_TIMESTAMP(ts),
+            RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
           rd_kafka_poll(rk_.get(), 50);  // backpressure: wait for deliveries
           continue;
