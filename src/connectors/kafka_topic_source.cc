@@ -81,6 +81,7 @@ class KafkaTopicSource : public engine::Source {
   int event_time_column() const override { return time_column_; }
   engine::WatermarkStrategy watermark_strategy() const override { return table_.watermark; }
   int num_splits() const override { return partitions_; }
+  std::vector<int> upsert_key() const override { return options_.upsert ? options_.key_columns : std::vector<int>{}; }
 
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override { return Open(split, nullptr); }
 
@@ -140,9 +141,8 @@ class KafkaTopicSource : public engine::Source {
     std::optional<int64_t> end;
     if (options_.bounded == BoundedMode::kLatestOffset) end = high;
     if (resume) end = resume->end;
-    SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
-    auto reader = std::make_unique<KafkaPartitionReader>(std::move(rk), split, end,
-                                                         TopicRecordDecoder(std::move(decoder), &options_, dead_));
+    SLUICE_ASSIGN_OR_RETURN(TopicRecordDecoder decoder, TopicRecordDecoder::ForTable(table_, &options_, dead_));
+    auto reader = std::make_unique<KafkaPartitionReader>(std::move(rk), split, end, std::move(decoder));
     if (start >= 0) {
       reader->set_next(start);
     } else if (start == RD_KAFKA_OFFSET_BEGINNING) {

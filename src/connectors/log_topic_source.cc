@@ -107,6 +107,7 @@ class LogTopicSource : public engine::Source {
   int event_time_column() const override { return time_column_; }
   engine::WatermarkStrategy watermark_strategy() const override { return table_.watermark; }
   int num_splits() const override { return partitions_; }
+  std::vector<int> upsert_key() const override { return options_.upsert ? options_.key_columns : std::vector<int>{}; }
 
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override {
     SLUICE_ASSIGN_OR_RETURN(auto part, log_->GetPartition(options_.topic, PartitionId{split}));
@@ -126,9 +127,8 @@ class LogTopicSource : public engine::Source {
     }
     std::optional<Offset> end;
     if (options_.bounded == BoundedMode::kLatestOffset) end = part->high_watermark();
-    SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
-    return std::unique_ptr<engine::SourceReader>(
-        new LogPartitionReader(part, start, end, TopicRecordDecoder(std::move(decoder), &options_, dead_)));
+    SLUICE_ASSIGN_OR_RETURN(TopicRecordDecoder decoder, TopicRecordDecoder::ForTable(table_, &options_, dead_));
+    return std::unique_ptr<engine::SourceReader>(new LogPartitionReader(part, start, end, std::move(decoder)));
   }
 
   // Resumes at the stored next offset, bounded (if at all) by the end the
@@ -138,9 +138,9 @@ class LogTopicSource : public engine::Source {
     SLUICE_ASSIGN_OR_RETURN(auto part, log_->GetPartition(options_.topic, PartitionId{split}));
     std::optional<Offset> end;
     if (at.end) end = Offset{*at.end};
-    SLUICE_ASSIGN_OR_RETURN(RowDecoder decoder, RowDecoder::ForTable(table_));
+    SLUICE_ASSIGN_OR_RETURN(TopicRecordDecoder decoder, TopicRecordDecoder::ForTable(table_, &options_, dead_));
     return std::unique_ptr<engine::SourceReader>(
-        new LogPartitionReader(part, Offset{at.next}, end, TopicRecordDecoder(std::move(decoder), &options_, dead_)));
+        new LogPartitionReader(part, Offset{at.next}, end, std::move(decoder)));
   }
 
  private:

@@ -31,15 +31,19 @@ std::vector<bool> PayloadColumns(const engine::TableDescriptor& table) {
 }
 
 Result<RowDecoder> RowDecoder::ForTable(const engine::TableDescriptor& table) {
-  std::string format = table.Option("format", "json");
+  return ForColumns(table, table.Option("format", "json"), PayloadColumns(table));
+}
+
+Result<RowDecoder> RowDecoder::ForColumns(const engine::TableDescriptor& table, const std::string& format,
+                                          std::vector<bool> columns) {
   if (format == "json") {
-    JsonRowDecoder decoder(PayloadColumns(table));
+    JsonRowDecoder decoder(std::move(columns));
     decoder.set_read_columns(table.read_columns);
     return RowDecoder(std::move(decoder));
   }
   if (format == "csv") {
     SLUICE_ASSIGN_OR_RETURN(char d, Delimiter(table));
-    CsvRowDecoder decoder(PayloadColumns(table), d);
+    CsvRowDecoder decoder(std::move(columns), d);
     decoder.set_read_columns(table.read_columns);
     return RowDecoder(std::move(decoder));
   }

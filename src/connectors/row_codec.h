@@ -19,6 +19,9 @@ namespace sluice::connectors {
 class RowDecoder {
  public:
   static Result<RowDecoder> ForTable(const engine::TableDescriptor& table);
+  // The same, in `format` ('json' or 'csv'), reading only `columns`.
+  static Result<RowDecoder> ForColumns(const engine::TableDescriptor& table, const std::string& format,
+                                       std::vector<bool> columns);
   Status Decode(std::string_view text, engine::Batch* out, int row) {
     return std::visit([&](auto& d) { return d.Decode(text, out, row); }, impl_);
   }

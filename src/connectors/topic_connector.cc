@@ -1,7 +1,5 @@
 #include "connectors/topic_connector.h"
 
-#include <fmt/format.h>
-
 #include "connectors/checkpoint_codec.h"
 #include "connectors/topic_source.h"
 
@@ -43,11 +41,6 @@ class TopicConnector : public engine::ConnectorFactory {
 
   Result<std::shared_ptr<engine::Source>> CreateSource(const engine::TableDescriptor& table,
                                                        const engine::ConnectorContext&) override {
-    if (flavor_ == TopicOptions::Flavor::kUpsertKafka) {
-      return Status::Unsupported(
-          fmt::format("table {}: 'upsert-kafka' is a sink only so far; read the topic with 'kafka' (each record a row)",
-                      table.name));
-    }
     SLUICE_ASSIGN_OR_RETURN(TopicOptions o, TopicOptions::Parse(table, flavor_, log_ != nullptr, bootstrap_));
     if (o.bootstrap.empty()) return NewLogTopicSource(table, std::move(o), log_);
     return NewKafkaTopicSource(table, std::move(o));

@@ -17,10 +17,15 @@ namespace sluice::connectors {
 // dead letters with topic, partition and offset.
 //
 // Thread-safety: not thread-safe; one per reader.
+//
+// Upsert tables ('upsert-kafka'): the key columns come from the record key
+// ('key.format' json: fields by name; raw: the key's bytes into a STRING
+// column); a record with a value is a +U row, a tombstone a -D row with only
+// the key columns set.
 class TopicRecordDecoder {
  public:
-  TopicRecordDecoder(RowDecoder decoder, const TopicOptions* options, std::shared_ptr<DeadLetters> dead)
-      : decoder_(std::move(decoder)), options_(options), dead_(std::move(dead)) {}
+  static Result<TopicRecordDecoder> ForTable(const engine::TableDescriptor& table, const TopicOptions* options,
+                                             std::shared_ptr<DeadLetters> dead);
 
   // Appends a row to `out` unless the record cannot be decoded (then counts it).
   void Add(std::optional<std::string_view> key, std::optional<std::string_view> value, int32_t partition,
@@ -32,7 +37,16 @@ class TopicRecordDecoder {
   bool dead_letters_full(int capacity) const { return dead_out_ && dead_out_->size() >= static_cast<size_t>(capacity); }
 
  private:
+  TopicRecordDecoder(RowDecoder decoder, std::optional<JsonRowDecoder> key_decoder, const TopicOptions* options,
+                     std::shared_ptr<DeadLetters> dead)
+      : decoder_(std::move(decoder)), key_decoder_(std::move(key_decoder)), options_(options), dead_(std::move(dead)) {}
+  // Counts an undecodable record and hands it to the dead letters.
+  void Reject(std::string_view raw, const Status& why, int32_t partition, int64_t offset);
+  // Upsert tables: the key columns of row `row` from the record key.
+  Status DecodeKey(std::optional<std::string_view> key, engine::Batch* out, int row);
+
   RowDecoder decoder_;
+  std::optional<JsonRowDecoder> key_decoder_;  // upsert tables with 'key.format' = 'json'
   const TopicOptions* options_;
   std::shared_ptr<DeadLetters> dead_;
   int64_t bad_ = 0;

@@ -86,6 +86,12 @@ class Source {
   virtual int event_time_column() const = 0;
   virtual WatermarkStrategy watermark_strategy() const = 0;
   virtual int num_splits() const = 0;
+  // Non-empty: the rows are an upsert changelog keyed on these columns (+I/+U
+  // "the row of key k is now this", -D "key k is gone", a -D possibly with
+  // only the key set), as an 'upsert-kafka' table reads a compacted topic. A
+  // planner puts a ChangelogNormalizeOperator keyed on them after it.
+  // Wrappers must forward it.
+  virtual std::vector<int> upsert_key() const { return {}; }
   virtual Result<std::unique_ptr<SourceReader>> OpenSplit(int split) = 0;
   // Opens `split` to resume just after `position` (from Position() of a
   // reader of the same split, possibly in an earlier process). Replaying

@@ -29,6 +29,7 @@ class ComputedSource : public engine::Source {
   int event_time_column() const override { return event_time_column_; }
   engine::WatermarkStrategy watermark_strategy() const override { return strategy_; }
   int num_splits() const override { return inner_->num_splits(); }
+  std::vector<int> upsert_key() const override { return inner_->upsert_key(); }  // physical columns come first
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override;
 
  private:

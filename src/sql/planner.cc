@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/duration.h"
+#include "engine/changelog_normalize_operator.h"
 #include "engine/group_aggregate_operator.h"
 #include "engine/interval_join_operator.h"
 #include "engine/processing_time_operator.h"
@@ -256,6 +257,30 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
       SLUICE_RETURN_IF_ERROR(
           AddCalc(&q, engine::Expr(), order, quals, fmt::format("Calc(select=[{}])", ProjectionText(order))));
     }
+  }
+  const std::vector<int> upsert_key = src->upsert_key();
+  if (!upsert_key.empty()) {
+    // An upsert source ('upsert-kafka'): per primary key the last row, turned
+    // into a full changelog (+I, -U/+U, -D with the whole row), as Flink's
+    // ChangelogNormalize.
+    std::vector<int> keys;
+    std::string key_names;
+    for (int c : upsert_key) {
+      SLUICE_ASSIGN_OR_RETURN(int at, q.scope.schema.IndexOf(desc.schema.field(c).name));
+      keys.push_back(at);
+      key_names += (key_names.empty() ? "" : ", ") + desc.schema.field(c).name;
+    }
+    q.Exchange(keys);
+    q.plan.push_back(fmt::format("Exchange(hash=[{}])", key_names));
+    q.operators().push_back(engine::OperatorSpec{
+        "changelog-normalize",
+        [keys](const engine::Schema& in,
+               const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::ChangelogNormalizeOperator::Create(in, keys, ctx));
+          return std::unique_ptr<engine::Operator>(std::move(op));
+        }});
+    q.plan.push_back(fmt::format("ChangelogNormalize(key=[{}])", key_names));
+    q.changelog = PlannedQuery::Changelog::kUpdating;
   }
   return q;
 }
