@@ -51,8 +51,8 @@ tidy: configure
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)
 
-# libFuzzer targets (clang): build-fuzz/src/{log,broker,sql}/*_fuzzer
+# libFuzzer targets (clang): build-fuzz/src/{log,broker,sql,connectors}/*_fuzzer
 fuzz: deps
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_FUZZ=ON \
 	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ $(CMAKE_FLAGS)
-	cmake --build build-fuzz -j $(JOBS) --target record_batch_fuzzer kafka_request_fuzzer sql_parser_fuzzer
+	cmake --build build-fuzz -j $(JOBS) --target record_batch_fuzzer kafka_request_fuzzer sql_parser_fuzzer row_format_fuzzer

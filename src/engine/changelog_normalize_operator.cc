@@ -23,8 +23,8 @@ std::vector<int> AllColumns(const Schema& s) {
 }  // namespace
 
 Result<std::unique_ptr<ChangelogNormalizeOperator>> ChangelogNormalizeOperator::Create(const Schema& input,
-                                                                                    std::vector<int> key_columns,
-                                                                                    const OperatorContext& ctx) {
+                                                                                       std::vector<int> key_columns,
+                                                                                       const OperatorContext& ctx) {
   if (key_columns.empty()) return Status::InvalidArgument("changelog normalization needs key columns");
   for (int c : key_columns) {
     if (c < 0 || c >= input.size()) {
@@ -149,7 +149,8 @@ Status ChangelogNormalizeOperator::RestoreKeyGroup(int kg, std::string_view data
   Batch one(schema_, 1);
   for (uint32_t i = 0; i < n; ++i) {
     std::string_view row;
-    if (!r.GetBytes(&row)) return Status::Corruption(fmt::format("{} snapshot of key group {} is truncated", name(), kg));
+    if (!r.GetBytes(&row))
+      return Status::Corruption(fmt::format("{} snapshot of key group {} is truncated", name(), kg));
     one.Clear();
     SLUICE_RETURN_IF_ERROR(AppendEncodedRow(row, &one, name()));
     keys_.Encode(one);

@@ -36,8 +36,8 @@ TEST(ChangelogNormalizeTest, UpsertStreamBecomesAValidChangelogOfTheLastRows) {
     for (int i = 0; i < 300; ++i) {
       const int64_t k = static_cast<int64_t>(rng() % 12);
       if (rng() % 5 == 0) {
-        events.push_back({{Value::Null(DataType::kString), Value::Int64(k), Value::Null(DataType::kInt32)},
-                          RowKind::kDelete});
+        events.push_back(
+            {{Value::Null(DataType::kString), Value::Int64(k), Value::Null(DataType::kInt32)}, RowKind::kDelete});
         reference.erase(k);
       } else {
         Row row{Value::String("v" + std::to_string(rng() % 3)), Value::Int64(k),
@@ -73,13 +73,15 @@ TEST(ChangelogNormalizeTest, UpsertStreamBecomesAValidChangelogOfTheLastRows) {
         outs.clear();
         add_op();
         add_op();
-        for (int kg = 0; kg < kKeyGroups; ++kg) ASSERT_TRUE(ops[kg < kKeyGroups / 2 ? 0 : 1]->RestoreKeyGroup(kg, snaps[kg]).ok());
+        for (int kg = 0; kg < kKeyGroups; ++kg)
+          ASSERT_TRUE(ops[kg < kKeyGroups / 2 ? 0 : 1]->RestoreKeyGroup(kg, snaps[kg]).ok());
       }
       const size_t op = ops.size() == 1 ? 0 : group_of(events[i].row);
       std::vector<Row> rows;
       std::vector<RowKind> kinds;
       while (i < events.size() && static_cast<int>(rows.size()) < batch_rows &&
-             (ops.size() == 1 ? i < events.size() / 2 || rows.empty() : static_cast<size_t>(group_of(events[i].row)) == op)) {
+             (ops.size() == 1 ? i < events.size() / 2 || rows.empty()
+                              : static_cast<size_t>(group_of(events[i].row)) == op)) {
         rows.push_back(events[i].row);
         kinds.push_back(events[i].kind);
         ++i;
@@ -119,10 +121,8 @@ TEST(ChangelogNormalizeTest, DuplicatesAreDroppedAndDeletesCarryTheWholeRow) {
   kinds[0] = kinds[1] = kinds[2] = RowKind::kUpdateAfter;
   kinds[3] = kinds[4] = RowKind::kDelete;
   ASSERT_TRUE(op->Process(in).ok());
-  const std::vector<CollectedRow> expected = {{RowKind::kInsert, a},
-                                              {RowKind::kUpdateBefore, a},
-                                              {RowKind::kUpdateAfter, b},
-                                              {RowKind::kDelete, b}};
+  const std::vector<CollectedRow> expected = {
+      {RowKind::kInsert, a}, {RowKind::kUpdateBefore, a}, {RowKind::kUpdateAfter, b}, {RowKind::kDelete, b}};
   EXPECT_EQ(sink.rows(), expected);
 }
 
