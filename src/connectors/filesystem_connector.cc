@@ -71,7 +71,7 @@ class FileReader : public engine::SourceReader {
       }
     }
     // Returns early once a batch's worth of dead letters wait to be taken.
-    while (out->num_rows() < out->capacity() &&
+    while (out->num_rows() + decoder_.max_rows_per_record() <= out->capacity() &&
            !(dead_out_ && dead_out_->size() >= static_cast<size_t>(out->capacity()))) {
       size_t nl = buf_.find('\n', pos_);
       if (nl == std::string::npos) {
@@ -141,8 +141,11 @@ class FileReader : public engine::SourceReader {
       dead_->Add(position, s.message());
       return;
     }
-    for (const auto& [column, value] : constants_) value.WriteTo(&out->column(column), row);
-    out->set_num_rows(row + 1);
+    const int rows = decoder_.rows_decoded();
+    for (int r = row; r < row + rows; ++r) {
+      for (const auto& [column, value] : constants_) value.WriteTo(&out->column(column), r);
+    }
+    out->set_num_rows(row + rows);
   }
 
   fs::path path_;
@@ -323,6 +326,7 @@ class FileSource : public engine::Source {
   int event_time_column() const override { return event_time_column_; }
   engine::WatermarkStrategy watermark_strategy() const override { return table_.watermark; }
   int num_splits() const override { return monitor_ms_ > 0 ? 1 : static_cast<int>(files_.size()); }
+  bool changelog() const override { return IsChangelogFormat(table_.Option("format", "json")); }
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override {
     if (split < 0 || split >= num_splits()) return Status::OutOfRange("no such file split");
     if (monitor_ms_ > 0) {

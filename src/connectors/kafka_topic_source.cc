@@ -20,7 +20,8 @@ class KafkaPartitionReader : public engine::SourceReader {
   ~KafkaPartitionReader() override { rd_kafka_consumer_close(rk_.get()); }
 
   Result<ReadStatus> Read(engine::Batch* out) override {
-    while (out->num_rows() < out->capacity()) {
+    // Room for the rows of one more record (two for an update in a changelog format).
+    while (out->num_rows() + decoder_.max_rows_per_record() <= out->capacity()) {
       if (end_ && next_ >= *end_) break;
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), 0);
       if (!m) break;
@@ -82,6 +83,7 @@ class KafkaTopicSource : public engine::Source {
   engine::WatermarkStrategy watermark_strategy() const override { return table_.watermark; }
   int num_splits() const override { return partitions_; }
   std::vector<int> upsert_key() const override { return options_.upsert ? options_.key_columns : std::vector<int>{}; }
+  bool changelog() const override { return IsChangelogFormat(options_.value_format); }
 
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override { return Open(split, nullptr); }
 

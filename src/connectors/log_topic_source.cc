@@ -23,17 +23,19 @@ class LogPartitionReader : public engine::SourceReader {
       : partition_(std::move(partition)), next_(start), end_(end), decoder_(std::move(decoder)) {}
 
   Result<ReadStatus> Read(engine::Batch* out) override {
-    while (out->num_rows() < out->capacity()) {
+    // Room for the rows of one more record (two for an update in a changelog format).
+    const int last = out->capacity() - decoder_.max_rows_per_record();
+    while (out->num_rows() <= last) {
       if (in_batch_) {
         log::Record r;
-        while (out->num_rows() < out->capacity() && !decoder_.dead_letters_full(out->capacity()) && iter_.Next(&r)) {
+        while (out->num_rows() <= last && !decoder_.dead_letters_full(out->capacity()) && iter_.Next(&r)) {
           if (r.offset < next_) continue;  // a read starts at the batch holding next_
           if (end_ && r.offset >= *end_) break;
           decoder_.Add(r.key, r.value, partition_->id().value(), r.offset.value(), r.timestamp, out);
           next_ = Offset{r.offset.value() + 1};
         }
         SLUICE_RETURN_IF_ERROR(iter_.status());
-        if (out->num_rows() >= out->capacity() || decoder_.dead_letters_full(out->capacity())) break;
+        if (out->num_rows() > last || decoder_.dead_letters_full(out->capacity())) break;
         in_batch_ = false;
         if (batch_end_ > next_) next_ = batch_end_;  // skip compacted-away offsets
         continue;
@@ -108,6 +110,7 @@ class LogTopicSource : public engine::Source {
   engine::WatermarkStrategy watermark_strategy() const override { return table_.watermark; }
   int num_splits() const override { return partitions_; }
   std::vector<int> upsert_key() const override { return options_.upsert ? options_.key_columns : std::vector<int>{}; }
+  bool changelog() const override { return IsChangelogFormat(options_.value_format); }
 
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override {
     SLUICE_ASSIGN_OR_RETURN(auto part, log_->GetPartition(options_.topic, PartitionId{split}));

@@ -16,11 +16,13 @@ Result<char> Delimiter(const engine::TableDescriptor& table) {
 }
 
 Status UnknownFormat(const engine::TableDescriptor& table, const std::string& format) {
-  return Status::InvalidArgument(
-      fmt::format("table {}: unknown 'format' = '{}'; use 'json' or 'csv'", table.name, format));
+  return Status::InvalidArgument(fmt::format(
+      "table {}: unknown 'format' = '{}'; use 'json', 'csv' or (sources) 'debezium-json'", table.name, format));
 }
 
 }  // namespace
+
+bool IsChangelogFormat(std::string_view format) { return format == "debezium-json"; }
 
 std::vector<bool> PayloadColumns(const engine::TableDescriptor& table) {
   std::vector<bool> payload(table.schema.size(), true);
@@ -38,6 +40,11 @@ Result<RowDecoder> RowDecoder::ForColumns(const engine::TableDescriptor& table, 
                                           std::vector<bool> columns) {
   if (format == "json") {
     JsonRowDecoder decoder(std::move(columns));
+    decoder.set_read_columns(table.read_columns);
+    return RowDecoder(std::move(decoder));
+  }
+  if (format == "debezium-json") {
+    DebeziumJsonDecoder decoder(std::move(columns));
     decoder.set_read_columns(table.read_columns);
     return RowDecoder(std::move(decoder));
   }

@@ -8,6 +8,7 @@
 
 #include "common/result.h"
 #include "connectors/format/csv_row_format.h"
+#include "connectors/format/debezium_json_format.h"
 #include "connectors/format/json_row_format.h"
 #include "engine/connector_registry.h"
 
@@ -22,13 +23,20 @@ class RowDecoder {
   // The same, in `format` ('json' or 'csv'), reading only `columns`.
   static Result<RowDecoder> ForColumns(const engine::TableDescriptor& table, const std::string& format,
                                        std::vector<bool> columns);
+  // Decodes one record into row `row` of `out` (a changelog format: rows
+  // `row` .. `row + rows_decoded() - 1`, with their row kinds; the caller
+  // leaves room for max_rows_per_record()).
   Status Decode(std::string_view text, engine::Batch* out, int row) {
     return std::visit([&](auto& d) { return d.Decode(text, out, row); }, impl_);
   }
+  int rows_decoded() const { return impl_.index() == 2 ? std::get<DebeziumJsonDecoder>(impl_).rows_decoded() : 1; }
+  int max_rows_per_record() const { return impl_.index() == 2 ? 2 : 1; }
+  // Whether rows carry row kinds (+I/-U/+U/-D): 'debezium-json'.
+  bool changelog() const { return impl_.index() == 2; }
 
  private:
-  explicit RowDecoder(std::variant<JsonRowDecoder, CsvRowDecoder> impl) : impl_(std::move(impl)) {}
-  std::variant<JsonRowDecoder, CsvRowDecoder> impl_;
+  explicit RowDecoder(std::variant<JsonRowDecoder, CsvRowDecoder, DebeziumJsonDecoder> impl) : impl_(std::move(impl)) {}
+  std::variant<JsonRowDecoder, CsvRowDecoder, DebeziumJsonDecoder> impl_;
 };
 
 class RowEncoder {
@@ -47,6 +55,9 @@ class RowEncoder {
   explicit RowEncoder(std::variant<JsonRowEncoder, CsvRowEncoder> impl) : impl_(std::move(impl)) {}
   std::variant<JsonRowEncoder, CsvRowEncoder> impl_;
 };
+
+// Whether `format` is a changelog format (rows with kinds: 'debezium-json').
+bool IsChangelogFormat(std::string_view format);
 
 // Which columns of the table are payload (true) rather than metadata.
 std::vector<bool> PayloadColumns(const engine::TableDescriptor& table);

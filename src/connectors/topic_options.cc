@@ -104,6 +104,9 @@ Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, Flavo
       return bad(fmt::format("'value.fields-include' = '{}' is not 'ALL' or 'EXCEPT_KEY'", include));
     }
     o.value_except_key = include == "EXCEPT_KEY";
+    if (o.value_format != "json" && o.value_format != "csv") {
+      return bad(fmt::format("'upsert-kafka' needs a 'value.format' of 'json' or 'csv', not '{}'", o.value_format));
+    }
   }
   std::string key_fields = t.Option("key.fields");
   size_t start = 0;

@@ -77,6 +77,13 @@ void TopicRecordDecoder::Add(std::optional<std::string_view> key, std::optional<
       return;
     }
   }
+  const int rows = options_->upsert ? 1 : decoder_.rows_decoded();
+  for (int r = row; r < row + rows; ++r) SetMetadata(key, partition, offset, timestamp_ms, out, r);
+  out->set_num_rows(row + rows);
+}
+
+void TopicRecordDecoder::SetMetadata(std::optional<std::string_view> key, int32_t partition, int64_t offset,
+                                     int64_t timestamp_ms, engine::Batch* out, int row) {
   for (int c = 0; c < out->num_columns(); ++c) {
     engine::Column& col = out->column(c);
     switch (options_->metadata[c]) {
@@ -101,7 +108,6 @@ void TopicRecordDecoder::Add(std::optional<std::string_view> key, std::optional<
     }
     col.SetValid(row);
   }
-  out->set_num_rows(row + 1);
 }
 
 }  // namespace sluice::connectors

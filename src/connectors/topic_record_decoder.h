@@ -31,6 +31,9 @@ class TopicRecordDecoder {
   void Add(std::optional<std::string_view> key, std::optional<std::string_view> value, int32_t partition,
            int64_t offset, int64_t timestamp_ms, engine::Batch* out);
   int64_t bad_records() const { return bad_; }
+  // Rows one record can become (2 for an update in 'debezium-json'): readers
+  // stop filling a batch when fewer are left.
+  int max_rows_per_record() const { return decoder_.max_rows_per_record(); }
   // Where undecodable records also go, as dead letters (null: not kept).
   void set_dead_letter_output(std::vector<engine::DeadLetter>* out) { dead_out_ = out; }
   // Whether a batch of `capacity` rows' worth of dead letters waits to be taken.
@@ -42,6 +45,9 @@ class TopicRecordDecoder {
       : decoder_(std::move(decoder)), key_decoder_(std::move(key_decoder)), options_(options), dead_(std::move(dead)) {}
   // Counts an undecodable record and hands it to the dead letters.
   void Reject(std::string_view raw, const Status& why, int32_t partition, int64_t offset);
+  // The metadata columns of row `row`.
+  void SetMetadata(std::optional<std::string_view> key, int32_t partition, int64_t offset, int64_t timestamp_ms,
+                   engine::Batch* out, int row);
   // Upsert tables: the key columns of row `row` from the record key.
   Status DecodeKey(std::optional<std::string_view> key, engine::Batch* out, int row);
 

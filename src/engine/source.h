@@ -92,6 +92,10 @@ class Source {
   // planner puts a ChangelogNormalizeOperator keyed on them after it.
   // Wrappers must forward it.
   virtual std::vector<int> upsert_key() const { return {}; }
+  // Whether rows carry row kinds (+I, -U, +U, -D): a retract changelog, such
+  // as a 'debezium-json' topic. The query over it is updating. Wrappers must
+  // forward it.
+  virtual bool changelog() const { return false; }
   virtual Result<std::unique_ptr<SourceReader>> OpenSplit(int split) = 0;
   // Opens `split` to resume just after `position` (from Position() of a
   // reader of the same split, possibly in an earlier process). Replaying

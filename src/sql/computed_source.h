@@ -30,6 +30,7 @@ class ComputedSource : public engine::Source {
   engine::WatermarkStrategy watermark_strategy() const override { return strategy_; }
   int num_splits() const override { return inner_->num_splits(); }
   std::vector<int> upsert_key() const override { return inner_->upsert_key(); }  // physical columns come first
+  bool changelog() const override { return inner_->changelog(); }
   Result<std::unique_ptr<engine::SourceReader>> OpenSplit(int split) override;
 
  private:

@@ -258,6 +258,7 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
           AddCalc(&q, engine::Expr(), order, quals, fmt::format("Calc(select=[{}])", ProjectionText(order))));
     }
   }
+  if (src->changelog()) q.changelog = PlannedQuery::Changelog::kUpdating;  // e.g. a 'debezium-json' table
   const std::vector<int> upsert_key = src->upsert_key();
   if (!upsert_key.empty()) {
     // An upsert source ('upsert-kafka'): per primary key the last row, turned

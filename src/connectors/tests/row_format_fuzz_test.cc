@@ -18,7 +18,8 @@ TEST(RowFormatFuzzCorpus, DecodersSurviveRandomAndMutatedInputs) {
   std::mt19937 rng(seed);
   SCOPED_TRACE("seed " + std::to_string(seed));
   const std::vector<std::string> corpus = {
-      std::string(1, '\0') + R"({"a": 7, "b": -3, "c": 1.5e3, "d": true, "e": "x\"y\u00e9", "f": "2026-11-22 10:00:00.250"})",
+      std::string(1, '\0') +
+          R"({"a": 7, "b": -3, "c": 1.5e3, "d": true, "e": "x\"y\u00e9", "f": "2026-11-22 10:00:00.250"})",
       std::string(1, '\0') + R"({"e": {"n": [1, 2, {"k": null}]}, "f": 1000, "a": null})",
       std::string(1, '\1') + R"(7,-3,1.5,true,"quoted, ""text""",2026-11-22 10:00:00)",
       std::string(1, '\x11') + "7\t-3\t1.5\tfalse\ttext\t1000",

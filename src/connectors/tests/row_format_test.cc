@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/format/csv_row_format.h"
+#include "connectors/format/debezium_json_format.h"
 #include "connectors/format/json_row_format.h"
 
 namespace sluice::connectors {
@@ -89,6 +90,48 @@ TEST(CsvRowFormatTest, UnreadColumnsStayNullButStillCountAsFields) {
   EXPECT_TRUE(b.column(3).IsNull(0));
   EXPECT_EQ(b.column(4).data<int64_t>()[0], 1000);
   EXPECT_FALSE(d.Decode("x,1.5", &b, 1).ok()) << "a missing field is still an error";
+}
+
+TEST(DebeziumJsonFormatTest, ChangeEventsBecomeChangelogRows) {
+  const Schema schema({{"id", DataType::kInt64}, {"name", DataType::kString}});
+  Batch b(schema, 8);
+  DebeziumJsonDecoder d(std::vector<bool>(2, true));
+  auto kind = [&](int row) { return b.row_kind(row); };
+  ASSERT_TRUE(d.Decode(R"({"before": null, "after": {"id": 1, "name": "a"}, "op": "c", "ts_ms": 1})", &b, 0).ok());
+  EXPECT_EQ(d.rows_decoded(), 1);
+  EXPECT_EQ(kind(0), engine::RowKind::kInsert);
+  // An update: -U of before, +U of after; fields in any order, schema envelope.
+  ASSERT_TRUE(d.Decode(R"({"schema": {"type": "struct"}, "payload": {"op": "u", "after": {"name": "b", "id": 1},
+                          "before": {"id": 1, "name": "a"}, "source": {"db": "x"}}})",
+                       &b, 1)
+                  .ok());
+  EXPECT_EQ(d.rows_decoded(), 2);
+  EXPECT_EQ(kind(1), engine::RowKind::kUpdateBefore);
+  EXPECT_EQ(b.column(1).GetString(1), "a");
+  EXPECT_EQ(kind(2), engine::RowKind::kUpdateAfter);
+  EXPECT_EQ(b.column(1).GetString(2), "b");
+  ASSERT_TRUE(d.Decode(R"({"before": {"id": 1, "name": "b"}, "after": null, "op": "d"})", &b, 3).ok());
+  EXPECT_EQ(kind(3), engine::RowKind::kDelete);
+  ASSERT_TRUE(d.Decode(R"({"before": null, "after": {"id": 2, "name": "s"}, "op": "r"})", &b, 4).ok());
+  EXPECT_EQ(kind(4), engine::RowKind::kInsert);
+}
+
+TEST(DebeziumJsonFormatTest, MalformedEventsSayWhatIsWrong) {
+  const Schema schema({{"id", DataType::kInt64}});
+  Batch b(schema, 8);
+  DebeziumJsonDecoder d(std::vector<bool>(1, true));
+  auto error = [&](std::string_view json) {
+    Status s = d.Decode(json, &b, 0);
+    EXPECT_FALSE(s.ok()) << json;
+    return std::string(s.message());
+  };
+  EXPECT_NE(error(R"({"before": null, "after": {"id": 1}})").find("no \"op\""), std::string::npos);
+  EXPECT_NE(error(R"({"before": null, "after": {"id": 2}, "op": "u"})").find("REPLICA IDENTITY FULL"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"after": {"id": "x"}, "op": "c"})").find("\"after\": field \"id\""), std::string::npos);
+  EXPECT_NE(error(R"({"after": 3, "op": "c"})").find("must be an object"), std::string::npos);
+  EXPECT_NE(error(R"({"op": "t"})").find("unknown op"), std::string::npos);
+  EXPECT_NE(error("[1]").find("not a JSON object"), std::string::npos);
 }
 
 TEST(JsonRowFormatTest, EncodeThenDecodeRoundTrips) {
