@@ -999,11 +999,12 @@ class FileSink : public engine::Sink {
     std::string_view part_dir;
     for (int k = 0; k < batch.active_rows(); ++k) {
       int row = batch.active_row(k);
-      if (batch.row_kind(row) != engine::RowKind::kInsert) {
+      if (batch.row_kind(row) != engine::RowKind::kInsert && !encoder_->changelog()) {
         return Status::InvalidArgument(
-            fmt::format("table {}: the filesystem sink is append-only, but the query produces updates ({}); write an "
-                        "append-only query (e.g. a window aggregation) or use a sink that accepts changelogs",
-                        table_.name, engine::RowKindName(batch.row_kind(row))));
+            fmt::format("table {}: the filesystem sink is append-only in format '{}', but the query produces updates "
+                        "({}); write an append-only query (e.g. a window aggregation), or write the changelog with "
+                        "'format' = 'debezium-json'",
+                        table_.name, table_.Option("format", "json"), engine::RowKindName(batch.row_kind(row))));
       }
       if (partitions_.partitioned()) {
         PartitionDir(batch, row, &key);

@@ -17,7 +17,7 @@ Result<char> Delimiter(const engine::TableDescriptor& table) {
 
 Status UnknownFormat(const engine::TableDescriptor& table, const std::string& format) {
   return Status::InvalidArgument(fmt::format(
-      "table {}: unknown 'format' = '{}'; use 'json', 'csv' or (sources) 'debezium-json'", table.name, format));
+      "table {}: unknown 'format' = '{}'; use 'json', 'csv' or 'debezium-json' (a changelog)", table.name, format));
 }
 
 }  // namespace
@@ -64,6 +64,7 @@ Result<RowEncoder> RowEncoder::ForTable(const engine::TableDescriptor& table) {
 Result<RowEncoder> RowEncoder::ForColumns(const engine::TableDescriptor& table, const std::string& format,
                                           std::vector<bool> columns) {
   if (format == "json") return RowEncoder(JsonRowEncoder(table.schema, std::move(columns)));
+  if (format == "debezium-json") return RowEncoder(DebeziumJsonEncoder(table.schema, std::move(columns)));
   if (format == "csv") {
     SLUICE_ASSIGN_OR_RETURN(char d, Delimiter(table));
     return RowEncoder(CsvRowEncoder(std::move(columns), d));

@@ -49,11 +49,13 @@ class RowEncoder {
     std::visit([&](const auto& e) { e.Encode(batch, row, out); }, impl_);
   }
   // File name suffix: ".json" or ".csv".
-  const char* extension() const { return impl_.index() == 0 ? ".json" : ".csv"; }
+  const char* extension() const { return impl_.index() == 1 ? ".csv" : ".json"; }
+  // Whether it writes every row kind ('debezium-json'); the others are append-only.
+  bool changelog() const { return impl_.index() == 2; }
 
  private:
-  explicit RowEncoder(std::variant<JsonRowEncoder, CsvRowEncoder> impl) : impl_(std::move(impl)) {}
-  std::variant<JsonRowEncoder, CsvRowEncoder> impl_;
+  explicit RowEncoder(std::variant<JsonRowEncoder, CsvRowEncoder, DebeziumJsonEncoder> impl) : impl_(std::move(impl)) {}
+  std::variant<JsonRowEncoder, CsvRowEncoder, DebeziumJsonEncoder> impl_;
 };
 
 // Whether `format` is a changelog format (rows with kinds: 'debezium-json').

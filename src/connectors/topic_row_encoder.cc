@@ -48,10 +48,11 @@ Status TopicRowEncoder::Encode(const engine::Batch& batch, int row, std::string*
   if (options_->upsert && (kind == engine::RowKind::kDelete || kind == engine::RowKind::kUpdateBefore)) {
     *shape = Shape::kTombstone;
   }
-  if (!options_->upsert && kind != engine::RowKind::kInsert) {
+  if (!options_->upsert && kind != engine::RowKind::kInsert && !value_.changelog()) {
     return Status::InvalidArgument(fmt::format(
         "table {}: a topic sink is append-only, but the query produces updates ({}); write an append-only query "
-        "(e.g. a window aggregation), or write to an 'upsert-kafka' table with a PRIMARY KEY",
+        "(e.g. a window aggregation), write to an 'upsert-kafka' table with a PRIMARY KEY, or write the changelog "
+        "with 'format' = 'debezium-json'",
         table_, engine::RowKindName(batch.row_kind(row))));
   }
   value->clear();

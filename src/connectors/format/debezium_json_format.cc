@@ -112,4 +112,12 @@ Status DebeziumJsonDecoder::Decode(std::string_view json, engine::Batch* out, in
   }
 }
 
+void DebeziumJsonEncoder::Encode(const engine::Batch& batch, int row, std::string* out) const {
+  const engine::RowKind kind = batch.row_kind(row);
+  const bool add = kind == engine::RowKind::kInsert || kind == engine::RowKind::kUpdateAfter;
+  out->append(add ? R"({"before":null,"after":)" : R"({"before":)");
+  row_.Encode(batch, row, out);
+  out->append(add ? R"(,"op":"c"})" : R"(,"after":null,"op":"d"})");
+}
+
 }  // namespace sluice::connectors

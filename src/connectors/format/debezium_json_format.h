@@ -43,4 +43,21 @@ class DebeziumJsonDecoder {
   int rows_ = 0;
 };
 
+// Encodes changelog rows as Debezium change events, as Flink's
+// 'debezium-json' sink format: +I and +U rows as {"before":null,"after":{...},
+// "op":"c"}, -U and -D rows as {"before":{...},"after":null,"op":"d"} (an
+// update is a delete and a create). Lets an updating query go to an
+// append-only medium (files, a plain topic) that a CDC consumer reads back.
+//
+// Thread-safety: const methods are safe to call concurrently.
+class DebeziumJsonEncoder {
+ public:
+  DebeziumJsonEncoder(const engine::Schema& schema, std::vector<bool> encode_column)
+      : row_(schema, std::move(encode_column)) {}
+  void Encode(const engine::Batch& batch, int row, std::string* out) const;
+
+ private:
+  JsonRowEncoder row_;
+};
+
 }  // namespace sluice::connectors
