@@ -46,6 +46,44 @@ struct WindowSpec {
   std::string ToString() const;
 };
 
+namespace window_detail {
+inline int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+}  // namespace window_detail
+
+// Calls f(end) for the end of every window of `w` (tumble, hop, cumulate)
+// that contains event time `ts`, smallest first.
+template <typename F>
+void ForEachWindowEnd(const WindowSpec& w, int64_t ts, F&& f) {
+  using window_detail::FloorDiv;
+  switch (w.kind) {
+    case WindowKind::kTumble: f(FloorDiv(ts, w.size_ms) * w.size_ms + w.size_ms); break;
+    case WindowKind::kHop: {
+      // Windows start at multiples of the slide: [s, s + size) with s <= ts < s + size.
+      int64_t s = FloorDiv(ts, w.slide_ms) * w.slide_ms;
+      while (s - w.slide_ms + w.size_ms > ts) s -= w.slide_ms;
+      for (; s <= ts; s += w.slide_ms) f(s + w.size_ms);
+      break;
+    }
+    case WindowKind::kCumulate: {
+      const int64_t period = FloorDiv(ts, w.size_ms) * w.size_ms;
+      for (int64_t e = FloorDiv(ts, w.slide_ms) * w.slide_ms + w.slide_ms; e <= period + w.size_ms; e += w.slide_ms)
+        f(e);
+      break;
+    }
+    case WindowKind::kSession: break;
+  }
+}
+
+// The start of the window of `w` (tumble, hop, cumulate) that ends at `end`.
+inline int64_t WindowStartOf(const WindowSpec& w, int64_t end) {
+  if (w.kind == WindowKind::kCumulate) return window_detail::FloorDiv(end - 1, w.size_ms) * w.size_ms;
+  return end - w.size_ms;
+}
+
 // A keyed window aggregation as a planner describes it. Output columns: the
 // key columns (input names), window_start, window_end (TIMESTAMP(3)), then
 // one column per aggregate.

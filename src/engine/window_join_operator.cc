@@ -10,38 +10,6 @@
 
 namespace sluice::engine {
 
-namespace {
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-// The ends of the windows containing `ts`, smallest first.
-template <typename F>
-void ForEachWindowEnd(const WindowSpec& w, int64_t ts, F&& f) {
-  switch (w.kind) {
-    case WindowKind::kTumble: f(FloorDiv(ts, w.size_ms) * w.size_ms + w.size_ms); break;
-    case WindowKind::kHop: {
-      // Windows start at multiples of the slide: [s, s + size) with s <= ts < s + size.
-      int64_t s = FloorDiv(ts, w.slide_ms) * w.slide_ms;
-      while (s - w.slide_ms + w.size_ms > ts) s -= w.slide_ms;
-      for (; s <= ts; s += w.slide_ms) f(s + w.size_ms);
-      break;
-    }
-    case WindowKind::kCumulate: {
-      const int64_t period = FloorDiv(ts, w.size_ms) * w.size_ms;
-      for (int64_t e = FloorDiv(ts, w.slide_ms) * w.slide_ms + w.slide_ms; e <= period + w.size_ms; e += w.slide_ms)
-        f(e);
-      break;
-    }
-    case WindowKind::kSession: break;
-  }
-}
-
-}  // namespace
-
 Result<std::unique_ptr<WindowJoinOperator>> WindowJoinOperator::Create(const Schema& left, const Schema& right,
                                                                        WindowJoinSpec spec,
                                                                        const OperatorContext& ctx) {
@@ -99,12 +67,7 @@ WindowJoinOperator::WindowJoinOperator(Schema output, WindowJoinSpec spec, const
   }
 }
 
-int64_t WindowJoinOperator::WindowStart(int64_t end) const {
-  if (spec_.window.kind == WindowKind::kCumulate) {
-    return FloorDiv(end - 1, spec_.window.size_ms) * spec_.window.size_ms;
-  }
-  return end - spec_.window.size_ms;
-}
+int64_t WindowJoinOperator::WindowStart(int64_t end) const { return WindowStartOf(spec_.window, end); }
 
 WindowJoinOperator::Pane* WindowJoinOperator::GetPane(int64_t end) {
   auto it = panes_.find(end);

@@ -38,6 +38,14 @@ std::string JoinNames(const engine::Schema& s) {
   return out;
 }
 
+bool IsColumnNamed(const Expr& e, std::string_view name) {
+  if (e.kind != ExprKind::kColumnRef) return false;
+  const auto& parts = e.As<ColumnRefExpr>().name.parts;
+  return parts.size() == 1 && parts[0].name == name;
+}
+
+}  // namespace
+
 std::string ProjectionText(const std::vector<engine::Projection>& ps) {
   std::string out;
   for (const auto& p : ps) {
@@ -46,14 +54,6 @@ std::string ProjectionText(const std::vector<engine::Projection>& ps) {
   }
   return out;
 }
-
-bool IsColumnNamed(const Expr& e, std::string_view name) {
-  if (e.kind != ExprKind::kColumnRef) return false;
-  const auto& parts = e.As<ColumnRefExpr>().name.parts;
-  return parts.size() == 1 && parts[0].name == name;
-}
-
-}  // namespace
 
 bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column) {
   const engine::ExprNode& n = e.node();
@@ -1172,33 +1172,10 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
                  "ROW_NUMBER() needs one ORDER BY column (the event time for deduplication, a number for top-N), "
                  "or two for a top-N with a tie-breaker");
   }
-  // The other select items must be plain columns of the input (SELECT *, or a list of columns).
-  std::vector<engine::Projection> cols;
+  if (IsWindowRank(over, q)) return PlanWindowRank(inner, row_number, filter, std::move(q));
   // The rank column, when the outer query selects it (filled in below: the
   // top-N operator's last column, or 1 after a deduplication).
-  for (const SelectItem& item : inner.items) {
-    if (&item == &row_number) {
-      if (filter.selected) cols.push_back({engine::Expr(), row_number.alias->name});
-      continue;
-    }
-    if (item.expr->kind == ExprKind::kStar) {
-      const auto& star = item.expr->As<StarExpr>();
-      const std::string qual = star.qualifier.parts.empty() ? "" : star.qualifier.parts.back().name;
-      for (int c = 0; c < q.scope.schema.size(); ++c) {
-        if (!qual.empty() && q.scope.qualifiers[c] != qual) continue;
-        cols.push_back({ColRef(c, q.scope.schema.field(c).name), q.scope.schema.field(c).name});
-      }
-      continue;
-    }
-    if (item.expr->kind != ExprKind::kColumnRef) {
-      return Error(item.expr->pos,
-                   "beside ROW_NUMBER(), select plain columns only (compute expressions in a "
-                   "subquery below it)");
-    }
-    ExprBinder binder(source(), &q.scope, catalog_);
-    SLUICE_ASSIGN_OR_RETURN(engine::Expr e, binder.Bind(*item.expr));
-    cols.push_back({e, item.alias ? item.alias->name : item.expr->As<ColumnRefExpr>().name.parts.back().name});
-  }
+  SLUICE_ASSIGN_OR_RETURN(std::vector<engine::Projection> cols, RankSelectList(inner, row_number, filter, q.scope));
   ExprBinder binder(source(), &q.scope, catalog_);
   auto column_of = [&](const Expr& e) -> Result<int> {
     if (e.kind != ExprKind::kColumnRef) {

@@ -93,6 +93,9 @@ PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::ve
 // column `proctime_column` (-1: none) of its input.
 bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 
+// "a, (b + 1) AS c": projections as EXPLAIN prints them.
+std::string ProjectionText(const std::vector<engine::Projection>& ps);
+
 // The output name of SELECT list item `i`: its alias, a column's own name,
 // else EXPR$i as Flink names it.
 std::string SelectItemName(const SelectItem& item, size_t i);
@@ -200,6 +203,16 @@ class Planner {
   // `where`: the WHERE of `inner` not consumed by its FROM (null if none).
   Result<PlannedQuery> PlanRank(const Select& inner, const Expr* where, const SelectItem& row_number,
                                 const RankFilter& filter, PlannedQuery q);
+  // The items beside ROW_NUMBER() (plain columns or *) over `scope`; the
+  // rank item, when the outer query selects it, is an invalid Expr to fill.
+  Result<std::vector<engine::Projection>> RankSelectList(const Select& inner, const SelectItem& row_number,
+                                                         const RankFilter& filter, const Scope& scope) const;
+  // Window top-N / window deduplication (plan_window_rank.cc): ROW_NUMBER()
+  // partitioned by window_start and window_end over a window TVF or a window
+  // aggregation.
+  bool IsWindowRank(const WindowSpec& over, const PlannedQuery& q) const;
+  Result<PlannedQuery> PlanWindowRank(const Select& inner, const SelectItem& row_number, const RankFilter& filter,
+                                      PlannedQuery q);
   Status Error(SourcePos pos, std::string_view message) const;
   // Adds the equality of left column `l` and right column `r` (from condition
   // `at`) to a join's keys and their EXPLAIN text; the types must be equal.
