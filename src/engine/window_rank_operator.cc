@@ -41,8 +41,7 @@ Result<std::unique_ptr<WindowRankOperator>> WindowRankOperator::Create(const Sch
     SLUICE_RETURN_IF_ERROR(check(o.column, "order column"));
     if (!Sortable(input.field(o.column).type)) {
       return Status::InvalidArgument(fmt::format("window rank orders by a number or a timestamp, not {} ({})",
-                                                 input.field(o.column).name,
-                                                 DataTypeName(input.field(o.column).type)));
+                                                 input.field(o.column).name, DataTypeName(input.field(o.column).type)));
     }
   }
   if (spec.n < 1) return Status::InvalidArgument("window rank: N must be at least 1");
@@ -331,7 +330,8 @@ Status WindowRankOperator::RestoreKeyGroup(int kg, std::string_view data) {
       return Status::Corruption(fmt::format("{} snapshot of key group {} is truncated", name(), kg));
     }
     for (uint32_t i = 0; i < count; ++i) {
-      if (!r.GetBytes(&row)) return Status::Corruption(fmt::format("{} snapshot of key group {} is truncated", name(), kg));
+      if (!r.GetBytes(&row))
+        return Status::Corruption(fmt::format("{} snapshot of key group {} is truncated", name(), kg));
       one.Clear();
       SLUICE_RETURN_IF_ERROR(AppendEncodedRow(row, &one, name()));
       Candidate c = CandidateOf(one, 0);

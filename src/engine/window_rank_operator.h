@@ -101,14 +101,14 @@ class WindowRankOperator : public Operator, public KeyedState {
   WindowRankSpec spec_;
   OperatorContext ctx_;
   KeyEncoder keys_;
-  KeyEncoder rows_;  // every input column: a row's bytes
+  KeyEncoder rows_;                // every input column: a row's bytes
   std::map<int64_t, Pane> panes_;  // by window end
   std::vector<Pane> free_panes_;   // fired panes, kept for their buffers
   int64_t watermark_ = kMinWatermark;
   int64_t seq_ = 0;
   Batch out_;
   std::unique_ptr<Batch> late_;
-  std::vector<int> order_;        // sort scratch
+  std::vector<int> order_;       // sort scratch
   std::vector<char> compacted_;  // Compact() scratch
 };
 

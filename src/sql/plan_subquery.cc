@@ -18,15 +18,6 @@ namespace sluice::sql {
 
 namespace {
 
-void Conjuncts(const Expr& e, std::vector<const Expr*>* out) {
-  if (e.kind == ExprKind::kBinary && e.As<BinaryExpr>().op == BinaryOp::kAnd) {
-    Conjuncts(*e.As<BinaryExpr>().left, out);
-    Conjuncts(*e.As<BinaryExpr>().right, out);
-    return;
-  }
-  out->push_back(&e);
-}
-
 // The EXISTS of `e` (EXISTS (...) or NOT EXISTS (...)), or null.
 const ExistsExpr* AsExists(const Expr& e, bool* negated) {
   *negated = false;
@@ -48,7 +39,7 @@ bool IsSubqueryCondition(const Expr& e) {
 
 bool Planner::HasSubqueryCondition(const Expr& where) {
   std::vector<const Expr*> conjuncts;
-  Conjuncts(where, &conjuncts);
+  CollectConjuncts(where, &conjuncts);
   for (const Expr* c : conjuncts) {
     if (IsSubqueryCondition(*c)) return true;
   }
@@ -66,7 +57,7 @@ Result<int> Planner::SubqueryKeyColumn(const Expr& e, const PlannedQuery& q, std
 
 Result<PlannedQuery> Planner::PlanSubqueryConditions(const Expr& where, PlannedQuery q, bool* all_decided) {
   std::vector<const Expr*> conjuncts;
-  Conjuncts(where, &conjuncts);
+  CollectConjuncts(where, &conjuncts);
   size_t decided = 0;
   for (const Expr* c : conjuncts) {
     if (!IsSubqueryCondition(*c)) continue;
@@ -147,7 +138,7 @@ Result<PlannedQuery> Planner::PlanExistsInput(const ExistsExpr& exists, const Pl
   // Conjuncts `a = b` with one side over the subquery's columns and the other
   // over the outer query's are the join keys; the rest filter the subquery.
   std::vector<const Expr*> conjuncts;
-  Conjuncts(*select.where, &conjuncts);
+  CollectConjuncts(*select.where, &conjuncts);
   std::vector<std::pair<int, int>> keys;  // (outer column, inner column)
   std::vector<const Expr*> correlations;
   for (const Expr* c : conjuncts) {

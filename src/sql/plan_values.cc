@@ -21,20 +21,6 @@ namespace {
 // one row. Nothing can name it (binding uses an empty scope).
 engine::Schema SingleRowSchema() { return engine::Schema({engine::Field{"$row", engine::DataType::kInt32}}); }
 
-// The type a VALUES column takes from two rows' types: numbers widen
-// (INT → BIGINT → DOUBLE); other types must be equal.
-std::optional<engine::DataType> CommonType(engine::DataType a, engine::DataType b) {
-  if (a == b) return a;
-  auto rank = [](engine::DataType t) {
-    return t == engine::DataType::kInt32    ? 1
-           : t == engine::DataType::kInt64  ? 2
-           : t == engine::DataType::kDouble ? 3
-                                            : 0;
-  };
-  if (rank(a) == 0 || rank(b) == 0) return std::nullopt;
-  return rank(a) > rank(b) ? a : b;
-}
-
 // `v` (not NULL) as a value of the wider numeric type `t`.
 engine::Value Widen(const engine::Value& v, engine::DataType t) {
   if (v.is_null) return engine::Value::Null(t);
@@ -85,7 +71,7 @@ Result<PlannedQuery> Planner::PlanValues(const Values& values) {
       const engine::DataType t = (*compiled)->type();
       if (!types[c]) {
         types[c] = t;
-      } else if (auto common = CommonType(*types[c], t)) {
+      } else if (auto common = UnionType(*types[c], t)) {
         types[c] = *common;
       } else {
         return Error(row[c]->pos, fmt::format("column {} of VALUES is {} in an earlier row and {} in row {}; CAST "

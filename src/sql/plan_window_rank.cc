@@ -143,13 +143,13 @@ Result<PlannedQuery> Planner::PlanWindowRank(const Select& inner, const SelectIt
   q.Exchange(spec.partition_keys);
   q.plan.push_back(spec.partition_keys.empty() ? "Exchange(distribution=[single])"
                                                : fmt::format("Exchange(hash=[{}])", key_names));
-  q.operators().push_back(engine::OperatorSpec{
-      "window-rank",
-      [spec](const engine::Schema& in,
-             const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-        SLUICE_ASSIGN_OR_RETURN(auto op, engine::WindowRankOperator::Create(in, spec, ctx));
-        return std::unique_ptr<engine::Operator>(std::move(op));
-      }});
+  q.operators().push_back(
+      engine::OperatorSpec{"window-rank",
+                           [spec](const engine::Schema& in,
+                                  const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+                             SLUICE_ASSIGN_OR_RETURN(auto op, engine::WindowRankOperator::Create(in, spec, ctx));
+                             return std::unique_ptr<engine::Operator>(std::move(op));
+                           }});
   q.plan.push_back(fmt::format("WindowRank(window=[{}], {}=[{}], key=[{}], order=[{}]{})", window_text,
                                filter.n == 1 ? "keep" : "top", filter.n == 1 ? "first" : std::to_string(filter.n),
                                key_names, order_text,

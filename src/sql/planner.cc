@@ -334,10 +334,6 @@ PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::ve
   return q;
 }
 
-namespace {
-
-// The type both sides of a UNION ALL column convert to, if any: numbers
-// widen (INT → BIGINT → DOUBLE); other types must be equal.
 std::optional<engine::DataType> UnionType(engine::DataType a, engine::DataType b) {
   if (a == b) return a;
   auto rank = [](engine::DataType t) {
@@ -349,8 +345,6 @@ std::optional<engine::DataType> UnionType(engine::DataType a, engine::DataType b
   if (rank(a) == 0 || rank(b) == 0) return std::nullopt;
   return rank(a) > rank(b) ? a : b;
 }
-
-}  // namespace
 
 Result<PlannedQuery> Planner::PlanSetOperation(const SetOperation& op) {
   if (op.op != SetOpKind::kUnion) return Error(op.pos, "INTERSECT and EXCEPT are not supported yet");
@@ -1262,8 +1256,6 @@ engine::JobSpec Planner::ToJobSpec(const PlannedQuery& q, engine::Sink* sink) {
   return spec;
 }
 
-namespace {
-
 void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
   if (e.kind == ExprKind::kBinary && e.As<BinaryExpr>().op == BinaryOp::kAnd) {
     CollectConjuncts(*e.As<BinaryExpr>().left, out);
@@ -1272,6 +1264,8 @@ void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out) {
     out->push_back(&e);
   }
 }
+
+namespace {
 
 engine::JoinType EngineJoinType(JoinKind kind) {
   switch (kind) {

@@ -93,6 +93,13 @@ PlannedQuery MeetIn(const PlannedQuery& left, const PlannedQuery& right, std::ve
 // column `proctime_column` (-1: none) of its input.
 bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 
+// The type two values of a column (UNION ALL sides, VALUES rows) convert
+// to, if any: numbers widen (INT → BIGINT → DOUBLE); other types must be equal.
+std::optional<engine::DataType> UnionType(engine::DataType a, engine::DataType b);
+
+// Appends the AND-ed conditions of `e` (e itself when it is no AND) to *out.
+void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out);
+
 // "a, (b + 1) AS c": projections as EXPLAIN prints them.
 std::string ProjectionText(const std::vector<engine::Projection>& ps);
 

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 
+from sluice_server import changelog_sections, materialize
+
 SLUICE = sys.argv[1]
 SEED = 11
 rng = random.Random(SEED)
@@ -59,26 +61,7 @@ SELECT category, COUNT(*) AS n, SUM(price) AS total FROM products GROUP BY categ
 """)
     p = subprocess.run([SLUICE, "run", script, "--parallelism", "2"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
-
-    def materialize(lines):
-        rows = collections.Counter()
-        for line in lines:
-            kind, _, body = line.partition("[")
-            row = tuple(body.rstrip("]").split(", "))
-            if kind in ("+I", "+U"):
-                rows[row] += 1
-            else:
-                assert rows[row] > 0, f"retracts a row it never had: {line}"
-                rows[row] -= 1
-        return {r for r, c in rows.items() if c > 0}
-
-    sections, current = [], None
-    for line in p.stdout.splitlines():
-        if line.startswith("op |"):
-            current = []
-            sections.append(current)
-        elif current is not None and line[:3] in ("+I[", "-U[", "+U[", "-D["):
-            current.append(line)
+    sections = changelog_sections(p.stdout)
     assert len(sections) == 2, p.stdout[-2000:]
     assert materialize(sections[0]) == {(str(r["id"]), r["category"], str(r["price"])) for r in table.values()}
     assert materialize(sections[1]) == {(c, str(n), str(t)) for c, (n, t) in by_category.items()}

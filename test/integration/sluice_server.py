@@ -103,3 +103,33 @@ def recv_exact(sock, n):
             raise ConnectionError("closed")
         buf += chunk
     return buf
+
+
+def changelog_sections(stdout):
+    """The changelog lines (+I[..], -U[..], +U[..], -D[..]) of each result a
+    `sluice run` printed, one list per `op | ...` header."""
+    sections, current = [], None
+    for line in stdout.splitlines():
+        if line.startswith("op |"):
+            current = []
+            sections.append(current)
+        elif current is not None and line[:3] in ("+I[", "-U[", "+U[", "-D["):
+            current.append(line)
+    return sections
+
+
+def materialize(lines):
+    """Applies changelog lines in order (+I/+U add a row, -U/-D remove one
+    equal row, which must be there) and returns the final rows as a set of
+    tuples of printed values."""
+    import collections
+    rows = collections.Counter()
+    for line in lines:
+        kind, _, body = line.partition("[")
+        row = tuple(body.rstrip("]").split(", "))
+        if kind in ("+I", "+U"):
+            rows[row] += 1
+        else:
+            assert rows[row] > 0, f"retracts a row it never had: {line}"
+            rows[row] -= 1
+    return {r for r, c in rows.items() if c > 0}

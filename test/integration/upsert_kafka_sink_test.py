@@ -18,7 +18,7 @@ import tempfile
 
 from confluent_kafka import Consumer
 
-from sluice_server import SluiceServer, run
+from sluice_server import SluiceServer, changelog_sections, materialize, run
 
 SLUICE = sys.argv[1]
 SEED = 7
@@ -95,26 +95,7 @@ SELECT * FROM totals;
 SELECT n > 90 AS busy, COUNT(*) AS users, SUM(total) AS sum_total FROM totals GROUP BY n > 90;
 """)
     out = run([SLUICE, "run", script, "--parallelism", "2"], timeout=120).stdout
-
-    def materialize(lines):
-        table = collections.Counter()
-        for line in lines:
-            kind, _, body = line.partition("[")
-            row = tuple(body.rstrip("]").split(", "))
-            if kind in ("+I", "+U"):
-                table[row] += 1
-            else:
-                assert table[row] > 0, f"retracts a row it never had: {line}"
-                table[row] -= 1
-        return {r for r, c in table.items() if c > 0}
-
-    sections, current = [], None
-    for line in out.splitlines():
-        if line.startswith("op |"):
-            current = []
-            sections.append(current)
-        elif current is not None and line[:3] in ("+I[", "-U[", "+U[", "-D["):
-            current.append(line)
+    sections = changelog_sections(out)
     assert len(sections) == 2, out
     rows = materialize(sections[0])
     assert rows == {(u, str(v["total"]), str(v["n"])) for u, v in expected.items()}, (rows, expected)

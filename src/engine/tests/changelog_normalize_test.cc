@@ -60,10 +60,7 @@ TEST(ChangelogNormalizeTest, UpsertStreamBecomesAValidChangelogOfTheLastRows) {
     };
     add_op();
     auto group_of = [&](const Row& row) {
-      Batch b = testing::MakeBatch(kSchema, {row}, 1);
-      KeyEncoder enc({1});
-      enc.Encode(b);
-      return KeyGroupOf(enc.hash(0), kKeyGroups) < kKeyGroups / 2 ? 0 : 1;
+      return testing::KeyGroupOfRow(kSchema, row, {1}, kKeyGroups) < kKeyGroups / 2 ? 0 : 1;
     };
     for (size_t i = 0; i < events.size();) {
       if (i >= events.size() / 2 && ops.size() == 1) {

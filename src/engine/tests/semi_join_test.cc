@@ -77,10 +77,7 @@ std::multiset<Row> Reference(const std::vector<Event>& events, SemiJoinType type
 }
 
 int KeyGroupOfRow(const Schema& schema, const Row& row, int key_column) {
-  Batch b = testing::MakeBatch(schema, {row}, 1);
-  KeyEncoder enc({key_column});
-  enc.Encode(b);
-  return KeyGroupOf(enc.hash(0), kKeyGroups);
+  return testing::KeyGroupOfRow(schema, row, {key_column}, kKeyGroups);
 }
 
 class SemiJoinReferenceTest : public ::testing::TestWithParam<std::tuple<SemiJoinType, int>> {};

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "engine/batch.h"
+#include "engine/key_table.h"
 #include "engine/sink.h"
 #include "engine/value.h"
 
@@ -34,6 +35,14 @@ inline std::vector<Value> ColumnValues(const Column& col, const Batch& b) {
   std::vector<Value> out;
   for (int k = 0; k < b.active_rows(); ++k) out.push_back(Value::FromColumn(col, b.active_row(k)));
   return out;
+}
+
+// The key group of `row`'s key columns, as an exchange would route it.
+inline int KeyGroupOfRow(const Schema& schema, const Row& row, std::vector<int> key_columns, int num_key_groups) {
+  Batch b = MakeBatch(schema, {row}, 1);
+  KeyEncoder enc(std::move(key_columns));
+  enc.Encode(b);
+  return KeyGroupOf(enc.hash(0), num_key_groups);
 }
 
 inline std::string RowToString(const Row& row) {
