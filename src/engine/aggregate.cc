@@ -115,9 +115,14 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
       for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     }
     a.output = Field{name, out};
+    a.retract_values = s.retractable && (s.kind == AggKind::kMin || s.kind == AggKind::kMax);
+    if (s.retractable && !a.retract_values && s.kind != AggKind::kCount && s.kind != AggKind::kCountDistinct &&
+        s.kind != AggKind::kSum && s.kind != AggKind::kAvg) {
+      return Status::Unsupported(fmt::format("{} cannot retract rows yet", AggKindName(s.kind)));
+    }
     a.offset = l.width_;
     l.width_ += SlotWidth(s.kind);
-    l.has_distinct_ |= s.kind == AggKind::kCountDistinct;
+    l.has_distinct_ |= s.kind == AggKind::kCountDistinct || a.retract_values;
     l.has_strings_ |= a.arg_type == DataType::kString && s.kind != AggKind::kCount && s.kind != AggKind::kCountDistinct;
     l.aggs_.push_back(a);
   }
@@ -129,11 +134,72 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
 bool AggregateLayout::supports_retraction() const {
   for (const Agg& a : aggs_) {
     if (a.kind != AggKind::kCount && a.kind != AggKind::kCountDistinct && a.kind != AggKind::kSum &&
-        a.kind != AggKind::kAvg) {
+        a.kind != AggKind::kAvg && !a.retract_values) {
       return false;
     }
   }
   return true;
+}
+
+namespace {
+
+// A MIN/MAX value as the bytes its side-table key holds: a string's bytes, or
+// the column's fixed-width value.
+void AppendValueBytes(const Column& col, int r, std::string* out) {
+  if (col.type() == DataType::kString) {
+    out->append(col.GetString(r));
+  } else {
+    const int w = PhysicalWidth(col.type());
+    out->append(reinterpret_cast<const char*>(col.data<uint8_t>()) + static_cast<size_t>(r) * w, w);
+  }
+}
+
+}  // namespace
+
+void AggregateLayout::RecomputeExtremes(const Agg& a, size_t ai, const std::vector<uint32_t>& dirty, KeyTable* table,
+                                        const KeyTable& distinct) const {
+  // One pass over the side table serves every dirty group of the batch.
+  thread_local std::vector<uint8_t> is_dirty, found;
+  is_dirty.assign(table->size(), 0);
+  found.assign(table->size(), 0);
+  for (uint32_t e : dirty) is_dirty[e] = 1;
+  const bool is_min = a.kind == AggKind::kMin;
+  for (uint32_t d = 0; d < distinct.size(); ++d) {
+    if (!distinct.alive(d)) continue;
+    const uint8_t* dp = distinct.payload(d);
+    if (Load<int64_t>(dp) <= 0) continue;
+    const int32_t glen = Load<int32_t>(dp + 8);
+    const std::string_view key = distinct.key(d);
+    if (static_cast<int32_t>(key.size()) <= glen || static_cast<uint8_t>(key[glen]) != ai) continue;
+    const std::string_view group = key.substr(0, glen);
+    const int64_t e = table->Find(group, HashKey(group));
+    if (e < 0 || !is_dirty[e]) continue;
+    const std::string_view v = key.substr(glen + 1);
+    uint8_t* acc = table->payload(static_cast<uint32_t>(e)) + a.offset;
+    const bool first = !found[e];
+    found[e] = 1;
+    if (a.arg_type == DataType::kString) {
+      StringRef cur = Load<StringRef>(acc);
+      if (first ||
+          (is_min ? v < table->LoadBytes(cur.offset, cur.length) : v > table->LoadBytes(cur.offset, cur.length))) {
+        Store<StringRef>(acc, StringRef{table->StoreBytes(v), static_cast<uint32_t>(v.size())});
+      }
+    } else if (a.arg_type == DataType::kDouble) {
+      double x;
+      std::memcpy(&x, v.data(), 8);
+      if (first || (is_min ? x < Load<double>(acc) : x > Load<double>(acc))) Store<double>(acc, x);
+    } else {
+      int64_t x = 0;
+      if (a.arg_type == DataType::kInt32) {
+        int32_t y;
+        std::memcpy(&y, v.data(), 4);
+        x = y;
+      } else {
+        std::memcpy(&x, v.data(), 8);
+      }
+      if (first || (is_min ? x < Load<int64_t>(acc) : x > Load<int64_t>(acc))) Store<int64_t>(acc, x);
+    }
+  }
 }
 
 Status AggregateLayout::Accumulate(const Batch& batch, const int32_t* ks, int count, const uint32_t* entries,
@@ -186,8 +252,47 @@ Status AggregateLayout::Accumulate(const Batch& batch, const int32_t* ks, int co
         break;
       case AggKind::kMin:
       case AggKind::kMax: {
-        if (sign < 0) return Status::Unsupported(fmt::format("{} cannot retract rows yet", AggKindName(a.kind)));
+        if (sign < 0 && !a.retract_values) {
+          return Status::Unsupported(fmt::format("{} cannot retract rows yet", AggKindName(a.kind)));
+        }
         const bool is_min = a.kind == AggKind::kMin;
+        if (a.retract_values) {
+          // Count every value per group; a retraction that removes the last
+          // copy of the current extreme marks the group for a recompute.
+          thread_local std::vector<uint32_t> dirty;
+          dirty.clear();
+          for (int j = 0; j < count; ++j) {
+            int k = ks[j], r = batch.active_row(k);
+            if (col->IsNull(r)) continue;
+            std::string_view gk = keys.key(k);
+            scratch_key.assign(gk.data(), gk.size());
+            scratch_key.push_back(static_cast<char>(ai));
+            AppendValueBytes(*col, r, &scratch_key);
+            bool inserted;
+            uint32_t d = distinct->FindOrInsert(scratch_key, HashKey(scratch_key), &inserted);
+            uint8_t* dp = distinct->payload(d);
+            if (inserted) Store<int32_t>(dp + 8, static_cast<int32_t>(gk.size()));
+            const int64_t refs = Load<int64_t>(dp) + sign;
+            Store<int64_t>(dp, refs);
+            if (sign > 0) continue;  // inserts update the extreme below
+            uint8_t* acc = table->payload(entries[k]) + off;
+            const int64_t n = Load<int64_t>(acc + kCount) - 1;
+            Store<int64_t>(acc + kCount, n);
+            if (n <= 0 || refs > 0) continue;
+            bool is_extreme;
+            if (a.arg_type == DataType::kDouble) {
+              is_extreme = col->data<double>()[r] == Load<double>(acc);
+            } else if (a.arg_type == DataType::kString) {
+              StringRef cur = Load<StringRef>(acc);
+              is_extreme = col->GetString(r) == table->LoadBytes(cur.offset, cur.length);
+            } else {
+              is_extreme = WideInt(*col, r) == Load<int64_t>(acc);
+            }
+            if (is_extreme) dirty.push_back(entries[k]);
+          }
+          if (!dirty.empty()) RecomputeExtremes(a, ai, dirty, table, *distinct);
+          if (sign < 0) break;
+        }
         for (int j = 0; j < count; ++j) {
           int k = ks[j], r = batch.active_row(k);
           if (col->IsNull(r)) continue;

@@ -22,6 +22,10 @@ struct AggregateSpec {
   std::string arg;     // column name; empty with arg_index < 0 = COUNT(*)
   int arg_index = -1;  // wins over `arg` when >= 0
   std::string output_name;
+  // MIN/MAX over an input that retracts rows (an updating changelog): every
+  // value's count is kept per group (in the COUNT DISTINCT side table, so in
+  // memory), so that retracting the current extreme finds the next one.
+  bool retractable = false;
 
   AggregateSpec As(std::string name) const {
     AggregateSpec s = *this;
@@ -117,7 +121,13 @@ class AggregateLayout {
     DataType arg_type = DataType::kInt64;
     Field output;
     int offset = 0;
+    bool retract_values = false;  // MIN/MAX keeping value counts (AggregateSpec::retractable)
   };
+  // MIN/MAX with retract_values: re-derives the extreme of the groups in
+  // `dirty` (table entries whose extreme was retracted) from their value
+  // counts in `distinct`.
+  void RecomputeExtremes(const Agg& a, size_t ai, const std::vector<uint32_t>& dirty, KeyTable* table,
+                         const KeyTable& distinct) const;
   std::vector<Agg> aggs_;
   int width_ = 0;
   int time_column_ = -1;

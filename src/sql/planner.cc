@@ -977,11 +977,15 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
       pre.push_back({arg, fmt::format("$a{}", specs.size())});
     }
     spec.output_name = fmt::format("$agg{}", specs.size());
+    if (updating_input && !windowed && !rewindow &&
+        (spec.kind == engine::AggKind::kMin || spec.kind == engine::AggKind::kMax)) {
+      spec.retractable = true;  // keeps value counts to find the next extreme when one is retracted
+    }
     if (updating_input && !windowed && !rewindow && spec.kind != engine::AggKind::kCount &&
         spec.kind != engine::AggKind::kCountDistinct && spec.kind != engine::AggKind::kSum &&
-        spec.kind != engine::AggKind::kAvg) {
+        spec.kind != engine::AggKind::kAvg && !spec.retractable) {
       return Error(call->pos, fmt::format("{} over an updating input (an unwindowed GROUP BY, a deduplication or a "
-                                          "top-N upstream) is not supported yet; COUNT, SUM and AVG are",
+                                          "top-N upstream) is not supported yet; COUNT, SUM, AVG, MIN and MAX are",
                                           fn));
     }
     specs.push_back(spec);
