@@ -121,7 +121,7 @@ Status SemiJoinOperator::Process(Batch& batch) {
   int kept = 0;
   for (int k = 0; k < n; ++k) {
     const int r = batch.active_row(k);
-    if (KeyHasNull(batch, r, spec_.left_keys)) {
+    if (spec_.null_keys == NullKeys::kMatchNothing && KeyHasNull(batch, r, spec_.left_keys)) {
       // Matches nothing, ever: an anti-join passes it, a semi-join never will.
       if (spec_.type == SemiJoinType::kAnti) sel[kept++] = r;
       continue;
@@ -154,7 +154,9 @@ Status SemiJoinOperator::ProcessRight(Batch& batch) {
   const bool semi = spec_.type == SemiJoinType::kSemi;
   for (int k = 0; k < n; ++k) {
     const int r = batch.active_row(k);
-    if (KeyHasNull(batch, r, spec_.right_keys)) continue;  // equals no left key
+    if (spec_.null_keys == NullKeys::kMatchNothing && KeyHasNull(batch, r, spec_.right_keys)) {
+      continue;  // equals no left key
+    }
     if (IsRetraction(batch.row_kind(r))) {
       const int64_t e = keys_.Find(right_keys_.key(k), right_keys_.hash(k));
       if (e < 0) continue;

@@ -14,10 +14,15 @@ namespace sluice::engine {
 // none (`NOT EXISTS (...)`).
 enum class SemiJoinType : uint8_t { kSemi, kAnti };
 
+// Whether a NULL key column equals nothing (SQL's =, for IN and EXISTS) or
+// another NULL (row comparison, for INTERSECT and EXCEPT).
+enum class NullKeys : uint8_t { kMatchNothing, kEqual };
+
 struct SemiJoinSpec {
   std::vector<int> left_keys;  // pair up by position with right_keys; equal types
   std::vector<int> right_keys;
   SemiJoinType type = SemiJoinType::kSemi;
+  NullKeys null_keys = NullKeys::kMatchNothing;
 };
 
 // A regular (unwindowed) semi- or anti-join, as Flink runs IN / EXISTS

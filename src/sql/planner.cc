@@ -13,6 +13,7 @@
 #include "engine/interval_join_operator.h"
 #include "engine/processing_time_operator.h"
 #include "engine/rank_operators.h"
+#include "engine/semi_join_operator.h"
 #include "engine/union_operator.h"
 #include "engine/window_join_operator.h"
 #include "engine/window_operator.h"
@@ -347,21 +348,20 @@ std::optional<engine::DataType> UnionType(engine::DataType a, engine::DataType b
 }
 
 Result<PlannedQuery> Planner::PlanSetOperation(const SetOperation& op) {
-  if (op.op != SetOpKind::kUnion) return Error(op.pos, "INTERSECT and EXCEPT are not supported yet");
-  if (op.quantifier != SetQuantifier::kAll) {
-    return Error(op.pos,
-                 "UNION (DISTINCT) is not supported yet; write UNION ALL, with SELECT DISTINCT over it if "
-                 "duplicates must go");
+  const char* name = op.op == SetOpKind::kUnion ? "UNION" : op.op == SetOpKind::kIntersect ? "INTERSECT" : "EXCEPT";
+  if (op.op != SetOpKind::kUnion && op.quantifier == SetQuantifier::kAll) {
+    return Error(op.pos, fmt::format("{} ALL is not supported yet; {} (DISTINCT) is", name, name));
   }
+  const std::string op_text = std::string(name) + (op.quantifier == SetQuantifier::kAll ? " ALL" : "");
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery left, PlanBody(*op.left));
   SLUICE_ASSIGN_OR_RETURN(PlannedQuery right, PlanBody(*op.right));
   if (left.pending_window || right.pending_window) {
-    return Error(op.pos, "a window table function must be aggregated before a UNION ALL");
+    return Error(op.pos, fmt::format("a window table function must be aggregated before a {}", op_text));
   }
   const int n = left.scope.schema.size();
   if (right.scope.schema.size() != n) {
     return Error(op.pos,
-                 fmt::format("UNION ALL of {} columns ({}) and {} columns ({})", n, JoinNames(left.scope.schema),
+                 fmt::format("{} of {} columns ({}) and {} columns ({})", op_text, n, JoinNames(left.scope.schema),
                              right.scope.schema.size(), JoinNames(right.scope.schema)));
   }
   // Columns of different numeric types widen on the narrower side.
@@ -373,11 +373,11 @@ Result<PlannedQuery> Planner::PlanSetOperation(const SetOperation& op) {
       const engine::Field& f = side->scope.schema.field(i);
       auto t = UnionType(f.type, other.scope.schema.field(i).type);
       if (!t) {
-        return Error(op.pos,
-                     fmt::format("UNION ALL: column {} ({}) is {} on the left and {} on the right; CAST one "
-                                 "side",
-                                 i + 1, left.scope.schema.field(i).name, SqlTypeName(left.scope.schema.field(i).type),
-                                 SqlTypeName(right.scope.schema.field(i).type)));
+        return Error(op.pos, fmt::format("{}: column {} ({}) is {} on the left and {} on the right; CAST one "
+                                         "side",
+                                         op_text, i + 1, left.scope.schema.field(i).name,
+                                         SqlTypeName(left.scope.schema.field(i).type),
+                                         SqlTypeName(right.scope.schema.field(i).type)));
       }
       engine::Expr col = ColRef(i, f.name);
       if (*t != f.type) {
@@ -394,6 +394,29 @@ Result<PlannedQuery> Planner::PlanSetOperation(const SetOperation& op) {
   // Rows spread over workers by all their columns: a union has no key.
   std::vector<int> all(n);
   for (int i = 0; i < n; ++i) all[i] = i;
+  if (op.op != SetOpKind::kUnion) {
+    // INTERSECT: the left side's distinct rows that the right side has;
+    // EXCEPT: those it lacks — a semi-/anti-join on every column in which
+    // NULL equals NULL (set operations compare rows, not values).
+    AddDistinct(&left);
+    PlannedQuery q = MeetIn(left, right, all, all, "all columns");
+    engine::SemiJoinSpec spec{
+        all, all, op.op == SetOpKind::kIntersect ? engine::SemiJoinType::kSemi : engine::SemiJoinType::kAnti,
+        engine::NullKeys::kEqual};
+    q.graph.stages.back().join =
+        [spec](const engine::Schema& l, const engine::Schema& r,
+               const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
+      SLUICE_ASSIGN_OR_RETURN(auto op, engine::SemiJoinOperator::Create(l, r, spec, ctx));
+      return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
+    };
+    q.scope = left.scope;
+    q.scope.qualifiers.assign(n, "");
+    q.time_column = -1;
+    q.changelog = PlannedQuery::Changelog::kUpdating;
+    q.plan.push_back(fmt::format("Join(joinType=[{}], where=[all columns, NULL = NULL]) ({})",
+                                 op.op == SetOpKind::kIntersect ? "LeftSemiJoin" : "LeftAntiJoin", name));
+    return q;
+  }
   PlannedQuery q = MeetIn(left, right, all, all, "all columns");
   q.graph.stages.back().join = [](const engine::Schema& l, const engine::Schema& r,
                                   const engine::OperatorContext&) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
@@ -409,7 +432,27 @@ Result<PlannedQuery> Planner::PlanSetOperation(const SetOperation& op) {
           ? PlannedQuery::Changelog::kUpdating
           : PlannedQuery::Changelog::kAppendOnly;
   q.plan.push_back("Union(all=[true])");
+  if (op.quantifier != SetQuantifier::kAll) AddDistinct(&q);  // UNION = UNION ALL, then distinct rows
   return q;
+}
+
+void Planner::AddDistinct(PlannedQuery* q) {
+  std::vector<int> all(q->scope.schema.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  q->Exchange(all);
+  q->plan.push_back("Exchange(hash=[all columns])");
+  q->operators().push_back(engine::OperatorSpec{
+      "group-aggregate",
+      [all](const engine::Schema& in, const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+        SLUICE_ASSIGN_OR_RETURN(auto op, engine::GroupAggregateOperator::Create(in, all, {}, -1, ctx));
+        return std::unique_ptr<engine::Operator>(std::move(op));
+      }});
+  q->plan.push_back(fmt::format("GroupAggregate(groupBy=[{}], select=[], changelog=[+I, -U, +U, -D]) (distinct rows)",
+                                JoinNames(q->scope.schema)));
+  q->changelog = PlannedQuery::Changelog::kUpdating;
+  q->time_column = -1;
+  q->proctime_column = -1;
+  q->window_columns.reset();
 }
 
 Result<PlannedQuery> Planner::PlanTableRef(const TableRef& ref) {

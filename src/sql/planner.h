@@ -166,6 +166,9 @@ class Planner {
   Result<PlannedQuery> PlanBody(const QueryBody& body);
   Result<PlannedQuery> PlanSelect(const Select& select);
   Result<PlannedQuery> PlanSetOperation(const SetOperation& op);
+  // Distinct rows of `q`: an exchange on every column and a GROUP BY of all
+  // of them without aggregates (an updating result).
+  static void AddDistinct(PlannedQuery* q);
   // IN (SELECT ...) and [NOT] EXISTS (...) conjuncts of a WHERE as semi- and
   // anti-joins of `q` (plan_subquery.cc); each one planned joins decided_,
   // and *all_decided tells whether every conjunct of `where` was one.

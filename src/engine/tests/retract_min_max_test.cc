@@ -20,7 +20,8 @@ namespace sluice::engine {
 namespace {
 
 using Row = std::vector<Value>;
-const Schema kInput({{"k", DataType::kInt64}, {"i", DataType::kInt32}, {"d", DataType::kDouble}, {"s", DataType::kString}});
+const Schema kInput(
+    {{"k", DataType::kInt64}, {"i", DataType::kInt32}, {"d", DataType::kDouble}, {"s", DataType::kString}});
 constexpr int kKeyGroups = 8;
 
 AggregateSpec Retracting(AggregateSpec s) {
@@ -29,8 +30,13 @@ AggregateSpec Retracting(AggregateSpec s) {
 }
 
 TEST(RetractMinMaxTest, ChangelogEndsInTheExtremesOfTheRemainingRows) {
-  const std::vector<AggregateSpec> aggs = {Retracting(Min("i")), Retracting(Max("i")), Retracting(Min("d")),
-                                           Retracting(Max("d")), Retracting(Min("s")), Retracting(Max("s")), Count()};
+  const std::vector<AggregateSpec> aggs = {Retracting(Min("i")),
+                                           Retracting(Max("i")),
+                                           Retracting(Min("d")),
+                                           Retracting(Max("d")),
+                                           Retracting(Min("s")),
+                                           Retracting(Max("s")),
+                                           Count()};
   for (uint64_t seed = 1; seed <= 25; ++seed) {
     SCOPED_TRACE(::testing::Message() << "seed " << seed);
     std::mt19937_64 rng(seed);

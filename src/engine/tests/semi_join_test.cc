@@ -170,6 +170,24 @@ TEST(SemiJoinTest, SemiJoinOfAppendOnlyInputsOnlyInserts) {
   EXPECT_EQ(sink.rows(), expected);
 }
 
+// INTERSECT / EXCEPT compare rows: with NullKeys::kEqual a NULL key matches a NULL.
+TEST(SemiJoinTest, NullKeysEqualEachOtherWhenAsked) {
+  OperatorContext ctx;
+  for (SemiJoinType type : {SemiJoinType::kSemi, SemiJoinType::kAnti}) {
+    auto op = SemiJoinOperator::Create(kLeft, kRight, SemiJoinSpec{{0}, {1}, type, NullKeys::kEqual}, ctx).value();
+    CollectingSink sink;
+    SinkOperator out(kLeft, &sink);
+    op->set_next(&out);
+    Batch right = testing::MakeBatch(kRight, {{Value::Int32(0), Value::Null(DataType::kInt64)}});
+    ASSERT_TRUE(op->ProcessRight(right).ok());
+    Batch left = testing::MakeBatch(
+        kLeft, {{Value::Null(DataType::kInt64), Value::String("n")}, {Value::Int64(1), Value::String("one")}});
+    ASSERT_TRUE(op->Process(left).ok());
+    ASSERT_EQ(sink.rows().size(), 1u);
+    EXPECT_EQ(sink.rows()[0].values[1], Value::String(type == SemiJoinType::kSemi ? "n" : "one"));
+  }
+}
+
 TEST(SemiJoinTest, DifferentKeyTypesAreRefused) {
   OperatorContext ctx;
   auto op = SemiJoinOperator::Create(kLeft, kRight, SemiJoinSpec{{0}, {0}, SemiJoinType::kSemi}, ctx);
