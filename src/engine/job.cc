@@ -253,13 +253,19 @@ Status Job::SetUpCheckpoints() {
   }
   store_ = std::make_unique<CheckpointStore>(config_.checkpoint_dir, config_.checkpoints_retained);
   SLUICE_ASSIGN_OR_RETURN(restored_, store_->LoadLatest([this](const Checkpoint& c) { return VerifyStateOf(c); }));
+  // New checkpoints take ids above every checkpoint file on disk, not just
+  // above the one restored: after a fallback past a damaged newest
+  // checkpoint N, the next one must not be N again (its files and state
+  // directories from the crashed run are still there).
+  const std::vector<int64_t> on_disk = store_->List();
+  if (!on_disk.empty()) next_checkpoint_id_ = std::max(next_checkpoint_id_, on_disk.back() + 1);
   if (!restored_) return Status::Ok();
   if (restored_->job != config_.job_name) {
     return Status::InvalidArgument(
         fmt::format("checkpoint {} in {} belongs to job '{}', not '{}'; use another checkpoint directory or job name",
                     restored_->id, config_.checkpoint_dir.string(), restored_->job, config_.job_name));
   }
-  next_checkpoint_id_ = restored_->id + 1;
+  next_checkpoint_id_ = std::max(next_checkpoint_id_, restored_->id + 1);
   stats_.restored_from = restored_->id;
   SLUICE_LOG_INFO("checkpoint", "job '{}' resumes from checkpoint {} ({} entries)", config_.job_name, restored_->id,
                   restored_->entries.size());
