@@ -1,8 +1,8 @@
 // ORDER BY and LIMIT on a stream, with Flink's streaming semantics:
 //   LIMIT n                      the first n rows (append-only input), one instance;
 //   ORDER BY col [, col2] LIMIT n  a global top-N: an updating result (+I / -D);
-//   ORDER BY without LIMIT        only on the event-time attribute, which is
-//                                 not supported yet (Flink's temporal sort).
+//   ORDER BY ts [, col ...]       without LIMIT, on the event-time attribute
+//                                 ascending: Flink's temporal sort (append-only).
 
 #include <fmt/format.h>
 
@@ -10,6 +10,7 @@
 
 #include "engine/limit_operator.h"
 #include "engine/rank_operators.h"
+#include "engine/temporal_sort_operator.h"
 #include "sql/planner.h"
 #include "sql/syntax_error.h"
 #include "sql/unparser.h"
@@ -82,12 +83,39 @@ Result<PlannedQuery> Planner::PlanOrderLimit(const Query& query, PlannedQuery q)
                               descending.back() ? "DESC" : "ASC");
   }
   if (!limit) {
-    const bool by_time = columns[0] == q.time_column && !descending[0];
-    return Error(query.order_by[0].expr->pos,
-                 by_time ? "ORDER BY the event-time attribute without LIMIT (a sort by event time) is not supported "
-                           "yet; add LIMIT n for the first n rows in that order (a top-N)"
-                         : "ORDER BY on a stream needs LIMIT n (a top-N over the whole stream); sorting a whole "
-                           "stream by a column other than its event-time attribute cannot finish");
+    const bool by_time = columns[0] == q.time_column && q.time_column >= 0 && !descending[0];
+    if (!by_time) {
+      return Error(query.order_by[0].expr->pos,
+                   "ORDER BY on a stream needs LIMIT n (a top-N over the whole stream), or the event-time attribute "
+                   "ascending first (a sort by event time, as Flink); sorting a whole stream by another column "
+                   "cannot finish");
+    }
+    // Flink's temporal sort: rows leave in event-time order as the watermark passes them.
+    engine::TemporalSortSpec spec;
+    spec.time_column = columns[0];
+    for (size_t i = 1; i < columns.size(); ++i) {
+      const engine::DataType t = q.scope.schema.field(columns[i]).type;
+      if (i > 2 || t == engine::DataType::kString || t == engine::DataType::kBool) {
+        return Error(
+            query.order_by[i].expr->pos,
+            i > 2 ? "a sort by event time takes at most two more columns"
+                  : fmt::format("after the event time, ORDER BY takes numbers or timestamps, not {}", SqlTypeName(t)));
+      }
+      spec.then.push_back({columns[i], descending[i]});
+    }
+    q.Exchange({});
+    q.plan.push_back("Exchange(distribution=[single])");
+    q.operators().push_back(
+        engine::OperatorSpec{"temporal-sort",
+                             [spec](const engine::Schema& in,
+                                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+                               SLUICE_ASSIGN_OR_RETURN(auto op, engine::TemporalSortOperator::Create(in, spec, ctx));
+                               return std::unique_ptr<engine::Operator>(std::move(op));
+                             }});
+    q.plan.push_back(fmt::format("TemporalSort(orderBy=[{}])", order_text));
+    q.last_calc.reset();
+    q.window_columns.reset();
+    return q;
   }
   if (columns.size() > 2) {
     return Error(query.order_by[2].expr->pos,
