@@ -27,8 +27,7 @@ std::vector<int> AllColumns(const Schema& s) {
 
 }  // namespace
 
-Result<std::unique_ptr<TemporalSortOperator>> TemporalSortOperator::Create(const Schema& input,
-                                                                           TemporalSortSpec spec,
+Result<std::unique_ptr<TemporalSortOperator>> TemporalSortOperator::Create(const Schema& input, TemporalSortSpec spec,
                                                                            const OperatorContext& ctx) {
   if (spec.time_column < 0 || spec.time_column >= input.size() ||
       input.field(spec.time_column).type != DataType::kTimestamp) {
@@ -140,7 +139,8 @@ Status TemporalSortOperator::OnWatermark(int64_t watermark) {
   if (watermark > watermark_) {
     watermark_ = watermark;
     // Rows older than the watermark are final: nothing can come before them.
-    auto ready_end = std::partition(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.ts < watermark_; });
+    auto ready_end =
+        std::partition(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.ts < watermark_; });
     std::sort(pending_.begin(), ready_end, [&](const Pending& a, const Pending& b) { return Before(a, b); });
     for (auto it = pending_.begin(); it != ready_end; ++it) {
       if (out_.num_rows() == out_.capacity()) SLUICE_RETURN_IF_ERROR(Flush());
@@ -163,9 +163,8 @@ Status TemporalSortOperator::OnWatermark(int64_t watermark) {
 }
 
 int64_t TemporalSortOperator::StateBytes() const {
-  return static_cast<int64_t>(pending_.capacity() * sizeof(Pending) + arena_.capacity() + keep_.capacity() *
-                                                                                               sizeof(Pending) +
-                              compacted_.capacity());
+  return static_cast<int64_t>(pending_.capacity() * sizeof(Pending) + arena_.capacity() +
+                              keep_.capacity() * sizeof(Pending) + compacted_.capacity());
 }
 
 // Snapshot (only in the key group of the empty key, where every row goes):
@@ -196,7 +195,8 @@ Status TemporalSortOperator::RestoreKeyGroup(int kg, std::string_view data) {
   Batch one(schema_, 1);
   for (uint32_t i = 0; i < n; ++i) {
     std::string_view row;
-    if (!r.GetBytes(&row)) return Status::Corruption(fmt::format("{} snapshot of key group {} is truncated", name(), kg));
+    if (!r.GetBytes(&row))
+      return Status::Corruption(fmt::format("{} snapshot of key group {} is truncated", name(), kg));
     one.Clear();
     SLUICE_RETURN_IF_ERROR(AppendEncodedRow(row, &one, name()));
     Add(one, 0, row);

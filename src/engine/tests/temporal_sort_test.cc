@@ -28,7 +28,8 @@ TEST(TemporalSortTest, OnTimeRowsLeaveSortedAcrossARestore) {
       std::vector<Row> rows;
       for (int i = 0; i < 500; ++i) {
         const int64_t ts = i / 3 + static_cast<int64_t>(rng() % 40);  // out of order within 40 ms, many ties
-        rows.push_back({Value::Int64(i), rng() % 10 ? Value::Int32(static_cast<int32_t>(rng() % 4)) : Value::Null(DataType::kInt32),
+        rows.push_back({Value::Int64(i),
+                        rng() % 10 ? Value::Int32(static_cast<int32_t>(rng() % 4)) : Value::Null(DataType::kInt32),
                         Value::Timestamp(ts)});
       }
       TemporalSortSpec spec;
