@@ -46,7 +46,21 @@ class KafkaPartitionReader : public engine::SourceReader {
       if (m->payload) value = std::string_view(static_cast<const char*>(m->payload), m->len);
       rd_kafka_timestamp_type_t tstype;
       int64_t ts = rd_kafka_message_timestamp(m, &tstype);
-      decoder_.Add(key, value, partition_, m->offset, ts, out);
+      const std::vector<log::RecordHeader>* headers = nullptr;
+      rd_kafka_headers_t* hdrs = nullptr;
+      if (decoder_.wants_headers() && rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        headers_.clear();
+        const char* name;
+        const void* val;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+          std::optional<std::string_view> v;
+          if (val) v = std::string_view(static_cast<const char*>(val), size);
+          headers_.push_back(log::RecordHeader{name, v});
+        }
+        headers = &headers_;
+      }
+      decoder_.Add(key, value, partition_, m->offset, ts, headers, out);
       next_ = m->offset + 1;
       rd_kafka_message_destroy(m);
     }
@@ -65,6 +79,7 @@ class KafkaPartitionReader : public engine::SourceReader {
   int32_t partition_;
   std::optional<int64_t> end_;
   TopicRecordDecoder decoder_;
+  std::vector<log::RecordHeader> headers_;  // scratch: the current message's headers
   int64_t next_ = 0;
 };
 

@@ -31,7 +31,12 @@ class LogPartitionReader : public engine::SourceReader {
         while (out->num_rows() <= last && !decoder_.dead_letters_full(out->capacity()) && iter_.Next(&r)) {
           if (r.offset < next_) continue;  // a read starts at the batch holding next_
           if (end_ && r.offset >= *end_) break;
-          decoder_.Add(r.key, r.value, partition_->id().value(), r.offset.value(), r.timestamp, out);
+          const std::vector<log::RecordHeader>* headers = nullptr;
+          if (decoder_.wants_headers() && r.header_count > 0) {
+            SLUICE_RETURN_IF_ERROR(log::DecodeRecordHeaders(r, &headers_));
+            headers = &headers_;
+          }
+          decoder_.Add(r.key, r.value, partition_->id().value(), r.offset.value(), r.timestamp, headers, out);
           next_ = Offset{r.offset.value() + 1};
         }
         SLUICE_RETURN_IF_ERROR(iter_.status());
@@ -87,6 +92,7 @@ class LogPartitionReader : public engine::SourceReader {
   Offset next_;
   std::optional<Offset> end_;
   TopicRecordDecoder decoder_;
+  std::vector<log::RecordHeader> headers_;  // scratch: the current record's headers
   std::string buf_;
   size_t pos_ = 0;
   log::RecordIterator iter_;

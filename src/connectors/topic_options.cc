@@ -78,10 +78,13 @@ Result<TopicOptions> TopicOptions::Parse(const engine::TableDescriptor& t, Flavo
     } else if (key == "topic") {
       SLUICE_RETURN_IF_ERROR(want(type == DataType::kString, "STRING"));
       o.metadata[c] = MetadataKind::kTopic;
+    } else if (key == "headers") {
+      SLUICE_RETURN_IF_ERROR(want(type == DataType::kString, "STRING (a JSON object of the headers)"));
+      o.metadata[c] = MetadataKind::kHeaders;
     } else {
       return bad(
           fmt::format("unknown metadata key '{}' for column {}; available: partition, offset, timestamp, "
-                      "key, topic",
+                      "key, topic, headers",
                       key, t.schema.field(c).name));
     }
   }

@@ -11,7 +11,9 @@ namespace sluice::connectors {
 
 enum class StartupMode { kEarliest, kLatest, kGroupOffsets, kTimestamp };
 enum class BoundedMode { kUnbounded, kLatestOffset };
-enum class MetadataKind { kNone, kPartition, kOffset, kTimestamp, kKey, kTopic };
+// kHeaders: the record's headers as the STRING of a JSON object {"name": "value", ...}
+// (Flink's MAP<STRING, BYTES>; Sluice has no MAP type yet), readable with JSON_VALUE.
+enum class MetadataKind { kNone, kPartition, kOffset, kTimestamp, kKey, kTopic, kHeaders };
 
 // The options of a 'topic' or 'kafka' table, checked once.
 struct TopicOptions {

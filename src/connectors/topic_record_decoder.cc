@@ -51,8 +51,16 @@ Status TopicRecordDecoder::DecodeKey(std::optional<std::string_view> key, engine
   return Status::Ok();
 }
 
+bool TopicRecordDecoder::wants_headers() const {
+  for (MetadataKind k : options_->metadata) {
+    if (k == MetadataKind::kHeaders) return true;
+  }
+  return false;
+}
+
 void TopicRecordDecoder::Add(std::optional<std::string_view> key, std::optional<std::string_view> value,
-                             int32_t partition, int64_t offset, int64_t timestamp_ms, engine::Batch* out) {
+                             int32_t partition, int64_t offset, int64_t timestamp_ms,
+                             const std::vector<log::RecordHeader>* headers, engine::Batch* out) {
   const int row = out->num_rows();
   if (!value && !options_->upsert) {
     // A tombstone carries no row in an append-only table.
@@ -78,12 +86,13 @@ void TopicRecordDecoder::Add(std::optional<std::string_view> key, std::optional<
     }
   }
   const int rows = options_->upsert ? 1 : decoder_.rows_decoded();
-  for (int r = row; r < row + rows; ++r) SetMetadata(key, partition, offset, timestamp_ms, out, r);
+  for (int r = row; r < row + rows; ++r) SetMetadata(key, partition, offset, timestamp_ms, headers, out, r);
   out->set_num_rows(row + rows);
 }
 
 void TopicRecordDecoder::SetMetadata(std::optional<std::string_view> key, int32_t partition, int64_t offset,
-                                     int64_t timestamp_ms, engine::Batch* out, int row) {
+                                     int64_t timestamp_ms, const std::vector<log::RecordHeader>* headers,
+                                     engine::Batch* out, int row) {
   for (int c = 0; c < out->num_columns(); ++c) {
     engine::Column& col = out->column(c);
     switch (options_->metadata[c]) {
@@ -105,6 +114,21 @@ void TopicRecordDecoder::SetMetadata(std::optional<std::string_view> key, int32_
         col.SetString(row, *key);
         break;
       case MetadataKind::kTopic: col.SetString(row, options_->topic); break;
+      case MetadataKind::kHeaders:
+        headers_json_ = "{";
+        for (size_t i = 0; headers && i < headers->size(); ++i) {
+          if (i > 0) headers_json_ += ',';
+          AppendJsonString((*headers)[i].key, &headers_json_);
+          headers_json_ += ':';
+          if ((*headers)[i].value) {
+            AppendJsonString(*(*headers)[i].value, &headers_json_);
+          } else {
+            headers_json_ += "null";
+          }
+        }
+        headers_json_ += '}';
+        col.SetString(row, headers_json_);
+        break;
     }
     col.SetValid(row);
   }

@@ -9,6 +9,7 @@
 #include "connectors/row_codec.h"
 #include "connectors/topic_options.h"
 #include "engine/source.h"
+#include "log/record_batch.h"
 
 namespace sluice::connectors {
 
@@ -27,9 +28,12 @@ class TopicRecordDecoder {
   static Result<TopicRecordDecoder> ForTable(const engine::TableDescriptor& table, const TopicOptions* options,
                                              std::shared_ptr<DeadLetters> dead);
 
-  // Appends a row to `out` unless the record cannot be decoded (then counts it).
+  // Appends a row to `out` unless the record cannot be decoded (then counts
+  // it). `headers` may be null when wants_headers() is false.
   void Add(std::optional<std::string_view> key, std::optional<std::string_view> value, int32_t partition,
-           int64_t offset, int64_t timestamp_ms, engine::Batch* out);
+           int64_t offset, int64_t timestamp_ms, const std::vector<log::RecordHeader>* headers, engine::Batch* out);
+  // Whether the table reads the records' headers (a 'headers' metadata column).
+  bool wants_headers() const;
   int64_t bad_records() const { return bad_; }
   // Rows one record can become (2 for an update in 'debezium-json'): readers
   // stop filling a batch when fewer are left.
@@ -47,7 +51,7 @@ class TopicRecordDecoder {
   void Reject(std::string_view raw, const Status& why, int32_t partition, int64_t offset);
   // The metadata columns of row `row`.
   void SetMetadata(std::optional<std::string_view> key, int32_t partition, int64_t offset, int64_t timestamp_ms,
-                   engine::Batch* out, int row);
+                   const std::vector<log::RecordHeader>* headers, engine::Batch* out, int row);
   // Upsert tables: the key columns of row `row` from the record key.
   Status DecodeKey(std::optional<std::string_view> key, engine::Batch* out, int row);
 
@@ -57,6 +61,7 @@ class TopicRecordDecoder {
   std::shared_ptr<DeadLetters> dead_;
   int64_t bad_ = 0;
   std::vector<engine::DeadLetter>* dead_out_ = nullptr;
+  std::string headers_json_;  // scratch: the headers of the current record as JSON
 };
 
 }  // namespace sluice::connectors

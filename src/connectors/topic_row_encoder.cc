@@ -34,6 +34,11 @@ Result<TopicRowEncoder> TopicRowEncoder::ForTable(const engine::TableDescriptor&
   TopicRowEncoder e(std::move(value), JsonRowEncoder(table.schema, key_columns), options, table.name);
   for (int c = 0; c < table.schema.size(); ++c) {
     if (options->metadata[c] == MetadataKind::kTimestamp) e.timestamp_column_ = c;
+    if (options->metadata[c] == MetadataKind::kHeaders) {
+      return Status::Unsupported(
+          fmt::format("table {}: writing record headers from a 'headers' column is not supported yet (it is read-only)",
+                      table.name));
+    }
   }
   return e;
 }
