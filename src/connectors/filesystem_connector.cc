@@ -386,6 +386,26 @@ class FileSource : public engine::Source {
   // directories ("k=v", nested in PARTITIONED BY order), in path order, with
   // the partition columns' values from the directory names (Flink's layout;
   // a value of __DEFAULT_PARTITION__ is NULL).
+  // Whether a file with these partition values can hold rows the query's
+  // WHERE lets through (TableDescriptor::partition_filter).
+  static bool PartitionPasses(const engine::TableDescriptor& table,
+                              const std::vector<std::pair<int, engine::Value>>& constants) {
+    for (const auto& [name, allowed] : table.partition_filter) {
+      auto c = table.schema.IndexOf(name);
+      if (!c.ok()) continue;
+      for (const auto& [column, value] : constants) {
+        if (column != *c) continue;
+        bool any = false;
+        for (const std::string& text : allowed) {
+          auto v = PartitionValue(text, table.schema.field(column).type);
+          any |= v.ok() && !value.is_null && *v == value;
+        }
+        if (!any) return false;
+      }
+    }
+    return true;
+  }
+
   Status ListPartitions(const engine::TableDescriptor& table, const fs::path& root) {
     std::error_code ec;
     if (!fs::is_directory(root, ec)) {
@@ -429,6 +449,7 @@ class FileSource : public engine::Source {
         }
         constants.emplace_back(c, std::move(*value));
       }
+      if (!PartitionPasses(table, constants)) continue;  // pruned by the query's WHERE
       found.emplace_back(it->path(), std::move(constants));
     }
     if (ec) return Status::IoError(fmt::format("table {}: list {}: {}", table.name, root.string(), ec.message()));

@@ -41,6 +41,11 @@ struct TableDescriptor {
   // NULL instead of decoding it (the row formats do); it must still produce
   // every column of `schema`.
   std::vector<bool> read_columns;
+  // Filter push-down (sources): per partition column, the values (as
+  // written in the query, e.g. "2024-01-01") a row must have in it to pass
+  // the query's WHERE; a partitioned source may skip other partitions. The
+  // query still filters every row, so a source may ignore this.
+  std::vector<std::pair<std::string, std::vector<std::string>>> partition_filter;
 
   // The option's value, or `fallback` when absent.
   std::string Option(std::string_view key, std::string_view fallback = "") const;

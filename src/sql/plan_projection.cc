@@ -1,5 +1,5 @@
-// Projection push-down: a source reads only the columns the statement can
-// use. Which ones is decided conservatively, by name: a column is read when
+// Push-down into sources. Projection: a source reads only the columns the
+// statement can use. Which ones is decided conservatively, by name: a column is read when
 // its name appears anywhere in the statement's query (as the unparser prints
 // it, so every clause counts: SELECT, WHERE, GROUP BY, ON, OVER, DESCRIPTOR,
 // FOR SYSTEM_TIME AS OF, ...) or in any view's query, or when it is the
@@ -76,6 +76,68 @@ std::vector<bool> Planner::ReadColumns(const CatalogEntry& table, const engine::
   }
   if (all) return {};
   return read;
+}
+
+namespace {
+
+// The partition column a condition side names (`dt` or `t.dt`), or "".
+std::string PartitionColumn(const Expr& e, const CatalogEntry& table, const std::string& qualifier) {
+  if (e.kind != ExprKind::kColumnRef) return "";
+  const auto& parts = e.As<ColumnRefExpr>().name.parts;
+  if (parts.size() > 2 || (parts.size() == 2 && parts[0].name != qualifier)) return "";
+  const std::string& name = parts.back().name;
+  for (const std::string& k : table.partition_keys) {
+    if (k == name) return k;
+  }
+  return "";
+}
+
+// The text of a string or integer literal (what a partition directory holds).
+bool LiteralText(const Expr& e, std::string* out) {
+  if (e.kind != ExprKind::kLiteral) return false;
+  const auto& lit = e.As<LiteralExpr>();
+  if (lit.literal_kind != LiteralKind::kString && lit.literal_kind != LiteralKind::kInteger) return false;
+  *out = lit.text;
+  return true;
+}
+
+}  // namespace
+
+// Filter push-down: `col = 'v'` and `col IN ('v', ...)` conjuncts of the
+// WHERE over a partitioned table name the partitions that can hold its rows;
+// a filesystem source lists only those directories. The WHERE still filters
+// every row afterwards.
+std::vector<std::pair<std::string, std::vector<std::string>>> Planner::PartitionFilter(
+    const CatalogEntry& table, const std::string& qualifier) const {
+  std::vector<std::pair<std::string, std::vector<std::string>>> filter;
+  if (!where_for_scan_ || table.partition_keys.empty()) return filter;
+  std::vector<const Expr*> conjuncts;
+  CollectConjuncts(*where_for_scan_, &conjuncts);
+  for (const Expr* c : conjuncts) {
+    std::string column, text;
+    std::vector<std::string> values;
+    if (c->kind == ExprKind::kBinary && c->As<BinaryExpr>().op == BinaryOp::kEq) {
+      const auto& b = c->As<BinaryExpr>();
+      column = PartitionColumn(*b.left, table, qualifier);
+      if (!column.empty() && LiteralText(*b.right, &text)) values.push_back(text);
+      if (column.empty()) {
+        column = PartitionColumn(*b.right, table, qualifier);
+        if (!column.empty() && LiteralText(*b.left, &text)) values.push_back(text);
+      }
+    } else if (c->kind == ExprKind::kIn && !c->As<InExpr>().subquery && c->As<InExpr>().negation == Negation::kNone) {
+      const auto& in = c->As<InExpr>();
+      column = PartitionColumn(*in.operand, table, qualifier);
+      for (const auto& item : in.list) {
+        if (!LiteralText(*item, &text)) {
+          values.clear();
+          break;
+        }
+        values.push_back(text);
+      }
+    }
+    if (!column.empty() && !values.empty()) filter.emplace_back(column, std::move(values));
+  }
+  return filter;
 }
 
 }  // namespace sluice::sql

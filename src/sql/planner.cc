@@ -209,6 +209,8 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
     desc.watermark = wm;
   }
   desc.read_columns = ReadColumns(table, desc);
+  desc.partition_filter = PartitionFilter(table, qualifier);
+  where_for_scan_ = nullptr;  // for this scan only
   SLUICE_ASSIGN_OR_RETURN(std::shared_ptr<engine::Source> src, registry_->CreateSource(desc, ctx_));
   if (!computed.empty()) {
     int time_col = -1;
@@ -240,6 +242,9 @@ Result<PlannedQuery> Planner::PlanTable(const CatalogEntry& table, const std::st
     if (desc.read_columns[i]) project += (project.empty() ? "" : ", ") + desc.schema.field(i).name;
   }
   if (!desc.read_columns.empty()) project = ", project=[" + project + "]";
+  for (const auto& [column, values] : desc.partition_filter) {
+    project += fmt::format(", partitions=[{} IN ({})]", column, fmt::join(values, ", "));
+  }
   q.plan.push_back(fmt::format("TableSourceScan(table=[{}], connector=[{}], fields=[{}]{}{})", table.name,
                                desc.Option("connector"), JoinNames(desc.schema), project, wm_text));
   if (!computed.empty()) {
@@ -741,7 +746,12 @@ Result<PlannedQuery> Planner::PlanSelect(const Select& select) {
                            (select.from->As<JoinTableRef>().join == JoinKind::kComma ||
                             select.from->As<JoinTableRef>().join == JoinKind::kInner);
   if (where_joins) join_where_ = select.where.get();
+  // A WHERE over a plain FROM table may prune its partitions (PlanTable).
+  where_for_scan_ = select.where && select.from && select.from->kind == TableRefKind::kNamed && !where_joins
+                        ? select.where.get()
+                        : nullptr;
   auto planned_from = select.from ? PlanTableRef(*select.from) : PlanSingleRow();
+  where_for_scan_ = nullptr;
   join_where_ = nullptr;
   rank_filter_.reset();
   const Expr* where = select.where.get();

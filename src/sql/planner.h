@@ -277,6 +277,12 @@ class Planner {
   };
   std::optional<ColumnMentions> mentions_;
   void CollectColumnMentions(const Query& query);  // plan_projection.cc
+  // Filter push-down (plan_projection.cc): from where_for_scan_ (the WHERE of
+  // the SELECT whose FROM is this table), the values `col = 'v'` and `col IN
+  // ('v', ...)` conjuncts allow in partition columns of `table`.
+  const Expr* where_for_scan_ = nullptr;
+  std::vector<std::pair<std::string, std::vector<std::string>>> PartitionFilter(const CatalogEntry& table,
+                                                                                const std::string& qualifier) const;
   // Which columns of `table`'s source schema the query may read (empty: all).
   std::vector<bool> ReadColumns(const CatalogEntry& table, const engine::TableDescriptor& desc) const;
   // Tables as OPTIONS hints changed them, for as long as the plan refers to them.

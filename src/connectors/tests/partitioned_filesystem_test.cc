@@ -312,6 +312,37 @@ TEST_F(PartitionedFilesystemTest, SourceReadsPartitionColumnsBackFromTheDirector
   EXPECT_EQ(got, (std::set<std::string>{"+I(1,n1,2026-01-01,10:00)", "+I(2,n2,2026-01-02,a/b)", "+I(3,n3,NULL,x)"}));
 }
 
+// Filter push-down: a source given the partitions a WHERE allows lists only
+// their directories (a NULL partition value never equals a literal).
+TEST_F(PartitionedFilesystemTest, PartitionFilterSkipsOtherPartitionDirectories) {
+  auto t = Table();
+  auto sink = Sink(t);
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(
+      sink->WriteFrom(
+              0, Rows(t.schema,
+                      {{1, "2026-01-01", "10:00"}, {2, "2026-01-02", "a/b"}, {3, "", "x"}, {4, "2026-01-01", "11:00"}}))
+          .ok());
+  ASSERT_TRUE(sink->Finish().ok());
+  auto read = [&](std::vector<std::pair<std::string, std::vector<std::string>>> filter) {
+    auto table = Table();
+    table.partition_filter = std::move(filter);
+    auto source = registry_.CreateSource(table, {});
+    EXPECT_TRUE(source.ok()) << source.status().ToString();
+    engine::CollectingSink rows;
+    auto job = engine::Pipeline().From(*source).To(&rows).Build(engine::JobConfig{.workers = 1});
+    EXPECT_TRUE(job.ok() && (*job)->Run().ok());
+    std::set<std::string> got;
+    for (const auto& r : rows.rows()) got.insert(r.ToString());
+    return got;
+  };
+  EXPECT_EQ(read({{"dt", {"2026-01-01"}}}),
+            (std::set<std::string>{"+I(1,n1,2026-01-01,10:00)", "+I(4,n4,2026-01-01,11:00)"}));
+  EXPECT_EQ(read({{"dt", {"2026-01-01", "2026-01-02"}}, {"hm", {"a/b", "11:00"}}}),
+            (std::set<std::string>{"+I(2,n2,2026-01-02,a/b)", "+I(4,n4,2026-01-01,11:00)"}));
+  EXPECT_EQ(read({{"dt", {"2030-01-01"}}}), std::set<std::string>{});
+}
+
 TEST_F(PartitionedFilesystemTest, ClearErrorsForBadPartitionOptionsAndLayouts) {
   auto error = [&](std::map<std::string, std::string> options) {
     auto s = registry_.CreateSink(Table(std::move(options)), {});
