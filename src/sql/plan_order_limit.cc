@@ -1,5 +1,5 @@
 // ORDER BY and LIMIT on a stream, with Flink's streaming semantics:
-//   LIMIT n                      the first n rows (append-only input), one instance;
+//   LIMIT n [OFFSET m]           rows m+1 .. m+n in arrival order (append-only input), one instance;
 //   ORDER BY col [, col2] LIMIT n  a global top-N: an updating result (+I / -D);
 //   ORDER BY ts [, col ...]       without LIMIT, on the event-time attribute
 //                                 ascending: Flink's temporal sort (append-only).
@@ -19,7 +19,7 @@ namespace sluice::sql {
 
 namespace {
 
-// The bound of LIMIT n / FETCH FIRST n ROWS: a non-negative integer literal.
+// The bound of LIMIT n / FETCH FIRST n ROWS / OFFSET m: a non-negative integer literal.
 Result<int64_t> LimitValue(const Expr& e, std::string_view source) {
   int64_t n = -1;
   if (e.kind == ExprKind::kLiteral && e.As<LiteralExpr>().literal_kind == LiteralKind::kInteger) {
@@ -27,17 +27,25 @@ Result<int64_t> LimitValue(const Expr& e, std::string_view source) {
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec != std::errc() || p != text.data() + text.size()) n = -1;
   }
-  if (n < 0) return SyntaxError(source, e.pos, fmt::format("LIMIT takes a whole number of rows, not {}", Unparse(e)));
+  if (n < 0) {
+    return SyntaxError(source, e.pos, fmt::format("LIMIT and OFFSET take a whole number of rows, not {}", Unparse(e)));
+  }
   return n;
 }
 
 }  // namespace
 
 Result<PlannedQuery> Planner::PlanOrderLimit(const Query& query, PlannedQuery q) {
-  if (query.offset) return Error(query.offset->pos, "OFFSET is not supported on streams yet");
   std::optional<int64_t> limit;
   if (query.limit) {
     SLUICE_ASSIGN_OR_RETURN(limit, LimitValue(*query.limit, source()));
+  }
+  int64_t offset = 0;
+  if (query.offset) {
+    if (!query.order_by.empty()) {
+      return Error(query.offset->pos, "OFFSET with ORDER BY is not supported yet; OFFSET works with a plain LIMIT");
+    }
+    SLUICE_ASSIGN_OR_RETURN(offset, LimitValue(*query.offset, source()));
   }
   if (q.changelog == PlannedQuery::Changelog::kUpdating) {
     return Error(query.order_by.empty() ? query.limit->pos : query.order_by[0].expr->pos,
@@ -48,17 +56,20 @@ Result<PlannedQuery> Planner::PlanOrderLimit(const Query& query, PlannedQuery q)
     // Every row to one instance, which passes the first n.
     q.Exchange({});
     q.plan.push_back("Exchange(distribution=[single])");
-    auto reached = std::make_shared<LimitReached>();
-    const int64_t n = *limit;
+    // OFFSET m alone (no LIMIT): every row after the first m.
+    const int64_t n = limit.value_or(INT64_MAX);
+    auto reached = limit ? std::make_shared<LimitReached>() : nullptr;
     q.operators().push_back(engine::OperatorSpec{
         "limit",
-        [n, reached](const engine::Schema& in,
-                     const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-          SLUICE_ASSIGN_OR_RETURN(auto op, engine::LimitOperator::Create(
-                                               in, n, [reached] { reached->Fire(); }, ctx));
+        [n, offset, reached](const engine::Schema& in,
+                             const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          std::function<void()> then;
+          if (reached) then = [reached] { reached->Fire(); };
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::LimitOperator::Create(in, n, std::move(then), ctx, offset));
           return std::unique_ptr<engine::Operator>(std::move(op));
         }});
-    q.plan.push_back(fmt::format("Limit(offset=[0], fetch=[{}])", n));
+    q.plan.push_back(limit ? fmt::format("Limit(offset=[{}], fetch=[{}])", offset, n)
+                           : fmt::format("Limit(offset=[{}], fetch=[unlimited])", offset));
     q.limit_reached = std::move(reached);
     q.last_calc.reset();
     q.window_columns.reset();
