@@ -66,7 +66,11 @@ Result<RocksDbStateRef> RocksDbStateRef::Decode(std::string_view data) {
 }
 
 std::string CheckpointStore::Encode(const Checkpoint& c) {
-  std::string out(kMagic, sizeof(kMagic));
+  size_t size = sizeof(kMagic) + 1 + 8 + 8 + 4 + c.job.size() + 4 + 8;
+  for (const CheckpointEntry& e : c.entries) size += 1 + 4 + 4 + 4 + 8 + 4 + e.data.size();
+  std::string out;
+  out.reserve(size);  // one copy of the state, no regrowth
+  out.append(kMagic, sizeof(kMagic));
   SnapshotWriter w(&out);
   w.Put<uint8_t>(kVersion);
   w.Put<int64_t>(c.id);

@@ -118,38 +118,87 @@ Status GroupAggregateOperator::SnapshotKeyGroup(int kg, std::string* out) const 
   return Status::Ok();
 }
 
-Status GroupAggregateOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const {
-  // One pass over each table, bucketing entries by key group; then each
-  // group is written exactly as SnapshotKeyGroup() writes it.
-  if (cache_) {
-    out->assign(kgs.size(), std::string());
-    return Status::Ok();
-  }
-  std::vector<int> slot(num_key_groups_, -1);
+namespace {
+
+// Key groups `kgs` of a group table and its distinct-value table, each
+// written as SnapshotKeyGroup() writes it, in one pass over each table.
+void SnapshotTables(const AggregateLayout& layout, const KeyTable& table, const KeyTable& distinct, int num_key_groups,
+                    const std::vector<int>& kgs, std::vector<std::string>* out) {
+  std::vector<int> slot(num_key_groups, -1);
   for (size_t i = 0; i < kgs.size(); ++i) slot[kgs[i]] = static_cast<int>(i);
-  std::vector<std::vector<uint32_t>> entries(kgs.size()), distinct(kgs.size());
-  for (uint32_t e = 0; e < table_.size(); ++e) {
-    if (!table_.alive(e)) continue;
-    const int s = slot[KeyGroupOf(table_.hash(e), num_key_groups_)];
-    if (s >= 0) entries[s].push_back(e);
+  std::vector<std::vector<uint32_t>> entries(kgs.size()), values(kgs.size());
+  std::vector<size_t> bytes(kgs.size(), 9);
+  for (uint32_t e = 0; e < table.size(); ++e) {
+    if (!table.alive(e)) continue;
+    const int s = slot[KeyGroupOf(table.hash(e), num_key_groups)];
+    if (s < 0) continue;
+    entries[s].push_back(e);
+    bytes[s] += 8 + table.key(e).size() + static_cast<size_t>(table.payload_bytes());
   }
-  for (uint32_t e = 0; e < distinct_.size(); ++e) {
-    const int s = slot[DistinctKeyGroup(distinct_, e, num_key_groups_)];
-    if (s >= 0) distinct[s].push_back(e);
+  for (uint32_t e = 0; e < distinct.size(); ++e) {
+    const int s = slot[DistinctKeyGroup(distinct, e, num_key_groups)];
+    if (s < 0) continue;
+    values[s].push_back(e);
+    bytes[s] += 20 + distinct.key(e).size();
   }
   out->assign(kgs.size(), std::string());
   for (size_t i = 0; i < kgs.size(); ++i) {
+    (*out)[i].reserve(bytes[i]);  // exact without string aggregates: no regrowth
     SnapshotWriter w(&(*out)[i]);
     w.Put<uint8_t>(kSnapshotVersion);
     w.Put<uint32_t>(static_cast<uint32_t>(entries[i].size()));
-    for (uint32_t e : entries[i]) layout_.WriteEntry(table_, e, &w);
-    w.Put<uint32_t>(static_cast<uint32_t>(distinct[i].size()));
-    for (uint32_t e : distinct[i]) {
-      w.PutBytes(distinct_.key(e));
-      w.PutBytes(std::string_view(reinterpret_cast<const char*>(distinct_.payload(e)), 12));
+    for (uint32_t e : entries[i]) layout.WriteEntry(table, e, &w);
+    w.Put<uint32_t>(static_cast<uint32_t>(values[i].size()));
+    for (uint32_t e : values[i]) {
+      w.PutBytes(distinct.key(e));
+      w.PutBytes(std::string_view(reinterpret_cast<const char*>(distinct.payload(e)), 12));
     }
   }
+}
+
+// The tables copied at a barrier, serialized on the checkpoint thread.
+class GroupTablesCapture final : public StateCapture {
+ public:
+  GroupTablesCapture(const AggregateLayout& layout, const KeyTable& table, const KeyTable& distinct, int num_key_groups,
+                     std::vector<int> kgs)
+      : layout_(layout),
+        table_(table.payload_bytes()),
+        distinct_(distinct.payload_bytes()),
+        num_key_groups_(num_key_groups),
+        kgs_(std::move(kgs)) {
+    table.CopyEntriesTo(&table_);
+    distinct.CopyEntriesTo(&distinct_);
+  }
+  Status Serialize(std::vector<std::string>* out) override {
+    SnapshotTables(layout_, table_, distinct_, num_key_groups_, kgs_, out);
+    return Status::Ok();
+  }
+
+ private:
+  const AggregateLayout layout_;
+  KeyTable table_;
+  KeyTable distinct_;
+  const int num_key_groups_;
+  const std::vector<int> kgs_;
+};
+
+}  // namespace
+
+Status GroupAggregateOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const {
+  if (cache_) {
+    out->assign(kgs.size(), std::string());  // in the RocksDB checkpoint
+    return Status::Ok();
+  }
+  SnapshotTables(layout_, table_, distinct_, num_key_groups_, kgs, out);
   return Status::Ok();
+}
+
+Result<std::unique_ptr<StateCapture>> GroupAggregateOperator::CaptureKeyGroups(const std::vector<int>& kgs) const {
+  if (cache_) return KeyedState::CaptureKeyGroups(kgs);
+  // A copy of the tables costs a memcpy of the state; serializing it (about
+  // four times longer) then runs beside the next batches.
+  return std::unique_ptr<StateCapture>(
+      std::make_unique<GroupTablesCapture>(layout_, table_, distinct_, num_key_groups_, kgs));
 }
 
 Status GroupAggregateOperator::RestoreKeyGroup(int kg, std::string_view data) {

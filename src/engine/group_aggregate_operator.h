@@ -51,6 +51,8 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   // AggregateLayout::EncodeValue under their state key).
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
   Status SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const override;
+  // Copies the tables; the copy is serialized later (StateCapture).
+  Result<std::unique_ptr<StateCapture>> CaptureKeyGroups(const std::vector<int>& kgs) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  private:

@@ -82,12 +82,51 @@ struct Job::Reader {
 };
 
 // A checkpoint between its trigger and the last task's acknowledgement.
+// Key groups of one keyed operator captured at a barrier, to be serialized
+// into kKeyGroupState entries on the checkpoint thread.
+struct DeferredState {
+  uint32_t stage = 0;
+  uint32_t op = 0;  // index in the chain
+  std::vector<int> key_groups;
+  std::unique_ptr<StateCapture> capture;
+};
+
+// What one task contributes to a checkpoint.
+struct Job::TaskSnapshot {
+  std::vector<CheckpointEntry> entries;
+  std::vector<DeferredState> deferred;
+};
+
 struct Job::PendingCheckpoint {
   int64_t id = 0;
   int64_t started_ms = 0;
   int acks = 0;
   std::vector<CheckpointEntry> entries;
+  std::vector<DeferredState> deferred;
 };
+
+namespace {
+
+// Serializes the captured key groups: the asynchronous part of a checkpoint.
+Status SerializeDeferred(std::vector<DeferredState> deferred, std::vector<CheckpointEntry>* out) {
+  std::vector<std::string> blobs;
+  for (DeferredState& d : deferred) {
+    SLUICE_RETURN_IF_ERROR(d.capture->Serialize(&blobs));
+    if (blobs.size() != d.key_groups.size()) {
+      return Status::Internal(fmt::format("stage {} operator {}: a state capture serialized {} of {} key groups",
+                                          d.stage, d.op, blobs.size(), d.key_groups.size()));
+    }
+    d.capture.reset();  // frees the copy before the next is serialized
+    for (size_t k = 0; k < blobs.size(); ++k) {
+      if (blobs[k].empty()) continue;
+      out->push_back(CheckpointEntry{CheckpointEntry::Kind::kKeyGroupState, d.stage, d.op,
+                                     static_cast<uint32_t>(d.key_groups[k]), 0, std::move(blobs[k])});
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 // One keyed task's writer of a stage input's late-data sink: the operators
 // Write() late rows to it, and it hands them on as writer `writer`, so that
@@ -657,7 +696,8 @@ void Job::SourceLoop(int w) {
     const int64_t trigger = trigger_.load(std::memory_order_acquire);
     if (trigger > injected) {
       injected = trigger;
-      std::vector<CheckpointEntry> entries;
+      TaskSnapshot snap;
+      std::vector<CheckpointEntry>& entries = snap.entries;
       s = AddSourcePositions(w, &entries);
       for (SourceStage& st : stages) {
         if (!s.ok()) continue;
@@ -672,11 +712,11 @@ void Job::SourceLoop(int w) {
                                             static_cast<uint32_t>(writer), kDeadLetterHandlePart, 0,
                                             std::move(*handle)});
         }
-        s = st.finished ? SnapshotFinishedChain(w, st.stage, trigger, &entries) : st.head->OnBarrier(trigger);
-        if (s.ok() && !st.finished) s = SnapshotChain(w, st.stage, trigger, &entries);
+        s = st.finished ? SnapshotFinishedChain(w, st.stage, trigger, &snap) : st.head->OnBarrier(trigger);
+        if (s.ok() && !st.finished) s = SnapshotChain(w, st.stage, trigger, &snap);
       }
       if (!s.ok()) break;
-      Ack(trigger, std::move(entries));
+      Ack(trigger, std::move(snap));
     }
     bool progressed = false;
     const int64_t now = config_.clock->NowMillis();
@@ -774,12 +814,12 @@ void Job::SourceLoop(int w) {
   // they record these partitions as done and commit what the finished
   // chains' sinks still hold.
   while (s.ok() && AwaitTrigger(&injected)) {
-    std::vector<CheckpointEntry> entries;
-    s = AddSourcePositions(w, &entries);
+    TaskSnapshot snap;
+    s = AddSourcePositions(w, &snap.entries);
     for (SourceStage& st : stages) {
-      if (s.ok()) s = SnapshotFinishedChain(w, st.stage, injected, &entries);
+      if (s.ok()) s = SnapshotFinishedChain(w, st.stage, injected, &snap);
     }
-    if (s.ok()) Ack(injected, std::move(entries));
+    if (s.ok()) Ack(injected, std::move(snap));
   }
   if (!s.ok() && s.code() != StatusCode::kCancelled) Fail(s.WithContext(fmt::format("worker {} sources", w)));
 }
@@ -873,11 +913,11 @@ void Job::StageLoop(int w, int stage) {
       const int64_t id = aligning;
       aligning = 0;
       std::fill(barrier_seen.begin(), barrier_seen.end(), 0);
-      std::vector<CheckpointEntry> entries;
+      TaskSnapshot snap;
       SLUICE_RETURN_IF_ERROR(head->OnBarrier(id));
-      SLUICE_RETURN_IF_ERROR(PreCommitLateSinks(w, stage, id, &entries));
-      SLUICE_RETURN_IF_ERROR(SnapshotChain(w, stage, id, &entries));
-      Ack(id, std::move(entries));
+      SLUICE_RETURN_IF_ERROR(PreCommitLateSinks(w, stage, id, &snap.entries));
+      SLUICE_RETURN_IF_ERROR(SnapshotChain(w, stage, id, &snap));
+      Ack(id, std::move(snap));
       acked = id;
       std::vector<ChannelMessage> replay;
       replay.swap(held);
@@ -944,16 +984,17 @@ void Job::StageLoop(int w, int stage) {
   // this one answers checkpoints with its final state and commits what its
   // sink still holds.
   while (s.ok() && done && AwaitTrigger(&acked)) {
-    std::vector<CheckpointEntry> entries;
-    s = SnapshotFinishedChain(w, stage, acked, &entries);
-    if (s.ok()) Ack(acked, std::move(entries));
+    TaskSnapshot snap;
+    s = SnapshotFinishedChain(w, stage, acked, &snap);
+    if (s.ok()) Ack(acked, std::move(snap));
   }
   if (!s.ok() && s.code() != StatusCode::kCancelled) {
     Fail(s.WithContext(fmt::format("worker {} stage {} keyed operators", w, stage)));
   }
 }
 
-Status Job::SnapshotChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out) {
+Status Job::SnapshotChain(int w, int stage, int64_t checkpoint_id, TaskSnapshot* snap) {
+  std::vector<CheckpointEntry>* out = &snap->entries;
   Worker& worker = *workers_[w];
   const int n = config_.workers;
   const auto& chain = worker.chains[stage];
@@ -993,17 +1034,14 @@ Status Job::SnapshotChain(int w, int stage, int64_t checkpoint_id, std::vector<C
   for (int kg = 0; kg < config_.key_groups; ++kg) {
     if (WorkerOfKeyGroup(kg, config_.key_groups, n) == w) owned.push_back(kg);
   }
-  std::vector<std::string> blobs;
+  // Captured now, serialized by the checkpoint thread (SerializeDeferred)
+  // while this task goes on.
   for (size_t i = 0; i < chain.size(); ++i) {
     KeyedState* state = chain[i]->keyed_state();
     if (!state) continue;
-    SLUICE_RETURN_IF_ERROR(state->SnapshotKeyGroups(owned, &blobs));
-    for (size_t k = 0; k < owned.size(); ++k) {
-      if (blobs[k].empty()) continue;
-      out->push_back(CheckpointEntry{CheckpointEntry::Kind::kKeyGroupState, static_cast<uint32_t>(stage),
-                                     static_cast<uint32_t>(i), static_cast<uint32_t>(owned[k]), 0,
-                                     std::move(blobs[k])});
-    }
+    SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<StateCapture> capture, state->CaptureKeyGroups(owned));
+    snap->deferred.push_back(
+        DeferredState{static_cast<uint32_t>(stage), static_cast<uint32_t>(i), owned, std::move(capture)});
   }
   if (SinkOperator* sink = worker.sink_ops[stage]) {
     out->push_back(CheckpointEntry{CheckpointEntry::Kind::kSinkHandle, static_cast<uint32_t>(stage),
@@ -1022,12 +1060,12 @@ Status Job::AddSourcePositions(int w, std::vector<CheckpointEntry>* out) const {
   return Status::Ok();
 }
 
-Status Job::SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out) {
+Status Job::SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, TaskSnapshot* out) {
   // The chain has finished: its operators hold no rows in flight and send
   // nothing downstream (whose channel from here has ended), so only the sink
   // pre-commits before the state is saved.
   if (SinkOperator* sink = workers_[w]->sink_ops[stage]) SLUICE_RETURN_IF_ERROR(sink->OnBarrier(checkpoint_id));
-  SLUICE_RETURN_IF_ERROR(PreCommitLateSinks(w, stage, checkpoint_id, out));
+  SLUICE_RETURN_IF_ERROR(PreCommitLateSinks(w, stage, checkpoint_id, &out->entries));
   return SnapshotChain(w, stage, checkpoint_id, out);
 }
 
@@ -1095,10 +1133,11 @@ bool Job::AwaitTrigger(int64_t* injected) {
   return true;
 }
 
-void Job::Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries) {
+void Job::Ack(int64_t checkpoint_id, TaskSnapshot snapshot) {
   std::lock_guard<std::mutex> lock(ck_mu_);
   if (!pending_ || pending_->id != checkpoint_id) return;  // aborted
-  for (auto& e : entries) pending_->entries.push_back(std::move(e));
+  for (auto& e : snapshot.entries) pending_->entries.push_back(std::move(e));
+  for (auto& d : snapshot.deferred) pending_->deferred.push_back(std::move(d));
   ++pending_->acks;
   ck_cv_.notify_all();
 }
@@ -1137,11 +1176,13 @@ void Job::CheckpointLoop() {
     c.created_ms = pending_->started_ms;
     c.job = config_.job_name;
     c.entries = std::move(pending_->entries);
+    std::vector<DeferredState> deferred = std::move(pending_->deferred);
     const int64_t started = pending_->started_ms;
     pending_.reset();
     const int64_t id = c.id;
     lock.unlock();
-    Status st = CompleteCheckpoint(std::move(c), started);
+    Status st = SerializeDeferred(std::move(deferred), &c.entries);
+    if (st.ok()) st = CompleteCheckpoint(std::move(c), started);
     // A savepoint's output is published at once: the job is about to stop.
     if (st.ok() && savepoint) st = PublishStored();
     lock.lock();

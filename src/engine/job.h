@@ -172,6 +172,7 @@ class Job {
   struct LateWriter;
   struct Alignment;
   struct PendingCheckpoint;
+  struct TaskSnapshot;
   Job() = default;
   Status Validate() const;
   Status SetUpCheckpoints();
@@ -190,12 +191,12 @@ class Job {
   void CheckpointLoop();
   Status CompleteCheckpoint(Checkpoint c, int64_t started_ms);
   // Snapshot of stage `stage`'s chain on worker w after a barrier passed it.
-  Status SnapshotChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
+  Status SnapshotChain(int w, int stage, int64_t checkpoint_id, TaskSnapshot* out);
   // The position (and event-time progress) of every partition worker w reads.
   Status AddSourcePositions(int w, std::vector<CheckpointEntry>* out) const;
   // The same as SnapshotChain for a chain that has finished (its inputs ended): no barrier
   // reaches it any more, so it is snapshotted when the checkpoint is triggered.
-  Status SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
+  Status SnapshotFinishedChain(int w, int stage, int64_t checkpoint_id, TaskSnapshot* out);
   // The writer id of worker `w`'s source task at stage `stage`'s dead-letter sink.
   int DeadLetterWriter(int w, int stage) const;
   // Writes and clears what `r`'s reader skipped (SourceLoop, worker `w`).
@@ -203,7 +204,7 @@ class Job {
   // Pre-commits worker `w`'s writers of stage `stage`'s late-data sinks
   // (after the chain's OnBarrier flushed its late rows) into `out`.
   Status PreCommitLateSinks(int w, int stage, int64_t checkpoint_id, std::vector<CheckpointEntry>* out);
-  void Ack(int64_t checkpoint_id, std::vector<CheckpointEntry> entries);
+  void Ack(int64_t checkpoint_id, TaskSnapshot snapshot);
   // A task's inputs are drained (or it failed): it no longer keeps the job running.
   void TaskFinished();
   // For a finished task: waits for a checkpoint newer than *injected and

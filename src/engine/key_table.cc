@@ -229,4 +229,12 @@ void KeyTable::Clear() {
   blob_.clear();
 }
 
+void KeyTable::CopyEntriesTo(KeyTable* copy) const {
+  copy->entries_ = entries_;
+  copy->payloads_ = payloads_;
+  copy->keys_ = keys_;
+  copy->blob_ = blob_;
+  copy->free_entries_ = free_entries_;
+}
+
 }  // namespace sluice::engine

@@ -93,6 +93,12 @@ class KeyTable {
   void SwapBlob(std::vector<char>* blob) { blob_.swap(*blob); }
 
   void Clear();
+  // Copies the entries (hashes, keys, payloads, byte arena) into *copy, a
+  // table with the same payload size, reusing its buffers: a frozen image of
+  // the state for a snapshot serialized on another thread. The copy answers
+  // reads by entry index only (size, alive, hash, key, payload, LoadBytes);
+  // it has no index, so it must not be searched or inserted into.
+  void CopyEntriesTo(KeyTable* copy) const;
   int64_t MemoryBytes() const {
     return static_cast<int64_t>(slots_.capacity() * 8 + entries_.capacity() * sizeof(Entry) + payloads_.capacity() +
                                 keys_.capacity() + blob_.capacity());

@@ -2,13 +2,40 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "common/status.h"
 
 namespace sluice::engine {
+
+// Key groups captured at a checkpoint barrier, turned into bytes later: the
+// job serializes captures on its checkpoint thread while the operator goes on
+// with the batches after the barrier (Flink's asynchronous snapshot phase).
+// A capture owns what it serializes and never reads the operator again.
+class StateCapture {
+ public:
+  virtual ~StateCapture() = default;
+  // (*out)[i] = what SnapshotKeyGroup(kgs[i]) would have appended at the
+  // barrier, for the key groups the capture was taken of.
+  virtual Status Serialize(std::vector<std::string>* out) = 0;
+};
+
+// A capture serialized at once (the default for operators with small state).
+class SerializedCapture final : public StateCapture {
+ public:
+  explicit SerializedCapture(std::vector<std::string> blobs) : blobs_(std::move(blobs)) {}
+  Status Serialize(std::vector<std::string>* out) override {
+    *out = std::move(blobs_);
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<std::string> blobs_;
+};
 
 // The keyed state of one operator instance, partitioned by key group so a
 // checkpoint can save each key group on its own and a rescaled job can give
@@ -42,6 +69,15 @@ class KeyedState {
       if (!s.ok()) return s;
     }
     return Status::Ok();
+  }
+  // Captures key groups `kgs` at a barrier, for serializing off the data
+  // path. The default serializes now; operators with large state override
+  // it to copy their tables (at memcpy speed) and serialize in the capture.
+  virtual Result<std::unique_ptr<StateCapture>> CaptureKeyGroups(const std::vector<int>& kgs) const {
+    std::vector<std::string> blobs;
+    Status s = SnapshotKeyGroups(kgs, &blobs);
+    if (!s.ok()) return s;
+    return std::unique_ptr<StateCapture>(std::make_unique<SerializedCapture>(std::move(blobs)));
   }
   // Adds the keys of `data`, produced by SnapshotKeyGroup of the same kind of
   // operator with the same specification.

@@ -190,6 +190,29 @@ TEST(KeyedStateTest, GroupAggregateSnapshotsManyKeyGroupsInOnePassAsOneByOne) {
   }
 }
 
+TEST(KeyedStateTest, GroupAggregateCaptureSerializesTheStateAtTheBarrierNotLaterChanges) {
+  // The job serializes a capture on its checkpoint thread while the operator
+  // goes on: rows processed after the capture must not show in it.
+  OperatorContext ctx;
+  auto op = GroupAggregateOperator::Create(kSchema, {0}, {Count(), CountDistinct("v"), Max("name")}, 3, ctx).value();
+  auto input = Input(5, 40);
+  const size_t half = input.size() / 2;
+  for (size_t i = 0; i < half; ++i) ASSERT_TRUE(op->Process(*input[i]).ok());
+  std::vector<int> kgs;
+  for (int kg = 0; kg < ctx.num_key_groups; kg += 2) kgs.push_back(kg);
+  std::vector<std::string> at_barrier;
+  ASSERT_TRUE(op->SnapshotKeyGroups(kgs, &at_barrier).ok());
+  auto capture = op->CaptureKeyGroups(kgs);
+  ASSERT_TRUE(capture.ok()) << capture.status().ToString();
+  for (size_t i = half; i < input.size(); ++i) ASSERT_TRUE(op->Process(*input[i]).ok());
+  std::vector<std::string> later;
+  ASSERT_TRUE(op->SnapshotKeyGroups(kgs, &later).ok());
+  ASSERT_NE(later, at_barrier) << "the second half of the input changed nothing: the test proves nothing";
+  std::vector<std::string> serialized;
+  ASSERT_TRUE((*capture)->Serialize(&serialized).ok());
+  EXPECT_EQ(serialized, at_barrier);
+}
+
 TEST(KeyedStateTest, CorruptSnapshotIsRejected) {
   OperatorContext ctx;
   auto op = GroupAggregateOperator::Create(kSchema, {0}, {Count()}, 3, ctx).value();
