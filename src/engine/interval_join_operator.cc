@@ -185,15 +185,23 @@ int32_t IntervalJoinOperator::Insert(int side, const Batch& batch, int row, uint
   Side& s = sides_[side];
   if (s.current_chunk < 0 || s.chunks[s.current_chunk]->num_rows() == s.capacity) {
     // A full chunk whose rows all expired while it was current is free now.
-    if (s.current_chunk >= 0 && s.chunk_live[s.current_chunk] == 0) s.free_chunks.push_back(s.current_chunk);
+    if (s.current_chunk >= 0) {
+      if (s.chunk_live[s.current_chunk] == 0) s.free_chunks.push_back(s.current_chunk);
+      const int64_t bytes = static_cast<int64_t>(s.chunks[s.current_chunk]->MemoryBytes());
+      s.stored_chunk_bytes += bytes - s.chunk_bytes[s.current_chunk];
+      s.chunk_bytes[s.current_chunk] = bytes;
+    }
     if (!s.free_chunks.empty()) {
       s.current_chunk = s.free_chunks.back();
       s.free_chunks.pop_back();
       s.chunks[s.current_chunk]->Clear();
+      s.stored_chunk_bytes -= s.chunk_bytes[s.current_chunk];  // measured live while current
+      s.chunk_bytes[s.current_chunk] = 0;
     } else {
       s.current_chunk = static_cast<int32_t>(s.chunks.size());
       s.chunks.push_back(std::make_unique<Batch>(s.schema, s.capacity));
       s.chunk_live.push_back(0);
+      s.chunk_bytes.push_back(0);
     }
   }
   Batch& chunk = *s.chunks[s.current_chunk];
@@ -416,8 +424,8 @@ Status IntervalJoinOperator::OnWatermark(int64_t watermark) {
 int64_t IntervalJoinOperator::StateBytes() const {
   int64_t bytes = 0;
   for (const Side& s : sides_) {
-    bytes += s.index.MemoryBytes() + static_cast<int64_t>(s.nodes.capacity() * sizeof(Node));
-    for (const auto& c : s.chunks) bytes += static_cast<int64_t>(c->MemoryBytes());
+    bytes += s.index.MemoryBytes() + static_cast<int64_t>(s.nodes.capacity() * sizeof(Node)) + s.stored_chunk_bytes;
+    if (s.current_chunk >= 0) bytes += static_cast<int64_t>(s.chunks[s.current_chunk]->MemoryBytes());
   }
   return bytes;
 }

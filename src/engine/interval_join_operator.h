@@ -109,6 +109,11 @@ class IntervalJoinOperator : public TwoInputOperator, public KeyedState {
     std::vector<int32_t> chunk_live;
     std::vector<int32_t> free_chunks;
     int32_t current_chunk = -1;
+    // Memory of each chunk measured when it stopped being the current one,
+    // and their sum: StateBytes() runs at every watermark and must not walk
+    // millions of stored rows' chunks.
+    std::vector<int64_t> chunk_bytes;
+    int64_t stored_chunk_bytes = 0;
     int capacity;
     // (expire, insertion sequence, node): rows expiring together go in the
     // order they were stored, so NULL-padded rows of a key come out in the
