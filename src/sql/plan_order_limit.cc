@@ -10,6 +10,7 @@
 
 #include "engine/limit_operator.h"
 #include "engine/rank_operators.h"
+#include "engine/retract_top_n_operator.h"
 #include "engine/temporal_sort_operator.h"
 #include "sql/planner.h"
 #include "sql/syntax_error.h"
@@ -47,10 +48,11 @@ Result<PlannedQuery> Planner::PlanOrderLimit(const Query& query, PlannedQuery q)
     }
     SLUICE_ASSIGN_OR_RETURN(offset, LimitValue(*query.offset, source()));
   }
-  if (q.changelog == PlannedQuery::Changelog::kUpdating) {
+  const bool updating = q.changelog == PlannedQuery::Changelog::kUpdating;
+  if (updating && (query.order_by.empty() || !limit)) {
     return Error(query.order_by.empty() ? query.limit->pos : query.order_by[0].expr->pos,
-                 "ORDER BY and LIMIT over an updating result (an unwindowed GROUP BY, a deduplication or a top-N) "
-                 "are not supported yet");
+                 "LIMIT without ORDER BY, or ORDER BY without LIMIT, over an updating result (an unwindowed GROUP "
+                 "BY, a deduplication or a top-N) is not supported; ORDER BY ... LIMIT n is (a top-N)");
   }
   if (query.order_by.empty()) {
     // Every row to one instance, which passes the first n.
@@ -148,20 +150,32 @@ Result<PlannedQuery> Planner::PlanOrderLimit(const Query& query, PlannedQuery q)
                         columns.size() > 1 && descending[1]};
   q.Exchange({});
   q.plan.push_back("Exchange(distribution=[single])");
-  q.operators().push_back(
-      engine::OperatorSpec{"top-n",
-                           [spec](const engine::Schema& in,
-                                  const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-                             SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
-                             return std::unique_ptr<engine::Operator>(std::move(op));
-                           }});
-  q.plan.push_back(
-      fmt::format("SortLimit(orderBy=[{}], offset=[0], fetch=[{}], changelog=[+I, -D])", order_text, *limit));
+  q.operators().push_back(TopNOperatorSpec(spec, updating));
+  q.plan.push_back(fmt::format("SortLimit(orderBy=[{}], offset=[0], fetch=[{}]{}, changelog=[+I, -D])", order_text,
+                               *limit, updating ? ", retract" : ""));
   q.changelog = PlannedQuery::Changelog::kUpdating;
   q.time_column = -1;
   q.last_calc.reset();
   q.window_columns.reset();
   return q;
+}
+
+engine::OperatorSpec TopNOperatorSpec(const engine::TopNSpec& spec, bool updating_input) {
+  if (updating_input) {
+    return engine::OperatorSpec{
+        "retract-top-n",
+        [spec](const engine::Schema& in,
+               const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+          SLUICE_ASSIGN_OR_RETURN(auto op, engine::RetractTopNOperator::Create(in, spec, ctx));
+          return std::unique_ptr<engine::Operator>(std::move(op));
+        }};
+  }
+  return engine::OperatorSpec{"top-n",
+                              [spec](const engine::Schema& in,
+                                     const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
+                                SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
+                                return std::unique_ptr<engine::Operator>(std::move(op));
+                              }};
 }
 
 }  // namespace sluice::sql

@@ -1210,11 +1210,7 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
   const int64_t n = filter.n;
   const auto& call = row_number.expr->As<FunctionCallExpr>();
   const WindowSpec& over = *call.over;
-  if (q.changelog == PlannedQuery::Changelog::kUpdating) {
-    return Error(call.pos,
-                 "ROW_NUMBER() over an updating input (an unwindowed GROUP BY, a deduplication or a top-N "
-                 "upstream) is not supported yet");
-  }
+  const bool updating = q.changelog == PlannedQuery::Changelog::kUpdating;
   if (where)
     return Error(where->pos, "a WHERE beside ROW_NUMBER() is not supported yet; filter in a subquery below it");
   if (!inner.group_by.empty()) return Error(call.pos, "ROW_NUMBER() with GROUP BY is not supported yet");
@@ -1257,7 +1253,7 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
   q.Exchange(keys);
   q.window_columns.reset();
   q.plan.push_back(keys.empty() ? "Exchange(distribution=[single])" : fmt::format("Exchange(hash=[{}])", key_names));
-  if (n == 1 && order == q.time_column && then < 0) {
+  if (n == 1 && order == q.time_column && then < 0 && !updating) {
     engine::DeduplicateSpec spec{keys, order, descending ? engine::Keep::kLast : engine::Keep::kFirst};
     q.operators().push_back(
         engine::OperatorSpec{"deduplicate",
@@ -1289,15 +1285,10 @@ Result<PlannedQuery> Planner::PlanRank(const Select& inner, const Expr* where, c
       }
       q.scope.Add("", engine::Field{spec.rank_column, engine::DataType::kInt64});
     }
-    q.operators().push_back(
-        engine::OperatorSpec{"top-n",
-                             [spec](const engine::Schema& in,
-                                    const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::Operator>> {
-                               SLUICE_ASSIGN_OR_RETURN(auto op, engine::TopNOperator::Create(in, spec, ctx));
-                               return std::unique_ptr<engine::Operator>(std::move(op));
-                             }});
-    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{}]{}, changelog=[+I, -U, +U, -D])", n, key_names,
-                                 order_text, filter.selected ? ", rank=[" + spec.rank_column + "]" : ""));
+    q.operators().push_back(TopNOperatorSpec(spec, updating));
+    q.plan.push_back(fmt::format("Rank(top=[{}], key=[{}], order=[{}]{}{}, changelog=[+I, -U, +U, -D])", n, key_names,
+                                 order_text, filter.selected ? ", rank=[" + spec.rank_column + "]" : "",
+                                 updating ? ", retract" : ""));
     q.changelog = PlannedQuery::Changelog::kUpdating;
   }
   std::vector<std::string> quals(cols.size(), "");

@@ -20,6 +20,10 @@
 #include "sql/catalog.h"
 #include "sql/expr_binder.h"
 
+namespace sluice::engine {
+struct TopNSpec;
+}  // namespace sluice::engine
+
 namespace sluice::sql {
 
 // Set by a LIMIT once its n rows went downstream; `then` (set before the job
@@ -96,6 +100,10 @@ bool IsProcTimeAttribute(const engine::Expr& e, int proctime_column);
 // The type two values of a column (UNION ALL sides, VALUES rows) convert
 // to, if any: numbers widen (INT → BIGINT → DOUBLE); other types must be equal.
 std::optional<engine::DataType> UnionType(engine::DataType a, engine::DataType b);
+
+// The top-N operator for `spec`: TopNOperator over an append-only input,
+// RetractTopNOperator (every row kept) over an updating one.
+engine::OperatorSpec TopNOperatorSpec(const engine::TopNSpec& spec, bool updating_input);
 
 // Appends the AND-ed conditions of `e` (e itself when it is no AND) to *out.
 void CollectConjuncts(const Expr& e, std::vector<const Expr*>* out);
