@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace sluice::engine {
@@ -16,6 +18,10 @@ std::string_view AggKindName(AggKind kind) {
     case AggKind::kMax: return "MAX";
     case AggKind::kFirstValue: return "FIRST_VALUE";
     case AggKind::kLastValue: return "LAST_VALUE";
+    case AggKind::kVarPop: return "VAR_POP";
+    case AggKind::kVarSamp: return "VAR_SAMP";
+    case AggKind::kStddevPop: return "STDDEV_POP";
+    case AggKind::kStddevSamp: return "STDDEV_SAMP";
   }
   return "?";
 }
@@ -24,16 +30,25 @@ namespace {
 AggregateSpec Spec(AggKind k, std::string col) { return AggregateSpec{k, std::move(col), -1, ""}; }
 
 // Accumulator field offsets within one aggregate's slot.
-constexpr int kValue = 0;  // int64 / double / StringRef
-constexpr int kCount = 8;  // int64: non-NULL inputs (SUM/AVG/MIN/MAX/FIRST/LAST)
-constexpr int kTime = 16;  // int64: event time of the kept value (FIRST/LAST)
+constexpr int kValue = 0;     // int64 / double / StringRef
+constexpr int kCount = 8;     // int64: non-NULL inputs (SUM/AVG/MIN/MAX/FIRST/LAST)
+constexpr int kTime = 16;     // int64: event time of the kept value (FIRST/LAST)
+constexpr int kSquares = 16;  // int64 / double: sum of squares (VAR_*/STDDEV_*)
+
+bool IsVariance(AggKind k) {
+  return k == AggKind::kVarPop || k == AggKind::kVarSamp || k == AggKind::kStddevPop || k == AggKind::kStddevSamp;
+}
 
 int SlotWidth(AggKind k) {
   switch (k) {
     case AggKind::kCount:
     case AggKind::kCountDistinct: return 8;
     case AggKind::kFirstValue:
-    case AggKind::kLastValue: return 24;
+    case AggKind::kLastValue:
+    case AggKind::kVarPop:
+    case AggKind::kVarSamp:
+    case AggKind::kStddevPop:
+    case AggKind::kStddevSamp: return 24;
     default: return 16;
   }
 }
@@ -69,6 +84,10 @@ AggregateSpec Min(std::string c) { return Spec(AggKind::kMin, std::move(c)); }
 AggregateSpec Max(std::string c) { return Spec(AggKind::kMax, std::move(c)); }
 AggregateSpec FirstValue(std::string c) { return Spec(AggKind::kFirstValue, std::move(c)); }
 AggregateSpec LastValue(std::string c) { return Spec(AggKind::kLastValue, std::move(c)); }
+AggregateSpec VarPop(std::string c) { return Spec(AggKind::kVarPop, std::move(c)); }
+AggregateSpec VarSamp(std::string c) { return Spec(AggKind::kVarSamp, std::move(c)); }
+AggregateSpec StddevPop(std::string c) { return Spec(AggKind::kStddevPop, std::move(c)); }
+AggregateSpec StddevSamp(std::string c) { return Spec(AggKind::kStddevSamp, std::move(c)); }
 
 Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>& specs, const Schema& input,
                                                 int time_column) {
@@ -92,6 +111,16 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
     switch (s.kind) {
       case AggKind::kCount:
       case AggKind::kCountDistinct: out = DataType::kInt64; break;
+      case AggKind::kVarPop:
+      case AggKind::kVarSamp:
+      case AggKind::kStddevPop:
+      case AggKind::kStddevSamp:
+        if (!IsNumeric(a.arg_type)) {
+          return Status::InvalidArgument(fmt::format("{}({}) needs a numeric column, not {}", AggKindName(s.kind),
+                                                     input.field(a.arg).name, DataTypeName(a.arg_type)));
+        }
+        out = a.arg_type;  // as Flink (Calcite): the argument's type
+        break;
       case AggKind::kSum:
       case AggKind::kAvg:
         if (!IsNumeric(a.arg_type)) {
@@ -117,7 +146,7 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
     a.output = Field{name, out};
     a.retract_values = s.retractable && (s.kind == AggKind::kMin || s.kind == AggKind::kMax);
     if (s.retractable && !a.retract_values && s.kind != AggKind::kCount && s.kind != AggKind::kCountDistinct &&
-        s.kind != AggKind::kSum && s.kind != AggKind::kAvg) {
+        s.kind != AggKind::kSum && s.kind != AggKind::kAvg && !IsVariance(s.kind)) {
       return Status::Unsupported(fmt::format("{} cannot retract rows yet", AggKindName(s.kind)));
     }
     a.offset = l.width_;
@@ -134,7 +163,7 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
 bool AggregateLayout::supports_retraction() const {
   for (const Agg& a : aggs_) {
     if (a.kind != AggKind::kCount && a.kind != AggKind::kCountDistinct && a.kind != AggKind::kSum &&
-        a.kind != AggKind::kAvg && !a.retract_values) {
+        a.kind != AggKind::kAvg && !IsVariance(a.kind) && !a.retract_values) {
       return false;
     }
   }
@@ -246,6 +275,34 @@ Status AggregateLayout::Accumulate(const Batch& batch, const int32_t* ks, int co
             uint64_t x = static_cast<uint64_t>(WideInt(*col, r));
             uint64_t s = Load<uint64_t>(acc + kValue);
             Store<uint64_t>(acc + kValue, sign > 0 ? s + x : s - x);
+            Store<int64_t>(acc + kCount, Load<int64_t>(acc + kCount) + sign);
+          }
+        }
+        break;
+      case AggKind::kVarPop:
+      case AggKind::kVarSamp:
+      case AggKind::kStddevPop:
+      case AggKind::kStddevSamp:
+        if (a.arg_type == DataType::kDouble) {
+          const double* v = col->data<double>();
+          for (int j = 0; j < count; ++j) {
+            int k = ks[j], r = batch.active_row(k);
+            if (col->IsNull(r)) continue;
+            uint8_t* acc = table->payload(entries[k]) + off;
+            Store<double>(acc + kValue, Load<double>(acc + kValue) + sign * v[r]);
+            Store<double>(acc + kSquares, Load<double>(acc + kSquares) + sign * v[r] * v[r]);
+            Store<int64_t>(acc + kCount, Load<int64_t>(acc + kCount) + sign);
+          }
+        } else {
+          // Integer sums wrap, as SUM's do (and Flink's integer x*x).
+          for (int j = 0; j < count; ++j) {
+            int k = ks[j], r = batch.active_row(k);
+            if (col->IsNull(r)) continue;
+            uint8_t* acc = table->payload(entries[k]) + off;
+            const uint64_t x = static_cast<uint64_t>(WideInt(*col, r));
+            const uint64_t s = Load<uint64_t>(acc + kValue), q = Load<uint64_t>(acc + kSquares);
+            Store<uint64_t>(acc + kValue, sign > 0 ? s + x : s - x);
+            Store<uint64_t>(acc + kSquares, sign > 0 ? q + x * x : q - x * x);
             Store<int64_t>(acc + kCount, Load<int64_t>(acc + kCount) + sign);
           }
         }
@@ -404,6 +461,19 @@ void AggregateLayout::Merge(const KeyTable& src_table, uint32_t src, KeyTable* d
         }
         Store<int64_t>(da + kCount, Load<int64_t>(da + kCount) + Load<int64_t>(sa + kCount));
         break;
+      case AggKind::kVarPop:
+      case AggKind::kVarSamp:
+      case AggKind::kStddevPop:
+      case AggKind::kStddevSamp:
+        if (a.arg_type == DataType::kDouble) {
+          Store<double>(da, Load<double>(da) + Load<double>(sa));
+          Store<double>(da + kSquares, Load<double>(da + kSquares) + Load<double>(sa + kSquares));
+        } else {
+          Store<uint64_t>(da, Load<uint64_t>(da) + Load<uint64_t>(sa));
+          Store<uint64_t>(da + kSquares, Load<uint64_t>(da + kSquares) + Load<uint64_t>(sa + kSquares));
+        }
+        Store<int64_t>(da + kCount, Load<int64_t>(da + kCount) + Load<int64_t>(sa + kCount));
+        break;
       case AggKind::kMin:
       case AggKind::kMax:
       case AggKind::kFirstValue:
@@ -514,6 +584,42 @@ void AggregateLayout::Finalize(const KeyTable& table, uint32_t e, Batch* out, in
             col.data<int32_t>()[row] = static_cast<int32_t>(avg);
           } else {
             col.data<int64_t>()[row] = avg;
+          }
+        }
+        break;
+      }
+      case AggKind::kVarPop:
+      case AggKind::kVarSamp:
+      case AggKind::kStddevPop:
+      case AggKind::kStddevSamp: {
+        const int64_t n = Load<int64_t>(acc + kCount);
+        const bool sample = a.kind == AggKind::kVarSamp || a.kind == AggKind::kStddevSamp;
+        const bool root = a.kind == AggKind::kStddevPop || a.kind == AggKind::kStddevSamp;
+        const bool valid = n > (sample ? 1 : 0);
+        col.SetValidity(row, valid);
+        if (!valid) {
+          std::memset(col.data<uint8_t>() + static_cast<size_t>(row) * PhysicalWidth(col.type()), 0,
+                      PhysicalWidth(col.type()));
+          break;
+        }
+        const int64_t d = sample ? n - 1 : n;
+        if (a.arg_type == DataType::kDouble) {
+          const double s = Load<double>(acc), q = Load<double>(acc + kSquares);
+          // Rounding can leave a tiny negative variance where Flink's
+          // POWER(x, 0.5) would give NaN: it is 0.
+          const double var = std::max(0.0, (q - s * s / static_cast<double>(n)) / static_cast<double>(d));
+          col.data<double>()[row] = root ? std::sqrt(var) : var;
+        } else {
+          // Integer arithmetic throughout, as Flink's reduced expression.
+          const int64_t s = Load<int64_t>(acc), q = Load<int64_t>(acc + kSquares);
+          const int64_t square = static_cast<int64_t>(static_cast<uint64_t>(s) * static_cast<uint64_t>(s));  // wraps
+          const int64_t var = static_cast<int64_t>(static_cast<uint64_t>(q) - static_cast<uint64_t>(square / n)) / d;
+          // Java's (long) Math.pow(negative, 0.5) is (long) NaN = 0.
+          const int64_t v = !root ? var : var <= 0 ? 0 : static_cast<int64_t>(std::sqrt(static_cast<double>(var)));
+          if (col.type() == DataType::kInt32) {
+            col.data<int32_t>()[row] = static_cast<int32_t>(v);
+          } else {
+            col.data<int64_t>()[row] = v;
           }
         }
         break;

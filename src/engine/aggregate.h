@@ -12,7 +12,20 @@
 
 namespace sluice::engine {
 
-enum class AggKind : uint8_t { kCount, kCountDistinct, kSum, kAvg, kMin, kMax, kFirstValue, kLastValue };
+enum class AggKind : uint8_t {
+  kCount,
+  kCountDistinct,
+  kSum,
+  kAvg,
+  kMin,
+  kMax,
+  kFirstValue,
+  kLastValue,
+  kVarPop,
+  kVarSamp,
+  kStddevPop,
+  kStddevSamp,
+};
 std::string_view AggKindName(AggKind kind);
 
 // One aggregate call as a planner describes it: the function, its argument
@@ -46,13 +59,23 @@ AggregateSpec Max(std::string column);
 // depend on arrival order across partitions.
 AggregateSpec FirstValue(std::string column);
 AggregateSpec LastValue(std::string column);
+// Population / sample variance and standard deviation, as Flink computes
+// them (Calcite's reduction): (SUM(x*x) - SUM(x)*SUM(x)/COUNT(x)) / COUNT(x)
+// (COUNT(x) - 1 for the sample forms), square-rooted for STDDEV, in the
+// argument's type — integer arithmetic for integer columns. NULL without
+// rows; the sample forms are NULL for one row.
+AggregateSpec VarPop(std::string column);
+AggregateSpec VarSamp(std::string column);
+AggregateSpec StddevPop(std::string column);
+AggregateSpec StddevSamp(std::string column);
 
 // The accumulators of a list of aggregates laid out side by side in one
 // fixed-size payload of a KeyTable entry, and the vectorized kernels that
 // update, merge, retract and finalize them.
 //
 // Result types: COUNT/COUNT DISTINCT BIGINT; SUM BIGINT for integer inputs,
-// DOUBLE for DOUBLE; AVG DOUBLE; MIN/MAX/FIRST_VALUE/LAST_VALUE the input type.
+// DOUBLE for DOUBLE; AVG, VAR_*, STDDEV_*, MIN/MAX/FIRST_VALUE/LAST_VALUE the
+// input type.
 // SUM/AVG/MIN/MAX of no non-NULL value is NULL. Integer sums wrap on overflow.
 //
 // Thread-safety: immutable after Create; kernels touch only the tables given.

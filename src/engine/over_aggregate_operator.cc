@@ -558,6 +558,10 @@ Result<std::unique_ptr<OverAggregateOperator>> OverAggregateOperator::Create(con
     if (s.kind == AggKind::kCountDistinct) {
       return Status::Unsupported("COUNT(DISTINCT ...) OVER (...) is not supported; use a GROUP BY or a window");
     }
+    if (s.kind == AggKind::kVarPop || s.kind == AggKind::kVarSamp || s.kind == AggKind::kStddevPop ||
+        s.kind == AggKind::kStddevSamp) {
+      return Status::Unsupported(fmt::format("{}(...) OVER (...) is not supported yet", AggKindName(s.kind)));
+    }
     if (s.arg_index >= 0) {
       if (s.arg_index >= input.size()) return Status::InvalidArgument("OVER aggregate argument out of range");
       a.arg = s.arg_index;

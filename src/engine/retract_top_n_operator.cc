@@ -35,10 +35,10 @@ Schema WithRank(const Schema& input, const std::string& rank_column) {
 Result<std::unique_ptr<RetractTopNOperator>> RetractTopNOperator::Create(const Schema& input, TopNSpec spec,
                                                                          const OperatorContext& ctx) {
   for (int c : spec.key_columns) {
-    if (c < 0 || c >= input.size()) return Status::InvalidArgument(fmt::format("top-n key: column ${} out of range", c));
+    if (c < 0 || c >= input.size())
+      return Status::InvalidArgument(fmt::format("top-n key: column ${} out of range", c));
   }
-  if (spec.order_column < 0 || spec.order_column >= input.size() ||
-      !Orderable(input.field(spec.order_column).type)) {
+  if (spec.order_column < 0 || spec.order_column >= input.size() || !Orderable(input.field(spec.order_column).type)) {
     return Status::InvalidArgument("top-n orders by a numeric or TIMESTAMP column");
   }
   if (spec.then_column >= input.size() || (spec.then_column >= 0 && !Orderable(input.field(spec.then_column).type))) {
@@ -280,7 +280,8 @@ Status RetractTopNOperator::RestoreKeyGroup(int kg, std::string_view data) {
       bool inserted;
       const uint32_t e = keys_table_.FindOrInsert(keys_.key(0), keys_.hash(0), &inserted);
       if (i == 0 && !inserted) return Status::Corruption("retract top-n snapshot: a key is held twice");
-      if (i > 0 && (inserted || e != entry)) return Status::Corruption("retract top-n snapshot: rows of two keys under one");
+      if (i > 0 && (inserted || e != entry))
+        return Status::Corruption("retract top-n snapshot: rows of two keys under one");
       if (i == 0) rows = &GroupOf(e, true);
       entry = e;
       row_bytes_ += static_cast<int64_t>(bytes.size());

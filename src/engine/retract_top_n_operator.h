@@ -48,9 +48,9 @@ class RetractTopNOperator : public Operator, public KeyedState {
 
  private:
   struct Row {
-    double v = 0;      // the order column as DOUBLE
-    double t = 0;      // the tie-breaker as DOUBLE (±inf for NULL: last); 0 without one
-    uint64_t seq = 0;  // arrival: ties rank in arrival order
+    double v = 0;       // the order column as DOUBLE
+    double t = 0;       // the tie-breaker as DOUBLE (±inf for NULL: last); 0 without one
+    uint64_t seq = 0;   // arrival: ties rank in arrival order
     std::string bytes;  // the whole row (snapshot_rows.h encoding)
   };
   // Best first.

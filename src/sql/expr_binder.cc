@@ -162,7 +162,8 @@ bool IsAggregateCall(const Expr& e) {
   if (call.over) return false;
   std::string n = FunctionName(call);
   return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "FIRST_VALUE" ||
-         n == "LAST_VALUE";
+         n == "LAST_VALUE" || n == "VAR_POP" || n == "VAR_SAMP" || n == "VARIANCE" || n == "STDDEV_POP" ||
+         n == "STDDEV_SAMP" || n == "STDDEV";
 }
 
 void CollectAggregates(const Expr& e, std::vector<const FunctionCallExpr*>* out) {

@@ -1005,8 +1005,16 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
       spec.kind = engine::AggKind::kMax;
     } else if (fn == "FIRST_VALUE") {
       spec.kind = engine::AggKind::kFirstValue;
-    } else {
+    } else if (fn == "LAST_VALUE") {
       spec.kind = engine::AggKind::kLastValue;
+    } else if (fn == "VAR_POP") {
+      spec.kind = engine::AggKind::kVarPop;
+    } else if (fn == "VAR_SAMP" || fn == "VARIANCE") {
+      spec.kind = engine::AggKind::kVarSamp;
+    } else if (fn == "STDDEV_POP") {
+      spec.kind = engine::AggKind::kStddevPop;
+    } else {
+      spec.kind = engine::AggKind::kStddevSamp;  // STDDEV_SAMP, STDDEV
     }
     bool star = call->args.size() == 1 && call->args[0]->kind == ExprKind::kStar;
     if (call->args.empty() || star) {
@@ -1019,7 +1027,15 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
       std::vector<const FunctionCallExpr*> nested;
       CollectAggregates(*call->args[0], &nested);
       if (!nested.empty()) return Error(nested[0]->pos, "aggregates cannot be nested");
-      SLUICE_ASSIGN_OR_RETURN(arg, binder.Bind(*call->args[0]));
+      engine::DataType arg_type;
+      SLUICE_ASSIGN_OR_RETURN(std::tie(arg, arg_type), binder.BindTyped(*call->args[0]));
+      const bool numeric_only = spec.kind == engine::AggKind::kSum || spec.kind == engine::AggKind::kAvg ||
+                                spec.kind == engine::AggKind::kVarPop || spec.kind == engine::AggKind::kVarSamp ||
+                                spec.kind == engine::AggKind::kStddevPop || spec.kind == engine::AggKind::kStddevSamp;
+      if (numeric_only && !engine::IsNumeric(arg_type)) {
+        return Error(call->pos, fmt::format("{}({}) needs a numeric argument, not {}", fn, Unparse(*call->args[0]),
+                                            SqlTypeName(arg_type)));
+      }
     }
     if (call->filter) {
       SLUICE_ASSIGN_OR_RETURN(engine::Expr cond, binder.Bind(*call->filter));
@@ -1034,11 +1050,11 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
         (spec.kind == engine::AggKind::kMin || spec.kind == engine::AggKind::kMax)) {
       spec.retractable = true;  // keeps value counts to find the next extreme when one is retracted
     }
-    if (updating_input && !windowed && !rewindow && spec.kind != engine::AggKind::kCount &&
-        spec.kind != engine::AggKind::kCountDistinct && spec.kind != engine::AggKind::kSum &&
-        spec.kind != engine::AggKind::kAvg && !spec.retractable) {
+    if (updating_input && !windowed && !rewindow &&
+        (spec.kind == engine::AggKind::kFirstValue || spec.kind == engine::AggKind::kLastValue)) {
       return Error(call->pos, fmt::format("{} over an updating input (an unwindowed GROUP BY, a deduplication or a "
-                                          "top-N upstream) is not supported yet; COUNT, SUM, AVG, MIN and MAX are",
+                                          "top-N upstream) is not supported yet; COUNT, SUM, AVG, MIN, MAX, "
+                                          "VAR_*/STDDEV_* are",
                                           fn));
     }
     specs.push_back(spec);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <random>
@@ -88,7 +89,7 @@ std::vector<std::vector<Ev>> Generate(const Scenario& sc) {
 // `distinct_as_count`: sessions run COUNT(v) where the others run COUNT(DISTINCT v).
 std::vector<Value> Aggregates(const std::vector<const Ev*>& rows, bool distinct_as_count = false) {
   int64_t count = static_cast<int64_t>(rows.size());
-  int64_t n = 0, sum = 0;
+  int64_t n = 0, sum = 0, squares = 0;
   std::optional<int64_t> mn, mx;
   std::set<int64_t> distinct;
   std::optional<std::pair<int64_t, int64_t>> first, last;  // (ts, v)
@@ -97,6 +98,7 @@ std::vector<Value> Aggregates(const std::vector<const Ev*>& rows, bool distinct_
     int64_t v = *e->v;
     ++n;
     sum += v;
+    squares += v * v;
     mn = mn ? std::min(*mn, v) : v;
     mx = mx ? std::max(*mx, v) : v;
     distinct.insert(v);
@@ -105,14 +107,17 @@ std::vector<Value> Aggregates(const std::vector<const Ev*>& rows, bool distinct_
     if (!last || tv > *last) last = tv;
   }
   auto opt = [](std::optional<int64_t> x) { return x ? Value::Int64(*x) : Value::Null(DataType::kInt64); };
-  return {Value::Int64(count),
-          n ? Value::Int64(sum) : Value::Null(DataType::kInt64),
-          opt(mn),
-          opt(mx),
+  return {Value::Int64(count), n ? Value::Int64(sum) : Value::Null(DataType::kInt64), opt(mn), opt(mx),
           Value::Int64(distinct_as_count ? n : static_cast<int64_t>(distinct.size())),
           first ? Value::Int64(first->second) : Value::Null(DataType::kInt64),
           last ? Value::Int64(last->second) : Value::Null(DataType::kInt64),
-          n ? Value::Int64(sum / n) : Value::Null(DataType::kInt64)};  // AVG(BIGINT) is BIGINT, truncated
+          n ? Value::Int64(sum / n) : Value::Null(DataType::kInt64),  // AVG(BIGINT) is BIGINT, truncated
+          // VAR_POP and STDDEV_SAMP of BIGINT, in integer arithmetic as Flink
+          // reduces them: (SUM(x*x) - SUM(x)*SUM(x)/COUNT(x)) / COUNT(x) [- 1].
+          n ? Value::Int64((squares - sum * sum / n) / n) : Value::Null(DataType::kInt64),
+          n > 1 ? Value::Int64(static_cast<int64_t>(
+                      std::sqrt(static_cast<double>(std::max<int64_t>(0, (squares - sum * sum / n) / (n - 1))))))
+                : Value::Null(DataType::kInt64)};
 }
 
 std::vector<AggregateSpec> AggSpecs(bool with_distinct) {
@@ -121,6 +126,8 @@ std::vector<AggregateSpec> AggSpecs(bool with_distinct) {
   a.push_back(FirstValue("v"));
   a.push_back(LastValue("v"));
   a.push_back(Avg("v"));
+  a.push_back(VarPop("v"));
+  a.push_back(StddevSamp("v"));
   return a;
 }
 
