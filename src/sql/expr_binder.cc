@@ -568,6 +568,15 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
                                        "of a query with GROUP BY",
                                        Unparse(call)));
   }
+  if (name == "LISTAGG" || name == "COLLECT" || name == "ARRAY_AGG" || name == "JSON_ARRAYAGG" ||
+      name == "JSON_OBJECTAGG" || name == "PERCENTILE" || name == "APPROX_COUNT_DISTINCT") {
+    // Flink aggregates Sluice lacks: say so rather than complain about the
+    // argument not being grouped.
+    return Error(call.pos, fmt::format("aggregate function {} is not supported yet; the supported aggregates are "
+                                       "COUNT, SUM, AVG, MIN, MAX, FIRST_VALUE, LAST_VALUE, VAR_POP, VAR_SAMP, "
+                                       "VARIANCE, STDDEV_POP, STDDEV_SAMP and STDDEV",
+                                       name));
+  }
   if (call.over) {
     return Error(call.pos, fmt::format("{} OVER (...) is only supported as ROW_NUMBER() in a subquery filtered on "
                                        "the row number (deduplication and top-N)",
