@@ -13,6 +13,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <random>
 
 #include "re2/re2.h"
 
@@ -85,6 +86,13 @@ std::string_view FnName(Fn fn) {
     case Fn::kNowSeconds: return "UNIX_TIMESTAMP";
     case Fn::kProcTime: return "PROCTIME";
     case Fn::kMd5: return "MD5";
+    case Fn::kReverse: return "REVERSE";
+    case Fn::kAscii: return "ASCII";
+    case Fn::kChr: return "CHR";
+    case Fn::kHashCode: return "HASH_CODE";
+    case Fn::kUuid: return "UUID";
+    case Fn::kRand: return "RAND";
+    case Fn::kRandInteger: return "RAND_INTEGER";
     case Fn::kJsonValue: return "JSON_VALUE";
     case Fn::kJsonQuery: return "JSON_QUERY";
     case Fn::kJsonExists: return "JSON_EXISTS";
@@ -500,6 +508,7 @@ struct BoundNode {
   const Clock* clock = nullptr;             // kProcTime: null = the system clock
   const ScalarFunction* udf = nullptr;      // kUdf
   const int64_t* watermark = nullptr;       // kCurrentWatermark: the CompiledExpr's watermark
+  std::unique_ptr<std::mt19937_64> rng;     // kUuid, kRand, kRandInteger
 };
 
 namespace {
@@ -511,6 +520,47 @@ DataType Promote(DataType a, DataType b) {
   if (a == DataType::kDouble || b == DataType::kDouble) return DataType::kDouble;
   if (a == DataType::kInt64 || b == DataType::kInt64) return DataType::kInt64;
   return DataType::kInt32;
+}
+
+// Calls unit(u) for each UTF-16 code unit of the UTF-8 text `s` (what a
+// Java String holds); a malformed byte counts as U+FFFD.
+template <typename Unit>
+void ForEachUtf16Unit(std::string_view s, Unit unit) {
+  for (size_t k = 0; k < s.size();) {
+    const auto c = static_cast<unsigned char>(s[k]);
+    uint32_t cp;
+    size_t len;
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c >> 5) == 0x6) {
+      cp = c & 0x1F;
+      len = 2;
+    } else if ((c >> 4) == 0xE) {
+      cp = c & 0x0F;
+      len = 3;
+    } else if ((c >> 3) == 0x1E) {
+      cp = c & 0x07;
+      len = 4;
+    } else {
+      unit(0xFFFD);
+      ++k;
+      continue;
+    }
+    if (k + len > s.size()) {
+      unit(0xFFFD);
+      break;
+    }
+    for (size_t j = 1; j < len; ++j) cp = (cp << 6) | (static_cast<unsigned char>(s[k + j]) & 0x3F);
+    if (cp > 0xFFFF) {
+      cp -= 0x10000;
+      unit(static_cast<uint16_t>(0xD800 + (cp >> 10)));
+      unit(static_cast<uint16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      unit(static_cast<uint16_t>(cp));
+    }
+    k += len;
+  }
 }
 
 NodePtr NewNode(ExprKind kind, DataType type, int capacity) {
@@ -708,10 +758,43 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     }
     case Fn::kUpper:
     case Fn::kLower:
+    case Fn::kReverse:
       SLUICE_RETURN_IF_ERROR(need_args(1, 1));
       if (args[0]->type != DataType::kString) return TypeError(e, "needs a STRING");
       out_type = DataType::kString;
       break;
+    case Fn::kAscii:
+    case Fn::kHashCode:
+      SLUICE_RETURN_IF_ERROR(need_args(1, 1));
+      if (args[0]->type != DataType::kString) return TypeError(e, "needs a STRING");
+      out_type = DataType::kInt32;
+      break;
+    case Fn::kChr:
+      SLUICE_RETURN_IF_ERROR(need_args(1, 1));
+      if (args[0]->type != DataType::kInt32 && args[0]->type != DataType::kInt64) {
+        return TypeError(e, "needs an integer");
+      }
+      args[0] = CastTo(std::move(args[0]), DataType::kInt64, capacity);
+      out_type = DataType::kString;
+      break;
+    case Fn::kUuid:
+      SLUICE_RETURN_IF_ERROR(need_args(0, 0));
+      out_type = DataType::kString;
+      break;
+    case Fn::kRand:
+    case Fn::kRandInteger: {
+      const bool integer = n.fn == Fn::kRandInteger;
+      SLUICE_RETURN_IF_ERROR(need_args(integer ? 1 : 0, integer ? 2 : 1));
+      for (auto& a : args) {
+        if (a->type != DataType::kInt32 && a->type != DataType::kInt64) {
+          return TypeError(e, "seed and bound must be integers");
+        }
+      }
+      // The bound (read per row); a seed stays the literal it must be.
+      if (integer) args.back() = CastTo(std::move(args.back()), DataType::kInt64, capacity);
+      out_type = integer ? DataType::kInt32 : DataType::kDouble;
+      break;
+    }
     case Fn::kSubstring:
       SLUICE_RETURN_IF_ERROR(need_args(2, 3));
       if (args[0]->type != DataType::kString) return TypeError(e, "needs a STRING");
@@ -948,6 +1031,20 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
       std::string_view escape = n.fn == Fn::kLike && args.size() == 3 ? args[2]->out->GetString(0) : "";
       if (!b->regex->Get(args[1]->out->GetString(0), escape)) return TypeError(e, b->regex->error);
     }
+  }
+  if (n.fn == Fn::kUuid || n.fn == Fn::kRand || n.fn == Fn::kRandInteger) {
+    // A literal seed (RAND(seed), RAND_INTEGER(seed, bound)) repeats its
+    // sequence, as Flink's; otherwise every instance starts somewhere new.
+    const bool seeded = (n.fn == Fn::kRand && args.size() == 1) || (n.fn == Fn::kRandInteger && args.size() == 2);
+    uint64_t seed = std::random_device{}();
+    if (seeded) {
+      if (args[0]->kind != ExprKind::kLiteral || !args[0]->out->IsValid(0)) {
+        return TypeError(e, "the seed must be an integer literal");
+      }
+      seed = args[0]->type == DataType::kInt32 ? static_cast<uint64_t>(args[0]->out->data<int32_t>()[0])
+                                               : static_cast<uint64_t>(args[0]->out->data<int64_t>()[0]);
+    }
+    b->rng = std::make_unique<std::mt19937_64>(seed);
   }
   if (n.fn == Fn::kJsonValue || n.fn == Fn::kJsonQuery || n.fn == Fn::kJsonExists || n.fn == Fn::kJsonOutcome) {
     b->json = std::make_unique<JsonPathEvaluator>();
@@ -1987,6 +2084,109 @@ const Column* Eval(BoundNode& n, const Batch& b) {
         });
       });
       break;
+    case Fn::kReverse: {
+      CopyValidity(*args[0], out, b);
+      StringRef* o = out->data<StringRef>();
+      ForActive(b, [&](int i) {
+        if (args[0]->IsNull(i)) return;
+        std::string_view s = args[0]->GetString(i);
+        const uint32_t at = static_cast<uint32_t>(out->arena_size());
+        char* dst = out->ExtendArena(s.size()) + s.size();
+        // Whole UTF-8 sequences, last first.
+        for (size_t k = 0; k < s.size();) {
+          size_t len = 1;
+          while (k + len < s.size() && (static_cast<unsigned char>(s[k + len]) & 0xC0) == 0x80) ++len;
+          dst -= len;
+          std::memcpy(dst, s.data() + k, len);
+          k += len;
+        }
+        o[i] = StringRef{at, static_cast<uint32_t>(s.size())};
+      });
+      break;
+    }
+    case Fn::kAscii:
+    case Fn::kHashCode: {
+      CopyValidity(*args[0], out, b);
+      int32_t* o = out->data<int32_t>();
+      const bool ascii = n.fn == Fn::kAscii;
+      ForActive(b, [&](int i) {
+        if (args[0]->IsNull(i)) return;
+        // Java strings are UTF-16: hash (and charAt) over code units.
+        uint32_t h = 0;
+        int32_t first = 0;
+        bool seen = false;
+        ForEachUtf16Unit(args[0]->GetString(i), [&](uint16_t u) {
+          if (!seen) first = u;
+          seen = true;
+          h = 31 * h + u;
+        });
+        o[i] = ascii ? first : static_cast<int32_t>(h);
+      });
+      break;
+    }
+    case Fn::kChr: {
+      CopyValidity(*args[0], out, b);
+      const int64_t* x = args[0]->data<int64_t>();
+      StringRef* o = out->data<StringRef>();
+      ForActive(b, [&](int i) {
+        if (args[0]->IsNull(i)) return;
+        int64_t c = x[i];
+        if (c < 0) {
+          out->SetNull(i);
+          return;
+        }
+        if (c > 255) c %= 255;
+        char buf[2];
+        size_t len = 1;
+        if (c < 0x80) {
+          buf[0] = static_cast<char>(c);
+        } else {
+          buf[0] = static_cast<char>(0xC0 | (c >> 6));
+          buf[1] = static_cast<char>(0x80 | (c & 0x3F));
+          len = 2;
+        }
+        o[i] = out->AppendToArena(std::string_view(buf, len));
+      });
+      break;
+    }
+    case Fn::kUuid: {
+      out->SetAllValid();
+      StringRef* o = out->data<StringRef>();
+      std::mt19937_64& rng = *n.rng;
+      ForActive(b, [&](int i) {
+        uint64_t hi = rng(), lo = rng();
+        hi = (hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
+        lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // IETF variant
+        char text[36];
+        fmt::format_to_n(text, sizeof(text), "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xFFFF,
+                         hi & 0xFFFF, lo >> 48, lo & 0xFFFFFFFFFFFFULL);
+        o[i] = out->AppendToArena(std::string_view(text, sizeof(text)));
+      });
+      break;
+    }
+    case Fn::kRand: {
+      out->SetAllValid();
+      double* o = out->data<double>();
+      std::mt19937_64& rng = *n.rng;
+      ForActive(b, [&](int i) { o[i] = static_cast<double>(rng() >> 11) * 0x1.0p-53; });
+      break;
+    }
+    case Fn::kRandInteger: {
+      const size_t bound_arg = nargs - 1;
+      CopyValidity(*args[bound_arg], out, b);
+      const int64_t* bound = args[bound_arg]->data<int64_t>();
+      int32_t* o = out->data<int32_t>();
+      std::mt19937_64& rng = *n.rng;
+      ForActive(b, [&](int i) {
+        if (out->IsNull(i)) return;
+        if (bound[i] <= 0 || bound[i] > std::numeric_limits<int32_t>::max()) {
+          out->SetNull(i);
+          return;
+        }
+        o[i] = static_cast<int32_t>(rng() % static_cast<uint64_t>(bound[i]));
+      });
+      break;
+    }
     case Fn::kUpper:
     case Fn::kLower: {
       CopyValidity(*args[0], out, b);

@@ -73,6 +73,13 @@ enum class Fn : uint8_t {
   kTimestampDiff,     // TIMESTAMPDIFF(unit, from, to) -> INT
   kNowSeconds,        // UNIX_TIMESTAMP(): the wall clock, read once per batch
   kMd5,               // MD5(s): 32 lowercase hex digits of the UTF-8 bytes
+  kReverse,           // REVERSE(s): code points in reverse order
+  kAscii,             // ASCII(s) -> INT: the first character's UTF-16 code unit (Java's charAt(0)); 0 for ''
+  kChr,               // CHR(n) -> STRING: the character U+n, n taken modulo 255 above 255 (Flink); NULL below 0
+  kHashCode,          // HASH_CODE(s) -> INT: Java's String.hashCode() of s
+  kUuid,              // UUID(): a random (version 4) UUID string per row
+  kRand,              // RAND([seed]) -> DOUBLE in [0, 1); a literal seed gives a repeatable sequence
+  kRandInteger,       // RAND_INTEGER([seed,] bound) -> INT in [0, bound); NULL for bound <= 0
   kProcTime,          // PROCTIME(): the operator's processing-time clock (ms), read once per batch
   kCurrentWatermark,  // CURRENT_WATERMARK(ts): the evaluating operator's input watermark, NULL before the first
   kUdf,               // a ScalarFunction (ExprNode::udf), one kernel call per batch

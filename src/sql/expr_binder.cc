@@ -34,7 +34,7 @@ constexpr const char* kSupportedFunctions =
     "RTRIM, SPLIT_INDEX, MD5, REGEXP, REGEXP_EXTRACT, REGEXP_REPLACE, COALESCE, NULLIF, GREATEST, LEAST, IF, ABS, MOD, "
     "ROUND, FLOOR, CEIL, CEILING, POWER, SQRT, LN, LOG, LOG10, LOG2, EXP, DATE_FORMAT, PROCTIME, UNIX_TIMESTAMP, "
     "IFNULL, INSTR, LOCATE, LEFT, RIGHT, SIGN, PI, E, TRUNCATE, NOW, CURRENT_TIMESTAMP, LOCALTIMESTAMP, "
-    "JSON_VALUE, JSON_QUERY, JSON_EXISTS, "
+    "JSON_VALUE, JSON_QUERY, JSON_EXISTS, REVERSE, ASCII, CHR, HASH_CODE, UUID, RAND, RAND_INTEGER, "
     "FROM_UNIXTIME, "
     "YEAR, QUARTER, MONTH, WEEK, DAYOFMONTH, DAYOFYEAR, DAYOFWEEK, HOUR, MINUTE, SECOND, TIMESTAMPADD, TIMESTAMPDIFF, "
     "TO_TIMESTAMP, TO_TIMESTAMP_LTZ, CURRENT_WATERMARK";
@@ -764,6 +764,13 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
       {"EXP", Fn::kExp, 1, 1},
       {"DATE_FORMAT", Fn::kDateFormat, 2, 2},
       {"MD5", Fn::kMd5, 1, 1},
+      {"REVERSE", Fn::kReverse, 1, 1},
+      {"ASCII", Fn::kAscii, 1, 1},
+      {"CHR", Fn::kChr, 1, 1},
+      {"HASH_CODE", Fn::kHashCode, 1, 1},
+      {"UUID", Fn::kUuid, 0, 0},
+      {"RAND", Fn::kRand, 0, 1},
+      {"RAND_INTEGER", Fn::kRandInteger, 1, 2},
   };
   for (const Fixed& f : kFixed) {
     if (name != f.name) continue;
