@@ -119,6 +119,7 @@ class DatagenReader : public engine::SourceReader {
             break;
           case DataType::kBool: col.data<uint8_t>()[r] = v & 1; break;
           case DataType::kTimestamp: col.data<int64_t>()[r] = now; break;
+          case DataType::kDate: col.data<int32_t>()[r] = static_cast<int32_t>(now / 86'400'000); break;  // today
           case DataType::kString: {
             char* p = col.ExtendArena(static_cast<size_t>(g.length));
             uint64_t bits = 0;

@@ -488,6 +488,11 @@ class FileSource : public engine::Source {
         if (!engine::ParseTimestamp(text, &ms)) return Status::InvalidArgument("not a timestamp");
         return engine::Value::Timestamp(ms);
       }
+      case engine::DataType::kDate: {
+        int32_t days = 0;
+        if (!engine::ParseDate(text, &days)) return Status::InvalidArgument("not a date (yyyy-MM-dd)");
+        return engine::Value::Date(days);
+      }
     }
     return Status::InvalidArgument("unsupported partition column type");
   }

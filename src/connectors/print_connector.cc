@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "connectors/format/json_row_format.h"
+#include "engine/expression.h"
 
 namespace sluice::connectors {
 namespace {
@@ -102,6 +103,7 @@ void AppendRowText(const Batch& batch, int row, std::string* out) {
       case DataType::kBool: out->append(col.data<uint8_t>()[row] ? "true" : "false"); break;
       case DataType::kString: out->append(col.GetString(row)); break;
       case DataType::kTimestamp: AppendTimestamp(col.data<int64_t>()[row], out); break;
+      case DataType::kDate: engine::AppendDate(col.data<int32_t>()[row], out); break;
     }
   }
   out->push_back(']');

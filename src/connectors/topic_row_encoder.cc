@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "engine/expression.h"
+
 namespace sluice::connectors {
 namespace {
 
@@ -18,6 +20,7 @@ void AppendRawKey(const engine::Column& col, int row, std::string* key) {
     case engine::DataType::kDouble: fmt::format_to(std::back_inserter(*key), "{}", col.data<double>()[row]); break;
     case engine::DataType::kBool: key->append(col.data<uint8_t>()[row] ? "true" : "false"); break;
     case engine::DataType::kTimestamp: AppendTimestamp(col.data<int64_t>()[row], key); break;
+    case engine::DataType::kDate: engine::AppendDate(col.data<int32_t>()[row], key); break;
   }
 }
 

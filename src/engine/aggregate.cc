@@ -67,7 +67,8 @@ void Store(uint8_t* p, T v) {
 // The value of row r of `col` widened to its 8-byte accumulator form.
 inline int64_t WideInt(const Column& col, int r) {
   switch (col.type()) {
-    case DataType::kInt32: return col.data<int32_t>()[r];
+    case DataType::kInt32:
+    case DataType::kDate: return col.data<int32_t>()[r];
     case DataType::kBool: return col.data<uint8_t>()[r];
     default: return col.data<int64_t>()[r];
   }
@@ -219,7 +220,7 @@ void AggregateLayout::RecomputeExtremes(const Agg& a, size_t ai, const std::vect
       if (first || (is_min ? x < Load<double>(acc) : x > Load<double>(acc))) Store<double>(acc, x);
     } else {
       int64_t x = 0;
-      if (a.arg_type == DataType::kInt32) {
+      if (a.arg_type == DataType::kInt32 || a.arg_type == DataType::kDate) {
         int32_t y;
         std::memcpy(&y, v.data(), 4);
         x = y;
@@ -637,7 +638,8 @@ void AggregateLayout::Finalize(const KeyTable& table, uint32_t e, Batch* out, in
             col.SetString(row, table.LoadBytes(s.offset, s.length));
             break;
           }
-          case DataType::kInt32: col.data<int32_t>()[row] = static_cast<int32_t>(Load<int64_t>(acc)); break;
+          case DataType::kInt32:
+          case DataType::kDate: col.data<int32_t>()[row] = static_cast<int32_t>(Load<int64_t>(acc)); break;
           case DataType::kBool: col.data<uint8_t>()[row] = static_cast<uint8_t>(Load<int64_t>(acc)); break;
           default: std::memcpy(col.data<uint8_t>() + static_cast<size_t>(row) * 8, acc, 8); break;
         }

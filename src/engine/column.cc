@@ -20,7 +20,8 @@ void Column::CopyRow(const Column& from, int from_row, int to_row) {
     case DataType::kInt64:
     case DataType::kTimestamp:
     case DataType::kDouble: data<int64_t>()[to_row] = from.data<int64_t>()[from_row]; break;
-    case DataType::kInt32: data<int32_t>()[to_row] = from.data<int32_t>()[from_row]; break;
+    case DataType::kInt32:
+    case DataType::kDate: data<int32_t>()[to_row] = from.data<int32_t>()[from_row]; break;
     case DataType::kBool: data<uint8_t>()[to_row] = from.data<uint8_t>()[from_row]; break;
     case DataType::kString:
       if (from.IsValid(from_row)) {

@@ -676,6 +676,11 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
     if (args[i]->type != t && args[i]->kind == ExprKind::kLiteral && !args[i]->out->IsValid(0)) {
       args[i] = CastTo(std::move(args[i]), t, capacity);
     }
+    // A DATE where a TIMESTAMP is wanted (EXTRACT, DATE_FORMAT, TIMESTAMPDIFF
+    // ...) is its midnight, as Flink's implicit cast.
+    if (t == DataType::kTimestamp && args[i]->type == DataType::kDate) {
+      args[i] = CastTo(std::move(args[i]), t, capacity);
+    }
     return args[i]->type == t;
   };
   DataType out_type = DataType::kBool;
@@ -723,10 +728,15 @@ Result<NodePtr> Bind(const Expr& e, const Schema& schema, int capacity) {
         DataType t = Promote(a, b);
         args[0] = CastTo(std::move(args[0]), t, capacity);
         args[1] = CastTo(std::move(args[1]), t, capacity);
-      } else if (a == DataType::kTimestamp && b == DataType::kString) {
+      } else if ((a == DataType::kTimestamp || a == DataType::kDate) && b == DataType::kString) {
         args[1] = CastTo(std::move(args[1]), a, capacity);
-      } else if (b == DataType::kTimestamp && a == DataType::kString) {
+      } else if ((b == DataType::kTimestamp || b == DataType::kDate) && a == DataType::kString) {
         args[0] = CastTo(std::move(args[0]), b, capacity);
+      } else if ((a == DataType::kDate && b == DataType::kTimestamp) ||
+                 (a == DataType::kTimestamp && b == DataType::kDate)) {
+        // As Flink: the DATE compares as its midnight.
+        args[0] = CastTo(std::move(args[0]), DataType::kTimestamp, capacity);
+        args[1] = CastTo(std::move(args[1]), DataType::kTimestamp, capacity);
       } else if (a != b) {
         return TypeError(e, fmt::format("comparison of {} with {}", DataTypeName(a), DataTypeName(b)));
       }
@@ -1172,7 +1182,8 @@ void DispatchFixed(DataType t, F&& f) {
   switch (t) {
     case DataType::kInt64:
     case DataType::kTimestamp: f(int64_t{}); break;
-    case DataType::kInt32: f(int32_t{}); break;
+    case DataType::kInt32:
+    case DataType::kDate: f(int32_t{}); break;
     case DataType::kDouble: f(double{}); break;
     case DataType::kBool: f(uint8_t{}); break;
     case DataType::kString: break;
@@ -1240,6 +1251,14 @@ bool ParseTimestamp(std::string_view s, int64_t* ms) {
   return true;
 }
 
+bool ParseDate(std::string_view s, int32_t* days) {
+  s = Trim(s);
+  int64_t ms = 0;
+  if (s.size() != 10 || s[4] != '-' || !ParseTimestamp(s, &ms)) return false;
+  *days = static_cast<int32_t>(ms / 86'400'000);  // midnight: exact
+  return true;
+}
+
 namespace {
 
 constexpr int64_t kMillisPerDay = 86'400'000;
@@ -1258,6 +1277,19 @@ struct Civil {
 };
 
 // Howard Hinnant's civil_from_days.
+void CivilFromDays(int64_t z, int64_t* y, int* m, int* d);
+
+}  // namespace
+
+void AppendDate(int32_t days, std::string* out) {
+  int64_t y;
+  int m, d;
+  CivilFromDays(days, &y, &m, &d);
+  fmt::format_to(std::back_inserter(*out), "{:04}-{:02}-{:02}", y, m, d);
+}
+
+namespace {
+
 void CivilFromDays(int64_t z, int64_t* y, int* m, int* d) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -1718,6 +1750,11 @@ void CastToString(const Column& a, Column* out, const Batch& b) {
       ForActive(b, [&](int i) { o[i] = out->AppendToArena(Value::Timestamp(x[i]).ToString()); });
       break;
     }
+    case DataType::kDate: {
+      const int32_t* x = a.data<int32_t>();
+      ForActive(b, [&](int i) { o[i] = out->AppendToArena(Value::Date(x[i]).ToString()); });
+      break;
+    }
   }
 }
 
@@ -1733,6 +1770,12 @@ void CastFromString(const Column& a, Column* out, const Batch& b) {
       int64_t v = 0;
       ok = ParseTimestamp(s, &v);
       o[i] = static_cast<To>(v);
+    } else if (out->type() == DataType::kDate) {
+      // 'yyyy-MM-dd' (a timestamp's text gives its day, as a DATE cast of it).
+      int64_t v = 0;
+      s = Trim(s);
+      ok = s.size() >= 10 && s.find('-', 1) != std::string_view::npos && ParseTimestamp(s, &v);
+      o[i] = static_cast<To>(FloorDiv(v, kMillisPerDay));
     } else if (out->type() == DataType::kBool) {
       s = Trim(s);
       ok = s == "true" || s == "TRUE" || s == "false" || s == "FALSE";
@@ -1772,6 +1815,20 @@ void CastFixed(const Column& a, Column* out, const Batch& b) {
 
 void CastKernel(const Column& a, Column* out, const Batch& b) {
   if (out->type() == DataType::kString) return CastToString(a, out, b);
+  if (a.type() == DataType::kDate && out->type() == DataType::kTimestamp) {
+    CopyValidity(a, out, b);
+    const int32_t* x = a.data<int32_t>();
+    int64_t* o = out->data<int64_t>();
+    ForActive(b, [&](int i) { o[i] = static_cast<int64_t>(x[i]) * kMillisPerDay; });  // midnight
+    return;
+  }
+  if (a.type() == DataType::kTimestamp && out->type() == DataType::kDate) {
+    CopyValidity(a, out, b);
+    const int64_t* x = a.data<int64_t>();
+    int32_t* o = out->data<int32_t>();
+    ForActive(b, [&](int i) { o[i] = static_cast<int32_t>(FloorDiv(x[i], kMillisPerDay)); });
+    return;
+  }
   if (a.type() == DataType::kString) {
     DispatchFixed(out->type(), [&](auto to) { CastFromString<decltype(to)>(a, out, b); });
     return;

@@ -283,6 +283,10 @@ Result<std::unique_ptr<CompiledExpr>> CompileExpr(const Expr& expr, const Schema
 // Parses "2024-01-02 03:04:05.678", "2024-01-02T03:04:05Z", "2024-01-02" or
 // epoch milliseconds into milliseconds since the epoch (UTC).
 bool ParseTimestamp(std::string_view s, int64_t* ms);
+// Parses "2024-01-02" (Flink's DATE text) into days since 1970-01-01.
+bool ParseDate(std::string_view s, int32_t* days);
+// Appends `days` since 1970-01-01 as "yyyy-MM-dd".
+void AppendDate(int32_t days, std::string* out);
 
 // Java SimpleDateFormat patterns over UTC, as DATE_FORMAT and friends use
 // them. Letters: G y M d H h k K m s S E u D a z Z X; 'text' is literal, ''

@@ -111,6 +111,13 @@ class JsonLinesReader : public SourceReader {
           col.data<int64_t>()[row] = ms;
           break;
         }
+        case DataType::kDate: {
+          std::string_view s;
+          int32_t days = 0;
+          if (v.get_string().get(s) || !ParseDate(s, &days)) return undo();
+          col.data<int32_t>()[row] = days;
+          break;
+        }
       }
       col.SetValid(row);
     }

@@ -144,7 +144,8 @@ struct OverAggregateOperator::Impl {
     const Column& c = Chunk(slot).column(a.arg);
     const int r = slot % ctx.batch_capacity;
     switch (a.arg_type) {
-      case DataType::kInt32: return c.data<int32_t>()[r];
+      case DataType::kInt32:
+      case DataType::kDate: return c.data<int32_t>()[r];
       case DataType::kBool: return c.data<uint8_t>()[r];
       default: return c.data<int64_t>()[r];
     }
@@ -317,7 +318,8 @@ struct OverAggregateOperator::Impl {
     switch (a.out_type) {
       case DataType::kDouble: col.data<double>()[row] = acc.d; break;
       case DataType::kString: col.SetString(row, acc.s); break;
-      case DataType::kInt32: col.data<int32_t>()[row] = static_cast<int32_t>(acc.i); break;
+      case DataType::kInt32:
+      case DataType::kDate: col.data<int32_t>()[row] = static_cast<int32_t>(acc.i); break;
       case DataType::kBool: col.data<uint8_t>()[row] = static_cast<uint8_t>(acc.i); break;
       default: col.data<int64_t>()[row] = acc.i; break;
     }

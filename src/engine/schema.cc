@@ -12,6 +12,7 @@ std::string_view DataTypeName(DataType type) {
     case DataType::kBool: return "BOOLEAN";
     case DataType::kString: return "STRING";
     case DataType::kTimestamp: return "TIMESTAMP(3)";
+    case DataType::kDate: return "DATE";
   }
   return "?";
 }
@@ -22,7 +23,8 @@ int PhysicalWidth(DataType type) {
     case DataType::kDouble:
     case DataType::kTimestamp:
     case DataType::kString: return 8;
-    case DataType::kInt32: return 4;
+    case DataType::kInt32:
+    case DataType::kDate: return 4;
     case DataType::kBool: return 1;
   }
   return 8;

@@ -12,8 +12,9 @@
 namespace sluice::engine {
 
 // The logical types a column can hold. Timestamps are milliseconds since the
-// Unix epoch (Flink's TIMESTAMP(3)), stored as int64.
-enum class DataType : uint8_t { kInt64, kInt32, kDouble, kBool, kString, kTimestamp };
+// Unix epoch (Flink's TIMESTAMP(3)), stored as int64; dates are days since
+// 1970-01-01 (Flink's DATE), stored as int32.
+enum class DataType : uint8_t { kInt64, kInt32, kDouble, kBool, kString, kTimestamp, kDate };
 
 std::string_view DataTypeName(DataType type);
 // Bytes per row in the column's value buffer (strings store a StringRef).

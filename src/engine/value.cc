@@ -17,6 +17,7 @@ Value Value::FromColumn(const Column& col, int row) {
     case DataType::kBool: return Bool(col.data<uint8_t>()[row] != 0);
     case DataType::kString: return String(std::string(col.GetString(row)));
     case DataType::kTimestamp: return Timestamp(col.data<int64_t>()[row]);
+    case DataType::kDate: return Date(col.data<int32_t>()[row]);
   }
   return Null(col.type());
 }
@@ -31,7 +32,8 @@ void Value::WriteTo(Column* col, int row) const {
   switch (col->type()) {
     case DataType::kInt64:
     case DataType::kTimestamp: col->data<int64_t>()[row] = i; break;
-    case DataType::kInt32: col->data<int32_t>()[row] = static_cast<int32_t>(i); break;
+    case DataType::kInt32:
+    case DataType::kDate: col->data<int32_t>()[row] = static_cast<int32_t>(i); break;
     case DataType::kDouble: col->data<double>()[row] = d; break;
     case DataType::kBool: col->data<uint8_t>()[row] = i != 0; break;
     case DataType::kString: col->SetString(row, s); break;
@@ -54,6 +56,12 @@ std::string Value::ToString() const {
       gmtime_r(&t, &tm);
       return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                          tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    }
+    case DataType::kDate: {
+      std::time_t t = static_cast<std::time_t>(i) * 86400;
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     }
   }
   return "?";

@@ -27,13 +27,14 @@ struct Value {
   static Value Bool(bool v) { return Value{DataType::kBool, false, v ? 1 : 0, 0, {}}; }
   static Value String(std::string v) { return Value{DataType::kString, false, 0, 0, std::move(v)}; }
   static Value Timestamp(int64_t ms) { return Value{DataType::kTimestamp, false, ms, 0, {}}; }
+  static Value Date(int32_t days) { return Value{DataType::kDate, false, days, 0, {}}; }
 
   // Reads row `row` of `col`.
   static Value FromColumn(const Column& col, int row);
   // Writes this value into row `row` of `col` (same type).
   void WriteTo(Column* col, int row) const;
 
-  std::string ToString() const;  // "NULL", "42", "3.5", "true", "abc", "1970-01-01 00:00:01.000"
+  std::string ToString() const;  // "NULL", "42", "3.5", "true", "abc", "1970-01-01 00:00:01.000", "1970-01-02"
   friend bool operator==(const Value& a, const Value& b);
   friend bool operator<(const Value& a, const Value& b);  // NULL first, then by value
 };

@@ -128,11 +128,12 @@ Result<engine::DataType> ToEngineType(const DataType& type, std::string_view sou
     case TypeKind::kChar: return DataType::kString;
     case TypeKind::kTimestamp:
     case TypeKind::kTimestampLtz: return DataType::kTimestamp;
+    case TypeKind::kDate: return DataType::kDate;
     default: break;
   }
   return SyntaxError(source, type.pos,
                      fmt::format("type {} is not supported yet; use BIGINT, INT, DOUBLE, BOOLEAN, STRING, "
-                                 "TIMESTAMP(3) or TIMESTAMP_LTZ(3)",
+                                 "DATE, TIMESTAMP(3) or TIMESTAMP_LTZ(3)",
                                  Unparse(type)));
 }
 
@@ -144,6 +145,7 @@ std::string SqlTypeName(engine::DataType type) {
     case engine::DataType::kBool: return "BOOLEAN";
     case engine::DataType::kString: return "STRING";
     case engine::DataType::kTimestamp: return "TIMESTAMP(3)";
+    case engine::DataType::kDate: return "DATE";
   }
   return "?";
 }
@@ -297,6 +299,13 @@ Result<engine::Expr> ExprBinder::BindLiteral(const LiteralExpr& lit) {
       }
       return engine::LitTimestamp(ms);
     }
+    case LiteralKind::kDate: {
+      int32_t days = 0;
+      if (!engine::ParseDate(lit.text, &days)) {
+        return Error(lit.pos, fmt::format("DATE '{}' is not a valid date; write 'yyyy-MM-dd'", lit.text));
+      }
+      return Lit(engine::Value::Date(days));
+    }
     default: break;
   }
   return Error(lit.pos, fmt::format("literal {} is not supported yet", Unparse(lit)));
@@ -371,6 +380,15 @@ Result<engine::Expr> ExprBinder::BindInner(const Expr& e) {
       const auto& b = e.As<BinaryExpr>();
       SLUICE_ASSIGN_OR_RETURN(engine::Expr l, BindInner(*b.left));
       SLUICE_ASSIGN_OR_RETURN(engine::Expr r, BindInner(*b.right));
+      if ((b.op == BinaryOp::kPlus || b.op == BinaryOp::kMinus) && b.right->kind == ExprKind::kLiteral &&
+          b.right->As<LiteralExpr>().literal_kind == LiteralKind::kInterval) {
+        // DATE +/- INTERVAL: a DATE again (the day of midnight moved), as Flink.
+        SLUICE_ASSIGN_OR_RETURN(engine::DataType lt, TypeOf(l, *b.left));
+        if (lt == engine::DataType::kDate) {
+          engine::Expr ts = engine::Cast(l, engine::DataType::kTimestamp);
+          return engine::Cast(b.op == BinaryOp::kPlus ? ts + r : ts - r, engine::DataType::kDate);
+        }
+      }
       switch (b.op) {
         case BinaryOp::kOr: return l || r;
         case BinaryOp::kAnd: return l && r;
@@ -713,6 +731,18 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
   if (name == "IF") {
     SLUICE_RETURN_IF_ERROR(arity(3, 3));
     return engine::Case({{args[0], args[1]}}, args[2]);
+  }
+  if (name == "CURRENT_DATE") {
+    // Today in UTC (the session time zone), from the processing-time clock.
+    SLUICE_RETURN_IF_ERROR(arity(0, 0));
+    return engine::Cast(Call(Fn::kProcTime, {}), engine::DataType::kDate);
+  }
+  if (name == "TO_DATE") {
+    // TO_DATE(s) reads 'yyyy-MM-dd'; TO_DATE(s, format) a SimpleDateFormat
+    // pattern. NULL when the text does not parse.
+    SLUICE_RETURN_IF_ERROR(arity(1, 2));
+    if (args.size() == 2) return engine::Cast(Call(Fn::kParseTime, {args[0], args[1]}), engine::DataType::kDate);
+    return engine::Cast(args[0], engine::DataType::kDate);
   }
   if (name == "TO_TIMESTAMP") {
     SLUICE_RETURN_IF_ERROR(arity(1, 2));

@@ -40,6 +40,11 @@ Result<engine::Value> ParseTestValue(const std::string& text, engine::DataType t
       if (!engine::ParseTimestamp(text, &ms)) return bad();
       return Value::Timestamp(ms);
     }
+    case DataType::kDate: {
+      int32_t days = 0;
+      if (!engine::ParseDate(text, &days)) return bad();
+      return Value::Date(days);
+    }
   }
   return bad();
 }

@@ -117,6 +117,12 @@ Status CsvRowDecoder::Decode(std::string_view line, Batch* out, int row) {
         col.data<int64_t>()[row] = ms;
         break;
       }
+      case DataType::kDate: {
+        int32_t days = 0;
+        if (!engine::ParseDate(s, &days)) return bad("a DATE (yyyy-MM-dd)");
+        col.data<int32_t>()[row] = days;
+        break;
+      }
     }
     col.SetValid(row);
   }
@@ -140,6 +146,7 @@ void CsvRowEncoder::Encode(const Batch& batch, int row, std::string* out) const 
       case DataType::kDouble: fmt::format_to(std::back_inserter(*out), "{}", col.data<double>()[row]); break;
       case DataType::kBool: out->append(col.data<uint8_t>()[row] ? "true" : "false"); break;
       case DataType::kTimestamp: AppendTimestamp(col.data<int64_t>()[row], out); break;
+      case DataType::kDate: engine::AppendDate(col.data<int32_t>()[row], out); break;
       case DataType::kString: {
         std::string_view s = col.GetString(row);
         bool needs_quotes = s.empty();

@@ -127,6 +127,15 @@ Status JsonRowDecoder::Decode(std::string_view json, Batch* out, int row) {
         col.data<int64_t>()[row] = ms;
         break;
       }
+      case DataType::kDate: {
+        std::string_view s;
+        int32_t days = 0;
+        if (v.get_string().get(s) || !engine::ParseDate(s, &days)) {
+          return fail(c, "expected a date like \"2026-11-22\"");
+        }
+        col.data<int32_t>()[row] = days;
+        break;
+      }
     }
     col.SetValid(row);
   }
@@ -204,6 +213,11 @@ void JsonRowEncoder::Encode(const Batch& batch, int row, std::string* out) const
       case DataType::kTimestamp:
         out->push_back('"');
         AppendTimestamp(col.data<int64_t>()[row], out);
+        out->push_back('"');
+        break;
+      case DataType::kDate:
+        out->push_back('"');
+        engine::AppendDate(col.data<int32_t>()[row], out);
         out->push_back('"');
         break;
     }

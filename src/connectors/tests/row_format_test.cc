@@ -167,6 +167,29 @@ TEST(CsvRowFormatTest, QuotedFieldsAndNulls) {
   EXPECT_EQ(out, R"(1,2.5,"a, ""quoted"" name",true,2026-11-22 10:00:00.000,)");
 }
 
+TEST(RowFormatTest, DatesAreYearMonthDayTextBothWays) {
+  const Schema schema({{"d", DataType::kDate}});
+  Batch b(schema, 8);
+  JsonRowDecoder json(std::vector<bool>(1, true));
+  ASSERT_TRUE(json.Decode(R"({"d": "2026-11-22"})", &b, 0).ok());
+  ASSERT_TRUE(json.Decode(R"({"d": "1969-12-31"})", &b, 1).ok());
+  EXPECT_EQ(b.column(0).data<int32_t>()[0], 20779);  // days since 1970-01-01
+  EXPECT_EQ(b.column(0).data<int32_t>()[1], -1);
+  Status bad = json.Decode(R"({"d": "2026-11-22 10:00:00"})", &b, 2);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("expected a date"), std::string::npos) << bad.ToString();
+  b.set_num_rows(2);
+  std::string out;
+  JsonRowEncoder(schema, std::vector<bool>(1, true)).Encode(b, 1, &out);
+  EXPECT_EQ(out, R"({"d":"1969-12-31"})");
+  CsvRowDecoder csv(std::vector<bool>(1, true));
+  ASSERT_TRUE(csv.Decode("2024-02-29", &b, 0).ok());
+  out.clear();
+  CsvRowEncoder(std::vector<bool>(1, true)).Encode(b, 0, &out);
+  EXPECT_EQ(out, "2024-02-29");
+  EXPECT_FALSE(csv.Decode("2024-02-30x", &b, 0).ok());
+}
+
 TEST(CsvRowFormatTest, BadFieldsAreErrors) {
   Batch b(BidSchema(), 8);
   CsvRowDecoder d(std::vector<bool>(6, true));
