@@ -263,13 +263,14 @@ Result<std::unique_ptr<TopNOperator>> TopNOperator::Create(const Schema& input, 
                                                            const OperatorContext& ctx) {
   SLUICE_RETURN_IF_ERROR(CheckColumns(input, spec.key_columns, "top-n key"));
   if (spec.order_column < 0 || spec.order_column >= input.size() ||
-      !(IsNumeric(input.field(spec.order_column).type) ||
-        input.field(spec.order_column).type == DataType::kTimestamp)) {
-    return Status::InvalidArgument("top-n orders by a numeric or TIMESTAMP column");
+      !(IsNumeric(input.field(spec.order_column).type) || input.field(spec.order_column).type == DataType::kTimestamp ||
+        input.field(spec.order_column).type == DataType::kDate)) {
+    return Status::InvalidArgument("top-n orders by a numeric, TIMESTAMP or DATE column");
   }
   if (spec.then_column >= input.size() ||
-      (spec.then_column >= 0 && !(IsNumeric(input.field(spec.then_column).type) ||
-                                  input.field(spec.then_column).type == DataType::kTimestamp))) {
+      (spec.then_column >= 0 &&
+       !(IsNumeric(input.field(spec.then_column).type) || input.field(spec.then_column).type == DataType::kTimestamp ||
+         input.field(spec.then_column).type == DataType::kDate))) {
     return Status::InvalidArgument("top-n breaks ties by a numeric or TIMESTAMP column");
   }
   if (spec.n <= 0 || spec.n > 1000) return Status::InvalidArgument("top-n needs 1 <= N <= 1000");
@@ -299,7 +300,8 @@ double TopNOperator::OrderValue(const Batch& b, int column, int row) const {
   const Column& c = b.column(column);
   switch (c.type()) {
     case DataType::kDouble: return c.data<double>()[row];
-    case DataType::kInt32: return c.data<int32_t>()[row];
+    case DataType::kInt32:
+    case DataType::kDate: return c.data<int32_t>()[row];
     default: return static_cast<double>(c.data<int64_t>()[row]);
   }
 }

@@ -15,7 +15,7 @@ constexpr uint8_t kSnapshotVersion = 1;
 // What a held row costs besides its bytes: the set node and the Row.
 constexpr int64_t kRowOverhead = 32 + static_cast<int64_t>(sizeof(std::string)) + 24;
 
-bool Orderable(DataType t) { return IsNumeric(t) || t == DataType::kTimestamp; }
+bool Orderable(DataType t) { return IsNumeric(t) || t == DataType::kTimestamp || t == DataType::kDate; }
 
 std::vector<int> AllColumns(const Schema& s) {
   std::vector<int> all(s.size());
@@ -62,7 +62,8 @@ double RetractTopNOperator::OrderValue(const Batch& b, int column, int row) cons
   const Column& c = b.column(column);
   switch (c.type()) {
     case DataType::kDouble: return c.data<double>()[row];
-    case DataType::kInt32: return c.data<int32_t>()[row];
+    case DataType::kInt32:
+    case DataType::kDate: return c.data<int32_t>()[row];
     default: return static_cast<double>(c.data<int64_t>()[row]);
   }
 }

@@ -16,7 +16,8 @@ namespace {
 constexpr uint8_t kSnapshotVersion = 1;
 
 bool Sortable(DataType t) {
-  return t == DataType::kInt64 || t == DataType::kInt32 || t == DataType::kDouble || t == DataType::kTimestamp;
+  return t == DataType::kInt64 || t == DataType::kInt32 || t == DataType::kDouble || t == DataType::kTimestamp ||
+         t == DataType::kDate;
 }
 
 std::vector<int> AllColumns(const Schema& s) {
@@ -80,7 +81,7 @@ void TemporalSortOperator::Add(const Batch& batch, int row, std::string_view byt
     const Column& col = batch.column(spec_.then[i].column);
     if (col.IsNull(row)) {
       p.null_mask |= static_cast<uint8_t>(1u << i);
-    } else if (col.type() == DataType::kInt32) {
+    } else if (col.type() == DataType::kInt32 || col.type() == DataType::kDate) {
       p.then[i] = col.data<int32_t>()[row];
     } else if (col.type() == DataType::kDouble) {
       std::memcpy(&p.then[i], &col.data<double>()[row], 8);

@@ -22,7 +22,8 @@ std::vector<int> AllColumns(const Schema& s) {
 }
 
 bool Sortable(DataType t) {
-  return t == DataType::kInt64 || t == DataType::kInt32 || t == DataType::kDouble || t == DataType::kTimestamp;
+  return t == DataType::kInt64 || t == DataType::kInt32 || t == DataType::kDouble || t == DataType::kTimestamp ||
+         t == DataType::kDate;
 }
 
 }  // namespace
@@ -101,7 +102,8 @@ WindowRankOperator::Candidate WindowRankOperator::CandidateOf(const Batch& batch
       continue;
     }
     switch (col.type()) {
-      case DataType::kInt32: c.sort[i] = col.data<int32_t>()[row]; break;
+      case DataType::kInt32:
+      case DataType::kDate: c.sort[i] = col.data<int32_t>()[row]; break;
       case DataType::kDouble: std::memcpy(&c.sort[i], &col.data<double>()[row], 8); break;
       default: c.sort[i] = col.data<int64_t>()[row]; break;
     }

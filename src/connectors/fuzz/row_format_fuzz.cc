@@ -18,7 +18,8 @@ const engine::Schema& FuzzSchema() {
                                       {"c", engine::DataType::kDouble},
                                       {"d", engine::DataType::kBool},
                                       {"e", engine::DataType::kString},
-                                      {"f", engine::DataType::kTimestamp}});
+                                      {"f", engine::DataType::kTimestamp},
+                                      {"g", engine::DataType::kDate}});
   return schema;
 }
 
@@ -44,13 +45,13 @@ void FuzzRowFormats(const uint8_t* data, size_t size) {
     }
     case 2: {
       JsonRowDecoder d(all);
-      d.set_read_columns({true, false, true, false, true, false});
+      d.set_read_columns({true, false, true, false, true, false, true});
       (void)d.Decode(text, &batch, 0);
       break;
     }
     case 3: {
-      CsvRowDecoder d({true, false, true, true, false, true});
-      d.set_read_columns({true, false, false, true, false, true});
+      CsvRowDecoder d({true, false, true, true, false, true, true});
+      d.set_read_columns({true, false, false, true, false, true, true});
       (void)d.Decode(text, &batch, 0);
       break;
     }
