@@ -203,6 +203,19 @@ Status Session::ExecuteStatement(std::shared_ptr<const Statement> stmt, std::str
           return SyntaxError(src, set.option->pos, fmt::format("'{}' must be a whole number from 1 to 1024", key));
         }
       }
+      if (key == "table.local-time-zone") {
+        // TIMESTAMP_LTZ values are kept and shown in UTC: another session
+        // zone would silently shift nothing, so it is refused.
+        const std::string& zone = set.option->value;
+        if (zone != "UTC" && zone != "GMT" && zone != "Z" && zone != "Etc/UTC" && zone != "+00:00" &&
+            zone != "UTC+00:00" && zone != "GMT+00:00") {
+          return SyntaxError(src, set.option->pos,
+                             fmt::format("'table.local-time-zone' = '{}' is not supported yet: Sluice evaluates "
+                                         "TIMESTAMP_LTZ, CURRENT_TIMESTAMP, CURRENT_DATE and processing-time windows "
+                                         "in UTC only",
+                                         zone));
+        }
+      }
       catalog_.Set(key, set.option->value);
       *out += "[INFO] Execute statement succeeded.\n";
       return Status::Ok();
