@@ -22,6 +22,7 @@ std::string_view AggKindName(AggKind kind) {
     case AggKind::kVarSamp: return "VAR_SAMP";
     case AggKind::kStddevPop: return "STDDEV_POP";
     case AggKind::kStddevSamp: return "STDDEV_SAMP";
+    case AggKind::kListAgg: return "LISTAGG";
   }
   return "?";
 }
@@ -89,6 +90,11 @@ AggregateSpec VarPop(std::string c) { return Spec(AggKind::kVarPop, std::move(c)
 AggregateSpec VarSamp(std::string c) { return Spec(AggKind::kVarSamp, std::move(c)); }
 AggregateSpec StddevPop(std::string c) { return Spec(AggKind::kStddevPop, std::move(c)); }
 AggregateSpec StddevSamp(std::string c) { return Spec(AggKind::kStddevSamp, std::move(c)); }
+AggregateSpec ListAgg(std::string c, std::string separator) {
+  AggregateSpec s = Spec(AggKind::kListAgg, std::move(c));
+  s.separator = std::move(separator);
+  return s;
+}
 
 Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>& specs, const Schema& input,
                                                 int time_column) {
@@ -121,6 +127,14 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
                                                      input.field(a.arg).name, DataTypeName(a.arg_type)));
         }
         out = a.arg_type;  // as Flink (Calcite): the argument's type
+        break;
+      case AggKind::kListAgg:
+        if (a.arg_type != DataType::kString) {
+          return Status::InvalidArgument(fmt::format("LISTAGG({}) needs a STRING column, not {}",
+                                                     input.field(a.arg).name, DataTypeName(a.arg_type)));
+        }
+        out = DataType::kString;
+        a.separator = s.separator;
         break;
       case AggKind::kSum:
       case AggKind::kAvg:
@@ -376,6 +390,27 @@ Status AggregateLayout::Accumulate(const Batch& batch, const int32_t* ks, int co
         }
         break;
       }
+      case AggKind::kListAgg: {
+        if (sign < 0) return Status::Unsupported("LISTAGG cannot retract rows yet");
+        thread_local std::string joined;
+        for (int j = 0; j < count; ++j) {
+          int k = ks[j], r = batch.active_row(k);
+          if (col->IsNull(r)) continue;
+          uint8_t* acc = table->payload(entries[k]) + off;
+          const std::string_view v = col->GetString(r);
+          if (Load<int64_t>(acc + kCount) == 0) {
+            Store<StringRef>(acc, StringRef{table->StoreBytes(v), static_cast<uint32_t>(v.size())});
+          } else {
+            // The old text becomes garbage the arena compaction reclaims.
+            const StringRef cur = Load<StringRef>(acc);
+            joined.assign(table->LoadBytes(cur.offset, cur.length));
+            joined.append(a.separator).append(v);
+            Store<StringRef>(acc, StringRef{table->StoreBytes(joined), static_cast<uint32_t>(joined.size())});
+          }
+          Store<int64_t>(acc + kCount, Load<int64_t>(acc + kCount) + 1);
+        }
+        break;
+      }
       case AggKind::kFirstValue:
       case AggKind::kLastValue: {
         if (sign < 0) return Status::Unsupported(fmt::format("{} cannot retract rows yet", AggKindName(a.kind)));
@@ -475,6 +510,21 @@ void AggregateLayout::Merge(const KeyTable& src_table, uint32_t src, KeyTable* d
         }
         Store<int64_t>(da + kCount, Load<int64_t>(da + kCount) + Load<int64_t>(sa + kCount));
         break;
+      case AggKind::kListAgg: {
+        const int64_t sn = Load<int64_t>(sa + kCount);
+        if (sn == 0) break;
+        const int64_t dn = Load<int64_t>(da + kCount);
+        const StringRef x = Load<StringRef>(sa);
+        std::string joined;
+        if (dn > 0) {
+          const StringRef y = Load<StringRef>(da);
+          joined.assign(dst_table->LoadBytes(y.offset, y.length)).append(a.separator);
+        }
+        joined.append(src_table.LoadBytes(x.offset, x.length));
+        Store<StringRef>(da, StringRef{dst_table->StoreBytes(joined), static_cast<uint32_t>(joined.size())});
+        Store<int64_t>(da + kCount, dn + sn);
+        break;
+      }
       case AggKind::kMin:
       case AggKind::kMax:
       case AggKind::kFirstValue:

@@ -25,6 +25,7 @@ enum class AggKind : uint8_t {
   kVarSamp,
   kStddevPop,
   kStddevSamp,
+  kListAgg,
 };
 std::string_view AggKindName(AggKind kind);
 
@@ -39,6 +40,7 @@ struct AggregateSpec {
   // value's count is kept per group (in the COUNT DISTINCT side table, so in
   // memory), so that retracting the current extreme finds the next one.
   bool retractable = false;
+  std::string separator = ",";  // LISTAGG
 
   AggregateSpec As(std::string name) const {
     AggregateSpec s = *this;
@@ -68,6 +70,9 @@ AggregateSpec VarPop(std::string column);
 AggregateSpec VarSamp(std::string column);
 AggregateSpec StddevPop(std::string column);
 AggregateSpec StddevSamp(std::string column);
+// The STRING values of a group joined by `separator` in arrival order (NULLs
+// skipped; NULL without values), as Flink's LISTAGG. Append-only input.
+AggregateSpec ListAgg(std::string column, std::string separator = ",");
 
 // The accumulators of a list of aggregates laid out side by side in one
 // fixed-size payload of a KeyTable entry, and the vectorized kernels that
@@ -145,6 +150,7 @@ class AggregateLayout {
     Field output;
     int offset = 0;
     bool retract_values = false;  // MIN/MAX keeping value counts (AggregateSpec::retractable)
+    std::string separator;        // LISTAGG
   };
   // MIN/MAX with retract_values: re-derives the extreme of the groups in
   // `dirty` (table entries whose extreme was retracted) from their value

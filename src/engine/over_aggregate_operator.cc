@@ -561,7 +561,7 @@ Result<std::unique_ptr<OverAggregateOperator>> OverAggregateOperator::Create(con
       return Status::Unsupported("COUNT(DISTINCT ...) OVER (...) is not supported; use a GROUP BY or a window");
     }
     if (s.kind == AggKind::kVarPop || s.kind == AggKind::kVarSamp || s.kind == AggKind::kStddevPop ||
-        s.kind == AggKind::kStddevSamp) {
+        s.kind == AggKind::kStddevSamp || s.kind == AggKind::kListAgg) {
       return Status::Unsupported(fmt::format("{}(...) OVER (...) is not supported yet", AggKindName(s.kind)));
     }
     if (s.arg_index >= 0) {

@@ -165,7 +165,7 @@ bool IsAggregateCall(const Expr& e) {
   std::string n = FunctionName(call);
   return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "FIRST_VALUE" ||
          n == "LAST_VALUE" || n == "VAR_POP" || n == "VAR_SAMP" || n == "VARIANCE" || n == "STDDEV_POP" ||
-         n == "STDDEV_SAMP" || n == "STDDEV";
+         n == "STDDEV_SAMP" || n == "STDDEV" || n == "LISTAGG";
 }
 
 void CollectAggregates(const Expr& e, std::vector<const FunctionCallExpr*>* out) {
@@ -586,13 +586,13 @@ Result<engine::Expr> ExprBinder::BindCall(const FunctionCallExpr& call) {
                                        "of a query with GROUP BY",
                                        Unparse(call)));
   }
-  if (name == "LISTAGG" || name == "COLLECT" || name == "ARRAY_AGG" || name == "JSON_ARRAYAGG" ||
-      name == "JSON_OBJECTAGG" || name == "PERCENTILE" || name == "APPROX_COUNT_DISTINCT") {
+  if (name == "COLLECT" || name == "ARRAY_AGG" || name == "JSON_ARRAYAGG" || name == "JSON_OBJECTAGG" ||
+      name == "PERCENTILE" || name == "APPROX_COUNT_DISTINCT") {
     // Flink aggregates Sluice lacks: say so rather than complain about the
     // argument not being grouped.
     return Error(call.pos, fmt::format("aggregate function {} is not supported yet; the supported aggregates are "
                                        "COUNT, SUM, AVG, MIN, MAX, FIRST_VALUE, LAST_VALUE, VAR_POP, VAR_SAMP, "
-                                       "VARIANCE, STDDEV_POP, STDDEV_SAMP and STDDEV",
+                                       "VARIANCE, STDDEV_POP, STDDEV_SAMP, STDDEV and LISTAGG",
                                        name));
   }
   if (call.over) {

@@ -1013,13 +1013,23 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
       spec.kind = engine::AggKind::kVarSamp;
     } else if (fn == "STDDEV_POP") {
       spec.kind = engine::AggKind::kStddevPop;
+    } else if (fn == "LISTAGG") {
+      spec.kind = engine::AggKind::kListAgg;
+      if (call->args.size() == 2) {
+        // LISTAGG(x, separator): a string literal, as Flink requires.
+        const Expr& sep = *call->args[1];
+        if (sep.kind != ExprKind::kLiteral || sep.As<LiteralExpr>().literal_kind != LiteralKind::kString) {
+          return Error(sep.pos, "LISTAGG's separator must be a string literal");
+        }
+        spec.separator = sep.As<LiteralExpr>().text;
+      }
     } else {
       spec.kind = engine::AggKind::kStddevSamp;  // STDDEV_SAMP, STDDEV
     }
     bool star = call->args.size() == 1 && call->args[0]->kind == ExprKind::kStar;
     if (call->args.empty() || star) {
       if (fn != "COUNT") return Error(call->pos, fmt::format("{} needs an argument", fn));
-    } else if (call->args.size() != 1) {
+    } else if (call->args.size() != 1 && !(fn == "LISTAGG" && call->args.size() == 2)) {
       return Error(call->pos, fmt::format("{} takes one argument", fn));
     }
     engine::Expr arg;
@@ -1051,7 +1061,8 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
       spec.retractable = true;  // keeps value counts to find the next extreme when one is retracted
     }
     if (updating_input && !windowed && !rewindow &&
-        (spec.kind == engine::AggKind::kFirstValue || spec.kind == engine::AggKind::kLastValue)) {
+        (spec.kind == engine::AggKind::kFirstValue || spec.kind == engine::AggKind::kLastValue ||
+         spec.kind == engine::AggKind::kListAgg)) {
       return Error(call->pos, fmt::format("{} over an updating input (an unwindowed GROUP BY, a deduplication or a "
                                           "top-N upstream) is not supported yet; COUNT, SUM, AVG, MIN, MAX, "
                                           "VAR_*/STDDEV_* are",
