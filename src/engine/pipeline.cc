@@ -4,6 +4,7 @@
 
 #include "engine/group_aggregate_operator.h"
 #include "engine/interval_join_operator.h"
+#include "engine/rocksdb_join_operator.h"
 #include "engine/window_join_operator.h"
 #include "engine/window_operator.h"
 
@@ -290,8 +291,7 @@ Pipeline& Pipeline::Join(const Pipeline& right, std::vector<std::string> left_ke
   StartJoinStage(
       right, js.left_keys, js.right_keys,
       [js](const Schema& l, const Schema& r, const OperatorContext& ctx) -> Result<std::unique_ptr<TwoInputOperator>> {
-        SLUICE_ASSIGN_OR_RETURN(auto op, IntervalJoinOperator::CreateRegular(l, r, js, ctx));
-        return std::unique_ptr<TwoInputOperator>(std::move(op));
+        return CreateRegularJoin(l, r, js, ctx);
       });
   schema_ = (*probe)->output_schema();
   time_column_.clear();  // a regular join's output carries no event-time order

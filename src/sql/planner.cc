@@ -13,6 +13,7 @@
 #include "engine/interval_join_operator.h"
 #include "engine/processing_time_operator.h"
 #include "engine/rank_operators.h"
+#include "engine/rocksdb_join_operator.h"
 #include "engine/semi_join_operator.h"
 #include "engine/union_operator.h"
 #include "engine/window_join_operator.h"
@@ -1534,10 +1535,10 @@ Result<PlannedQuery> Planner::PlanJoin(const JoinTableRef& ref) {
     SLUICE_ASSIGN_OR_RETURN(int64_t ttl,
                             ParseDurationMs("table.exec.state.ttl", catalog_->Get("table.exec.state.ttl", "0")));
     engine::RegularJoinSpec spec{left_keys, right_keys, ttl, type};
+    // With state.backend 'rocksdb' an inner join keeps its rows there.
     join_stage.join = [spec](const engine::Schema& l, const engine::Schema& r,
                              const engine::OperatorContext& ctx) -> Result<std::unique_ptr<engine::TwoInputOperator>> {
-      SLUICE_ASSIGN_OR_RETURN(auto op, engine::IntervalJoinOperator::CreateRegular(l, r, spec, ctx));
-      return std::unique_ptr<engine::TwoInputOperator>(std::move(op));
+      return engine::CreateRegularJoin(l, r, spec, ctx);
     };
     // An outer join retracts its NULL-padded rows; any join passes its inputs' retractions on.
     const bool updating = updating_input || type != engine::JoinType::kInner;

@@ -342,10 +342,13 @@ struct Crash {
   int second_workers;
 };
 
+using QueryFn = std::function<Pipeline(std::shared_ptr<Source>, Sink*)>;
+
 // Runs the query until `checkpoints` are stored, "crashes" (cancel: nothing
 // more commits), optionally damages the state, and resumes to the end.
 void CrashAndResume(const std::shared_ptr<MemorySource>& input, Crash crash, const fs::path& dir,
-                    const std::function<void(CheckpointStore&)>& damage, TxnStorage* storage, int64_t* resumed_from) {
+                    const std::function<void(CheckpointStore&)>& damage, TxnStorage* storage, int64_t* resumed_from,
+                    const QueryFn& query = Query) {
   std::atomic<bool> hold{true};
   auto source = std::make_shared<SlowSource>(input, &hold, 300us);
   JobConfig config = RocksConfig(crash.first_workers, 64, 20, "");
@@ -354,7 +357,7 @@ void CrashAndResume(const std::shared_ptr<MemorySource>& input, Crash crash, con
   config.job_name = "rocks";
   {
     TxnSink sink(storage, "first");
-    auto job = Query(source, &sink).Build(config);
+    auto job = query(source, &sink).Build(config);
     ASSERT_TRUE(job.ok()) << job.status().ToString();
     std::thread runner([&] { (void)(*job)->Run(); });
     const auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -372,7 +375,7 @@ void CrashAndResume(const std::shared_ptr<MemorySource>& input, Crash crash, con
   {
     TxnSink sink(storage, "second");
     config.workers = crash.second_workers;
-    auto job = Query(source, &sink).Build(config);
+    auto job = query(source, &sink).Build(config);
     ASSERT_TRUE(job.ok()) << job.status().ToString();
     *resumed_from = (*job)->checkpoint_stats().restored_from;
     Status s = (*job)->Run();
@@ -416,6 +419,51 @@ TEST(RocksDbStateTest, KilledJobResumesFromRocksDbCheckpointsOntoAnyWorkerCount)
     int state_dirs = 0;
     for (const auto& f : fs::directory_iterator(dir)) state_dirs += f.path().extension() == ".state";
     EXPECT_LE(state_dirs, 3 + 1);
+    fs::remove_all(dir);
+  }
+}
+
+// A regular inner join of the input with itself (rows of one key meet every
+// row of that key), its state in RocksDB (RocksDbJoinOperator), then a
+// GROUP BY of the pairs.
+Pipeline JoinQuery(std::shared_ptr<Source> source, Sink* sink) {
+  Pipeline right;
+  right.From(source);
+  Pipeline p;
+  p.From(std::move(source))
+      .Join(right, {"k"}, {"k"})
+      .KeyBy({"k"})
+      .Aggregate({Count().As("pairs"), Sum("v").As("total")})
+      .To(sink);
+  return p;
+}
+
+TEST(RocksDbStateTest, KilledJoinResumesFromRocksDbCheckpointsOntoAnyWorkerCount) {
+  // Few rows per key: every key's pairs grow quadratically.
+  std::mt19937_64 rng(5);
+  std::vector<std::vector<Row>> parts(2);
+  for (auto& part : parts) {
+    for (int i = 0; i < 1500; ++i) {
+      part.push_back({Value::String(fmt::format("key{}", rng() % 400)), Value::Int64(static_cast<int64_t>(rng() % 100)),
+                      Value::Timestamp(i)});
+    }
+  }
+  auto input = *MemorySource::Create(kSchema, parts, "ts", WatermarkStrategy::BoundedDelay(10ms), 16);
+  CollectingSink reference_sink;
+  auto reference = JoinQuery(input, &reference_sink).Build(JobConfig{2, 128, 16, 2, nullptr});
+  ASSERT_TRUE(reference.ok()) << reference.status().ToString();
+  ASSERT_TRUE((*reference)->Run().ok());
+  const auto want = Materialize(reference_sink.rows());
+  ASSERT_FALSE(want.empty());
+  for (Crash crash : {Crash{2, 2}, Crash{1, 3}}) {
+    SCOPED_TRACE(fmt::format("workers {} then {}", crash.first_workers, crash.second_workers));
+    const fs::path dir = TempDir(fmt::format("join{}{}", crash.first_workers, crash.second_workers));
+    TxnStorage storage;
+    int64_t resumed_from = 0;
+    CrashAndResume(input, crash, dir, nullptr, &storage, &resumed_from, JoinQuery);
+    EXPECT_GE(resumed_from, 3);
+    auto got = Materialize(storage.committed);
+    EXPECT_EQ(got, want) << got.size() << " rows committed, " << want.size() << " expected";
     fs::remove_all(dir);
   }
 }
