@@ -61,14 +61,22 @@ struct Summary {
   bool operator==(const Summary&) const = default;
 };
 
+// Sums a result column (and, for windows, 7 × the MAX column after it, so
+// that both sides must compute MAX too — a hand loop whose MAX feeds no
+// result could be optimized away).
 class SummaryOperator : public Operator {
  public:
-  explicit SummaryOperator(Schema s, int count_column) : schema_(std::move(s)), count_column_(count_column) {}
+  SummaryOperator(Schema s, int count_column, int max_column = -1)
+      : schema_(std::move(s)), count_column_(count_column), max_column_(max_column) {}
   std::string name() const override { return "summary"; }
   const Schema& output_schema() const override { return schema_; }
   Status Process(Batch& b) override {
     const int64_t* c = b.column(count_column_).data<int64_t>();
-    for (int k = 0; k < b.active_rows(); ++k) summary.checksum += c[b.active_row(k)];
+    const int64_t* m = max_column_ >= 0 ? b.column(max_column_).data<int64_t>() : nullptr;
+    for (int k = 0; k < b.active_rows(); ++k) {
+      const int r = b.active_row(k);
+      summary.checksum += c[r] + (m ? 7 * m[r] : 0);
+    }
     summary.rows += b.active_rows();
     return Status::Ok();
   }
@@ -78,6 +86,7 @@ class SummaryOperator : public Operator {
  private:
   Schema schema_;
   int count_column_;
+  int max_column_;
 };
 
 double RowsPerSecond(int64_t rows, Clock::time_point t0, Clock::time_point t1) {
@@ -157,7 +166,7 @@ Result<Summary> EngineWindow(const Data& d, WindowSpec w) {
   OperatorContext ctx;
   WindowAggregateSpec spec{{0}, 2, w, {Count(), Max("price")}};
   SLUICE_ASSIGN_OR_RETURN(auto op, CreateWindowOperator(kSchema, spec, ctx));
-  SummaryOperator summary(op->output_schema(), 3);
+  SummaryOperator summary(op->output_schema(), 3, 4);
   op->set_next(&summary);
   return DriveOperators(d, op.get(), &summary);
 }
@@ -189,7 +198,7 @@ Result<Summary> HandSlidingWindow(const Data& d, int64_t size, int64_t slide) {
       for (int k = 0; k < kKeys; ++k) {
         if (wc[k] == 0) continue;
         ++s.rows;
-        s.checksum += wc[k];
+        s.checksum += wc[k] + 7 * wm[k];
       }
     }
   };
@@ -233,7 +242,7 @@ Result<Summary> HandSession(const Data& d, int64_t gap) {
   Summary s;
   auto emit = [&](int k) {
     ++s.rows;
-    s.checksum += cnt[k];
+    s.checksum += cnt[k] + 7 * mx[k];
   };
   for (const auto& b : d.batches) {
     const int64_t* a = b->column(0).data<int64_t>();
