@@ -124,9 +124,7 @@ Status RocksDbJoinOperator::ProcessSide(int side, Batch& batch) {
   return Flush();
 }
 
-Status RocksDbJoinOperator::PrepareSnapshot() {
-  return store_->staged() > 0 ? store_->Commit() : Status::Ok();
-}
+Status RocksDbJoinOperator::PrepareSnapshot() { return store_->staged() > 0 ? store_->Commit() : Status::Ok(); }
 
 Status RocksDbJoinOperator::RestoreKeyGroup(int kg, std::string_view data) {
   return Status::Unsupported(

@@ -305,6 +305,14 @@ Status Session::CreateTable(std::shared_ptr<const Statement> stmt, std::string* 
     SLUICE_ASSIGN_OR_RETURN(auto typed, binder.BindTyped(*col.computed));
     col.type = typed.second;
     col.type_text = SqlTypeName(col.type);
+    // TIMESTAMP_LTZ is kept as a TIMESTAMP(3) in UTC; the columns Flink types
+    // as TIMESTAMP_LTZ are still described as such.
+    if (col.computed->kind == ExprKind::kFunctionCall) {
+      std::string fn = LastName(col.computed->As<FunctionCallExpr>().name);
+      for (char& ch : fn) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (fn == "PROCTIME") col.type_text = "TIMESTAMP_LTZ(3) NOT NULL *PROCTIME*";
+      if (fn == "TO_TIMESTAMP_LTZ" || fn == "NOW" || fn == "CURRENT_TIMESTAMP") col.type_text = "TIMESTAMP_LTZ(3)";
+    }
   }
   if (ct.watermark) {
     const WatermarkDef& w = *ct.watermark;

@@ -59,7 +59,8 @@ TEST(RocksDbJoinTest, ChangelogEndsInThePairsOfTheRowsLeft) {
           live[side].erase(live[side].begin() + static_cast<long>(at));
           continue;
         }
-        const Value key = rng() % 10 == 0 ? Value::Null(DataType::kInt64) : Value::Int64(static_cast<int64_t>(rng() % 5));
+        const Value key =
+            rng() % 10 == 0 ? Value::Null(DataType::kInt64) : Value::Int64(static_cast<int64_t>(rng() % 5));
         Row row = side == 0 ? Row{key, Value::String(std::string(1 + rng() % 2, 'a' + rng() % 3))}
                             : Row{key, Value::Int64(static_cast<int64_t>(rng() % 3))};
         rows.push_back(row);
