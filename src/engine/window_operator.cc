@@ -568,6 +568,54 @@ Status SlicedWindowOperator::SnapshotKeyGroup(int kg, std::string* out) const {
   return Status::Ok();
 }
 
+Status SlicedWindowOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const {
+  // Each key group's slices go to a body of its own as SnapshotKeyGroup()
+  // writes them; the header (with the count of its slices) goes first.
+  const int groups = ctx_.num_key_groups;
+  std::vector<int> slot(groups, -1);
+  for (size_t i = 0; i < kgs.size(); ++i) slot[kgs[i]] = static_cast<int>(i);
+  std::vector<std::string> bodies(kgs.size());
+  std::vector<uint32_t> nslices(kgs.size(), 0);
+  std::vector<std::vector<uint32_t>> entries(kgs.size()), values(kgs.size());
+  for (const auto& [end, s] : slices_) {
+    for (auto& v : entries) v.clear();
+    for (auto& v : values) v.clear();
+    for (uint32_t e = 0; e < s->groups.size(); ++e) {
+      const int i = slot[KeyGroupOf(s->groups.hash(e), groups)];
+      if (i >= 0) entries[i].push_back(e);
+    }
+    for (uint32_t e = 0; e < s->distinct.size(); ++e) {
+      const int i = slot[DistinctGroupKeyGroup(s->distinct, e, groups)];
+      if (i >= 0) values[i].push_back(e);
+    }
+    for (size_t i = 0; i < kgs.size(); ++i) {
+      if (entries[i].empty()) continue;
+      ++nslices[i];
+      SnapshotWriter w(&bodies[i]);
+      w.Put<int64_t>(end);
+      w.Put<uint32_t>(static_cast<uint32_t>(entries[i].size()));
+      for (uint32_t e : entries[i]) layout_.WriteEntry(s->groups, e, &w);
+      w.Put<uint32_t>(static_cast<uint32_t>(values[i].size()));
+      for (uint32_t e : values[i]) {
+        w.PutBytes(s->distinct.key(e));
+        w.PutBytes(std::string_view(reinterpret_cast<const char*>(s->distinct.payload(e)), 12));
+      }
+    }
+  }
+  out->assign(kgs.size(), std::string());
+  for (size_t i = 0; i < kgs.size(); ++i) {
+    std::string& o = (*out)[i];
+    o.reserve(bodies[i].size() + 64);
+    SnapshotWriter w(&o);
+    w.Put<uint8_t>(kWindowSnapshotVersion);
+    w.Put<int64_t>(fired_up_to_);
+    w.Put<uint32_t>(nslices[i]);
+    o.append(bodies[i]);
+    SnapshotPendingLateRows(kgs[i], &w);
+  }
+  return Status::Ok();
+}
+
 Status SlicedWindowOperator::RestoreKeyGroup(int kg, std::string_view data) {
   SnapshotReader r(data);
   uint8_t version;

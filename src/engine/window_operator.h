@@ -134,6 +134,9 @@ class SlicedWindowOperator : public WindowOperatorBase, public KeyedState {
   // rows of the key group still pending (PendingLateRows::SnapshotKeyGroup).
   // Version 1 is the same without the pending rows; it is still read.
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  // The same for many key groups in one pass over each slice (a checkpoint
+  // takes all of a worker's key groups at once).
+  Status SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  protected:

@@ -190,6 +190,24 @@ TEST(KeyedStateTest, GroupAggregateSnapshotsManyKeyGroupsInOnePassAsOneByOne) {
   }
 }
 
+TEST(KeyedStateTest, WindowSnapshotsManyKeyGroupsInOnePassAsOneByOne) {
+  OperatorContext ctx;
+  ctx.num_key_groups = kKeyGroups;
+  WindowAggregateSpec spec{{0}, 3, WindowSpec::Hop(2s, 500ms), {Count(), CountDistinct("v"), Max("name")}};
+  auto op = SlicedWindowOperator::Create(kSchema, spec, ctx).value();
+  for (auto& b : Input(9, 30)) ASSERT_TRUE(op->Process(*b).ok());
+  std::vector<int> kgs;
+  for (int kg = 0; kg < ctx.num_key_groups; kg += 2) kgs.push_back(kg);
+  std::vector<std::string> many;
+  ASSERT_TRUE(op->SnapshotKeyGroups(kgs, &many).ok());
+  ASSERT_EQ(many.size(), kgs.size());
+  for (size_t i = 0; i < kgs.size(); ++i) {
+    std::string one;
+    ASSERT_TRUE(op->SnapshotKeyGroup(kgs[i], &one).ok());
+    EXPECT_EQ(many[i], one) << "key group " << kgs[i];
+  }
+}
+
 TEST(KeyedStateTest, GroupAggregateCaptureSerializesTheStateAtTheBarrierNotLaterChanges) {
   // The job serializes a capture on its checkpoint thread while the operator
   // goes on: rows processed after the capture must not show in it.
