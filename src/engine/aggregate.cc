@@ -160,8 +160,10 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
     }
     a.output = Field{name, out};
     a.retract_values = s.retractable && (s.kind == AggKind::kMin || s.kind == AggKind::kMax);
-    if (s.retractable && !a.retract_values && s.kind != AggKind::kCount && s.kind != AggKind::kCountDistinct &&
-        s.kind != AggKind::kSum && s.kind != AggKind::kAvg && !IsVariance(s.kind)) {
+    a.external = s.retractable && (s.kind == AggKind::kFirstValue || s.kind == AggKind::kLastValue);
+    if (s.retractable && !a.retract_values && !a.external && s.kind != AggKind::kCount &&
+        s.kind != AggKind::kCountDistinct && s.kind != AggKind::kSum && s.kind != AggKind::kAvg &&
+        !IsVariance(s.kind)) {
       return Status::Unsupported(fmt::format("{} cannot retract rows yet", AggKindName(s.kind)));
     }
     a.offset = l.width_;
@@ -178,11 +180,49 @@ Result<AggregateLayout> AggregateLayout::Create(const std::vector<AggregateSpec>
 bool AggregateLayout::supports_retraction() const {
   for (const Agg& a : aggs_) {
     if (a.kind != AggKind::kCount && a.kind != AggKind::kCountDistinct && a.kind != AggKind::kSum &&
-        a.kind != AggKind::kAvg && !IsVariance(a.kind) && !a.retract_values) {
+        a.kind != AggKind::kAvg && !IsVariance(a.kind) && !a.retract_values && !a.external) {
       return false;
     }
   }
   return true;
+}
+
+bool AggregateLayout::has_external() const {
+  for (const Agg& a : aggs_) {
+    if (a.external) return true;
+  }
+  return false;
+}
+
+void AggregateLayout::ValueBytes(const Column& col, int r, std::string* out) {
+  if (col.type() == DataType::kString) {
+    out->append(col.GetString(r));
+  } else {
+    const int w = PhysicalWidth(col.type());
+    out->append(reinterpret_cast<const char*>(col.data<uint8_t>()) + static_cast<size_t>(r) * w, w);
+  }
+}
+
+void AggregateLayout::SetExternalValue(KeyTable* table, uint32_t e, int i, const std::string* value) const {
+  const Agg& a = aggs_[i];
+  uint8_t* acc = table->payload(e) + a.offset;
+  Store<int64_t>(acc + kCount, value ? 1 : 0);
+  if (!value) return;
+  // The accumulator forms Finalize reads: integers widened to 8 bytes.
+  switch (a.arg_type) {
+    case DataType::kString:
+      Store<StringRef>(acc, StringRef{table->StoreBytes(*value), static_cast<uint32_t>(value->size())});
+      break;
+    case DataType::kInt32:
+    case DataType::kDate: {
+      int32_t v;
+      std::memcpy(&v, value->data(), 4);
+      Store<int64_t>(acc, v);
+      break;
+    }
+    case DataType::kBool: Store<int64_t>(acc, static_cast<uint8_t>((*value)[0])); break;
+    default: std::memcpy(acc, value->data(), 8); break;
+  }
 }
 
 namespace {
@@ -413,6 +453,7 @@ Status AggregateLayout::Accumulate(const Batch& batch, const int32_t* ks, int co
       }
       case AggKind::kFirstValue:
       case AggKind::kLastValue: {
+        if (a.external) break;  // kept by the operator
         if (sign < 0) return Status::Unsupported(fmt::format("{} cannot retract rows yet", AggKindName(a.kind)));
         const bool first = a.kind == AggKind::kFirstValue;
         for (int j = 0; j < count; ++j) {

@@ -39,6 +39,8 @@ struct AggregateSpec {
   // MIN/MAX over an input that retracts rows (an updating changelog): every
   // value's count is kept per group (in the COUNT DISTINCT side table, so in
   // memory), so that retracting the current extreme finds the next one.
+  // FIRST_VALUE/LAST_VALUE: the operator keeps each group's values in
+  // arrival order itself (AggregateLayout::external).
   bool retractable = false;
   std::string separator = ",";  // LISTAGG
 
@@ -95,6 +97,20 @@ class AggregateLayout {
   bool has_distinct() const { return has_distinct_; }
   bool supports_retraction() const;
 
+  // FIRST_VALUE/LAST_VALUE over an updating input are "external": the
+  // operator keeps their values in arrival order and sets the result with
+  // SetExternalValue; Accumulate and Merge leave them alone.
+  bool external(int i) const { return aggs_[i].external; }
+  bool has_external() const;
+  AggKind kind(int i) const { return aggs_[i].kind; }
+  int arg_column(int i) const { return aggs_[i].arg; }
+  // The bytes of aggregate i's argument in row r of `col`: the fixed-width
+  // value, or the string.
+  static void ValueBytes(const Column& col, int r, std::string* out);
+  // Sets external aggregate i of entry e to `value` (ValueBytes form), or to
+  // NULL when `value` is null.
+  void SetExternalValue(KeyTable* table, uint32_t e, int i, const std::string* value) const;
+
   // Adds (sign +1) or retracts (sign -1) live rows ks[0..count) of `batch`,
   // whose group entries in `table` are entries[k] (indexed by live row k) and
   // whose encoded group keys are keys.key(k). COUNT DISTINCT keeps its value
@@ -150,6 +166,7 @@ class AggregateLayout {
     Field output;
     int offset = 0;
     bool retract_values = false;  // MIN/MAX keeping value counts (AggregateSpec::retractable)
+    bool external = false;        // FIRST/LAST_VALUE kept by the operator (AggregateSpec::retractable)
     std::string separator;        // LISTAGG
   };
   // MIN/MAX with retract_values: re-derives the extreme of the groups in

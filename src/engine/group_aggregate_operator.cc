@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <functional>
 
 #include "common/logging.h"
 
@@ -27,13 +28,19 @@ Result<std::unique_ptr<GroupAggregateOperator>> GroupAggregateOperator::Create(
       new GroupAggregateOperator(Schema(out), std::move(key_columns), std::move(layout), Schema(key_fields), ctx));
   op->ttl_ms_ = state_ttl_ms;
   op->clock_ = ctx.clock ? ctx.clock : SystemClock::Default();
+  for (int i = 0; i < op->layout_.size(); ++i) {
+    if (op->layout_.external(i)) op->external_.push_back(i);
+  }
+  op->arrivals_.resize(op->external_.size());
   if (ctx.state_store) {
-    if (op->layout_.has_distinct() || state_ttl_ms > 0) {
+    if (op->layout_.has_distinct() || state_ttl_ms > 0 || !op->external_.empty()) {
       if (ctx.worker == 0) {
         SLUICE_LOG_INFO("state",
                         "group-aggregate with {}: its state stays in memory (state.backend 'rocksdb' does not "
                         "cover it yet)",
-                        state_ttl_ms > 0 ? "a state TTL" : "COUNT(DISTINCT ...)");
+                        state_ttl_ms > 0        ? "a state TTL"
+                        : op->external_.empty() ? "COUNT(DISTINCT ...)"
+                                                : "FIRST_VALUE/LAST_VALUE over an updating input");
       }
     } else {
       op->cache_ = std::make_unique<StateCache>(ctx.state_store, ctx.operator_id, ctx.num_key_groups,
@@ -49,7 +56,12 @@ Status GroupAggregateOperator::OnProcessingTime(int64_t now_ms) {
     const uint32_t e = expiry_.front().second;
     const int64_t expire = expiry_.front().first;
     expiry_.pop_front();
-    if (table_.alive(e) && last_touch_[e] + ttl_ms_ == expire) table_.Erase(e);  // untouched for the TTL
+    if (table_.alive(e) && last_touch_[e] + ttl_ms_ == expire) {  // untouched for the TTL
+      table_.Erase(e);
+      for (size_t x = 0; x < external_.size(); ++x) {
+        if (e < arrivals_[x].size()) arrivals_[x][e] = ArrivalValues{};
+      }
+    }
   }
   return Operator::OnProcessingTime(now_ms);
 }
@@ -76,6 +88,7 @@ int DistinctKeyGroup(const KeyTable& distinct, uint32_t e, int num_key_groups) {
 }
 
 constexpr uint8_t kSnapshotVersion = 1;
+constexpr uint8_t kSnapshotVersionWithArrivals = 2;  // retractable FIRST/LAST_VALUE values after each group
 
 }  // namespace
 
@@ -97,24 +110,9 @@ Status GroupAggregateOperator::EvictIfFull() {
 }
 
 Status GroupAggregateOperator::SnapshotKeyGroup(int kg, std::string* out) const {
-  if (cache_) return Status::Ok();  // in the RocksDB checkpoint
-  SnapshotWriter w(out);
-  w.Put<uint8_t>(kSnapshotVersion);
-  uint32_t n = 0;
-  for (uint32_t e = 0; e < table_.size(); ++e)
-    n += table_.alive(e) && KeyGroupOf(table_.hash(e), num_key_groups_) == kg;
-  w.Put<uint32_t>(n);
-  for (uint32_t e = 0; e < table_.size(); ++e) {
-    if (table_.alive(e) && KeyGroupOf(table_.hash(e), num_key_groups_) == kg) layout_.WriteEntry(table_, e, &w);
-  }
-  uint32_t m = 0;
-  for (uint32_t e = 0; e < distinct_.size(); ++e) m += DistinctKeyGroup(distinct_, e, num_key_groups_) == kg;
-  w.Put<uint32_t>(m);
-  for (uint32_t e = 0; e < distinct_.size(); ++e) {
-    if (DistinctKeyGroup(distinct_, e, num_key_groups_) != kg) continue;
-    w.PutBytes(distinct_.key(e));
-    w.PutBytes(std::string_view(reinterpret_cast<const char*>(distinct_.payload(e)), 12));
-  }
+  std::vector<std::string> one;
+  SLUICE_RETURN_IF_ERROR(SnapshotKeyGroups({kg}, &one));
+  out->append(one[0]);
   return Status::Ok();
 }
 
@@ -122,8 +120,10 @@ namespace {
 
 // Key groups `kgs` of a group table and its distinct-value table, each
 // written as SnapshotKeyGroup() writes it, in one pass over each table.
+// `per_group` (version 2) appends what follows each group.
 void SnapshotTables(const AggregateLayout& layout, const KeyTable& table, const KeyTable& distinct, int num_key_groups,
-                    const std::vector<int>& kgs, std::vector<std::string>* out) {
+                    const std::vector<int>& kgs, std::vector<std::string>* out,
+                    const std::function<void(uint32_t, SnapshotWriter*)>& per_group = nullptr) {
   std::vector<int> slot(num_key_groups, -1);
   for (size_t i = 0; i < kgs.size(); ++i) slot[kgs[i]] = static_cast<int>(i);
   std::vector<std::vector<uint32_t>> entries(kgs.size()), values(kgs.size());
@@ -145,9 +145,12 @@ void SnapshotTables(const AggregateLayout& layout, const KeyTable& table, const 
   for (size_t i = 0; i < kgs.size(); ++i) {
     (*out)[i].reserve(bytes[i]);  // exact without string aggregates: no regrowth
     SnapshotWriter w(&(*out)[i]);
-    w.Put<uint8_t>(kSnapshotVersion);
+    w.Put<uint8_t>(per_group ? kSnapshotVersionWithArrivals : kSnapshotVersion);
     w.Put<uint32_t>(static_cast<uint32_t>(entries[i].size()));
-    for (uint32_t e : entries[i]) layout.WriteEntry(table, e, &w);
+    for (uint32_t e : entries[i]) {
+      layout.WriteEntry(table, e, &w);
+      if (per_group) per_group(e, &w);
+    }
     w.Put<uint32_t>(static_cast<uint32_t>(values[i].size()));
     for (uint32_t e : values[i]) {
       w.PutBytes(distinct.key(e));
@@ -189,12 +192,18 @@ Status GroupAggregateOperator::SnapshotKeyGroups(const std::vector<int>& kgs, st
     out->assign(kgs.size(), std::string());  // in the RocksDB checkpoint
     return Status::Ok();
   }
-  SnapshotTables(layout_, table_, distinct_, num_key_groups_, kgs, out);
+  if (external_.empty()) {
+    SnapshotTables(layout_, table_, distinct_, num_key_groups_, kgs, out);
+  } else {
+    SnapshotTables(layout_, table_, distinct_, num_key_groups_, kgs, out,
+                   [this](uint32_t e, SnapshotWriter* w) { WriteArrivals(e, w); });
+  }
   return Status::Ok();
 }
 
 Result<std::unique_ptr<StateCapture>> GroupAggregateOperator::CaptureKeyGroups(const std::vector<int>& kgs) const {
-  if (cache_) return KeyedState::CaptureKeyGroups(kgs);
+  // The arrival-ordered values of FIRST/LAST_VALUE are not copied: serialized now.
+  if (cache_ || !external_.empty()) return KeyedState::CaptureKeyGroups(kgs);
   // A copy of the tables costs a memcpy of the state; serializing it (about
   // four times longer) then runs beside the next batches.
   return std::unique_ptr<StateCapture>(
@@ -205,14 +214,22 @@ Status GroupAggregateOperator::RestoreKeyGroup(int kg, std::string_view data) {
   SnapshotReader r(data);
   uint8_t version;
   uint32_t n, m;
-  if (!r.Get(&version) || version != kSnapshotVersion || !r.Get(&n)) {
+  if (!r.Get(&version) || (version != kSnapshotVersion && version != kSnapshotVersionWithArrivals) || !r.Get(&n)) {
     return Status::Corruption(fmt::format("group-aggregate snapshot of key group {}: bad header", kg));
+  }
+  if ((version == kSnapshotVersionWithArrivals) == external_.empty()) {
+    return Status::Corruption(fmt::format(
+        "group-aggregate snapshot of key group {}: it {} the arrival order of FIRST_VALUE/LAST_VALUE values, the "
+        "query {}",
+        kg, version == kSnapshotVersionWithArrivals ? "holds" : "lacks",
+        external_.empty() ? "has no such aggregate" : "needs it"));
   }
   for (uint32_t i = 0; i < n; ++i) {
     // With RocksDB: a snapshot of the in-memory backend is loaded through
     // the cache (changing the backend across a restore).
     uint32_t e;
     SLUICE_RETURN_IF_ERROR(layout_.ReadEntry(&r, &table_, &e));
+    if (!external_.empty()) SLUICE_RETURN_IF_ERROR(ReadArrivals(e, &r));
     if (cache_) {
       cache_->MarkDirty(e);
       SLUICE_RETURN_IF_ERROR(EvictIfFull());
@@ -275,6 +292,7 @@ Status GroupAggregateOperator::Process(Batch& batch) {
     if (had) SLUICE_RETURN_IF_ERROR(EmitRow(RowKind::kUpdateBefore, e));
     int32_t one = k;
     SLUICE_RETURN_IF_ERROR(layout_.Accumulate(batch, &one, 1, entries_.data(), keys_, &table_, &distinct_, sign));
+    if (!external_.empty()) UpdateExternal(batch, r, e, sign);
     if (layout_.IsEmpty(table_, e)) {
       // The group is gone: turn the -U just written into a -D.
       out_.mutable_row_kinds()[out_.num_rows() - 1] = RowKind::kDelete;
@@ -294,6 +312,77 @@ Status GroupAggregateOperator::Process(Batch& batch) {
     blob_after_compaction_ = table_.blob_size();
   }
   metrics().state_bytes.store(StateBytes(), std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+GroupAggregateOperator::ArrivalValues& GroupAggregateOperator::Arrivals(size_t x, uint32_t e) {
+  if (arrivals_[x].size() <= e) arrivals_[x].resize(e + 1);
+  return arrivals_[x][e];
+}
+
+void GroupAggregateOperator::UpdateExternal(const Batch& batch, int r, uint32_t e, int sign) {
+  thread_local std::string bytes;
+  for (size_t x = 0; x < external_.size(); ++x) {
+    const Column& col = batch.column(layout_.arg_column(external_[x]));
+    if (col.IsNull(r)) continue;  // NULLs are skipped, as on insert
+    bytes.clear();
+    AggregateLayout::ValueBytes(col, r, &bytes);
+    ArrivalValues& av = Arrivals(x, e);
+    if (sign > 0) {
+      const uint64_t seq = next_seq_++;
+      av.by_seq.emplace(seq, bytes);
+      av.seqs[bytes].push_back(seq);
+      continue;
+    }
+    // Flink's retracting FIRST/LAST_VALUE remove the earliest copy of the value.
+    auto it = av.seqs.find(bytes);
+    if (it == av.seqs.end()) continue;  // never added here
+    av.by_seq.erase(it->second.front());
+    it->second.pop_front();
+    if (it->second.empty()) av.seqs.erase(it);
+  }
+  SetExternalResults(e);
+}
+
+void GroupAggregateOperator::SetExternalResults(uint32_t e) {
+  for (size_t x = 0; x < external_.size(); ++x) {
+    const int ai = external_[x];
+    const ArrivalValues& av = Arrivals(x, e);
+    const std::string* value = nullptr;
+    if (!av.by_seq.empty()) {
+      value = layout_.kind(ai) == AggKind::kFirstValue ? &av.by_seq.begin()->second : &av.by_seq.rbegin()->second;
+    }
+    layout_.SetExternalValue(&table_, e, ai, value);
+  }
+}
+
+void GroupAggregateOperator::WriteArrivals(uint32_t e, SnapshotWriter* w) const {
+  for (size_t x = 0; x < external_.size(); ++x) {
+    if (e >= arrivals_[x].size()) {
+      w->Put<uint32_t>(0);
+      continue;
+    }
+    const ArrivalValues& av = arrivals_[x][e];
+    w->Put<uint32_t>(static_cast<uint32_t>(av.by_seq.size()));
+    for (const auto& [seq, value] : av.by_seq) w->PutBytes(value);
+  }
+}
+
+Status GroupAggregateOperator::ReadArrivals(uint32_t e, SnapshotReader* r) {
+  for (size_t x = 0; x < external_.size(); ++x) {
+    uint32_t n;
+    if (!r->Get(&n)) return Status::Corruption("group-aggregate snapshot: truncated FIRST/LAST_VALUE values");
+    ArrivalValues& av = Arrivals(x, e);
+    av = ArrivalValues{};
+    for (uint32_t i = 0; i < n; ++i) {
+      std::string_view value;
+      if (!r->GetBytes(&value)) return Status::Corruption("group-aggregate snapshot: truncated FIRST/LAST_VALUE value");
+      const uint64_t seq = next_seq_++;  // renumbered in the saved order
+      av.by_seq.emplace(seq, std::string(value));
+      av.seqs[std::string(value)].push_back(seq);
+    }
+  }
+  SetExternalResults(e);
   return Status::Ok();
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/aggregate.h"
@@ -15,8 +18,11 @@ namespace sluice::engine {
 // Unwindowed GROUP BY: keeps one accumulator per key and emits a changelog
 // row by row: +I for a key's first result, then -U (old) / +U (new) for every
 // change, and -D when retractions empty a group. Input rows of kind -U/-D
-// are retracted (COUNT, COUNT DISTINCT, SUM and AVG support that; MIN, MAX,
-// FIRST_VALUE and LAST_VALUE fail with Unsupported on a retraction).
+// are retracted (COUNT, COUNT DISTINCT, SUM, AVG, VAR_*/STDDEV_* always; MIN,
+// MAX, FIRST_VALUE and LAST_VALUE when their AggregateSpec is retractable,
+// else they fail with Unsupported on a retraction). Retractable FIRST_VALUE /
+// LAST_VALUE keep every live value of a group in arrival order, as Flink's
+// retracting versions: a retraction removes the earliest copy of its value.
 // Output columns: the key columns, then one per aggregate.
 //
 // State grows with the number of distinct keys unless `state_ttl_ms` > 0:
@@ -46,7 +52,9 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   KeyedState* keyed_state() override { return this; }
   bool stateful() const override { return true; }
   // Format: u8 version 1, u32 groups, groups (AggregateLayout::WriteEntry),
-  // u32 distinct values, each as key bytes + 12-byte refcount payload. In
+  // u32 distinct values, each as key bytes + 12-byte refcount payload. With
+  // retractable FIRST_VALUE/LAST_VALUE, version 2: after each group, per such
+  // aggregate a u32 count and its live values in arrival order (bytes). In
   // RocksDB: nothing (the groups are in the stage's RocksDB checkpoint, as
   // AggregateLayout::EncodeValue under their state key).
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
@@ -60,6 +68,18 @@ class GroupAggregateOperator : public Operator, public KeyedState {
                          const OperatorContext& ctx);
   Status EmitRow(RowKind kind, uint32_t e);
   Status EvictIfFull();
+  // Retractable FIRST_VALUE/LAST_VALUE: one group's live values.
+  struct ArrivalValues {
+    std::map<uint64_t, std::string> by_seq;                      // arrival number -> value bytes
+    std::unordered_map<std::string, std::deque<uint64_t>> seqs;  // value bytes -> its arrival numbers
+  };
+  ArrivalValues& Arrivals(size_t x, uint32_t e);
+  // Adds (sign +1) or retracts the argument of row r for every external
+  // aggregate of entry e and sets their results.
+  void UpdateExternal(const Batch& batch, int r, uint32_t e, int sign);
+  void SetExternalResults(uint32_t e);
+  void WriteArrivals(uint32_t e, SnapshotWriter* w) const;
+  Status ReadArrivals(uint32_t e, SnapshotReader* r);
 
   Schema output_schema_;
   KeyEncoder keys_;
@@ -78,7 +98,10 @@ class GroupAggregateOperator : public Operator, public KeyedState {
   std::vector<int64_t> last_touch_;  // per entry
   std::vector<char> blob_scratch_;
   size_t blob_after_compaction_ = 0;
-  std::unique_ptr<StateCache> cache_;  // null: state in memory
+  std::unique_ptr<StateCache> cache_;                 // null: state in memory
+  std::vector<int> external_;                         // indices of retractable FIRST/LAST_VALUE aggregates
+  std::vector<std::vector<ArrivalValues>> arrivals_;  // [external aggregate][entry]
+  uint64_t next_seq_ = 1;
 };
 
 }  // namespace sluice::engine

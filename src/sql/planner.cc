@@ -1058,15 +1058,16 @@ Result<PlannedQuery> Planner::PlanAggregate(const Select& select, const Expr* wh
     }
     spec.output_name = fmt::format("$agg{}", specs.size());
     if (updating_input && !windowed && !rewindow &&
-        (spec.kind == engine::AggKind::kMin || spec.kind == engine::AggKind::kMax)) {
-      spec.retractable = true;  // keeps value counts to find the next extreme when one is retracted
+        (spec.kind == engine::AggKind::kMin || spec.kind == engine::AggKind::kMax ||
+         spec.kind == engine::AggKind::kFirstValue || spec.kind == engine::AggKind::kLastValue)) {
+      // MIN/MAX keep value counts to find the next extreme when one is
+      // retracted; FIRST/LAST_VALUE keep their values in arrival order.
+      spec.retractable = true;
     }
-    if (updating_input && !windowed && !rewindow &&
-        (spec.kind == engine::AggKind::kFirstValue || spec.kind == engine::AggKind::kLastValue ||
-         spec.kind == engine::AggKind::kListAgg)) {
+    if (updating_input && !windowed && !rewindow && spec.kind == engine::AggKind::kListAgg) {
       return Error(call->pos, fmt::format("{} over an updating input (an unwindowed GROUP BY, a deduplication or a "
                                           "top-N upstream) is not supported yet; COUNT, SUM, AVG, MIN, MAX, "
-                                          "VAR_*/STDDEV_* are",
+                                          "FIRST_VALUE, LAST_VALUE, VAR_*/STDDEV_* are",
                                           fn));
     }
     specs.push_back(spec);
