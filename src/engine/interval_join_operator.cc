@@ -462,34 +462,52 @@ constexpr uint8_t kJoinSnapshotVersionInnerOnly = 1;
 }  // namespace
 
 Status IntervalJoinOperator::SnapshotKeyGroup(int kg, std::string* out) const {
-  SnapshotWriter w(out);
-  w.Put<uint8_t>(kJoinSnapshotVersion);
-  w.Put<uint8_t>(regular_ ? 1 : 0);
-  w.Put<uint8_t>(static_cast<uint8_t>(spec_.type));
-  w.Put<int64_t>(watermark_);
+  std::vector<std::string> one;
+  SLUICE_RETURN_IF_ERROR(SnapshotKeyGroups({kg}, &one));
+  out->append(one[0]);
+  return Status::Ok();
+}
+
+Status IntervalJoinOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const {
+  // One pass over each side's keys buckets them by key group.
+  std::vector<int> slot(ctx_.num_key_groups, -1);
+  for (size_t i = 0; i < kgs.size(); ++i) slot[kgs[i]] = static_cast<int>(i);
+  out->assign(kgs.size(), std::string());
+  for (std::string& o : *out) {
+    SnapshotWriter w(&o);
+    w.Put<uint8_t>(kJoinSnapshotVersion);
+    w.Put<uint8_t>(regular_ ? 1 : 0);
+    w.Put<uint8_t>(static_cast<uint8_t>(spec_.type));
+    w.Put<int64_t>(watermark_);
+  }
   std::string scratch;
   std::vector<int32_t> chain;
+  std::vector<std::vector<uint32_t>> keys(kgs.size());
   for (const Side& s : sides_) {
-    auto in_group = [&](uint32_t e) {
-      return s.index.alive(e) && KeyGroupOf(s.index.hash(e), ctx_.num_key_groups) == kg;
-    };
     auto head = [&](uint32_t e) { return *reinterpret_cast<const int32_t*>(s.index.payload(e)) - 1; };
-    uint32_t rows = 0;
+    for (auto& k : keys) k.clear();
     for (uint32_t e = 0; e < s.index.size(); ++e) {
-      if (!in_group(e)) continue;
-      for (int32_t n = head(e); n >= 0; n = s.nodes[n].next) ++rows;
+      if (!s.index.alive(e)) continue;
+      const int i = slot[KeyGroupOf(s.index.hash(e), ctx_.num_key_groups)];
+      if (i >= 0) keys[i].push_back(e);
     }
-    w.Put<uint32_t>(rows);
-    for (uint32_t e = 0; e < s.index.size(); ++e) {
-      if (!in_group(e)) continue;
-      chain.clear();
-      for (int32_t n = head(e); n >= 0; n = s.nodes[n].next) chain.push_back(n);
-      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {  // the list is newest first
-        const Node& node = s.nodes[*it];
-        w.Put<int64_t>(node.ts);
-        w.Put<int64_t>(node.expire);
-        w.Put<int32_t>(node.matches);
-        PutRow(*s.chunks[node.chunk], node.row, &w, &scratch);
+    for (size_t i = 0; i < kgs.size(); ++i) {
+      SnapshotWriter w(&(*out)[i]);
+      uint32_t rows = 0;
+      for (uint32_t e : keys[i]) {
+        for (int32_t n = head(e); n >= 0; n = s.nodes[n].next) ++rows;
+      }
+      w.Put<uint32_t>(rows);
+      for (uint32_t e : keys[i]) {
+        chain.clear();
+        for (int32_t n = head(e); n >= 0; n = s.nodes[n].next) chain.push_back(n);
+        for (auto it = chain.rbegin(); it != chain.rend(); ++it) {  // the list is newest first
+          const Node& node = s.nodes[*it];
+          w.Put<int64_t>(node.ts);
+          w.Put<int64_t>(node.expire);
+          w.Put<int32_t>(node.matches);
+          PutRow(*s.chunks[node.chunk], node.row, &w, &scratch);
+        }
       }
     }
   }

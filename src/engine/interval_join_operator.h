@@ -81,6 +81,8 @@ class IntervalJoinOperator : public TwoInputOperator, public KeyedState {
   // The buffered rows of both sides whose key is in key group `kg`, with the
   // watermark; format in interval_join_operator.cc.
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  // The same for many key groups in one pass over each side's keys.
+  Status SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  private:

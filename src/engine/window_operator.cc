@@ -849,30 +849,44 @@ Status SessionWindowOperator::FireUpTo(int64_t t) {
 }
 
 Status SessionWindowOperator::SnapshotKeyGroup(int kg, std::string* out) const {
-  SnapshotWriter w(out);
-  w.Put<uint8_t>(kWindowSnapshotVersion);
-  w.Put<int64_t>(fired_up_to_);
-  auto in_group = [&](uint32_t e) {
-    return keys_table_.alive(e) && KeyGroupOf(keys_table_.hash(e), ctx_.num_key_groups) == kg;
-  };
-  uint32_t nkeys = 0;
-  for (uint32_t e = 0; e < keys_table_.size(); ++e) nkeys += in_group(e);
-  w.Put<uint32_t>(nkeys);
+  std::vector<std::string> one;
+  SLUICE_RETURN_IF_ERROR(SnapshotKeyGroups({kg}, &one));
+  out->append(one[0]);
+  return Status::Ok();
+}
+
+Status SessionWindowOperator::SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const {
+  // One pass over the keys buckets them by key group; each group is then
+  // written in key-entry order.
+  std::vector<int> slot(ctx_.num_key_groups, -1);
+  for (size_t i = 0; i < kgs.size(); ++i) slot[kgs[i]] = static_cast<int>(i);
+  std::vector<std::vector<uint32_t>> keys(kgs.size());
   for (uint32_t e = 0; e < keys_table_.size(); ++e) {
-    if (!in_group(e)) continue;
-    w.PutBytes(keys_table_.key(e));
-    const int32_t head = *reinterpret_cast<const int32_t*>(keys_table_.payload(e)) - 1;
-    uint32_t n = 0;
-    for (int32_t m = head; m >= 0; m = nodes_[m].next) ++n;
-    w.Put<uint32_t>(n);
-    for (int32_t m = head; m >= 0; m = nodes_[m].next) {
-      w.Put<int64_t>(nodes_[m].start);
-      w.Put<int64_t>(nodes_[m].end);
-      w.Put<uint8_t>(nodes_[m].fired ? 1 : 0);
-      layout_.WriteEntry(accs_, static_cast<uint32_t>(m), &w);
-    }
+    if (!keys_table_.alive(e)) continue;
+    const int i = slot[KeyGroupOf(keys_table_.hash(e), ctx_.num_key_groups)];
+    if (i >= 0) keys[i].push_back(e);
   }
-  SnapshotPendingLateRows(kg, &w);
+  out->assign(kgs.size(), std::string());
+  for (size_t i = 0; i < kgs.size(); ++i) {
+    SnapshotWriter w(&(*out)[i]);
+    w.Put<uint8_t>(kWindowSnapshotVersion);
+    w.Put<int64_t>(fired_up_to_);
+    w.Put<uint32_t>(static_cast<uint32_t>(keys[i].size()));
+    for (uint32_t e : keys[i]) {
+      w.PutBytes(keys_table_.key(e));
+      const int32_t head = *reinterpret_cast<const int32_t*>(keys_table_.payload(e)) - 1;
+      uint32_t n = 0;
+      for (int32_t m = head; m >= 0; m = nodes_[m].next) ++n;
+      w.Put<uint32_t>(n);
+      for (int32_t m = head; m >= 0; m = nodes_[m].next) {
+        w.Put<int64_t>(nodes_[m].start);
+        w.Put<int64_t>(nodes_[m].end);
+        w.Put<uint8_t>(nodes_[m].fired ? 1 : 0);
+        layout_.WriteEntry(accs_, static_cast<uint32_t>(m), &w);
+      }
+    }
+    SnapshotPendingLateRows(kgs[i], &w);
+  }
   return Status::Ok();
 }
 

@@ -209,6 +209,8 @@ class SessionWindowOperator : public WindowOperatorBase, public KeyedState {
   // of the key group still pending (PendingLateRows::SnapshotKeyGroup).
   // Version 1 is the same without the pending rows; it is still read.
   Status SnapshotKeyGroup(int kg, std::string* out) const override;
+  // The same for many key groups in one pass over the keys.
+  Status SnapshotKeyGroups(const std::vector<int>& kgs, std::vector<std::string>* out) const override;
   Status RestoreKeyGroup(int kg, std::string_view data) override;
 
  protected:
