@@ -220,7 +220,7 @@ int32_t IntervalJoinOperator::Insert(int side, const Batch& batch, int row, uint
   s.nodes[n] = Node{ts, expire, -1, head - 1, key_entry, s.current_chunk, at, 0, true};
   if (head > 0) s.nodes[head - 1].prev = n;
   head = n + 1;
-  s.expiry.emplace(expire, s.next_seq++, n);
+  s.expiry.push(expire, s.next_seq++, n);
   ++s.live_rows;
   return n;
 }

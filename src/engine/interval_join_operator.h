@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <queue>
 #include <tuple>
@@ -121,7 +122,34 @@ class IntervalJoinOperator : public TwoInputOperator, public KeyedState {
     // order they were stored, so NULL-padded rows of a key come out in the
     // same order whatever the node numbering (e.g. after a restore).
     using Expiry = std::tuple<int64_t, int64_t, int32_t>;
-    std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiry;
+    // Rows mostly arrive in expiry order (expire = ts + bound): those queue
+    // in a FIFO, the others in a heap; the smaller front leaves first. A heap
+    // alone cost an O(log n) pop per row.
+    struct ExpiryQueue {
+      std::deque<Expiry> in_order;
+      std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> out_of_order;
+      void push(int64_t expire, int64_t seq, int32_t node) {
+        if (in_order.empty() || std::get<0>(in_order.back()) <= expire) {
+          in_order.emplace_back(expire, seq, node);  // seq grows: still sorted
+        } else {
+          out_of_order.emplace(expire, seq, node);
+        }
+      }
+      bool empty() const { return in_order.empty() && out_of_order.empty(); }
+      const Expiry& top() const {
+        if (out_of_order.empty()) return in_order.front();
+        if (in_order.empty()) return out_of_order.top();
+        return out_of_order.top() < in_order.front() ? out_of_order.top() : in_order.front();
+      }
+      void pop() {
+        if (!out_of_order.empty() && (in_order.empty() || out_of_order.top() < in_order.front())) {
+          out_of_order.pop();
+        } else {
+          in_order.pop_front();
+        }
+      }
+    };
+    ExpiryQueue expiry;
     int64_t next_seq = 0;
     int64_t live_rows = 0;
   };
