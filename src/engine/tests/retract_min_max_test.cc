@@ -85,45 +85,9 @@ TEST(RetractMinMaxTest, ChangelogEndsInTheExtremesOfTheRemainingRows) {
     ctx.batch_capacity = 8;
     ctx.num_key_groups = kKeyGroups;
     CollectingSink sink;
-    std::vector<std::unique_ptr<GroupAggregateOperator>> ops;
-    std::vector<std::unique_ptr<SinkOperator>> outs;
-    auto add_op = [&]() {
-      ops.push_back(GroupAggregateOperator::Create(kInput, {0}, aggs, -1, ctx).value());
-      outs.push_back(std::make_unique<SinkOperator>(ops.back()->output_schema(), &sink));
-      ops.back()->set_next(outs.back().get());
-    };
-    add_op();
-    const size_t batch_rows = 1 + rng() % 6;
-    for (size_t i = 0; i < events.size();) {
-      if (ops.size() == 1 && i >= events.size() / 2) {
-        std::vector<std::string> snaps(kKeyGroups);
-        for (int kg = 0; kg < kKeyGroups; ++kg) ASSERT_TRUE(ops[0]->SnapshotKeyGroup(kg, &snaps[kg]).ok());
-        ops.clear();
-        outs.clear();
-        add_op();
-        add_op();
-        for (int kg = 0; kg < kKeyGroups; ++kg) {
-          ASSERT_TRUE(ops[kg < kKeyGroups / 2 ? 0 : 1]->RestoreKeyGroup(kg, snaps[kg]).ok());
-        }
-      }
-      // One batch of consecutive events for one instance.
-      auto owner = [&](const Row& r) {
-        return ops.size() == 1 ? 0 : (testing::KeyGroupOfRow(kInput, r, {0}, kKeyGroups) < kKeyGroups / 2 ? 0 : 1);
-      };
-      const int op = owner(events[i].first);
-      std::vector<Row> rows;
-      std::vector<RowKind> kinds;
-      while (i < events.size() && rows.size() < batch_rows && owner(events[i].first) == op &&
-             !(ops.size() == 1 && i == events.size() / 2 && !rows.empty())) {
-        rows.push_back(events[i].first);
-        kinds.push_back(events[i].second);
-        ++i;
-      }
-      Batch b = testing::MakeBatch(kInput, rows, 16);
-      for (size_t r = 0; r < kinds.size(); ++r) b.mutable_row_kinds()[r] = kinds[r];
-      ASSERT_TRUE(ops[op]->Process(b).ok());
-    }
-    for (auto& op : ops) ASSERT_TRUE(op->OnWatermark(kMaxWatermark).ok());
+    testing::ReplayWithRescale(
+        kInput, {0}, kKeyGroups, events, 1 + rng() % 6,
+        [&] { return GroupAggregateOperator::Create(kInput, {0}, aggs, -1, ctx).value(); }, &sink);
     std::map<int64_t, Row> result;
     for (const CollectedRow& r : sink.rows()) {
       const int64_t k = r.values[0].i;
@@ -213,44 +177,9 @@ TEST(RetractMinMaxTest, FirstAndLastValueFollowArrivalOrderOfTheRowsLeft) {
     ctx.batch_capacity = 8;
     ctx.num_key_groups = kKeyGroups;
     CollectingSink sink;
-    std::vector<std::unique_ptr<GroupAggregateOperator>> ops;
-    std::vector<std::unique_ptr<SinkOperator>> outs;
-    auto add_op = [&]() {
-      ops.push_back(GroupAggregateOperator::Create(kInput, {0}, aggs, -1, ctx).value());
-      outs.push_back(std::make_unique<SinkOperator>(ops.back()->output_schema(), &sink));
-      ops.back()->set_next(outs.back().get());
-    };
-    add_op();
-    const size_t batch_rows = 1 + rng() % 6;
-    for (size_t i = 0; i < events.size();) {
-      if (ops.size() == 1 && i >= events.size() / 2) {
-        std::vector<std::string> snaps(kKeyGroups);
-        for (int kg = 0; kg < kKeyGroups; ++kg) ASSERT_TRUE(ops[0]->SnapshotKeyGroup(kg, &snaps[kg]).ok());
-        ops.clear();
-        outs.clear();
-        add_op();
-        add_op();
-        for (int kg = 0; kg < kKeyGroups; ++kg) {
-          Status s = ops[kg < kKeyGroups / 2 ? 0 : 1]->RestoreKeyGroup(kg, snaps[kg]);
-          ASSERT_TRUE(s.ok()) << s.ToString();
-        }
-      }
-      auto owner = [&](const Row& r) {
-        return ops.size() == 1 ? 0 : (testing::KeyGroupOfRow(kInput, r, {0}, kKeyGroups) < kKeyGroups / 2 ? 0 : 1);
-      };
-      const int op = owner(events[i].first);
-      std::vector<Row> rows;
-      std::vector<RowKind> kinds;
-      while (i < events.size() && rows.size() < batch_rows && owner(events[i].first) == op &&
-             !(ops.size() == 1 && i == events.size() / 2 && !rows.empty())) {
-        rows.push_back(events[i].first);
-        kinds.push_back(events[i].second);
-        ++i;
-      }
-      Batch b = testing::MakeBatch(kInput, rows, 16);
-      for (size_t r = 0; r < kinds.size(); ++r) b.mutable_row_kinds()[r] = kinds[r];
-      ASSERT_TRUE(ops[op]->Process(b).ok());
-    }
+    testing::ReplayWithRescale(
+        kInput, {0}, kKeyGroups, events, 1 + rng() % 6,
+        [&] { return GroupAggregateOperator::Create(kInput, {0}, aggs, -1, ctx).value(); }, &sink);
     std::map<int64_t, Row> result;
     for (const CollectedRow& r : sink.rows()) {
       const int64_t k = r.values[0].i;

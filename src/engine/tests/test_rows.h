@@ -2,7 +2,11 @@
 
 // Helpers for engine tests: build batches from rows of Values and read them back.
 
+#include <gtest/gtest.h>
+
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <ostream>
@@ -43,6 +47,58 @@ inline int KeyGroupOfRow(const Schema& schema, const Row& row, std::vector<int> 
   KeyEncoder enc(std::move(key_columns));
   enc.Encode(b);
   return KeyGroupOf(enc.hash(0), num_key_groups);
+}
+
+// Feeds `events` (rows with their kinds, in order) to operators made by
+// `make` (a callable returning std::unique_ptr<Op>, Op an Operator and
+// KeyedState), in batches of up to `batch_rows` rows with the output into
+// `sink`. Halfway through, every key group of the one instance is
+// snapshotted and restored onto two new instances that split the key groups
+// (a rescale); each later batch goes to the instance owning its rows' key.
+template <typename Make>
+void ReplayWithRescale(const Schema& schema, const std::vector<int>& key_columns, int num_key_groups,
+                       const std::vector<std::pair<Row, RowKind>>& events, size_t batch_rows, Make make,
+                       CollectingSink* sink) {
+  using Op = typename decltype(make())::element_type;
+  std::vector<std::unique_ptr<Op>> ops;
+  std::vector<std::unique_ptr<SinkOperator>> outs;
+  auto add_op = [&] {
+    ops.push_back(make());
+    outs.push_back(std::make_unique<SinkOperator>(ops.back()->output_schema(), sink));
+    ops.back()->set_next(outs.back().get());
+  };
+  add_op();
+  const size_t half = events.size() / 2;
+  for (size_t i = 0; i < events.size();) {
+    if (ops.size() == 1 && i >= half) {
+      std::vector<std::string> snaps(num_key_groups);
+      for (int kg = 0; kg < num_key_groups; ++kg) ASSERT_TRUE(ops[0]->SnapshotKeyGroup(kg, &snaps[kg]).ok());
+      ops.clear();
+      outs.clear();
+      add_op();
+      add_op();
+      for (int kg = 0; kg < num_key_groups; ++kg) {
+        Status s = ops[kg < num_key_groups / 2 ? 0 : 1]->RestoreKeyGroup(kg, snaps[kg]);
+        ASSERT_TRUE(s.ok()) << s.ToString();
+      }
+    }
+    auto owner = [&](const Row& r) {
+      return ops.size() == 1 ? 0 : (KeyGroupOfRow(schema, r, key_columns, num_key_groups) < num_key_groups / 2 ? 0 : 1);
+    };
+    const int op = owner(events[i].first);
+    std::vector<Row> rows;
+    std::vector<RowKind> kinds;
+    while (i < events.size() && rows.size() < batch_rows && owner(events[i].first) == op &&
+           !(ops.size() == 1 && i == half && !rows.empty())) {
+      rows.push_back(events[i].first);
+      kinds.push_back(events[i].second);
+      ++i;
+    }
+    Batch b = MakeBatch(schema, rows, static_cast<int>(batch_rows) + 8);
+    for (size_t r = 0; r < kinds.size(); ++r) b.mutable_row_kinds()[r] = kinds[r];
+    Status s = ops[op]->Process(b);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
 }
 
 inline std::string RowToString(const Row& row) {
