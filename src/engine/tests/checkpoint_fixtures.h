@@ -20,6 +20,7 @@
 #include "engine/memory_source.h"
 #include "engine/sink.h"
 #include "engine/source.h"
+#include "engine/tests/test_rows.h"
 
 namespace sluice::engine::testing {
 
@@ -134,20 +135,5 @@ class SlowSource : public Source {
   const std::atomic<bool>* hold_;
   std::chrono::microseconds per_batch_;
 };
-
-// The final table a changelog describes: +I/+U add a row, -U/-D remove one.
-inline std::multiset<std::vector<Value>> Materialize(const std::vector<CollectedRow>& rows) {
-  std::multiset<std::vector<Value>> table;
-  for (const CollectedRow& r : rows) {
-    if (r.kind == RowKind::kInsert || r.kind == RowKind::kUpdateAfter) {
-      table.insert(r.values);
-    } else {
-      auto it = table.find(r.values);
-      EXPECT_NE(it, table.end()) << "retraction of a row never emitted: " << r.ToString();
-      if (it != table.end()) table.erase(it);
-    }
-  }
-  return table;
-}
 
 }  // namespace sluice::engine::testing

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,6 +100,21 @@ void ReplayWithRescale(const Schema& schema, const std::vector<int>& key_columns
     Status s = ops[op]->Process(b);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
+}
+
+// The final table a changelog describes: +I/+U add a row, -U/-D remove one.
+inline std::multiset<std::vector<Value>> Materialize(const std::vector<CollectedRow>& rows) {
+  std::multiset<std::vector<Value>> table;
+  for (const CollectedRow& r : rows) {
+    if (r.kind == RowKind::kInsert || r.kind == RowKind::kUpdateAfter) {
+      table.insert(r.values);
+    } else {
+      auto it = table.find(r.values);
+      EXPECT_NE(it, table.end()) << "retraction of a row never emitted: " << r.ToString();
+      if (it != table.end()) table.erase(it);
+    }
+  }
+  return table;
 }
 
 inline std::string RowToString(const Row& row) {
