@@ -81,7 +81,6 @@ struct Job::Reader {
   bool idle = false;
 };
 
-// A checkpoint between its trigger and the last task's acknowledgement.
 // Key groups of one keyed operator captured at a barrier, to be serialized
 // into kKeyGroupState entries on the checkpoint thread.
 struct DeferredState {
@@ -97,6 +96,7 @@ struct Job::TaskSnapshot {
   std::vector<DeferredState> deferred;
 };
 
+// A checkpoint between its trigger and the last task's acknowledgement.
 struct Job::PendingCheckpoint {
   int64_t id = 0;
   int64_t started_ms = 0;
