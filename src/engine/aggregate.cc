@@ -225,21 +225,6 @@ void AggregateLayout::SetExternalValue(KeyTable* table, uint32_t e, int i, const
   }
 }
 
-namespace {
-
-// A MIN/MAX value as the bytes its side-table key holds: a string's bytes, or
-// the column's fixed-width value.
-void AppendValueBytes(const Column& col, int r, std::string* out) {
-  if (col.type() == DataType::kString) {
-    out->append(col.GetString(r));
-  } else {
-    const int w = PhysicalWidth(col.type());
-    out->append(reinterpret_cast<const char*>(col.data<uint8_t>()) + static_cast<size_t>(r) * w, w);
-  }
-}
-
-}  // namespace
-
 void AggregateLayout::RecomputeExtremes(const Agg& a, size_t ai, const std::vector<uint32_t>& dirty, KeyTable* table,
                                         const KeyTable& distinct) const {
   // One pass over the side table serves every dirty group of the batch.
@@ -379,7 +364,7 @@ Status AggregateLayout::Accumulate(const Batch& batch, const int32_t* ks, int co
             std::string_view gk = keys.key(k);
             scratch_key.assign(gk.data(), gk.size());
             scratch_key.push_back(static_cast<char>(ai));
-            AppendValueBytes(*col, r, &scratch_key);
+            ValueBytes(*col, r, &scratch_key);
             bool inserted;
             uint32_t d = distinct->FindOrInsert(scratch_key, HashKey(scratch_key), &inserted);
             uint8_t* dp = distinct->payload(d);

@@ -104,8 +104,8 @@ class AggregateLayout {
   bool has_external() const;
   AggKind kind(int i) const { return aggs_[i].kind; }
   int arg_column(int i) const { return aggs_[i].arg; }
-  // The bytes of aggregate i's argument in row r of `col`: the fixed-width
-  // value, or the string.
+  // A value as bytes: the fixed-width value of row r of `col`, or the string
+  // (also how MIN/MAX value counts key their side-table entries).
   static void ValueBytes(const Column& col, int r, std::string* out);
   // Sets external aggregate i of entry e to `value` (ValueBytes form), or to
   // NULL when `value` is null.
